@@ -1,0 +1,216 @@
+/**
+ * Options shared by every model factory.
+ */
+export interface LiteLlmModelBaseOptions {
+  /**
+   * The model name clients send in `model` (LiteLLM's `model_name`).
+   */
+  readonly name: string;
+}
+
+/**
+ * Options for `LiteLlmModel.bedrock`.
+ */
+export interface BedrockModelOptions extends LiteLlmModelBaseOptions {
+  /**
+   * A Bedrock foundation-model id (`anthropic.claude-3-haiku-20240307-v1:0`) or a
+   * cross-region inference-profile id (`us.anthropic.claude-sonnet-4-20250514-v1:0`).
+   */
+  readonly modelId: string;
+  /**
+   * Region to call Bedrock in.
+   *
+   * @default - the stack's region
+   */
+  readonly region?: string;
+}
+
+/**
+ * Options for `LiteLlmModel.openAi` and `LiteLlmModel.anthropic`.
+ */
+export interface ProviderModelOptions extends LiteLlmModelBaseOptions {
+  /**
+   * The provider's model id, e.g. `gpt-4o` or `claude-sonnet-4-20250514`.
+   */
+  readonly modelId: string;
+}
+
+/**
+ * Options for `LiteLlmModel.azureOpenAi`.
+ */
+export interface AzureOpenAiModelOptions extends LiteLlmModelBaseOptions {
+  /** The Azure OpenAI deployment name. */
+  readonly deployment: string;
+  /** The resource endpoint, e.g. `https://my-resource.openai.azure.com`. */
+  readonly apiBase: string;
+  /**
+   * The Azure OpenAI API version.
+   *
+   * @default '2024-10-21'
+   */
+  readonly apiVersion?: string;
+}
+
+/**
+ * Options for `LiteLlmModel.openAiCompatible`.
+ */
+export interface OpenAiCompatibleModelOptions extends LiteLlmModelBaseOptions {
+  /** The model id the endpoint expects. */
+  readonly modelId: string;
+  /** Base URL of the OpenAI-compatible endpoint, e.g. `https://api.together.xyz/v1`. */
+  readonly apiBase: string;
+  /**
+   * Environment variable (a field of the provider keys secret) that holds the endpoint's API key.
+   *
+   * @default - the endpoint needs no key
+   */
+  readonly apiKeyEnvName?: string;
+  /**
+   * Whether the endpoint is reached over the internet (through NAT).
+   *
+   * @default true
+   */
+  readonly needsInternet?: boolean;
+}
+
+/**
+ * Options for `LiteLlmModel.mock`.
+ */
+export interface MockModelOptions extends LiteLlmModelBaseOptions {
+  /**
+   * The text every completion returns.
+   *
+   * @default 'Hello from the LiteLLM mock model'
+   */
+  readonly response?: string;
+}
+
+/**
+ * Options for `LiteLlmModel.custom`.
+ */
+export interface CustomModelOptions extends LiteLlmModelBaseOptions {
+  /**
+   * LiteLLM `litellm_params` exactly as LiteLLM documents them. Reference keys as
+   * `os.environ/NAME`, never as literals; list each NAME in `secretEnvNames`.
+   */
+  readonly litellmParams: { [key: string]: any };
+  /**
+   * Names of provider-key environment variables the params reference; each becomes a
+   * field of the provider keys secret and an ECS secret of the container.
+   *
+   * @default []
+   */
+  readonly secretEnvNames?: string[];
+  /**
+   * Whether the model is reached over the internet (through NAT).
+   *
+   * @default true
+   */
+  readonly needsInternet?: boolean;
+}
+
+/**
+ * The provider family of a model.
+ */
+export enum LiteLlmProvider {
+  /** Amazon Bedrock, reached through the bedrock-runtime VPC endpoint. */
+  BEDROCK = 'BEDROCK',
+  /** OpenAI. */
+  OPENAI = 'OPENAI',
+  /** Anthropic. */
+  ANTHROPIC = 'ANTHROPIC',
+  /** Azure OpenAI. */
+  AZURE_OPENAI = 'AZURE_OPENAI',
+  /** Any OpenAI-compatible endpoint. */
+  OPENAI_COMPATIBLE = 'OPENAI_COMPATIBLE',
+  /** LiteLLM's built-in mock (`mock_response`); calls no provider. */
+  MOCK = 'MOCK',
+  /** Anything else LiteLLM supports, configured through raw params. */
+  CUSTOM = 'CUSTOM',
+}
+
+/**
+ * A model the proxy serves: one entry of LiteLLM's `model_list`.
+ */
+export class LiteLlmModel {
+  /** The text `LiteLlmModel.mock` answers with when none is given. */
+  public static readonly DEFAULT_MOCK_RESPONSE = 'Hello from the LiteLLM mock model';
+
+  /**
+   * A model on Amazon Bedrock. The task role may invoke exactly this model
+   * (and, for an inference profile, the model in the regions it routes to).
+   */
+  public static bedrock(options: BedrockModelOptions): LiteLlmModel {
+    const params: { [key: string]: any } = { model: `bedrock/${options.modelId}` };
+    if (options.region) params.aws_region_name = options.region;
+    return new LiteLlmModel(options.name, LiteLlmProvider.BEDROCK, params, [], false, options.modelId, options.region);
+  }
+
+  /** A model at OpenAI; its key is read from `OPENAI_API_KEY`. */
+  public static openAi(options: ProviderModelOptions): LiteLlmModel {
+    return new LiteLlmModel(options.name, LiteLlmProvider.OPENAI,
+      { model: `openai/${options.modelId}`, api_key: 'os.environ/OPENAI_API_KEY' }, ['OPENAI_API_KEY'], true);
+  }
+
+  /** A model at Anthropic; its key is read from `ANTHROPIC_API_KEY`. */
+  public static anthropic(options: ProviderModelOptions): LiteLlmModel {
+    return new LiteLlmModel(options.name, LiteLlmProvider.ANTHROPIC,
+      { model: `anthropic/${options.modelId}`, api_key: 'os.environ/ANTHROPIC_API_KEY' }, ['ANTHROPIC_API_KEY'], true);
+  }
+
+  /** An Azure OpenAI deployment; its key is read from `AZURE_API_KEY`. */
+  public static azureOpenAi(options: AzureOpenAiModelOptions): LiteLlmModel {
+    return new LiteLlmModel(options.name, LiteLlmProvider.AZURE_OPENAI, {
+      model: `azure/${options.deployment}`,
+      api_base: options.apiBase,
+      api_version: options.apiVersion ?? '2024-10-21',
+      api_key: 'os.environ/AZURE_API_KEY',
+    }, ['AZURE_API_KEY'], true);
+  }
+
+  /** Any endpoint that speaks the OpenAI API (vLLM, Together, a self-hosted gateway…). */
+  public static openAiCompatible(options: OpenAiCompatibleModelOptions): LiteLlmModel {
+    const params: { [key: string]: any } = { model: `openai/${options.modelId}`, api_base: options.apiBase };
+    const env = options.apiKeyEnvName ? [options.apiKeyEnvName] : [];
+    if (options.apiKeyEnvName) params.api_key = `os.environ/${options.apiKeyEnvName}`;
+    return new LiteLlmModel(options.name, LiteLlmProvider.OPENAI_COMPATIBLE, params, env, options.needsInternet ?? true);
+  }
+
+  /**
+   * LiteLLM's mock model: every completion returns `response` without calling a
+   * provider. For tests and integration checks without provider keys.
+   */
+  public static mock(options: MockModelOptions): LiteLlmModel {
+    return new LiteLlmModel(options.name, LiteLlmProvider.MOCK, {
+      model: 'openai/mock',
+      mock_response: options.response ?? LiteLlmModel.DEFAULT_MOCK_RESPONSE,
+    }, [], false);
+  }
+
+  /** Raw `litellm_params` for what the other factories do not cover. */
+  public static custom(options: CustomModelOptions): LiteLlmModel {
+    return new LiteLlmModel(options.name, LiteLlmProvider.CUSTOM, { ...options.litellmParams },
+      options.secretEnvNames ?? [], options.needsInternet ?? true);
+  }
+
+  private constructor(
+    /** The name clients send in `model`. */
+    public readonly name: string,
+    /** The provider family. */
+    public readonly provider: LiteLlmProvider,
+    private readonly params: { [key: string]: any },
+    /** Provider-key environment variables this model reads. */
+    public readonly secretEnvNames: string[],
+    /** Whether reaching the model needs internet egress (NAT). */
+    public readonly needsInternet: boolean,
+    /** The Bedrock model or inference-profile id, for Bedrock models. */
+    public readonly bedrockModelId?: string,
+    /** The Bedrock region, when it differs from the stack's. */
+    public readonly bedrockRegion?: string,
+  ) {}
+
+  /** LiteLLM's `litellm_params` for this model. */
+  public get litellmParams(): { [key: string]: any } {
+    return { ...this.params };
+  }
+}
