@@ -72,6 +72,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc']) project.npmignore?.exclude(p);
 
+// Lambda handlers import the AWS SDK that the Node.js runtime provides.
+project.eslint?.allowDevDeps('src/**/*.lambda.ts');
+project.eslint?.allowDevDeps('src/rotation/ecs-redeploy.ts');
+
 // integ-runner lives in devDeps; the tests under integ/ are discovered by name.
 const integArgs = '--directory integ --parallel-regions us-east-1 --language typescript --app "npx ts-node -T -P tsconfig.dev.json --prefer-ts-exts {filePath}"';
 const integ = project.addTask('integ', {

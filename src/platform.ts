@@ -1,6 +1,14 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { LiteLlmModel } from './models';
+import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
+import { LiteLlmImage } from './image';
+import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
+import { LiteLlmModel, LiteLlmProvider } from './models';
+import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
+import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
+import { DeploymentProfile } from './profile';
+import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
+import { LiteLlmService, LiteLlmServiceOptions } from './service';
 
 /**
  * Properties of a `LiteLlmPlatform`.
@@ -8,14 +16,143 @@ import { LiteLlmModel } from './models';
 export interface LiteLlmPlatformProps {
   /** The models the proxy serves. */
   readonly models: LiteLlmModel[];
+  /**
+   * Defaults for everything not set explicitly.
+   *
+   * @default DeploymentProfile.DEVELOPMENT
+   */
+  readonly profile?: DeploymentProfile;
+  /**
+   * An existing VPC with public and private subnets in two AZs.
+   *
+   * @default - a new VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The LiteLLM image.
+   *
+   * @default LiteLlmImage.fromRegistry()
+   */
+  readonly image?: LiteLlmImage;
+  /**
+   * Network settings.
+   *
+   * @default - see `LiteLlmNetworkOptions`
+   */
+  readonly network?: LiteLlmNetworkOptions;
+  /**
+   * Key and secret settings.
+   *
+   * @default - see `LiteLlmSecurityOptions`
+   */
+  readonly security?: LiteLlmSecurityOptions;
+  /**
+   * Database settings.
+   *
+   * @default - see `LiteLlmDatabaseOptions`
+   */
+  readonly database?: LiteLlmDatabaseOptions;
+  /**
+   * Load balancer settings.
+   *
+   * @default - see `LiteLlmLoadBalancerOptions`
+   */
+  readonly loadBalancer?: LiteLlmLoadBalancerOptions;
+  /**
+   * Service settings.
+   *
+   * @default - see `LiteLlmServiceOptions`
+   */
+  readonly service?: LiteLlmServiceOptions;
+  /**
+   * Monitoring settings.
+   *
+   * @default - see `LiteLlmMonitoringOptions`
+   */
+  readonly monitoring?: LiteLlmMonitoringOptions;
 }
 
 /**
- * A production LiteLLM proxy on AWS. (Placeholder: the building blocks land next.)
+ * A production LiteLLM proxy on AWS in one construct: KMS and Secrets Manager with
+ * rotation, a VPC with endpoints, an ALB, RDS PostgreSQL, an autoscaled ECS Fargate
+ * service, alarms and a dashboard.
  */
-export class LiteLlmPlatform extends Construct {
+export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
+  /** Key and secrets. */
+  public readonly security: LiteLlmSecurity;
+  /** VPC, endpoints and security groups. */
+  public readonly network: LiteLlmNetwork;
+  /** The load balancer. */
+  public readonly loadBalancer: LiteLlmLoadBalancer;
+  /** The database. */
+  public readonly database: LiteLlmDatabase;
+  /** The ECS service. */
+  public readonly service: LiteLlmService;
+  /** Alarm topic and dashboard. */
+  public readonly monitoring: LiteLlmMonitoring;
+  /** Base URL of the proxy. */
+  public readonly url: string;
+  /** Network connections of the LiteLLM tasks. */
+  public readonly connections: ec2.Connections;
+
   constructor(scope: Construct, id: string, props: LiteLlmPlatformProps) {
     super(scope, id);
-    new CfnOutput(this, 'ModelNames', { value: props.models.map(m => m.name).join(',') });
+    const profile = props.profile ?? DeploymentProfile.DEVELOPMENT;
+    const models = props.models;
+    const usesBedrock = models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+
+    this.security = new LiteLlmSecurity(this, 'Security', {
+      ...props.security,
+      profile,
+      providerKeyNames: models.flatMap(m => m.secretEnvNames),
+    });
+    this.network = new LiteLlmNetwork(this, 'Network', {
+      ...props.network,
+      internal: props.network?.internal ?? props.loadBalancer?.internal,
+      endpoints: { bedrockRuntime: usesBedrock && props.vpc === undefined, ...props.network?.endpoints },
+      vpc: props.vpc,
+      encryptionKey: this.security.encryptionKey,
+      profile,
+    });
+    this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
+      ...props.loadBalancer,
+      vpc: this.network.vpc,
+      securityGroup: this.network.loadBalancerSecurityGroup,
+      containerPort: this.network.containerPort,
+      profile,
+    });
+    this.database = new LiteLlmDatabase(this, 'Database', {
+      ...props.database,
+      vpc: this.network.vpc,
+      securityGroup: this.network.databaseSecurityGroup,
+      rotationSecurityGroup: this.network.rotationSecurityGroup,
+      encryptionKey: this.security.encryptionKey,
+      profile,
+    });
+    this.service = new LiteLlmService(this, 'Service', {
+      ...props.service,
+      models,
+      image: props.image,
+      network: this.network,
+      security: this.security,
+      database: this.database,
+      loadBalancer: this.loadBalancer,
+      profile,
+    });
+    this.monitoring = new LiteLlmMonitoring(this, 'Monitoring', {
+      ...props.monitoring,
+      encryptionKey: this.security.encryptionKey,
+      service: this.service,
+      database: this.database,
+      loadBalancer: this.loadBalancer,
+    });
+    this.url = this.loadBalancer.url;
+    this.connections = this.service.connections;
+
+    new CfnOutput(this, 'Url', { description: 'Base URL of the LiteLLM proxy', value: this.url });
+    new CfnOutput(this, 'MasterKeySecretArn', {
+      description: 'Secret holding the LiteLLM master key',
+      value: this.security.masterKeySecret.secretArn,
+    });
   }
 }

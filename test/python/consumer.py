@@ -22,7 +22,15 @@ template = Template.from_stack(stack)
 resources = template.to_json().get("Resources", {})
 print(f"cdk_litellm {cdk_litellm.__name__} imported from the wheel; README example synthesized {len(resources)} resources")
 
-# Placeholder platform: the model names reach the template.
-outputs = template.to_json().get("Outputs", {})
-assert any(o.get("Value") == "claude-sonnet" for o in outputs.values()), outputs
+# The example must really deploy LiteLLM, not just import the module.
+for kind in ["AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::RDS::DBInstance",
+             "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::KMS::Key"]:
+    template.resource_count_is(kind, 1)
+task = next(iter(template.find_resources("AWS::ECS::TaskDefinition").values()))
+containers = {c["Name"]: c for c in task["Properties"]["ContainerDefinitions"]}
+assert "litellm" in containers, f"no litellm container in {list(containers)}"
+assert containers["litellm"]["PortMappings"][0]["ContainerPort"] == 4000
+assert containers["litellm"]["Image"].endswith(":v" + cdk_litellm.LiteLlmImage.DEFAULT_VERSION), containers["litellm"]["Image"]
+config = next(e["Value"] for e in containers["config"]["Environment"] if e["Name"] == "LITELLM_CONFIG_YAML")
+assert "model_name: claude-sonnet" in config, config
 print("python consumer check passed")

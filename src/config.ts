@@ -1,0 +1,41 @@
+import * as YAML from 'yaml';
+import { LiteLlmModel } from './models';
+
+/** What the rendered LiteLLM config depends on. */
+export interface LiteLlmConfigInput {
+  readonly models: LiteLlmModel[];
+  /** Seconds a request to a provider may take (`request_timeout`). */
+  readonly requestTimeoutSeconds: number;
+  /** Connections each worker's database pool may open (`database_connection_pool_limit`). */
+  readonly databaseConnectionPoolLimit: number;
+  /** Whether the proxy logs JSON lines (`json_logs`). */
+  readonly jsonLogs: boolean;
+}
+
+/**
+ * Renders LiteLLM's `config.yaml`. Pure: the same input gives the same text.
+ * Provider keys are only ever referenced as `os.environ/NAME`.
+ */
+export function renderConfig(input: LiteLlmConfigInput): string {
+  const doc = {
+    model_list: input.models.map(m => ({ model_name: m.name, litellm_params: m.litellmParams })),
+    litellm_settings: {
+      request_timeout: input.requestTimeoutSeconds,
+      drop_params: true,
+      json_logs: input.jsonLogs,
+      num_retries: 2,
+    },
+    general_settings: {
+      master_key: 'os.environ/LITELLM_MASTER_KEY',
+      database_connection_pool_limit: input.databaseConnectionPoolLimit,
+      proxy_batch_write_at: 60,
+      disable_spend_logs: false,
+    },
+    router_settings: {
+      routing_strategy: 'simple-shuffle',
+      num_retries: 2,
+      timeout: input.requestTimeoutSeconds,
+    },
+  };
+  return YAML.stringify(doc, { lineWidth: 0, sortMapEntries: false });
+}

@@ -1,0 +1,239 @@
+import {
+  Duration, Size,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { postgresMaxConnections } from './private/connections';
+import { profileDefaults } from './private/defaults';
+import { check } from './private/validate';
+import { DeploymentProfile } from './profile';
+
+/** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
+const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
+
+/**
+ * Database settings of a LiteLLM platform.
+ */
+export interface LiteLlmDatabaseOptions {
+  /**
+   * PostgreSQL engine version (15 or newer).
+   *
+   * @default rds.PostgresEngineVersion.VER_17_9
+   */
+  readonly engineVersion?: rds.PostgresEngineVersion;
+  /**
+   * Instance type.
+   *
+   * @default - db.t4g.small (DEVELOPMENT), db.t4g.medium (PRODUCTION)
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * Multi-AZ deployment.
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly multiAz?: boolean;
+  /**
+   * Deletion protection.
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Performance Insights (encrypted with the platform key).
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly performanceInsights?: boolean;
+  /**
+   * How often the database password rotates (single user, hosted rotation).
+   *
+   * @default Duration.days(30)
+   */
+  readonly passwordRotation?: Duration;
+  /**
+   * Storage the instance starts with, in GiB (gp3).
+   *
+   * @default 20
+   */
+  readonly allocatedStorageGiB?: number;
+  /**
+   * Storage autoscaling ceiling, in GiB.
+   *
+   * @default 100
+   */
+  readonly maxAllocatedStorageGiB?: number;
+  /**
+   * `max_connections` of the instance when its class is not one this library knows
+   * (the service sizes its connection pools from it).
+   *
+   * @default - derived from the instance class's memory
+   */
+  readonly maxConnections?: number;
+}
+
+/**
+ * Properties of a `LiteLlmDatabase`.
+ */
+export interface LiteLlmDatabaseProps extends LiteLlmDatabaseOptions {
+  /** VPC to place the instance in (private subnets). */
+  readonly vpc: ec2.IVpc;
+  /** Security group of the instance (5432 in from the service and the rotation function). */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Security group of the rotation function (5432 out to the database, 443 to Secrets Manager). */
+  readonly rotationSecurityGroup: ec2.ISecurityGroup;
+  /** Key that encrypts storage, credentials and Performance Insights. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Defaults for everything not set explicitly.
+   *
+   * @default DeploymentProfile.DEVELOPMENT
+   */
+  readonly profile?: DeploymentProfile;
+}
+
+/**
+ * RDS PostgreSQL for LiteLLM's keys, spend and settings, with a rotated password and alarms.
+ */
+export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
+  /** Name of the database LiteLLM uses. */
+  public static readonly DATABASE_NAME = 'litellm';
+  /** Database user LiteLLM connects as. */
+  public static readonly USERNAME = 'litellm';
+
+  /** The instance. */
+  public readonly instance: rds.DatabaseInstance;
+  /** Credentials secret (`host`, `port`, `username`, `password`, `dbname`…), rotated. */
+  public readonly secret: secretsmanager.ISecret;
+  /** Network connections of the instance. */
+  public readonly connections: ec2.Connections;
+  /** `max_connections` of the instance, for sizing connection pools. */
+  public readonly maxConnections: number;
+  /** CPU > 80 % for 3 × 5 minutes. */
+  public readonly cpuAlarm: cloudwatch.Alarm;
+  /** Free storage < 5 GiB for 3 × 5 minutes. */
+  public readonly freeStorageAlarm: cloudwatch.Alarm;
+  /** Connections > 80 % of `maxConnections` for 3 × 5 minutes. */
+  public readonly connectionsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: LiteLlmDatabaseProps) {
+    super(scope, id);
+    const defaults = profileDefaults(props.profile);
+    const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17_9;
+    check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
+      v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9`);
+    const allocated = props.allocatedStorageGiB ?? 20;
+    const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
+    check(allocated, v => Number.isInteger(v) && v >= 20 && v <= 65536,
+      v => `\`allocatedStorageGiB\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
+    check(maxAllocated, v => v >= allocated,
+      v => `\`maxAllocatedStorageGiB\` (${v}) must be >= \`allocatedStorageGiB\` (${allocated}): raise maxAllocatedStorageGiB`);
+    const instanceType = props.instanceType ?? defaults.databaseInstanceType;
+    const maxConnections = props.maxConnections ?? postgresMaxConnections(instanceType);
+    if (maxConnections === undefined) {
+      throw new Error(`\`instanceType\` (${instanceType}) is not a class whose max_connections this library knows: set \`maxConnections\` to the instance's max_connections`);
+    }
+    check(props.maxConnections, v => Number.isInteger(v) && v >= 20 && v <= 5000,
+      v => `\`maxConnections\` (${v}) must be an integer from 20 to 5000`);
+    this.maxConnections = maxConnections;
+
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: engineVersion });
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: 'LiteLLM PostgreSQL: TLS only',
+      parameters: { 'rds.force_ssl': '1' },
+    });
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceType,
+      parameterGroup,
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
+      securityGroups: [props.securityGroup],
+      databaseName: LiteLlmDatabase.DATABASE_NAME,
+      credentials: rds.Credentials.fromGeneratedSecret(LiteLlmDatabase.USERNAME, {
+        encryptionKey: props.encryptionKey,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      }),
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: allocated,
+      maxAllocatedStorage: maxAllocated,
+      storageEncrypted: true,
+      storageEncryptionKey: props.encryptionKey,
+      multiAz: props.multiAz ?? defaults.multiAz,
+      backupRetention: Duration.days(7),
+      preferredBackupWindow: '03:00-04:00',
+      preferredMaintenanceWindow: 'Sun:04:00-Sun:05:00',
+      deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
+      removalPolicy: defaults.dataRemovalPolicy,
+      enablePerformanceInsights: props.performanceInsights ?? defaults.performanceInsights,
+      performanceInsightEncryptionKey: (props.performanceInsights ?? defaults.performanceInsights) ? props.encryptionKey : undefined,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      cloudwatchLogsRetention: defaults.logRetention,
+      iamAuthentication: true,
+      autoMinorVersionUpgrade: true,
+      copyTagsToSnapshot: true,
+      monitoringInterval: defaults.production ? Duration.seconds(60) : undefined,
+    });
+    this.secret = this.instance.secret!;
+    this.connections = this.instance.connections;
+
+    this.secret.addRotationSchedule('Rotation', {
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        vpc: props.vpc,
+        vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
+        securityGroups: [props.rotationSecurityGroup],
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      }),
+      automaticallyAfter: props.passwordRotation ?? Duration.days(30),
+      rotateImmediatelyOnUpdate: false,
+    });
+
+    const fiveMinutes = Duration.minutes(5);
+    this.cpuAlarm = this.instance.metricCPUUtilization({ period: fiveMinutes }).createAlarm(this, 'CpuAlarm', {
+      alarmDescription: 'LiteLLM database CPU above 80 % for 15 minutes',
+      threshold: 80,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.freeStorageAlarm = this.instance.metricFreeStorageSpace({ period: fiveMinutes }).createAlarm(this, 'FreeStorageAlarm', {
+      alarmDescription: 'LiteLLM database free storage below 5 GiB for 15 minutes',
+      threshold: Size.gibibytes(5).toBytes(),
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.connectionsAlarm = this.instance.metricDatabaseConnections({ period: fiveMinutes, statistic: 'Maximum' }).createAlarm(this, 'ConnectionsAlarm', {
+      alarmDescription: `LiteLLM database connections above 80 % of max_connections (${maxConnections}) for 15 minutes`,
+      threshold: Math.floor(maxConnections * 0.8),
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The database alarms: CPU, free storage, connections. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.cpuAlarm, this.freeStorageAlarm, this.connectionsAlarm];
+  }
+
+  /**
+   * The connection settings as separate ECS secrets read from the credentials
+   * secret's fields. Never a single `DATABASE_URL`: a rotated password would make it
+   * stale. LiteLLM builds the URL itself and URL-encodes the password. The instance
+   * listens on PostgreSQL's default 5432, so the URL LiteLLM builds from the host
+   * alone is right; DATABASE_PORT serves LiteLLM's IAM-auth URL builder.
+   */
+  public containerSecrets(): { [env: string]: ecs.Secret } {
+    return {
+      DATABASE_HOST: ecs.Secret.fromSecretsManager(this.secret, 'host'),
+      DATABASE_PORT: ecs.Secret.fromSecretsManager(this.secret, 'port'),
+      DATABASE_USERNAME: ecs.Secret.fromSecretsManager(this.secret, 'username'),
+      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(this.secret, 'password'),
+      DATABASE_NAME: ecs.Secret.fromSecretsManager(this.secret, 'dbname'),
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import {
+  Duration, Stack,
+  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_elasticloadbalancingv2 as elbv2,
+  aws_kms as kms, aws_sns as sns,
+  aws_sns_subscriptions as subscriptions,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { LiteLlmDatabase } from './database';
+import { LiteLlmLoadBalancer } from './load-balancer';
+import { LiteLlmService } from './service';
+
+/**
+ * Monitoring settings of a LiteLLM platform.
+ */
+export interface LiteLlmMonitoringOptions {
+  /**
+   * E-mail addresses subscribed to the alarm topic (each must confirm).
+   *
+   * @default - none
+   */
+  readonly alarmEmails?: string[];
+}
+
+/**
+ * Properties of a `LiteLlmMonitoring`.
+ */
+export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
+  /** Key that encrypts the topic. */
+  readonly encryptionKey: kms.IKey;
+  /** The service to chart and whose alarms notify the topic. */
+  readonly service: LiteLlmService;
+  /** The database to chart and whose alarms notify the topic. */
+  readonly database: LiteLlmDatabase;
+  /** The load balancer to chart. */
+  readonly loadBalancer: LiteLlmLoadBalancer;
+}
+
+/**
+ * The alarm topic every alarm of the platform notifies (ALARM and OK), and a dashboard.
+ */
+export class LiteLlmMonitoring extends Construct {
+  /** Encrypted SNS topic for ALARM and OK notifications. */
+  public readonly alarmTopic: sns.ITopic;
+  /** Dashboard of the load balancer, the service and the database. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm that notifies the topic. */
+  public readonly alarms: cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
+    super(scope, id);
+    for (const email of props.alarmEmails ?? []) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address`);
+      }
+    }
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    for (const email of props.alarmEmails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.alarmTopic = topic;
+
+    const alarms = [...props.service.alarms, ...props.database.alarms];
+    this.alarms = alarms;
+    const action = new actions.SnsAction(topic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    const alb = props.loadBalancer.loadBalancer.metrics;
+    const service = props.service.service;
+    const db = props.database.instance;
+    const five = Duration.minutes(5);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `LiteLLM-${Stack.of(this).stackName}`.slice(0, 255).replace(/[^A-Za-z0-9_-]/g, '-'),
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Requests', left: [alb.requestCount({ period: five })] }),
+      new cloudwatch.GraphWidget({
+        title: '4xx / 5xx',
+        left: [
+          alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { period: five }),
+          alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Latency p50 / p99',
+        left: [alb.targetResponseTime({ statistic: 'p50', period: five }), alb.targetResponseTime({ statistic: 'p99', period: five })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'ECS CPU %', left: [service.metricCpuUtilization({ period: five })] }),
+      new cloudwatch.GraphWidget({ title: 'ECS memory %', left: [service.metricMemoryUtilization({ period: five })] }),
+      new cloudwatch.GraphWidget({
+        title: 'Running tasks',
+        left: [new cloudwatch.Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName: 'RunningTaskCount',
+          period: five,
+          statistic: 'Average',
+          dimensionsMap: { ClusterName: props.service.cluster.clusterName, ServiceName: service.serviceName },
+        })],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'RDS CPU %', left: [db.metricCPUUtilization({ period: five })] }),
+      new cloudwatch.GraphWidget({ title: 'RDS connections', left: [db.metricDatabaseConnections({ period: five })] }),
+      new cloudwatch.GraphWidget({ title: 'RDS free storage', left: [db.metricFreeStorageSpace({ period: five })] }),
+      new cloudwatch.GraphWidget({
+        title: 'RDS read / write latency',
+        left: [db.metric('ReadLatency', { period: five }), db.metric('WriteLatency', { period: five })],
+      }),
+    );
+  }
+}

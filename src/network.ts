@@ -1,0 +1,232 @@
+import { aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { profileDefaults } from './private/defaults';
+import { check } from './private/validate';
+import { DeploymentProfile } from './profile';
+
+/**
+ * VPC endpoints the network creates. Each can be switched off, e.g. in a dev
+ * setup with a NAT gateway that does not want to pay for interface endpoints.
+ */
+export interface LiteLlmEndpointOptions {
+  /**
+   * S3 gateway endpoint (ECR image layers live in S3). Free.
+   *
+   * @default true for a VPC the network creates, false for an imported VPC
+   */
+  readonly s3?: boolean;
+  /**
+   * ECR API and ECR Docker interface endpoints.
+   *
+   * @default true for a VPC the network creates, false for an imported VPC
+   */
+  readonly ecr?: boolean;
+  /**
+   * Secrets Manager interface endpoint (tasks read their secrets at start; rotation functions write them).
+   *
+   * @default true for a VPC the network creates, false for an imported VPC
+   */
+  readonly secretsManager?: boolean;
+  /**
+   * CloudWatch Logs interface endpoint.
+   *
+   * @default true for a VPC the network creates, false for an imported VPC
+   */
+  readonly logs?: boolean;
+  /**
+   * bedrock-runtime interface endpoint. `LiteLlmPlatform` turns it on when a Bedrock model is configured.
+   *
+   * @default false
+   */
+  readonly bedrockRuntime?: boolean;
+}
+
+/**
+ * Network settings of a LiteLLM platform.
+ */
+export interface LiteLlmNetworkOptions {
+  /**
+   * IPv4 CIDR of the VPC to create, a /16 to a /24. Ignored with `vpc`.
+   *
+   * @default '10.0.0.0/16'
+   */
+  readonly cidr?: string;
+  /**
+   * NAT gateways of the VPC to create (0 to 2). Non-Bedrock providers and images
+   * from public registries need one. Ignored with `vpc`.
+   *
+   * @default 1
+   */
+  readonly natGateways?: number;
+  /**
+   * VPC endpoints to create.
+   *
+   * @default - see `LiteLlmEndpointOptions`
+   */
+  readonly endpoints?: LiteLlmEndpointOptions;
+  /**
+   * IPv4 CIDRs allowed to reach the load balancer on ports 80 and 443.
+   *
+   * @default ['0.0.0.0/0'] for an internet-facing load balancer, the VPC CIDR for an internal one
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * Whether the load balancer is internal (its default allowed CIDR becomes the VPC's).
+   *
+   * @default false
+   */
+  readonly internal?: boolean;
+}
+
+/**
+ * Properties of a `LiteLlmNetwork`.
+ */
+export interface LiteLlmNetworkProps extends LiteLlmNetworkOptions {
+  /**
+   * An existing VPC with public and private subnets in at least two AZs. The network
+   * then creates no VPC, flow log or endpoint unless asked to in `endpoints`.
+   *
+   * @default - a new VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Key that encrypts the flow-log group.
+   *
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Defaults for everything not set explicitly.
+   *
+   * @default DeploymentProfile.DEVELOPMENT
+   */
+  readonly profile?: DeploymentProfile;
+  /**
+   * Port the LiteLLM container listens on.
+   *
+   * @default 4000
+   */
+  readonly containerPort?: number;
+}
+
+/**
+ * The VPC, its endpoints and the security groups of a LiteLLM platform:
+ * ALB → service :4000 → database :5432; endpoints :443 from the VPC; rotation → database.
+ */
+export class LiteLlmNetwork extends Construct {
+  /** The VPC (created or imported). */
+  public readonly vpc: ec2.IVpc;
+  /** Load balancer: 80/443 in from the allowed CIDRs, out only to the service port. */
+  public readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  /** LiteLLM tasks: container port in from the load balancer only; out 443 and 5432 to the database. */
+  public readonly serviceSecurityGroup: ec2.ISecurityGroup;
+  /** Database: 5432 in from the service and the rotation function only. */
+  public readonly databaseSecurityGroup: ec2.ISecurityGroup;
+  /** Rotation functions: out 5432 to the database and 443 to AWS APIs. */
+  public readonly rotationSecurityGroup: ec2.ISecurityGroup;
+  /** Interface endpoints: 443 in from the VPC CIDR. */
+  public readonly endpointSecurityGroup: ec2.ISecurityGroup;
+  /** Number of NAT gateways of the VPC (for an imported VPC: 1 when it has private subnets with egress). */
+  public readonly natGateways: number;
+  /** Port the LiteLLM container listens on. */
+  public readonly containerPort: number;
+
+  constructor(scope: Construct, id: string, props: LiteLlmNetworkProps = {}) {
+    super(scope, id);
+    const defaults = profileDefaults(props.profile);
+    const imported = props.vpc !== undefined;
+    this.containerPort = props.containerPort ?? 4000;
+
+    if (imported && (props.cidr !== undefined || props.natGateways !== undefined)) {
+      throw new Error('`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`');
+    }
+    check(props.cidr, validCidr, v => `\`cidr\` (${v}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`);
+    check(props.natGateways, n => Number.isInteger(n) && n >= 0 && n <= 2,
+      n => `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`);
+
+    if (props.vpc) {
+      this.vpc = props.vpc;
+      this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
+    } else {
+      this.natGateways = props.natGateways ?? 1;
+      this.vpc = new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+        maxAzs: 2,
+        natGateways: this.natGateways,
+        subnetConfiguration: [
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: subnetMask(props.cidr) },
+          {
+            name: 'Private',
+            subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+            cidrMask: subnetMask(props.cidr),
+          },
+        ],
+        restrictDefaultSecurityGroup: true,
+      });
+      const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+        encryptionKey: props.encryptionKey,
+        retention: defaults.logRetention,
+        removalPolicy: defaults.removalPolicy,
+      });
+      this.vpc.addFlowLog('FlowLog', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+        trafficType: ec2.FlowLogTrafficType.ALL,
+      });
+    }
+
+    const sg = (name: string, description: string) => new ec2.SecurityGroup(this, name, {
+      vpc: this.vpc, description, allowAllOutbound: false,
+    });
+    this.loadBalancerSecurityGroup = sg('LoadBalancerSecurityGroup', 'LiteLLM load balancer');
+    this.serviceSecurityGroup = sg('ServiceSecurityGroup', 'LiteLLM tasks');
+    this.databaseSecurityGroup = sg('DatabaseSecurityGroup', 'LiteLLM database');
+    this.rotationSecurityGroup = sg('RotationSecurityGroup', 'LiteLLM secret rotation');
+    this.endpointSecurityGroup = sg('EndpointSecurityGroup', 'LiteLLM VPC interface endpoints');
+
+    const allowedCidrs = props.allowedCidrs ?? (props.internal ? [this.vpc.vpcCidrBlock] : ['0.0.0.0/0']);
+    for (const cidr of allowedCidrs) {
+      for (const port of [80, 443]) {
+        this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${cidr}`);
+      }
+    }
+    const containerPort = ec2.Port.tcp(this.containerPort);
+    const postgres = ec2.Port.tcp(5432);
+    this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');
+    this.serviceSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'LiteLLM to PostgreSQL');
+    this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and LLM providers');
+    this.rotationSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'Rotation to PostgreSQL');
+    this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
+    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
+
+    const endpoints = props.endpoints ?? {};
+    const want = (flag: boolean | undefined) => flag ?? !imported;
+    if (want(endpoints.s3)) {
+      this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    }
+    const privateSubnets = { subnets: this.vpc.privateSubnets.length ? this.vpc.privateSubnets : this.vpc.isolatedSubnets };
+    const iface = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
+      vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
+    });
+    if (want(endpoints.ecr)) {
+      iface('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
+      iface('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
+    }
+    if (want(endpoints.secretsManager)) iface('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
+    if (want(endpoints.logs)) iface('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
+    if (endpoints.bedrockRuntime) iface('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME);
+  }
+}
+
+function validCidr(cidr: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return false;
+  const octetsOk = m.slice(1, 5).every(o => Number(o) <= 255);
+  const mask = Number(m[5]);
+  return octetsOk && mask >= 16 && mask <= 24;
+}
+
+/** Four subnets split the VPC: /16 → /20 each, /24 → /26 each. */
+function subnetMask(cidr: string | undefined): number {
+  const mask = cidr && validCidr(cidr) ? Number(cidr.split('/')[1]) : 16;
+  return Math.min(mask + 4, 26);
+}

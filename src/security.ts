@@ -1,0 +1,192 @@
+import {
+  CustomResource, Duration, RemovalPolicy, SecretValue, Stack,
+  aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
+  custom_resources as cr,
+} from 'aws-cdk-lib';
+import { Construct, IDependable } from 'constructs';
+import { profileDefaults } from './private/defaults';
+import { check } from './private/validate';
+import { DeploymentProfile } from './profile';
+import { MasterKeyFunction } from './rotation/master-key-function';
+
+/**
+ * Security settings of a LiteLLM platform.
+ */
+export interface LiteLlmSecurityOptions {
+  /**
+   * How often the master key rotates. After each rotation the service is redeployed.
+   *
+   * @default Duration.days(30)
+   */
+  readonly masterKeyRotation?: Duration;
+  /**
+   * An existing JSON secret holding the provider API keys, one field per environment
+   * variable (`OPENAI_API_KEY`…). It must have every field the models need.
+   *
+   * @default - a secret with one placeholder field per name in `providerKeyNames`
+   */
+  readonly providerKeysSecret?: secretsmanager.ISecret;
+}
+
+/**
+ * Properties of a `LiteLlmSecurity`.
+ */
+export interface LiteLlmSecurityProps extends LiteLlmSecurityOptions {
+  /**
+   * Provider-key environment variables the models read (`LiteLlmModel.secretEnvNames`).
+   * Each becomes a field of the provider keys secret, created with a placeholder so
+   * ECS can resolve it; put the real values in afterwards.
+   *
+   * @default []
+   */
+  readonly providerKeyNames?: string[];
+  /**
+   * Defaults for everything not set explicitly.
+   *
+   * @default DeploymentProfile.DEVELOPMENT
+   */
+  readonly profile?: DeploymentProfile;
+}
+
+/**
+ * The KMS key and the secrets of a LiteLLM platform, with master-key rotation.
+ * No key, password or salt appears in the synthesized template: Secrets Manager
+ * generates them, and a function writes the first `sk-` master key at deploy.
+ */
+export class LiteLlmSecurity extends Construct {
+  /** The value each provider-key field holds until its owner puts the real key in. */
+  public static readonly PROVIDER_KEY_PLACEHOLDER = 'REPLACE_WITH_THE_REAL_KEY';
+
+  /** Customer-managed key (rotation on) for secrets, database, logs and topic. */
+  public readonly encryptionKey: kms.IKey;
+  /** `LITELLM_MASTER_KEY`: `sk-` + 48 characters, rotated. */
+  public readonly masterKeySecret: secretsmanager.ISecret;
+  /** `LITELLM_SALT_KEY`: generated once, never rotated, always retained. */
+  public readonly saltKeySecret: secretsmanager.ISecret;
+  /** JSON secret with `UI_USERNAME` (admin) and `UI_PASSWORD`. */
+  public readonly uiCredentialsSecret: secretsmanager.ISecret;
+  /** JSON secret with one field per provider-key environment variable, if any model needs one. */
+  public readonly providerKeysSecret?: secretsmanager.ISecret;
+  /** Provider-key fields the secret holds. */
+  public readonly providerKeyNames: string[];
+  /** The function that writes the first master key and rotates it. */
+  public readonly masterKeyFunction: lambda.IFunction;
+  /** Completes when the first `sk-` master key is in place; the service waits for it. */
+  public readonly masterKeyReady: IDependable;
+
+  constructor(scope: Construct, id: string, props: LiteLlmSecurityProps = {}) {
+    super(scope, id);
+    const defaults = profileDefaults(props.profile);
+    const stack = Stack.of(this);
+    const rotation = props.masterKeyRotation ?? Duration.days(30);
+    check(rotation.toDays({ integral: false }), d => d >= 1 && d <= 1000,
+      d => `\`masterKeyRotation\` (${d} days) must be from 1 to 1000 days, as Secrets Manager allows`);
+    this.providerKeyNames = [...new Set(props.providerKeyNames ?? [])];
+    for (const name of this.providerKeyNames) {
+      check(name, n => /^[A-Z_][A-Z0-9_]*$/.test(n),
+        n => `provider key name "${n}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`);
+    }
+
+    const key = new kms.Key(this, 'Key', {
+      description: `LiteLLM platform key (${this.node.path})`,
+      enableKeyRotation: true,
+      removalPolicy: defaults.removalPolicy,
+      pendingWindow: Duration.days(defaults.production ? 30 : 7),
+    });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
+    }));
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AlarmsPublishToEncryptedTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }));
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'SecretsManagerAndSnsInThisAccount',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:CallerAccount': stack.account,
+          'kms:ViaService': [`secretsmanager.${stack.region}.amazonaws.com`, `sns.${stack.region}.amazonaws.com`],
+        },
+      },
+    }));
+    this.encryptionKey = key;
+
+    const masterKey = new secretsmanager.Secret(this, 'MasterKey', {
+      description: 'LiteLLM master key (LITELLM_MASTER_KEY); written as sk-... at deploy and rotated',
+      encryptionKey: key,
+      // Replaced by an `sk-` value before the service starts; Secrets Manager cannot prefix.
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: defaults.removalPolicy,
+    });
+    this.masterKeySecret = masterKey;
+
+    this.saltKeySecret = new secretsmanager.Secret(this, 'SaltKey', {
+      description: 'LiteLLM salt key (LITELLM_SALT_KEY): encrypts stored credentials; never rotate or delete it',
+      encryptionKey: key,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Losing the salt makes every stored model credential unreadable.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.uiCredentialsSecret = new secretsmanager.Secret(this, 'UiCredentials', {
+      description: 'LiteLLM admin UI credentials',
+      encryptionKey: key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ UI_USERNAME: 'admin' }),
+        generateStringKey: 'UI_PASSWORD',
+        passwordLength: 24,
+        excludePunctuation: true,
+      },
+      removalPolicy: defaults.removalPolicy,
+    });
+
+    if (props.providerKeysSecret) {
+      this.providerKeysSecret = props.providerKeysSecret;
+    } else if (this.providerKeyNames.length > 0) {
+      this.providerKeysSecret = new secretsmanager.Secret(this, 'ProviderKeys', {
+        description: `LiteLLM provider API keys: replace the placeholders of ${this.providerKeyNames.join(', ')}`,
+        encryptionKey: key,
+        secretObjectValue: Object.fromEntries(
+          this.providerKeyNames.map(n => [n, SecretValue.unsafePlainText(LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER)])),
+        removalPolicy: defaults.removalPolicy,
+      });
+    }
+
+    const functionLogs = (name: string) => new logs.LogGroup(this, name, {
+      encryptionKey: key, retention: defaults.logRetention, removalPolicy: defaults.removalPolicy,
+    });
+    const masterKeyFunction = new MasterKeyFunction(this, 'MasterKeyFunction', {
+      description: 'Writes the first LiteLLM master key (sk-...) and rotates it',
+      timeout: Duration.minutes(1),
+      logGroup: functionLogs('MasterKeyFunctionLogs'),
+    });
+    masterKey.addRotationSchedule('Rotation', {
+      rotationLambda: masterKeyFunction,
+      automaticallyAfter: rotation,
+      rotateImmediatelyOnUpdate: false,
+    });
+    masterKey.grantRead(masterKeyFunction);
+    masterKey.grantWrite(masterKeyFunction);
+    this.masterKeyFunction = masterKeyFunction;
+
+    const provider = new cr.Provider(this, 'MasterKeyProvider', {
+      onEventHandler: masterKeyFunction,
+      logGroup: functionLogs('MasterKeyProviderLogs'),
+    });
+    this.masterKeyReady = new CustomResource(this, 'MasterKeyValue', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::LiteLlmMasterKey',
+      properties: { SecretId: masterKey.secretArn },
+    });
+  }
+}

@@ -1,0 +1,448 @@
+import {
+  Duration, RemovalPolicy, Stack,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { renderConfig } from './config';
+import { LiteLlmDatabase } from './database';
+import { LiteLlmImage } from './image';
+import { LiteLlmLoadBalancer } from './load-balancer';
+import { LiteLlmModel } from './models';
+import { LiteLlmNetwork } from './network';
+import { bedrockInvokeArns } from './private/bedrock';
+import { profileDefaults } from './private/defaults';
+import { rotationSucceededPattern } from './private/rotation-pattern';
+import { check } from './private/validate';
+import { DeploymentProfile } from './profile';
+import { RedeployFunction } from './rotation/redeploy-function';
+import { LiteLlmSecurity } from './security';
+
+/** Where the init container writes the rendered config and the proxy reads it. */
+const CONFIG_PATH = '/litellm-config/config.yaml';
+/** Connections kept free for the rotation function, admin sessions and RDS itself. */
+const RESERVED_CONNECTIONS = 10;
+
+/**
+ * Service settings of a LiteLLM platform.
+ */
+export interface LiteLlmServiceOptions {
+  /**
+   * Task CPU units.
+   *
+   * @default 1024
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB; LiteLLM runs out of memory below 2048.
+   *
+   * @default 2048
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * CPU architecture of the tasks.
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * Fewest tasks.
+   *
+   * @default 1
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most tasks autoscaling may run.
+   *
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Uvicorn workers per task (`--num_workers`); each opens its own database pool.
+   *
+   * @default 1
+   */
+  readonly numWorkers?: number;
+  /**
+   * How long a request to a provider may take (`request_timeout`). The load balancer's
+   * idle timeout must be at least this long.
+   *
+   * @default Duration.seconds(600)
+   */
+  readonly requestTimeout?: Duration;
+  /**
+   * Connections each worker's database pool may open.
+   *
+   * @default - derived: (max_connections - 10) × 0.9 ÷ (maxCapacity × 2 for rolling deploys × numWorkers), at most 20
+   */
+  readonly databaseConnectionPoolLimit?: number;
+  /**
+   * Run tasks in public subnets with a public IP. Only for a DEVELOPMENT platform
+   * whose VPC has no NAT gateway.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+  /**
+   * Run on Fargate Spot.
+   *
+   * @default - true (DEVELOPMENT), false (PRODUCTION)
+   */
+  readonly fargateSpot?: boolean;
+  /**
+   * Container Insights on the cluster.
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly containerInsights?: boolean;
+  /**
+   * `LITELLM_LOG` level.
+   *
+   * @default - INFO (DEVELOPMENT), ERROR (PRODUCTION)
+   */
+  readonly logLevel?: string;
+  /**
+   * Retention of the container log group.
+   *
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * More environment variables for the LiteLLM container (never secrets: use the provider keys secret).
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+}
+
+/**
+ * Properties of a `LiteLlmService`.
+ */
+export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
+  /** The models the proxy serves. */
+  readonly models: LiteLlmModel[];
+  /** VPC and security groups. */
+  readonly network: LiteLlmNetwork;
+  /** Key and secrets. */
+  readonly security: LiteLlmSecurity;
+  /** The database. */
+  readonly database: LiteLlmDatabase;
+  /** The load balancer whose target group the service joins. */
+  readonly loadBalancer: LiteLlmLoadBalancer;
+  /**
+   * The LiteLLM image.
+   *
+   * @default LiteLlmImage.fromRegistry()
+   */
+  readonly image?: LiteLlmImage;
+  /**
+   * Defaults for everything not set explicitly.
+   *
+   * @default DeploymentProfile.DEVELOPMENT
+   */
+  readonly profile?: DeploymentProfile;
+}
+
+/**
+ * The LiteLLM proxy on ECS Fargate: cluster, task definition, autoscaled service,
+ * alarms, and a redeploy whenever the master key or the database password rotates.
+ */
+export class LiteLlmService extends Construct implements ec2.IConnectable {
+  /** The cluster. */
+  public readonly cluster: ecs.Cluster;
+  /** The service. */
+  public readonly service: ecs.FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The LiteLLM container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The container log group (KMS-encrypted). */
+  public readonly logGroup: logs.ILogGroup;
+  /** Network connections of the tasks. */
+  public readonly connections: ec2.Connections;
+  /** The rendered LiteLLM config (`config.yaml`). */
+  public readonly config: string;
+  /** `database_connection_pool_limit` in the config. */
+  public readonly databaseConnectionPoolLimit: number;
+  /** CPU > 85 % for 3 × 5 minutes. */
+  public readonly cpuAlarm: cloudwatch.Alarm;
+  /** Memory > 90 % for 3 × 5 minutes. */
+  public readonly memoryAlarm: cloudwatch.Alarm;
+  /** Unhealthy targets ≥ 1 for 3 × 1 minute. */
+  public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
+  /** Target 5xx > 10 for 2 × 5 minutes. */
+  public readonly target5xxAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: LiteLlmServiceProps) {
+    super(scope, id);
+    const defaults = profileDefaults(props.profile);
+    const stack = Stack.of(this);
+    const models = props.models;
+    const image = props.image ?? LiteLlmImage.fromRegistry();
+    const cpu = props.cpu ?? 1024;
+    const memory = props.memoryLimitMiB ?? 2048;
+    const minCapacity = props.minCapacity ?? 1;
+    const maxCapacity = props.maxCapacity ?? 4;
+    const workers = props.numWorkers ?? 1;
+    const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
+    const assignPublicIp = props.assignPublicIp ?? false;
+
+    validateModels(models, props.security);
+    check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
+    check(minCapacity, n => Number.isInteger(n) && n >= 1, n => `\`minCapacity\` (${n}) must be an integer >= 1`);
+    check(maxCapacity, n => Number.isInteger(n) && n >= minCapacity,
+      n => `\`maxCapacity\` (${n}) must be >= \`minCapacity\` (${minCapacity}): raise maxCapacity or lower minCapacity`);
+    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16, n => `\`numWorkers\` (${n}) must be an integer from 1 to 16`);
+    check(requestTimeout.toSeconds(), s => s <= props.loadBalancer.idleTimeout.toSeconds(),
+      s => `\`requestTimeout\` (${s} s) exceeds the load balancer's idle timeout (${props.loadBalancer.idleTimeout.toSeconds()} s): streams would be cut; raise \`idleTimeout\` or lower requestTimeout`);
+    if (assignPublicIp && (defaults.production || props.network.natGateways > 0)) {
+      throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
+    }
+    if (!assignPublicIp && props.network.natGateways === 0) {
+      const needing = models.filter(m => m.needsInternet).map(m => m.name);
+      if (needing.length > 0 || image.needsInternet) {
+        const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
+        throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
+      }
+    }
+    this.databaseConnectionPoolLimit = poolLimit(props.database, maxCapacity, workers, props.databaseConnectionPoolLimit);
+
+    this.config = renderConfig({
+      models,
+      requestTimeoutSeconds: requestTimeout.toSeconds(),
+      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
+      jsonLogs: true,
+    });
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.network.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: (props.containerInsights ?? defaults.containerInsights)
+        ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu,
+      memoryLimitMiB: memory,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const bedrockArns = bedrockInvokeArns(stack, models);
+    if (bedrockArns.length > 0) {
+      this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
+        sid: 'InvokeConfiguredBedrockModels',
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: bedrockArns,
+      }));
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.security.encryptionKey,
+      retention: props.logRetention ?? defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    });
+    const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
+
+    // The config travels in the task definition, so a change is a new revision and a
+    // rolling deploy, and deploying needs no image build. An init container from the
+    // same image writes it to a task volume; the proxy keeps the image's entrypoint.
+    const volume = 'litellm-config';
+    this.taskDefinition.addVolume({ name: volume });
+    const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf('/'));
+    const containerImage = image.bind(this);
+    const init = this.taskDefinition.addContainer('config', {
+      image: containerImage,
+      essential: false,
+      entryPoint: ['python3', '-c'],
+      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ["LITELLM_CONFIG_YAML"])`],
+      environment: { LITELLM_CONFIG_YAML: this.config },
+      logging: logging('config'),
+    });
+    init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
+
+    const security = props.security;
+    const secrets: { [name: string]: ecs.Secret } = {
+      LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(security.masterKeySecret),
+      LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(security.saltKeySecret),
+      UI_USERNAME: ecs.Secret.fromSecretsManager(security.uiCredentialsSecret, 'UI_USERNAME'),
+      UI_PASSWORD: ecs.Secret.fromSecretsManager(security.uiCredentialsSecret, 'UI_PASSWORD'),
+      ...props.database.containerSecrets(),
+    };
+    for (const name of providerKeyNames(models)) {
+      secrets[name] = ecs.Secret.fromSecretsManager(security.providerKeysSecret!, name);
+    }
+
+    const containerPort = props.network.containerPort;
+    this.container = this.taskDefinition.addContainer('litellm', {
+      image: containerImage,
+      essential: true,
+      command: ['--config', CONFIG_PATH, '--port', String(containerPort), '--num_workers', String(workers)],
+      portMappings: [{ containerPort, name: 'http' }],
+      environment: {
+        ...props.environment,
+        LITELLM_MODE: 'PRODUCTION',
+        LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
+        STORE_MODEL_IN_DB: 'True',
+        LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+        // rds.force_ssl is on.
+        DATABASE_SSLMODE: 'require',
+        AWS_REGION: stack.region,
+      },
+      secrets,
+      healthCheck: {
+        // The image has python but no curl.
+        command: ['CMD', 'python3', '-c', livelinessProbe(containerPort)],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(10),
+        retries: 3,
+        // Database migrations run before the proxy listens.
+        startPeriod: Duration.seconds(300),
+      },
+      logging: logging('litellm'),
+      stopTimeout: Duration.seconds(120),
+    });
+    this.container.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
+    this.container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+
+    const fargateSpot = props.fargateSpot ?? defaults.fargateSpot;
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: minCapacity,
+      securityGroups: [props.network.serviceSecurityGroup],
+      vpcSubnets: assignPublicIp
+        ? { subnetType: ec2.SubnetType.PUBLIC }
+        : { subnets: props.network.vpc.privateSubnets.length ? props.network.vpc.privateSubnets : props.network.vpc.isolatedSubnets },
+      assignPublicIp,
+      capacityProviderStrategies: [{ capacityProvider: fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(600),
+      enableExecuteCommand: false,
+    });
+    this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
+    this.service.node.addDependency(security.masterKeyReady);
+    this.connections = this.service.connections;
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 70, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
+    });
+    scaling.scaleOnMemoryUtilization('Memory', {
+      targetUtilizationPercent: 80, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
+    });
+
+    this.addRedeployOnRotation(security, props.database, defaults.removalPolicy);
+
+    const five = Duration.minutes(5);
+    const tg = props.loadBalancer.targetGroup;
+    this.cpuAlarm = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
+      alarmDescription: 'LiteLLM tasks CPU above 85 % for 15 minutes',
+      threshold: 85,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.memoryAlarm = this.service.metricMemoryUtilization({ period: five }).createAlarm(this, 'MemoryAlarm', {
+      alarmDescription: 'LiteLLM tasks memory above 90 % for 15 minutes',
+      threshold: 90,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.unhealthyHostsAlarm = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
+      alarmDescription: 'A LiteLLM task failed its load balancer health check for 3 minutes',
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.target5xxAlarm = tg.metrics.httpCodeTarget(
+      elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
+      { period: five, statistic: 'Sum' },
+    ).createAlarm(this, 'Target5xxAlarm', {
+      alarmDescription: 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row',
+      threshold: 10,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The service alarms: CPU, memory, unhealthy hosts, target 5xx. */
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.target5xxAlarm];
+  }
+
+  /**
+   * After the master key or the database password rotates, new tasks must read the
+   * new value: a rule on Secrets Manager's RotationSucceeded event forces a rolling
+   * deployment (min healthy 100 %, so no downtime).
+   */
+  private addRedeployOnRotation(security: LiteLlmSecurity, database: LiteLlmDatabase, removalPolicy: RemovalPolicy): void {
+    const fn = new RedeployFunction(this, 'RedeployFunction', {
+      description: 'Forces a new LiteLLM deployment after a secret rotation',
+      timeout: Duration.minutes(1),
+      environment: { CLUSTER_ARN: this.cluster.clusterArn, SERVICE_NAME: this.service.serviceName },
+      logGroup: new logs.LogGroup(this, 'RedeployFunctionLogs', {
+        encryptionKey: security.encryptionKey,
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy,
+      }),
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [this.service.serviceArn] }));
+    new events.Rule(this, 'RedeployOnRotation', {
+      description: 'Redeploy LiteLLM when its master key or database password rotation succeeds',
+      eventPattern: rotationSucceededPattern([security.masterKeySecret.secretArn, database.secret.secretArn]),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 4 })],
+    });
+  }
+}
+
+function livelinessProbe(port: number): string {
+  return `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("http://127.0.0.1:${port}/health/liveliness", timeout=5).status == 200 else 1)`;
+}
+
+function providerKeyNames(models: LiteLlmModel[]): string[] {
+  return [...new Set(models.flatMap(m => m.secretEnvNames))];
+}
+
+function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void {
+  if (models.length === 0) {
+    throw new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })');
+  }
+  const seen = new Set<string>();
+  for (const m of models) {
+    if (seen.has(m.name)) throw new Error(`\`models\` has two models named "${m.name}": model names must be unique`);
+    seen.add(m.name);
+  }
+  const needed = providerKeyNames(models);
+  if (needed.length > 0 && !security.providerKeysSecret) {
+    throw new Error(`models need provider keys (${needed.join(', ')}) but the security has no provider keys secret: pass \`providerKeyNames\` or \`providerKeysSecret\` to LiteLlmSecurity`);
+  }
+  const missing = needed.filter(n => !security.providerKeyNames.includes(n));
+  if (missing.length > 0 && security.providerKeyNames.length > 0) {
+    throw new Error(`the provider keys secret has no field for ${missing.join(', ')}: add them to LiteLlmSecurity's \`providerKeyNames\``);
+  }
+}
+
+function poolLimit(database: LiteLlmDatabase, maxCapacity: number, workers: number, explicit?: number): number {
+  // Rolling deploys run up to twice the tasks (max healthy 200 %).
+  const pools = maxCapacity * 2 * workers;
+  const available = database.maxConnections - RESERVED_CONNECTIONS;
+  if (explicit !== undefined) {
+    check(explicit, n => Number.isInteger(n) && n >= 1, n => `\`databaseConnectionPoolLimit\` (${n}) must be an integer >= 1`);
+    if (explicit * pools > available) {
+      throw new Error(`\`databaseConnectionPoolLimit\` (${explicit}) × ${pools} pools (maxCapacity ${maxCapacity} × 2 during deploys × ${workers} workers) = ${explicit * pools} exceeds the database's ${available} usable connections (max_connections ${database.maxConnections} - ${RESERVED_CONNECTIONS}): lower it, lower maxCapacity or numWorkers, or choose a larger database instanceType`);
+    }
+    return explicit;
+  }
+  const derived = Math.min(Math.floor((available * 0.9) / pools), 20);
+  if (derived < 2) {
+    throw new Error(`\`maxCapacity\` (${maxCapacity}) × 2 during deploys × \`numWorkers\` (${workers}) = ${pools} connection pools leave fewer than 2 connections each of the database's ${available} usable connections: lower maxCapacity or numWorkers, or choose a larger database instanceType`);
+  }
+  return derived;
+}

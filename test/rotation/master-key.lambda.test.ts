@@ -1,0 +1,267 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent, SecretsManagerRotationEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler, isMasterKey, newMasterKey } from '../../src/rotation/master-key.lambda';
+
+const sm = mockClient(SecretsManagerClient);
+
+const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:litellm-master-key-AbCdEf';
+const TOKEN = 'token-new';
+const CURRENT = 'token-current';
+const VALID_KEY = `sk-${'a1B2'.repeat(12)}`;
+
+function rotationEvent(step: string): SecretsManagerRotationEvent {
+  return { SecretId: SECRET_ID, ClientRequestToken: TOKEN, Step: step } as SecretsManagerRotationEvent;
+}
+
+function describeWith(stages: Record<string, string[]>, rotationEnabled = true) {
+  sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ID, RotationEnabled: rotationEnabled, VersionIdsToStages: stages });
+}
+
+function notFound() {
+  return new ResourceNotFoundException({ message: 'not found', $metadata: {} });
+}
+
+function customResourceEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent<{ SecretId: string }> {
+  const base = {
+    ServiceToken: 'token',
+    ResponseURL: 'https://example.com',
+    StackId: 'stack',
+    RequestId: 'req',
+    LogicalResourceId: 'MasterKey',
+    ResourceType: 'Custom::LiteLLMMasterKey',
+    ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID },
+  };
+  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+  if (requestType === 'Update') {
+    return { ...base, RequestType: 'Update', PhysicalResourceId: `master-key-${SECRET_ID}`, OldResourceProperties: base.ResourceProperties };
+  }
+  return { ...base, RequestType: 'Delete', PhysicalResourceId: `master-key-${SECRET_ID}` };
+}
+
+let logSpies: jest.SpyInstance[];
+
+function loggedText(): string {
+  return logSpies.flatMap((spy) => spy.mock.calls).map((args) => args.map(String).join(' ')).join('\n');
+}
+
+beforeEach(() => {
+  sm.reset();
+  logSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => jest.spyOn(console, level).mockImplementation(() => {}));
+});
+
+afterEach(() => {
+  logSpies.forEach((spy) => spy.mockRestore());
+});
+
+describe('newMasterKey', () => {
+  test('produces sk- followed by 48 alphanumeric characters, distinct each time', () => {
+    const keys = Array.from({ length: 100 }, () => newMasterKey());
+    for (const key of keys) {
+      expect(key).toMatch(/^sk-[A-Za-z0-9]{48}$/);
+      expect(isMasterKey(key)).toBe(true);
+    }
+    expect(new Set(keys).size).toBe(100);
+  });
+
+  test('isMasterKey rejects malformed values', () => {
+    expect(isMasterKey(VALID_KEY)).toBe(true);
+    expect(isMasterKey('a1B2'.repeat(12))).toBe(false);
+    expect(isMasterKey(`sk-${'a'.repeat(47)}`)).toBe(false);
+    expect(isMasterKey(`sk-${'a'.repeat(49)}`)).toBe(false);
+    expect(isMasterKey(`sk-${'a'.repeat(47)}-`)).toBe(false);
+  });
+});
+
+describe('rotation', () => {
+  test('createSecret stores a new master key as AWSPENDING', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand).rejects(notFound());
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(rotationEvent('createSecret'));
+
+    expect(sm.commandCalls(DescribeSecretCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ID });
+    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ID, VersionId: TOKEN, VersionStage: 'AWSPENDING' });
+    const puts = sm.commandCalls(PutSecretValueCommand);
+    expect(puts).toHaveLength(1);
+    const input = puts[0].args[0].input;
+    expect(input).toEqual({
+      SecretId: SECRET_ID,
+      ClientRequestToken: TOKEN,
+      SecretString: expect.stringMatching(/^sk-[A-Za-z0-9]{48}$/),
+      VersionStages: ['AWSPENDING'],
+    });
+    expect(loggedText()).not.toContain(input.SecretString);
+  });
+
+  test('createSecret is idempotent when AWSPENDING already has a value', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: VALID_KEY, VersionId: TOKEN });
+
+    await handler(rotationEvent('createSecret'));
+
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(loggedText()).not.toContain(VALID_KEY);
+  });
+
+  test('createSecret propagates unexpected GetSecretValue errors', async () => {
+    describeWith({ [TOKEN]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand).rejects(new Error('AccessDenied'));
+
+    await expect(handler(rotationEvent('createSecret'))).rejects.toThrow('AccessDenied');
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('setSecret only validates the version', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+
+    await handler(rotationEvent('setSecret'));
+
+    expect(sm.calls()).toHaveLength(1);
+    expect(sm.commandCalls(DescribeSecretCommand)).toHaveLength(1);
+  });
+
+  test('testSecret accepts a valid pending master key', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: VALID_KEY });
+
+    await handler(rotationEvent('testSecret'));
+
+    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ID, VersionId: TOKEN, VersionStage: 'AWSPENDING' });
+    expect(loggedText()).not.toContain(VALID_KEY);
+  });
+
+  test('testSecret fails on a value without the sk- prefix', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    const badValue = 'a1B2'.repeat(12);
+    sm.on(GetSecretValueCommand).resolves({ SecretString: badValue });
+
+    const result = handler(rotationEvent('testSecret'));
+    await expect(result).rejects.toThrow(/not a valid LiteLLM master key/);
+    await expect(result).rejects.not.toThrow(badValue);
+  });
+
+  test('finishSecret moves AWSCURRENT to the new version', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+
+    await handler(rotationEvent('finishSecret'));
+
+    const updates = sm.commandCalls(UpdateSecretVersionStageCommand);
+    expect(updates).toHaveLength(1);
+    expect(updates[0].args[0].input).toEqual({
+      SecretId: SECRET_ID,
+      VersionStage: 'AWSCURRENT',
+      MoveToVersionId: TOKEN,
+      RemoveFromVersionId: CURRENT,
+    });
+  });
+
+  test('finishSecret makes no update when the version is already current', async () => {
+    describeWith({ [TOKEN]: ['AWSCURRENT', 'AWSPENDING'], old: ['AWSPREVIOUS'] });
+
+    await handler(rotationEvent('finishSecret'));
+
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
+
+  test('returns early when the version is already AWSCURRENT without AWSPENDING', async () => {
+    describeWith({ [TOKEN]: ['AWSCURRENT'] });
+
+    await handler(rotationEvent('finishSecret'));
+    await handler(rotationEvent('createSecret'));
+
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('throws when rotation is disabled', async () => {
+    describeWith({ [TOKEN]: ['AWSPENDING'] }, false);
+
+    await expect(handler(rotationEvent('createSecret'))).rejects.toThrow(/not enabled for rotation/);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('throws when the token is not staged', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'] });
+
+    await expect(handler(rotationEvent('createSecret'))).rejects.toThrow(/has no stage/);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('throws when the token is staged but not AWSPENDING', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPREVIOUS'] });
+
+    await expect(handler(rotationEvent('finishSecret'))).rejects.toThrow(/not set as AWSPENDING/);
+  });
+
+  test('throws on an unknown step', async () => {
+    describeWith({ [TOKEN]: ['AWSPENDING'] });
+
+    await expect(handler(rotationEvent('bogusStep'))).rejects.toThrow('Unknown rotation step bogusStep');
+  });
+});
+
+describe('custom resource', () => {
+  test('Create writes an sk- value and returns no Data', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"placeholder":"x"}' });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    const result = await handler(customResourceEvent('Create'));
+
+    expect(result).toEqual({ PhysicalResourceId: `master-key-${SECRET_ID}` });
+    expect(sm.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ID, VersionStage: 'AWSCURRENT' });
+    const puts = sm.commandCalls(PutSecretValueCommand);
+    expect(puts).toHaveLength(1);
+    const input = puts[0].args[0].input;
+    expect(input).toEqual({ SecretId: SECRET_ID, SecretString: expect.stringMatching(/^sk-[A-Za-z0-9]{48}$/) });
+    expect(JSON.stringify(result)).not.toContain(input.SecretString);
+    expect(loggedText()).not.toContain(input.SecretString);
+  });
+
+  test('Create writes a key when the secret has no current value', async () => {
+    sm.on(GetSecretValueCommand).rejects(notFound());
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(customResourceEvent('Create'));
+
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+  });
+
+  test('Create keeps an existing valid key', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: VALID_KEY });
+
+    const result = await handler(customResourceEvent('Create'));
+
+    expect(result).toEqual({ PhysicalResourceId: `master-key-${SECRET_ID}` });
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(loggedText()).not.toContain(VALID_KEY);
+  });
+
+  test('Update keeps a valid key and replaces an invalid one', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce({ SecretString: VALID_KEY }).resolvesOnce({ SecretString: 'not-a-key' });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(customResourceEvent('Update'));
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+
+    await handler(customResourceEvent('Update'));
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+  });
+
+  test('Delete makes no calls', async () => {
+    const result = await handler(customResourceEvent('Delete'));
+
+    expect(result).toEqual({ PhysicalResourceId: `master-key-${SECRET_ID}` });
+    expect(sm.calls()).toHaveLength(0);
+  });
+});
