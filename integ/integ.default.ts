@@ -1,10 +1,16 @@
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+// The development profile with a mock model: deploys, answers, destroys.
 import { App, Stack } from 'aws-cdk-lib';
-import { LiteLlmModel, LiteLlmPlatform } from '../src';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { assertProxyWorks, mockModel } from './assertions';
+import { LiteLlmPlatform } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'LiteLlmDefault');
-new LiteLlmPlatform(stack, 'LiteLlm', {
-  models: [LiteLlmModel.mock({ name: 'mock-gpt' })],
+const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [mockModel()] });
+
+const test = new IntegTest(app, 'LiteLlmDefaultTest', {
+  testCases: [stack],
+  diffAssets: false,
+  cdkCommandOptions: { destroy: { args: { force: true } } },
 });
-new IntegTest(app, 'LiteLlmDefaultTest', { testCases: [stack] });
+assertProxyWorks(test, platform.url, platform.security);

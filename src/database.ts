@@ -6,6 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { postgresMaxConnections } from './private/connections';
 import { profileDefaults } from './private/defaults';
+import { dependOnStacksOf } from './private/stacks';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
@@ -120,6 +121,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: LiteLlmDatabaseProps) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
+    dependOnStacksOf(this, props.encryptionKey, props.vpc);
     const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17_9;
     check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
       v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9`);
@@ -226,14 +228,18 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
    * stale. LiteLLM builds the URL itself and URL-encodes the password. The instance
    * listens on PostgreSQL's default 5432, so the URL LiteLLM builds from the host
    * alone is right; DATABASE_PORT serves LiteLLM's IAM-auth URL builder.
+   *
+   * @param secret the credentials secret as seen from the caller's stack
+   * @default - `this.secret`
    */
-  public containerSecrets(): { [env: string]: ecs.Secret } {
+  public containerSecrets(secret?: secretsmanager.ISecret): { [env: string]: ecs.Secret } {
+    const from = secret ?? this.secret;
     return {
-      DATABASE_HOST: ecs.Secret.fromSecretsManager(this.secret, 'host'),
-      DATABASE_PORT: ecs.Secret.fromSecretsManager(this.secret, 'port'),
-      DATABASE_USERNAME: ecs.Secret.fromSecretsManager(this.secret, 'username'),
-      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(this.secret, 'password'),
-      DATABASE_NAME: ecs.Secret.fromSecretsManager(this.secret, 'dbname'),
+      DATABASE_HOST: ecs.Secret.fromSecretsManager(from, 'host'),
+      DATABASE_PORT: ecs.Secret.fromSecretsManager(from, 'port'),
+      DATABASE_USERNAME: ecs.Secret.fromSecretsManager(from, 'username'),
+      DATABASE_PASSWORD: ecs.Secret.fromSecretsManager(from, 'password'),
+      DATABASE_NAME: ecs.Secret.fromSecretsManager(from, 'dbname'),
     };
   }
 }

@@ -1,11 +1,55 @@
 import {
-  Annotations, Duration, RemovalPolicy, Stack, Token,
-  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_s3 as s3,
+  Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token,
+  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_kms as kms,
+  aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
+import { WebAcl } from './private/web-acl';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
+
+/**
+ * A DNS name for the proxy: a certificate validated in the zone (or yours), HTTPS,
+ * HTTP→HTTPS redirect, and an alias record.
+ */
+export interface LiteLlmDomainOptions {
+  /** The Route 53 hosted zone that holds the record and validates the certificate. */
+  readonly hostedZone: route53.IHostedZone;
+  /** Record name, relative to the zone (`llm`) or fully qualified (`llm.example.com`). */
+  readonly recordName: string;
+  /**
+   * Certificate for the name.
+   *
+   * @default - a new certificate, DNS-validated in `hostedZone`
+   */
+  readonly certificate?: acm.ICertificate;
+}
+
+/**
+ * Web ACL settings (AWS WAF).
+ */
+export interface LiteLlmWafOptions {
+  /**
+   * Requests one IP may send in 5 minutes before it is blocked.
+   *
+   * @default 2000
+   */
+  readonly rateLimitPerFiveMinutes?: number;
+  /**
+   * Rules of the AWS managed Common rule set to count instead of block.
+   * `SizeRestrictions_BODY` is always counted: LLM prompts exceed its 8 KB limit.
+   *
+   * @default []
+   */
+  readonly excludedCommonRules?: string[];
+  /**
+   * More AWS managed rule groups to add, by name (e.g. `AWSManagedRulesLinuxRuleSet`).
+   *
+   * @default []
+   */
+  readonly additionalManagedRuleGroups?: string[];
+}
 
 /**
  * Load balancer settings of a LiteLLM platform.
@@ -23,6 +67,24 @@ export interface LiteLlmLoadBalancerOptions {
    * @default - HTTP only on port 80
    */
   readonly certificate?: acm.ICertificate;
+  /**
+   * A DNS name for the proxy, with HTTPS.
+   *
+   * @default - no DNS record; HTTPS only with `certificate`
+   */
+  readonly domain?: LiteLlmDomainOptions;
+  /**
+   * Associate an AWS WAF web ACL with the load balancer.
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly waf?: boolean;
+  /**
+   * Web ACL settings, when `waf` is on.
+   *
+   * @default - see `LiteLlmWafOptions`
+   */
+  readonly wafOptions?: LiteLlmWafOptions;
   /**
    * Idle timeout; must be at least the proxy's request timeout so slow streams are not cut.
    *
@@ -58,6 +120,12 @@ export interface LiteLlmLoadBalancerProps extends LiteLlmLoadBalancerOptions {
    */
   readonly containerPort?: number;
   /**
+   * Key that encrypts the WAF log group.
+   *
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
    * Defaults for everything not set explicitly.
    *
    * @default DeploymentProfile.DEVELOPMENT
@@ -80,8 +148,16 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly accessLogsBucket?: s3.IBucket;
   /** Idle timeout of the load balancer. */
   public readonly idleTimeout: Duration;
-  /** Base URL of the proxy, e.g. `http://<dns name>`. */
+  /** Base URL of the proxy: `https://<record name>` with a domain, else `http(s)://<ALB DNS name>`. */
   public readonly url: string;
+  /** The certificate of the HTTPS listener, if any. */
+  public readonly certificate?: acm.ICertificate;
+  /** The alias record, with a domain. */
+  public readonly record?: route53.ARecord;
+  /** The web ACL, when WAF is on. */
+  public readonly webAcl?: wafv2.CfnWebACL;
+  /** The WAF log group (`aws-waf-logs-…`), when WAF is on. */
+  public readonly wafLogGroup?: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: LiteLlmLoadBalancerProps) {
     super(scope, id);
@@ -138,11 +214,24 @@ export class LiteLlmLoadBalancer extends Construct {
       },
     });
 
-    if (props.certificate) {
+    if (props.domain?.certificate && props.certificate) {
+      throw new Error('`certificate` and `domain.certificate` are both set: keep one of them');
+    }
+    if (props.domain) {
+      check(props.domain.recordName, n => /^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n),
+        n => `\`domain.recordName\` ("${n}") must be a DNS name such as "llm" or "llm.example.com"`);
+    }
+    const certificate = props.domain?.certificate ?? props.certificate ?? (props.domain ? new acm.Certificate(this, 'Certificate', {
+      domainName: fqdn(props.domain.recordName, props.domain.hostedZone.zoneName),
+      validation: acm.CertificateValidation.fromDns(props.domain.hostedZone),
+    }) : undefined);
+    this.certificate = certificate;
+
+    if (certificate) {
       this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [props.certificate],
+        certificates: [certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
         defaultTargetGroups: [this.targetGroup],
@@ -154,6 +243,10 @@ export class LiteLlmLoadBalancer extends Construct {
       });
       this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
     } else {
+      if (defaults.production) {
+        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly',
+          'The load balancer serves plain HTTP: API keys would cross the network unencrypted. Set `domain` (or `certificate`) to serve HTTPS.');
+      }
       this.listener = this.loadBalancer.addListener('Http', {
         port: 80,
         open: false,
@@ -161,5 +254,51 @@ export class LiteLlmLoadBalancer extends Construct {
       });
       this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     }
+
+    if (props.domain) {
+      this.record = new route53.ARecord(this, 'AliasRecord', {
+        zone: props.domain.hostedZone,
+        recordName: props.domain.recordName,
+        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+      this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
+    }
+
+    if (props.waf ?? defaults.waf) {
+      const rateLimit = props.wafOptions?.rateLimitPerFiveMinutes ?? 2000;
+      check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
+        n => `\`wafOptions.rateLimitPerFiveMinutes\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
+      this.wafLogGroup = new logs.LogGroup(this, 'WafLogs', {
+        // WAF only delivers to log groups whose name starts with aws-waf-logs-.
+        logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}`,
+        encryptionKey: props.encryptionKey,
+        retention: defaults.logRetention,
+        removalPolicy: defaults.removalPolicy,
+      });
+      const acl = new WebAcl(this, 'WebAcl', {
+        metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
+        rateLimitPerFiveMinutes: rateLimit,
+        excludedCommonRules: props.wafOptions?.excludedCommonRules ?? [],
+        additionalManagedRuleGroups: props.wafOptions?.additionalManagedRuleGroups ?? [],
+      });
+      this.webAcl = acl.webAcl;
+      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+        resourceArn: this.loadBalancer.loadBalancerArn,
+        webAclArn: acl.webAcl.attrArn,
+      });
+      new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+        resourceArn: acl.webAcl.attrArn,
+        logDestinationConfigs: [Stack.of(this).formatArn({
+          service: 'logs', resource: 'log-group', resourceName: this.wafLogGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        })],
+      });
+    }
   }
+}
+
+function fqdn(recordName: string, zoneName: string): string {
+  if (Token.isUnresolved(recordName) || Token.isUnresolved(zoneName)) return `${recordName}.${zoneName}`;
+  const zone = zoneName.replace(/\.$/, '');
+  const name = recordName.replace(/\.$/, '');
+  return name === zone || name.endsWith(`.${zone}`) ? name : `${name}.${zone}`;
 }

@@ -19,6 +19,13 @@ export interface LiteLlmMonitoringOptions {
    * @default - none
    */
   readonly alarmEmails?: string[];
+  /**
+   * p99 target response time that raises an alarm (3 × 5 minutes). Streamed
+   * completions count until their last byte, so keep it well above a long answer.
+   *
+   * @default Duration.seconds(120)
+   */
+  readonly p99LatencyThreshold?: Duration;
 }
 
 /**
@@ -45,6 +52,10 @@ export class LiteLlmMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm that notifies the topic. */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** Load balancer 5xx (its own, e.g. no healthy target) > 10 for 2 × 5 minutes. */
+  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
+  /** p99 target response time above the threshold for 3 × 5 minutes. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
     super(scope, id);
@@ -57,7 +68,21 @@ export class LiteLlmMonitoring extends Construct {
     for (const email of props.alarmEmails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
     this.alarmTopic = topic;
 
-    const alarms = [...props.service.alarms, ...props.database.alarms];
+    const albMetrics = props.loadBalancer.loadBalancer.metrics;
+    const latency = props.p99LatencyThreshold ?? Duration.seconds(120);
+    this.loadBalancer5xxAlarm = albMetrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'LoadBalancer5xxAlarm', {
+        alarmDescription: 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row',
+        threshold: 10, evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.latencyAlarm = albMetrics.targetResponseTime({ period: Duration.minutes(5), statistic: 'p99' })
+      .createAlarm(this, 'LatencyAlarm', {
+        alarmDescription: `LiteLLM p99 response time above ${latency.toSeconds()} s for 15 minutes`,
+        threshold: latency.toSeconds(), evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const alarms = [...props.service.alarms, ...props.database.alarms, this.loadBalancer5xxAlarm, this.latencyAlarm];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);
     for (const alarm of alarms) {
@@ -110,5 +135,15 @@ export class LiteLlmMonitoring extends Construct {
         left: [db.metric('ReadLatency', { period: five }), db.metric('WriteLatency', { period: five })],
       }),
     );
+    const webAcl = props.loadBalancer.webAcl;
+    if (webAcl) {
+      const waf = (metricName: string) => new cloudwatch.Metric({
+        namespace: 'AWS/WAFV2', metricName, period: five, statistic: 'Sum',
+        dimensionsMap: { WebACL: webAcl.name!, Region: Stack.of(this).region, Rule: 'ALL' },
+      });
+      this.dashboard.addWidgets(new cloudwatch.GraphWidget({
+        title: 'WAF allowed / blocked', left: [waf('AllowedRequests'), waf('BlockedRequests')],
+      }));
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { CfnOutput, Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
@@ -119,6 +119,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       vpc: this.network.vpc,
       securityGroup: this.network.loadBalancerSecurityGroup,
       containerPort: this.network.containerPort,
+      encryptionKey: this.security.encryptionKey,
       profile,
     });
     this.database = new LiteLlmDatabase(this, 'Database', {
@@ -154,5 +155,40 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       description: 'Secret holding the LiteLLM master key',
       value: this.security.masterKeySecret.secretArn,
     });
+  }
+
+  /** Requests the load balancer received (Sum, 5 minutes). */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.loadBalancer.metrics.requestCount({ period: Duration.minutes(5), ...props });
+  }
+
+  /** 5xx responses from LiteLLM (Sum, 5 minutes). */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(5), ...props });
+  }
+
+  /** 5xx responses the load balancer generated itself, e.g. no healthy target (Sum, 5 minutes). */
+  public metricLoadBalancer5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(5), ...props });
+  }
+
+  /** Time LiteLLM takes to answer, in seconds (p99, 5 minutes). Streams count until the last byte. */
+  public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.loadBalancer.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(5), ...props });
+  }
+
+  /** CPU utilization of the service (Average, 5 minutes). */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.service.metricCpuUtilization({ period: Duration.minutes(5), ...props });
+  }
+
+  /** Memory utilization of the service (Average, 5 minutes). */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.service.metricMemoryUtilization({ period: Duration.minutes(5), ...props });
+  }
+
+  /** Connections to the database (Maximum, 5 minutes). */
+  public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.database.instance.metricDatabaseConnections({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
   }
 }

@@ -13,6 +13,7 @@ import { LiteLlmNetwork } from './network';
 import { bedrockInvokeArns } from './private/bedrock';
 import { profileDefaults } from './private/defaults';
 import { rotationSucceededPattern } from './private/rotation-pattern';
+import { dependOnStacksOf, secretFor } from './private/stacks';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { RedeployFunction } from './rotation/redeploy-function';
@@ -187,6 +188,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
     const assignPublicIp = props.assignPublicIp ?? false;
 
+    dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer);
     validateModels(models, props.security);
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
     check(minCapacity, n => Number.isInteger(n) && n >= 1, n => `\`minCapacity\` (${n}) must be an integer >= 1`);
@@ -263,15 +265,19 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
 
     const security = props.security;
+    const masterKeySecret = secretFor(this, 'MasterKeySecret', security.masterKeySecret);
+    const uiCredentials = secretFor(this, 'UiCredentialsSecret', security.uiCredentialsSecret);
     const secrets: { [name: string]: ecs.Secret } = {
-      LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(security.masterKeySecret),
-      LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(security.saltKeySecret),
-      UI_USERNAME: ecs.Secret.fromSecretsManager(security.uiCredentialsSecret, 'UI_USERNAME'),
-      UI_PASSWORD: ecs.Secret.fromSecretsManager(security.uiCredentialsSecret, 'UI_PASSWORD'),
-      ...props.database.containerSecrets(),
+      LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(masterKeySecret),
+      LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(secretFor(this, 'SaltKeySecret', security.saltKeySecret)),
+      UI_USERNAME: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_USERNAME'),
+      UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
+      ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
     };
-    for (const name of providerKeyNames(models)) {
-      secrets[name] = ecs.Secret.fromSecretsManager(security.providerKeysSecret!, name);
+    const providerKeys = providerKeyNames(models);
+    if (providerKeys.length > 0) {
+      const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
+      for (const name of providerKeys) secrets[name] = ecs.Secret.fromSecretsManager(providerSecret, name);
     }
 
     const containerPort = props.network.containerPort;

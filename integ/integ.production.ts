@@ -1,0 +1,31 @@
+// The production profile (WAF on, Multi-AZ, Fargate on demand) without a domain.
+// Deletion protection is off so the run can destroy what it deployed; the
+// profile's snapshot and retain policies stay as users get them.
+import { App, Stack } from 'aws-cdk-lib';
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { assertProxyWorks, mockModel } from './assertions';
+import { DeploymentProfile, LiteLlmPlatform } from '../src';
+
+const app = new App();
+const stack = new Stack(app, 'LiteLlmProduction');
+const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
+  profile: DeploymentProfile.PRODUCTION,
+  models: [mockModel()],
+  database: { deletionProtection: false },
+  loadBalancer: { deletionProtection: false },
+});
+
+const test = new IntegTest(app, 'LiteLlmProductionTest', {
+  testCases: [stack],
+  diffAssets: false,
+  cdkCommandOptions: { destroy: { args: { force: true } } },
+});
+assertProxyWorks(test, platform.url, platform.security);
+
+test.assertions.awsApiCall('WAFV2', 'getWebACLForResource', {
+  ResourceArn: platform.loadBalancer.loadBalancer.loadBalancerArn,
+}).expect(ExpectedResult.objectLike({ WebACL: { Name: platform.loadBalancer.webAcl!.name! } }));
+
+test.assertions.awsApiCall('RDS', 'describeDBInstances', {
+  DBInstanceIdentifier: platform.database.instance.instanceIdentifier,
+}).expect(ExpectedResult.objectLike({ DBInstances: [{ MultiAZ: true, StorageEncrypted: true, DeletionProtection: false }] }));
