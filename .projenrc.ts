@@ -112,6 +112,13 @@ const rosetta = project.addTask('rosetta:extract', {
 });
 project.postCompileTask.spawn(rosetta);
 
+// The boot test runs the real proxy from a venv pinned to the default image's version.
+const bootSetup = project.addTask('boot:setup', {
+  description: 'Install the LiteLLM proxy (pinned to LiteLlmImage.DEFAULT_VERSION) into .venv-litellm for the boot test',
+  exec: 'bash test/boot/setup.sh',
+});
+project.testTask.prependSpawn(bootSetup);
+
 project.addTask('python:consumer', {
   description: 'Install the built wheel into a fresh venv and synthesize a Python CDK app with it',
   exec: 'bash test/python/consumer.sh',

@@ -1,7 +1,7 @@
 // Shared assertions of the integration scenarios (not an integ.* file, so
 // integ-runner does not run it on its own).
-import { Duration } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Duration } from 'aws-cdk-lib';
 import { LiteLlmModel, LiteLlmSecurity } from '../src';
 
 /** The mock model every scenario serves, and the text it answers with. */

@@ -1,6 +1,6 @@
 // The development profile with a mock model: deploys, answers, destroys.
-import { App, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
 import { LiteLlmPlatform } from '../src';
 

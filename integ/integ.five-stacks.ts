@@ -1,7 +1,7 @@
 // The five building blocks in five stacks, as the original hand-written
 // CloudFormation had them: security, network, load balancer, database, service.
-import { App, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
 import { LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmNetwork, LiteLlmSecurity, LiteLlmService } from '../src';
 

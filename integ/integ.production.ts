@@ -1,8 +1,8 @@
 // The production profile (WAF on, Multi-AZ, Fargate on demand) without a domain.
 // Deletion protection is off so the run can destroy what it deployed; the
 // profile's snapshot and retain policies stay as users get them.
-import { App, Stack } from 'aws-cdk-lib';
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
 import { DeploymentProfile, LiteLlmPlatform } from '../src';
 

@@ -37,5 +37,6 @@ export function renderConfig(input: LiteLlmConfigInput): string {
       timeout: input.requestTimeoutSeconds,
     },
   };
-  return YAML.stringify(doc, { lineWidth: 0, sortMapEntries: false });
+  // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.
+  return YAML.stringify(doc, { version: '1.1', lineWidth: 0, sortMapEntries: false });
 }

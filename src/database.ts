@@ -180,6 +180,9 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       monitoringInterval: defaults.production ? Duration.seconds(60) : undefined,
     });
     this.secret = this.instance.secret!;
+    // A snapshot without its credentials is of little use. `instance.secret` is the
+    // target attachment; the generated secret itself is the instance's `Secret` child.
+    (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(defaults.removalPolicy);
     this.connections = this.instance.connections;
 
     this.secret.addRotationSchedule('Rotation', {

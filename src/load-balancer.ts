@@ -5,8 +5,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
-import { WebAcl } from './private/web-acl';
 import { check } from './private/validate';
+import { WebAcl } from './private/web-acl';
 import { DeploymentProfile } from './profile';
 
 /**

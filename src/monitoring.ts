@@ -73,14 +73,18 @@ export class LiteLlmMonitoring extends Construct {
     this.loadBalancer5xxAlarm = albMetrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(5), statistic: 'Sum' })
       .createAlarm(this, 'LoadBalancer5xxAlarm', {
         alarmDescription: 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row',
-        threshold: 10, evaluationPeriods: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        threshold: 10,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     this.latencyAlarm = albMetrics.targetResponseTime({ period: Duration.minutes(5), statistic: 'p99' })
       .createAlarm(this, 'LatencyAlarm', {
         alarmDescription: `LiteLLM p99 response time above ${latency.toSeconds()} s for 15 minutes`,
-        threshold: latency.toSeconds(), evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        threshold: latency.toSeconds(),
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const alarms = [...props.service.alarms, ...props.database.alarms, this.loadBalancer5xxAlarm, this.latencyAlarm];
     this.alarms = alarms;
@@ -138,7 +142,10 @@ export class LiteLlmMonitoring extends Construct {
     const webAcl = props.loadBalancer.webAcl;
     if (webAcl) {
       const waf = (metricName: string) => new cloudwatch.Metric({
-        namespace: 'AWS/WAFV2', metricName, period: five, statistic: 'Sum',
+        namespace: 'AWS/WAFV2',
+        metricName,
+        period: five,
+        statistic: 'Sum',
         dimensionsMap: { WebACL: webAcl.name!, Region: Stack.of(this).region, Rule: 'ALL' },
       });
       this.dashboard.addWidgets(new cloudwatch.GraphWidget({

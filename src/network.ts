@@ -201,7 +201,7 @@ export class LiteLlmNetwork extends Construct {
     const endpoints = props.endpoints ?? {};
     const want = (flag: boolean | undefined) => flag ?? !imported;
     if (want(endpoints.s3)) {
-      this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
     }
     const privateSubnets = { subnets: this.vpc.privateSubnets.length ? this.vpc.privateSubnets : this.vpc.isolatedSubnets };
     const iface = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {

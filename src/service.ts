@@ -1,5 +1,5 @@
 import {
-  Duration, RemovalPolicy, Stack,
+  Duration, RemovalPolicy, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
 } from 'aws-cdk-lib';
@@ -186,6 +186,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const maxCapacity = props.maxCapacity ?? 4;
     const workers = props.numWorkers ?? 1;
     const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
+    if (Token.isUnresolved(requestTimeout.toSeconds())) {
+      throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
+    }
     const assignPublicIp = props.assignPublicIp ?? false;
 
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer);
@@ -201,7 +204,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
     if (!assignPublicIp && props.network.natGateways === 0) {
-      const needing = models.filter(m => m.needsInternet).map(m => m.name);
+      // The bedrock-runtime endpoint serves the stack's region only.
+      const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
+        && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
+      const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
       if (needing.length > 0 || image.needsInternet) {
         const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
         throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
@@ -280,6 +286,20 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       for (const name of providerKeys) secrets[name] = ecs.Secret.fromSecretsManager(providerSecret, name);
     }
 
+    // Across stacks the secrets' key is imported, and an imported key drops the
+    // decrypt grant that reading a secret implies: grant it on the role itself.
+    const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, props.database.secret,
+      ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : [])]
+      .map(secret => secret.encryptionKey?.keyArn).filter((arn): arn is string => arn !== undefined);
+    if (secretKeys.length > 0) {
+      this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptSecrets',
+        actions: ['kms:Decrypt'],
+        resources: [...new Set(secretKeys)],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }));
+    }
+
     const containerPort = props.network.containerPort;
     this.container = this.taskDefinition.addContainer('litellm', {
       image: containerImage,
@@ -294,6 +314,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         LITELLM_LOCAL_MODEL_COST_MAP: 'True',
         // rds.force_ssl is on.
         DATABASE_SSLMODE: 'require',
+        // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
+        PYTHONUNBUFFERED: '1',
         AWS_REGION: stack.region,
       },
       secrets,
@@ -436,6 +458,13 @@ function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void
 }
 
 function poolLimit(database: LiteLlmDatabase, maxCapacity: number, workers: number, explicit?: number): number {
+  if (explicit !== undefined && Token.isUnresolved(explicit)) {
+    throw new Error('`databaseConnectionPoolLimit` is a token: it is written into config.yaml at synth, so it must be a literal number');
+  }
+  if (Token.isUnresolved(maxCapacity) || Token.isUnresolved(workers)) {
+    if (explicit !== undefined) return explicit;
+    throw new Error('`maxCapacity` or `numWorkers` is a token, so the database pool cannot be sized at synth: set `databaseConnectionPoolLimit` to a literal');
+  }
   // Rolling deploys run up to twice the tasks (max healthy 200 %).
   const pools = maxCapacity * 2 * workers;
   const available = database.maxConnections - RESERVED_CONNECTIONS;

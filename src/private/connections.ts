@@ -10,8 +10,9 @@ const SIZE_UNITS: Record<string, number> = {
 
 /**
  * PostgreSQL's `max_connections` on RDS: LEAST(DBInstanceClassMemory / 9531392, 5000).
- * DBInstanceClassMemory is the class's memory less what the OS and RDS use; this takes
- * 90 % of the nominal memory, which keeps the estimate on the safe side.
+ * DBInstanceClassMemory is the class's memory less what the OS and RDS use (about a
+ * fifth on the smallest classes); this takes 75 % of the nominal memory, which keeps
+ * the estimate on the safe side (db.t4g.small: 168).
  * Returns undefined for a class it does not know.
  */
 export function postgresMaxConnections(instanceType: ec2.InstanceType): number | undefined {
@@ -23,5 +24,5 @@ export function postgresMaxConnections(instanceType: ec2.InstanceType): number |
   if (units === undefined && multiple) units = Number(multiple[1]) * 2;
   if (units === undefined) return undefined;
   const memoryBytes = perLarge * units * GIB;
-  return Math.min(Math.floor((memoryBytes * 0.9) / 9531392), 5000);
+  return Math.min(Math.floor((memoryBytes * 0.75) / 9531392), 5000);
 }

@@ -1,0 +1,138 @@
+// Boots the real LiteLLM proxy (pinned to LiteLlmImage.DEFAULT_VERSION, installed in
+// .venv-litellm by `npx projen boot:setup`) from the synthesized task definition of the
+// default and production platforms, and checks that LiteLLM accepts what we deploy.
+//
+// Left out, and only that: the DATABASE_* secrets. The proxy's database layer needs
+// Prisma engine binaries that it downloads from the internet, which this machine
+// cannot reach, so the proxy runs here without a database.
+import * as fs from 'fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as YAML from 'yaml';
+import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
+import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
+
+const MOCK_TEXT = 'pong from the boot test';
+const MODELS = () => [
+  LiteLlmModel.mock({ name: 'mock-gpt', response: MOCK_TEXT }),
+  LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }),
+  LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' }),
+];
+
+function synthContainers(profile: DeploymentProfile): Record<string, ContainerDefinition> {
+  const stack = new Stack(new App(), 'Boot', { env: { account: '123456789012', region: 'us-east-1' } });
+  new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: MODELS() });
+  return containersOf(Template.fromStack(stack).toJSON());
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(`${VENV}/bin/litellm`)) {
+    throw new Error(`${VENV} has no LiteLLM proxy: run \`npx projen boot:setup\` (the test task runs it first)`);
+  }
+});
+
+describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('the %s task definition boots the real proxy', (profile) => {
+  let containers: Record<string, ContainerDefinition>;
+  let proxy: BootedProxy;
+  const masterKey = () => proxy.env.LITELLM_MASTER_KEY;
+
+  beforeAll(async () => {
+    containers = synthContainers(profile);
+    proxy = await BootedProxy.start(containers);
+    await proxy.waitUntilLive();
+  }, 180_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  test('the container\'s own health check, run as ECS runs it, exits 0', () => {
+    const result = proxy.runHealthCheck();
+    expect(result.output).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  test('/health/liveliness answers 200 without a key', async () => {
+    const res = await fetch(`${proxy.baseUrl}/health/liveliness`);
+    expect(res.status).toBe(200);
+  });
+
+  test('/v1/models with the master key lists exactly the configured models', async () => {
+    const res = await fetch(`${proxy.baseUrl}/v1/models`, { headers: { Authorization: `Bearer ${masterKey()}` } });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { data: { id: string }[] };
+    expect(body.data.map(m => m.id).sort()).toEqual(MODELS().map(m => m.name).sort());
+  });
+
+  test('/v1/models without a key is 401', async () => {
+    const res = await fetch(`${proxy.baseUrl}/v1/models`);
+    expect(res.status).toBe(401);
+  });
+
+  test('a chat completion to the mock model returns its text', async () => {
+    const res = await fetch(`${proxy.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${masterKey()}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-gpt', messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { choices: { message: { content: string } }[] };
+    expect(body.choices[0].message.content).toBe(MOCK_TEXT);
+  });
+
+  test('the proxy loaded its models from the config at the path the task definition gives', () => {
+    // The init container wrote the config to the volume path the litellm container's
+    // --config names; the proxy lists the models it loaded from that file.
+    expect(proxy.configPath()).toBe('/litellm-config/config.yaml');
+    const fromFile = YAML.parse(proxy.configText()).model_list.map((m: { model_name: string }) => m.model_name);
+    expect(fromFile).toEqual(MODELS().map(m => m.name));
+    const plain = proxy.log.replace(/\u001b\[[0-9;]*m/g, '');
+    const listed = plain.split('LiteLLM: Proxy initialized with Config, Set models:\n')[1];
+    expect(listed).toBeDefined();
+    expect(listed.split('\n').slice(0, fromFile.length).map(l => l.trim())).toEqual(fromFile);
+  });
+
+  test('the task gives the proxy every secret but the database\'s, and no DATABASE_URL', () => {
+    const names = (containers.litellm.Secrets ?? []).map(s => s.Name);
+    expect(names).toEqual(expect.arrayContaining(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'UI_USERNAME', 'UI_PASSWORD', 'OPENAI_API_KEY']));
+    expect(Object.keys(proxy.env).filter(n => n.startsWith('DATABASE_') && n !== 'DATABASE_SSLMODE')).toEqual([]);
+    expect(names).not.toContain('DATABASE_URL');
+  });
+});
+
+describe('a broken task definition fails with LiteLLM\'s own message', () => {
+  let containers: Record<string, ContainerDefinition>;
+  beforeAll(() => {
+    containers = synthContainers(DeploymentProfile.DEVELOPMENT);
+  });
+
+  async function bootAndExpectExit(proxy: BootedProxy): Promise<string> {
+    try {
+      const code = await proxy.waitForExit();
+      expect(code).not.toBe(0);
+      return proxy.log;
+    } finally {
+      await proxy.stop();
+    }
+  }
+
+  test('a model entry without litellm_params', async () => {
+    const proxy = await BootedProxy.start(containers, {
+      editConfig: yaml => {
+        const config = YAML.parse(yaml);
+        delete config.model_list[0].litellm_params;
+        return YAML.stringify(config);
+      },
+    });
+    const log = await bootAndExpectExit(proxy);
+    expect(log).toContain("KeyError: 'litellm_params'");
+    expect(log).toContain('Application startup failed');
+  }, 180_000);
+
+  test('a config that references an environment variable the task does not set', async () => {
+    const proxy = await BootedProxy.start(containers, { omitSecrets: ['LITELLM_MASTER_KEY'] });
+    const log = await bootAndExpectExit(proxy);
+    expect(log).toContain('LiteLLM proxy refused to start');
+    expect(log).toContain('LITELLM_MASTER_KEY');
+  }, 180_000);
+});

@@ -1,0 +1,217 @@
+// Runs the LiteLLM container of a synthesized task definition as a local process:
+// the real proxy from .venv-litellm (pinned to LiteLlmImage.DEFAULT_VERSION), with
+// the container's command, environment, secret names and config.
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+export const VENV = path.join(__dirname, '..', '..', '.venv-litellm');
+const BIN = path.join(VENV, 'bin');
+/** Fixed in the image: the entrypoint (docker/prod_entrypoint.sh) ends in `exec litellm "$@"`. */
+const IMAGE_ENTRYPOINT = ['litellm'];
+const CONTAINER_PORT = 4000;
+
+export interface ContainerDefinition {
+  readonly Name: string;
+  readonly EntryPoint?: string[];
+  readonly Command?: string[];
+  readonly Environment?: { Name: string; Value: string }[];
+  readonly Secrets?: { Name: string; ValueFrom: unknown }[];
+  readonly HealthCheck?: { Command: string[] };
+  readonly MountPoints?: { ContainerPath: string; SourceVolume: string }[];
+}
+
+/** The container definitions of the only task definition in a template, by name. */
+export function containersOf(template: any): Record<string, ContainerDefinition> {
+  const tasks = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ECS::TaskDefinition');
+  if (tasks.length !== 1) throw new Error(`expected one task definition, found ${tasks.length}`);
+  return Object.fromEntries(tasks[0].Properties.ContainerDefinitions.map((c: ContainerDefinition) => [c.Name, c]));
+}
+
+/**
+ * Local values for the ECS secrets, by name. The database's are left out: the proxy's
+ * database layer needs Prisma engine binaries it downloads from the internet, which
+ * this machine cannot reach; without DATABASE_* the proxy runs without a database.
+ */
+export function localSecretValue(name: string): string | undefined {
+  if (name.startsWith('DATABASE_')) return undefined;
+  const random = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
+  switch (name) {
+    case 'LITELLM_MASTER_KEY': return `sk-${random(48)}`;
+    case 'LITELLM_SALT_KEY': return random(64);
+    case 'UI_USERNAME': return 'admin';
+    case 'UI_PASSWORD': return random(24);
+    default: return `placeholder-${name.toLowerCase()}`;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BootOptions {
+  /** Rewrites the config the init container writes (for negative tests). */
+  readonly editConfig?: (yaml: string) => string;
+  /** Secret names to leave unset (for negative tests). */
+  readonly omitSecrets?: string[];
+}
+
+/**
+ * A proxy started from the containers of a task definition. The task volume's mount
+ * path becomes a temporary directory and container port 4000 a free loopback port;
+ * everything else is taken as synthesized.
+ */
+export class BootedProxy {
+  public static async start(containers: Record<string, ContainerDefinition>, options: BootOptions = {}): Promise<BootedProxy> {
+    const proxy = new BootedProxy(containers, options, await freePort());
+    proxy.runInitContainer();
+    proxy.spawnProxy();
+    return proxy;
+  }
+
+  public readonly env: Record<string, string>;
+  public readonly workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'litellm-boot-'));
+  public readonly baseUrl: string;
+  private child?: ChildProcess;
+  private output = '';
+  private exitCode?: number | null;
+
+  private constructor(
+    private readonly containers: Record<string, ContainerDefinition>,
+    private readonly options: BootOptions,
+    public readonly port: number,
+  ) {
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    const litellm = containers.litellm;
+    this.env = { ...envOf(litellm) };
+    for (const secret of litellm.Secrets ?? []) {
+      if (options.omitSecrets?.includes(secret.Name)) continue;
+      const value = localSecretValue(secret.Name);
+      if (value !== undefined) this.env[secret.Name] = value;
+    }
+  }
+
+  /** The container's path for the task volume, remapped under the work directory. */
+  public hostPath(containerPath: string): string {
+    return path.join(this.workdir, containerPath);
+  }
+
+  /** The config as the proxy reads it. */
+  public configText(): string {
+    return fs.readFileSync(this.hostPath(this.configPath()), 'utf8');
+  }
+
+  public configPath(): string {
+    const args = this.containers.litellm.Command ?? [];
+    const i = args.indexOf('--config');
+    if (i < 0) throw new Error(`the litellm container has no --config argument: ${JSON.stringify(args)}`);
+    return args[i + 1];
+  }
+
+  /** Everything the proxy printed so far. */
+  public get log(): string {
+    return this.output;
+  }
+
+  /** Waits until /health/liveliness answers 200, the process exits, or the time is up. */
+  public async waitUntilLive(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exitCode !== undefined) {
+        throw new Error(`the LiteLLM proxy exited with code ${this.exitCode} before it was live:\n${this.tail()}`);
+      }
+      try {
+        const res = await fetch(`${this.baseUrl}/health/liveliness`, { signal: AbortSignal.timeout(2_000) });
+        if (res.status === 200) return;
+      } catch { /* not listening yet */ }
+      await new Promise(r => setTimeout(r, 500));
+    }
+    throw new Error(`the LiteLLM proxy was not live after ${timeoutMs} ms:\n${this.tail()}`);
+  }
+
+  /** Waits for the process to exit on its own; returns its exit code. */
+  public async waitForExit(timeoutMs = 120_000): Promise<number | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.exitCode === undefined && Date.now() < deadline) await new Promise(r => setTimeout(r, 250));
+    if (this.exitCode === undefined) throw new Error(`the LiteLLM proxy was still running after ${timeoutMs} ms:\n${this.tail()}`);
+    return this.exitCode;
+  }
+
+  /** Runs the container's health check as ECS would: the command inside the container. */
+  public runHealthCheck(): { status: number | null; output: string } {
+    const check = this.containers.litellm.HealthCheck?.Command;
+    if (!check || check[0] !== 'CMD') throw new Error(`unexpected health check: ${JSON.stringify(check)}`);
+    const [cmd, ...args] = check.slice(1).map(a => this.remap(a));
+    const result = spawnSync(path.join(BIN, cmd), args, { env: this.processEnv(), timeout: 15_000, encoding: 'utf8' });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** Stops the proxy and its workers; bounded. */
+  public async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid && this.exitCode === undefined) {
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+      const deadline = Date.now() + 15_000;
+      while (this.exitCode === undefined && Date.now() < deadline) await new Promise(r => setTimeout(r, 200));
+      if (this.exitCode === undefined) {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }
+    fs.rmSync(this.workdir, { recursive: true, force: true });
+  }
+
+  private runInitContainer(): void {
+    const init = this.containers.config;
+    if (!init) throw new Error('the task definition has no `config` init container');
+    const [cmd, ...args] = [...(init.EntryPoint ?? []), ...(init.Command ?? [])].map(a => this.remap(a));
+    for (const mount of init.MountPoints ?? []) fs.mkdirSync(this.hostPath(mount.ContainerPath), { recursive: true });
+    const env = envOf(init);
+    if (this.options.editConfig) env.LITELLM_CONFIG_YAML = this.options.editConfig(env.LITELLM_CONFIG_YAML);
+    const result = spawnSync(path.join(BIN, cmd), args, { env: { ...env, PATH: `${BIN}:/usr/bin:/bin` }, timeout: 30_000, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`the config init container failed (${result.status}): ${result.stderr}`);
+  }
+
+  private spawnProxy(): void {
+    const args = (this.containers.litellm.Command ?? []).map(a => this.remap(a));
+    // Loopback only: nothing outside this machine may reach the test proxy.
+    const [cmd, ...rest] = [...IMAGE_ENTRYPOINT, ...args, '--host', '127.0.0.1'];
+    const child = spawn(path.join(BIN, cmd), rest, {
+      cwd: this.workdir, env: this.processEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => { this.output += chunk.toString(); };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.on('exit', code => { this.exitCode = code; });
+    this.child = child;
+  }
+
+  private processEnv(): Record<string, string> {
+    return { ...this.env, PATH: `${BIN}:/usr/bin:/bin`, HOME: this.workdir };
+  }
+
+  private remap(arg: string): string {
+    let out = arg.split(String(CONTAINER_PORT)).join(String(this.port));
+    for (const mount of this.containers.litellm.MountPoints ?? []) {
+      out = out.split(mount.ContainerPath).join(this.hostPath(mount.ContainerPath));
+    }
+    return out;
+  }
+
+  private tail(): string {
+    return this.output.split('\n').slice(-40).join('\n');
+  }
+}
+
+function envOf(container: ContainerDefinition): Record<string, string> {
+  return Object.fromEntries((container.Environment ?? []).map(e => [e.Name, e.Value]));
+}

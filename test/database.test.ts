@@ -1,0 +1,570 @@
+import {
+  App, Duration, Stack,
+  aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
+} from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DeploymentProfile, LiteLlmDatabase, LiteLlmDatabaseOptions, LiteLlmNetwork, LiteLlmSecurity } from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const FIVE_GIB_IN_BYTES = 5 * 1024 ** 3;
+
+/** The database as the platform builds it: next to a LiteLlmNetwork and a LiteLlmSecurity. */
+function platformStack(options: LiteLlmDatabaseOptions & { profile?: DeploymentProfile } = {}) {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const security = new LiteLlmSecurity(stack, 'Security', { profile: options.profile });
+  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, profile: options.profile });
+  const database = new LiteLlmDatabase(stack, 'Database', {
+    vpc: network.vpc,
+    securityGroup: network.databaseSecurityGroup,
+    rotationSecurityGroup: network.rotationSecurityGroup,
+    encryptionKey: security.encryptionKey,
+    ...options,
+  });
+  return { stack, security, network, database, template: Template.fromStack(stack) };
+}
+
+/** The database alone, with a plain VPC (isolated subnets only), two security groups and a key. */
+function standalone(options: LiteLlmDatabaseOptions = {}) {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+  const securityGroup = new ec2.SecurityGroup(stack, 'DbSg', { vpc, allowAllOutbound: false });
+  const rotationSecurityGroup = new ec2.SecurityGroup(stack, 'RotationSg', { vpc, allowAllOutbound: false });
+  const key = new kms.Key(stack, 'Key');
+  const make = () => new LiteLlmDatabase(stack, 'Database', { vpc, securityGroup, rotationSecurityGroup, encryptionKey: key, ...options });
+  return { stack, vpc, securityGroup, rotationSecurityGroup, key, make };
+}
+
+function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as rds.CfnDBInstance);
+}
+
+describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
+  let stack: Stack;
+  let security: LiteLlmSecurity;
+  let network: LiteLlmNetwork;
+  let database: LiteLlmDatabase;
+  let template: Template;
+  let keyArn: unknown;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    ({ stack, security, network, database, template } = platformStack());
+    keyArn = stack.resolve(security.encryptionKey.keyArn);
+  });
+
+  test('runs PostgreSQL 17.9 on a db.t4g.small', () => {
+    // THEN
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: '17.9',
+      DBInstanceClass: 'db.t4g.small',
+    });
+  });
+
+  test('forces TLS through its parameter group', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+      Family: 'postgres17',
+      Parameters: { 'rds.force_ssl': '1' },
+    });
+    const [parameterGroupId] = Object.keys(template.findResources('AWS::RDS::DBParameterGroup'));
+    template.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: { Ref: parameterGroupId } });
+  });
+
+  test('stores on gp3, 20 GiB growing to 100 GiB, encrypted with the key', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      StorageType: 'gp3',
+      AllocatedStorage: '20',
+      MaxAllocatedStorage: 100,
+      StorageEncrypted: true,
+      KmsKeyId: keyArn,
+    });
+  });
+
+  test('sits in the private subnets behind the database security group, not publicly accessible', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', {
+      SubnetIds: stack.resolve(network.vpc.privateSubnets.map(s => s.subnetId)),
+    });
+    const [subnetGroupId] = Object.keys(template.findResources('AWS::RDS::DBSubnetGroup'));
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBSubnetGroupName: { Ref: subnetGroupId },
+      VPCSecurityGroups: [stack.resolve(network.databaseSecurityGroup.securityGroupId)],
+      PubliclyAccessible: false,
+    });
+    expect(database.connections.securityGroups).toEqual([network.databaseSecurityGroup]);
+  });
+
+  test('single-AZ, no deletion protection, deleted with the stack', () => {
+    // THEN
+    template.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ MultiAZ: false, DeletionProtection: false }),
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+  });
+
+  test('keeps 7 days of backups, backs up 03:00-04:00 and is maintained Sun:04:00-Sun:05:00', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'Sun:04:00-Sun:05:00',
+    });
+  });
+
+  test('has Performance Insights and enhanced monitoring off', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      EnablePerformanceInsights: false,
+      PerformanceInsightsKMSKeyId: Match.absent(),
+      MonitoringInterval: Match.absent(),
+    });
+  });
+
+  test('exports the postgresql log, kept 14 days, and allows IAM authentication', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      EnableCloudwatchLogsExports: Match.arrayWith(['postgresql']),
+      EnableIAMDatabaseAuthentication: true,
+    });
+    template.hasResourceProperties('Custom::LogRetention', {
+      LogGroupName: { 'Fn::Join': ['', ['/aws/rds/instance/', stack.resolve(database.instance.instanceIdentifier), '/postgresql']] },
+      RetentionInDays: 14,
+    });
+  });
+
+  test('generates the credentials of user litellm into a secret encrypted with the key', () => {
+    // THEN
+    const secrets = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: { SecretStringTemplate: JSON.stringify({ username: 'litellm' }) } },
+    });
+    expect(Object.values(secrets)).toHaveLength(1);
+    const [secret] = Object.values(secrets);
+    expect(secret.Properties).toMatchObject({ KmsKeyId: keyArn, GenerateSecretString: { GenerateStringKey: 'password' } });
+    expect(secret.Properties.SecretString).toBeUndefined();
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBName: 'litellm',
+      MasterUsername: 'litellm',
+      MasterUserPassword: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: Object.keys(secrets)[0] }, ':SecretString:password::}}']] },
+    });
+    expect(LiteLlmDatabase.USERNAME).toBe('litellm');
+    expect(LiteLlmDatabase.DATABASE_NAME).toBe('litellm');
+  });
+
+  test('rotates the password every 30 days with the hosted single-user PostgreSQL rotation, in the VPC with the rotation group', () => {
+    // THEN
+    const [subnet1, subnet2] = stack.resolve(network.vpc.privateSubnets.map(s => s.subnetId));
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: stack.resolve(database.secret.secretArn),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        KmsKeyArn: keyArn,
+        VpcSecurityGroupIds: stack.resolve(network.rotationSecurityGroup.securityGroupId),
+        VpcSubnetIds: { 'Fn::Join': ['', [subnet1, ',', subnet2]] },
+      }),
+    });
+    expect(template.toJSON().Transform).toBe('AWS::SecretsManager-2024-09-16');
+  });
+
+  test('adds no security group that allows all outbound traffic (the hosted rotation uses the rotation group)', () => {
+    // THEN
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ IpProtocol: '-1' })]),
+    }, 0);
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { IpProtocol: '-1' }, 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 5);
+  });
+
+  test('knows max_connections of a db.t4g.small', () => {
+    // THEN
+    expect(database.maxConnections).toBe(168);
+  });
+
+  test('alarms on CPU > 80 % for 3 × 5 minutes', () => {
+    // THEN
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/RDS',
+      MetricName: 'CPUUtilization',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: stack.resolve(database.instance.instanceIdentifier) }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 80,
+      Period: 300,
+      EvaluationPeriods: 3,
+    });
+  });
+
+  test('alarms on free storage < 5 GiB (in bytes) for 3 × 5 minutes', () => {
+    // THEN
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: FIVE_GIB_IN_BYTES,
+      Period: 300,
+      EvaluationPeriods: 3,
+    });
+  });
+
+  test('alarms on connections > 80 % of max_connections for 3 × 5 minutes', () => {
+    // THEN
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/RDS',
+      MetricName: 'DatabaseConnections',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 134, // floor(168 × 0.8)
+      Period: 300,
+      EvaluationPeriods: 3,
+    });
+  });
+
+  test('exposes exactly those three alarms', () => {
+    // THEN
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    expect(database.alarms).toEqual([database.cpuAlarm, database.freeStorageAlarm, database.connectionsAlarm]);
+  });
+
+  test('stateful resources keep their logical IDs', () => {
+    // THEN
+    const credentials = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: { SecretStringTemplate: JSON.stringify({ username: 'litellm' }) } },
+    });
+    expect({
+      instance: logicalId(stack, database.instance),
+      credentials: Object.keys(credentials),
+      attachment: stack.resolve(database.secret.secretArn),
+    }).toEqual({
+      instance: 'DatabaseInstanceAA8A5FDE',
+      credentials: ['StackDatabaseInstanceSecret909C24DC1d89ec5d5e2383762bcfdfbc9a6eaeed'],
+      attachment: { Ref: 'DatabaseInstanceSecretAttachmentFCA06D38' },
+    });
+  });
+});
+
+describe('LiteLlmDatabase (PRODUCTION) in a platform', () => {
+  let stack: Stack;
+  let security: LiteLlmSecurity;
+  let database: LiteLlmDatabase;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    ({ stack, security, database, template } = platformStack({ profile: DeploymentProfile.PRODUCTION }));
+  });
+
+  test('runs on a db.t4g.medium, Multi-AZ', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      DBInstanceClass: 'db.t4g.medium',
+      MultiAZ: true,
+      EngineVersion: '17.9',
+    });
+  });
+
+  test('retains the credentials secret, so a final snapshot stays usable', () => {
+    // THEN
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"litellm"}' }) }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('has deletion protection and snapshots on delete or replacement', () => {
+    // THEN
+    template.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ DeletionProtection: true }),
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
+  });
+
+  test('has Performance Insights on, encrypted with the key', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      EnablePerformanceInsights: true,
+      PerformanceInsightsKMSKeyId: stack.resolve(security.encryptionKey.keyArn),
+    });
+  });
+
+  test('keeps the same storage, backups, windows, log exports and TLS as in development', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      StorageType: 'gp3',
+      AllocatedStorage: '20',
+      MaxAllocatedStorage: 100,
+      StorageEncrypted: true,
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '03:00-04:00',
+      PreferredMaintenanceWindow: 'Sun:04:00-Sun:05:00',
+      EnableCloudwatchLogsExports: Match.arrayWith(['postgresql']),
+      EnableIAMDatabaseAuthentication: true,
+    });
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: { 'rds.force_ssl': '1' } });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser' }),
+    });
+  });
+
+  test('keeps the postgresql log 90 days', () => {
+    // THEN
+    template.hasResourceProperties('Custom::LogRetention', {
+      LogGroupName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/postgresql'])] }),
+      RetentionInDays: 90,
+    });
+  });
+
+  test('sizes the connections alarm from max_connections of a db.t4g.medium', () => {
+    // THEN
+    expect(database.maxConnections).toBe(337);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DatabaseConnections',
+      Threshold: 269, // floor(337 × 0.8)
+      Period: 300,
+      EvaluationPeriods: 3,
+    });
+  });
+});
+
+describe('LiteLlmDatabase options', () => {
+  test('explicit props win over the PRODUCTION profile', () => {
+    // GIVEN / WHEN
+    const { template } = platformStack({
+      profile: DeploymentProfile.PRODUCTION,
+      multiAz: false,
+      deletionProtection: false,
+      performanceInsights: false,
+      passwordRotation: Duration.days(7),
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 200,
+      engineVersion: rds.PostgresEngineVersion.of('16.8', '16'),
+    });
+
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      MultiAZ: false,
+      DeletionProtection: false,
+      EnablePerformanceInsights: false,
+      PerformanceInsightsKMSKeyId: Match.absent(),
+      AllocatedStorage: '50',
+      MaxAllocatedStorage: 200,
+      EngineVersion: '16.8',
+    });
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres16' });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
+  });
+
+  test('a db.r6g.large: known max_connections and its connections alarm', () => {
+    // GIVEN
+    const { stack, make } = standalone({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE) });
+
+    // WHEN
+    const database = make();
+
+    // THEN
+    expect(database.maxConnections).toBe(1351);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { DBInstanceClass: 'db.r6g.large' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections', Threshold: 1080 });
+  });
+
+  test('an unknown class with maxConnections uses it', () => {
+    // GIVEN
+    const { make } = standalone({ instanceType: new ec2.InstanceType('z1d.large'), maxConnections: 500 });
+
+    // WHEN
+    const database = make();
+
+    // THEN
+    expect(database.maxConnections).toBe(500);
+  });
+
+  test('maxConnections wins over the class', () => {
+    // GIVEN
+    const { stack, make } = standalone({ maxConnections: 100 });
+
+    // WHEN
+    const database = make();
+
+    // THEN
+    expect(database.maxConnections).toBe(100);
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DatabaseConnections', Threshold: 80 });
+  });
+
+  test('alone in its stack, with a VPC of isolated subnets and its own groups and key', () => {
+    // GIVEN
+    const { stack, vpc, securityGroup, rotationSecurityGroup, key, make } = standalone();
+
+    // WHEN
+    make();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    template.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: stack.resolve(vpc.isolatedSubnets.map(s => s.subnetId)) });
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      KmsKeyId: stack.resolve(key.keyArn),
+      VPCSecurityGroups: [stack.resolve(securityGroup.securityGroupId)],
+    });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        VpcSecurityGroupIds: stack.resolve(rotationSecurityGroup.securityGroupId),
+      }),
+    });
+  });
+});
+
+describe('LiteLlmDatabase.containerSecrets()', () => {
+  let database: LiteLlmDatabase;
+  let secrets: { [env: string]: ecs.Secret };
+  let template: Template;
+  let stack: Stack;
+  beforeAll(() => {
+    // GIVEN
+    const fixture = standalone();
+    stack = fixture.stack;
+    database = fixture.make();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'ThrowawayTask');
+
+    // WHEN
+    secrets = database.containerSecrets();
+    taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('example/app:1'), secrets });
+    template = Template.fromStack(stack);
+  });
+
+  test('returns host, port, user, password and name, and no DATABASE_URL', () => {
+    // THEN
+    expect(Object.keys(secrets).sort()).toEqual(['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_USERNAME']);
+    expect(secrets.DATABASE_URL).toBeUndefined();
+  });
+
+  test.each([
+    ['DATABASE_HOST', 'host'],
+    ['DATABASE_PORT', 'port'],
+    ['DATABASE_USERNAME', 'username'],
+    ['DATABASE_PASSWORD', 'password'],
+    ['DATABASE_NAME', 'dbname'],
+  ])('%s reads the %s field of the credentials secret', (env, field) => {
+    // THEN
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({
+        Secrets: Match.arrayWith([{
+          Name: env,
+          ValueFrom: { 'Fn::Join': ['', [stack.resolve(database.secret.secretArn), `:${field}::`]] },
+        }]),
+      })],
+    });
+  });
+
+  test('the task definition holds no DATABASE_URL, neither as secret nor as environment', () => {
+    // THEN
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const container = task.Properties.ContainerDefinitions[0];
+    expect(container.Secrets.map((s: { Name: string }) => s.Name)).not.toContain('DATABASE_URL');
+    expect(container.Environment).toBeUndefined();
+  });
+});
+
+describe('LiteLlmDatabase validation', () => {
+  test('rejects PostgreSQL older than 15', () => {
+    // GIVEN
+    const { make } = standalone({ engineVersion: rds.PostgresEngineVersion.of('14.17', '14') });
+
+    // WHEN / THEN
+    expect(make).toThrow('`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9');
+  });
+
+  test('accepts PostgreSQL 15', () => {
+    // GIVEN
+    const { make } = standalone({ engineVersion: rds.PostgresEngineVersion.of('15.12', '15') });
+
+    // WHEN / THEN
+    expect(make).not.toThrow();
+  });
+
+  test('rejects an instance class it does not know without maxConnections', () => {
+    // GIVEN
+    const { make } = standalone({ instanceType: new ec2.InstanceType('z1d.large') });
+
+    // WHEN / THEN
+    expect(make).toThrow(
+      '`instanceType` (z1d.large) is not a class whose max_connections this library knows: set `maxConnections` to the instance\'s max_connections');
+  });
+
+  test.each([19, 5001, 100.5])('rejects maxConnections %d', maxConnections => {
+    // GIVEN
+    const { make } = standalone({ maxConnections });
+
+    // WHEN / THEN
+    expect(make).toThrow(`\`maxConnections\` (${maxConnections}) must be an integer from 20 to 5000`);
+  });
+
+  test.each([19, 65537, 20.5])('rejects allocatedStorageGiB %d', allocatedStorageGiB => {
+    // GIVEN
+    const { make } = standalone({ allocatedStorageGiB, maxAllocatedStorageGiB: 70000 });
+
+    // WHEN / THEN
+    expect(make).toThrow(`\`allocatedStorageGiB\` (${allocatedStorageGiB}) must be an integer from 20 to 65536 (gp3 limits)`);
+  });
+
+  test('rejects maxAllocatedStorageGiB below allocatedStorageGiB', () => {
+    // GIVEN
+    const { make } = standalone({ allocatedStorageGiB: 50, maxAllocatedStorageGiB: 40 });
+
+    // WHEN / THEN
+    expect(make).toThrow('`maxAllocatedStorageGiB` (40) must be >= `allocatedStorageGiB` (50): raise maxAllocatedStorageGiB');
+  });
+
+  test('rejects the default maxAllocatedStorageGiB (100) below a larger allocatedStorageGiB', () => {
+    // GIVEN
+    const { make } = standalone({ allocatedStorageGiB: 200 });
+
+    // WHEN / THEN
+    expect(make).toThrow('`maxAllocatedStorageGiB` (100) must be >= `allocatedStorageGiB` (200): raise maxAllocatedStorageGiB');
+  });
+});
+
+describe('the three building blocks in three stacks of one app', () => {
+  test('synthesize, the database stack importing the key, VPC and groups', () => {
+    // GIVEN
+    const app = new App();
+    const securityStack = new Stack(app, 'SecurityStack', { env: ENV });
+    const networkStack = new Stack(app, 'NetworkStack', { env: ENV });
+    const databaseStack = new Stack(app, 'DatabaseStack', { env: ENV });
+    const profile = DeploymentProfile.PRODUCTION;
+
+    // WHEN
+    const security = new LiteLlmSecurity(securityStack, 'Security', { profile });
+    const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey, profile });
+    new LiteLlmDatabase(databaseStack, 'Database', {
+      vpc: network.vpc,
+      securityGroup: network.databaseSecurityGroup,
+      rotationSecurityGroup: network.rotationSecurityGroup,
+      encryptionKey: security.encryptionKey,
+      profile,
+    });
+
+    // THEN
+    const assembly = app.synth();
+    expect(assembly.getStackByName('DatabaseStack').dependencies.map(d => d.id)).toEqual(
+      expect.arrayContaining(['SecurityStack', 'NetworkStack']));
+    expect(assembly.getStackByName('SecurityStack').dependencies.map(d => d.id)).not.toEqual(
+      expect.arrayContaining(['NetworkStack']));
+    const template = Template.fromStack(databaseStack);
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      KmsKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('^SecurityStack:') },
+      VPCSecurityGroups: [{ 'Fn::ImportValue': Match.stringLikeRegexp('^NetworkStack:') }],
+    });
+    Template.fromStack(networkStack).resourceCountIs('AWS::EC2::VPC', 1);
+    Template.fromStack(securityStack).resourceCountIs('AWS::KMS::Key', 1);
+  });
+});

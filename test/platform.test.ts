@@ -1,0 +1,543 @@
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import * as YAML from 'yaml';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork,
+  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+} from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+interface Synth {
+  readonly stack: Stack;
+  readonly platform: LiteLlmPlatform;
+  readonly template: Template;
+}
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Stack', { env: ENV });
+}
+
+/** The DESIGN one-liner, exactly. */
+function oneLiner(stack: Stack): LiteLlmPlatform {
+  return new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+  });
+}
+
+function platformIn(stack: Stack, props: Partial<LiteLlmPlatformProps> = {}): LiteLlmPlatform {
+  return new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+    ...props,
+  });
+}
+
+const synths = new Map<string, Synth>();
+/** Synthesizes each configuration once per file. */
+function synthOnce(key: string, make: (stack: Stack) => LiteLlmPlatform): Synth {
+  let s = synths.get(key);
+  if (!s) {
+    const stack = newStack();
+    const platform = make(stack);
+    s = { stack, platform, template: Template.fromStack(stack) };
+    synths.set(key, s);
+  }
+  return s;
+}
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+function only(template: Template, type: string): any {
+  const found = Object.values(template.findResources(type));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function litellmEnvironment(template: Template): { [name: string]: string } {
+  const litellm = only(template, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions.find((c: any) => c.Name === 'litellm');
+  return Object.fromEntries(litellm.Environment.map((e: any) => [e.Name, e.Value]));
+}
+
+/** A CloudFormation string as text, pseudo parameters as `${AWS::Name}`. */
+function text(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::Join']) return value['Fn::Join'][1].map(text).join(value['Fn::Join'][0]);
+  if (typeof value.Ref === 'string' && value.Ref.startsWith('AWS::')) return `\${${value.Ref}}`;
+  throw new Error(`not a literal: ${JSON.stringify(value)}`);
+}
+
+function endpointServices(template: Template): string[] {
+  return Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e: any) => text(e.Properties.ServiceName)).sort();
+}
+
+/** `database_connection_pool_limit` by the formula of src/service.ts. */
+function derivedPoolLimit(maxConnections: number, maxCapacity: number, numWorkers: number): number {
+  const pools = maxCapacity * 2 * numWorkers;
+  return Math.min(Math.floor(((maxConnections - 10) * 0.9) / pools), 20);
+}
+
+describe('the DESIGN one-liner', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synthOnce('one-liner', oneLiner);
+  });
+
+  test('synthesizes the whole platform', () => {
+    for (const type of [
+      'AWS::EC2::VPC', 'AWS::KMS::Key', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::RDS::DBInstance',
+      'AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::SNS::Topic', 'AWS::CloudWatch::Dashboard',
+    ]) {
+      s.template.resourceCountIs(type, 1);
+    }
+  });
+
+  test('exposes security, network, loadBalancer, database, service and monitoring', () => {
+    expect(s.platform.security).toBeInstanceOf(LiteLlmSecurity);
+    expect(s.platform.network).toBeInstanceOf(LiteLlmNetwork);
+    expect(s.platform.loadBalancer).toBeInstanceOf(LiteLlmLoadBalancer);
+    expect(s.platform.database).toBeInstanceOf(LiteLlmDatabase);
+    expect(s.platform.service).toBeInstanceOf(LiteLlmService);
+    expect(s.platform.monitoring).toBeInstanceOf(LiteLlmMonitoring);
+  });
+
+  test('url is the load balancer URL, over HTTP without a certificate', () => {
+    expect(s.platform.url).toBe(s.platform.loadBalancer.url);
+    expect(s.stack.resolve(s.platform.url)).toEqual({
+      'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(s.stack, s.platform.loadBalancer.loadBalancer), 'DNSName'] }]],
+    });
+  });
+
+  test('outputs the URL and the master key secret ARN', () => {
+    s.template.hasOutput('*', {
+      Description: 'Base URL of the LiteLLM proxy',
+      Value: s.stack.resolve(s.platform.url),
+    });
+    s.template.hasOutput('*', {
+      Description: 'Secret holding the LiteLLM master key',
+      Value: s.stack.resolve(s.platform.security.masterKeySecret.secretArn),
+    });
+  });
+
+  test('adds the bedrock-runtime endpoint for its Bedrock model', () => {
+    expect(endpointServices(s.template)).toEqual([
+      'com.amazonaws.${AWS::Region}.s3',
+      'com.amazonaws.us-east-1.bedrock-runtime',
+      'com.amazonaws.us-east-1.ecr.api',
+      'com.amazonaws.us-east-1.ecr.dkr',
+      'com.amazonaws.us-east-1.logs',
+      'com.amazonaws.us-east-1.secretsmanager',
+    ]);
+    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+    });
+  });
+
+  test('derives database_connection_pool_limit from the db.t4g.small and maxCapacity 4', () => {
+    // GIVEN: 4 tasks × 2 during deploys × 1 worker = 8 pools.
+    const maxConnections = s.platform.database.maxConnections;
+    const expected = derivedPoolLimit(maxConnections, 4, 1);
+
+    // THEN
+    expect(s.platform.service.databaseConnectionPoolLimit).toBe(expected);
+    expect(YAML.parse(s.platform.service.config).general_settings.database_connection_pool_limit).toBe(expected);
+    expect(expected).toBeGreaterThanOrEqual(2);
+    expect(expected * 8).toBeLessThanOrEqual(maxConnections - 10);
+  });
+});
+
+describe('database_connection_pool_limit is derived from the formula', () => {
+  test.each<[string, Partial<LiteLlmPlatformProps>, number, number, number, number]>([
+    ['maxConnections 100, maxCapacity 4', { database: { maxConnections: 100 } }, 100, 4, 1, 10],
+    ['maxConnections 100, maxCapacity 8', { database: { maxConnections: 100 }, service: { maxCapacity: 8 } }, 100, 8, 1, 5],
+    ['maxConnections 100, numWorkers 2', { database: { maxConnections: 100 }, service: { numWorkers: 2 } }, 100, 4, 2, 5],
+    ['maxConnections 400, maxCapacity 12', { database: { maxConnections: 400 }, service: { maxCapacity: 12 } }, 400, 12, 1, 14],
+    ['maxConnections 1000, capped at 20', { database: { maxConnections: 1000 } }, 1000, 4, 1, 20],
+  ])('%s', (_name, props, maxConnections, maxCapacity, numWorkers, expected) => {
+    // GIVEN
+    expect(derivedPoolLimit(maxConnections, maxCapacity, numWorkers)).toBe(expected);
+
+    // WHEN
+    const platform = platformIn(newStack(), props);
+
+    // THEN
+    expect(platform.database.maxConnections).toBe(maxConnections);
+    expect(platform.service.databaseConnectionPoolLimit).toBe(expected);
+    expect(YAML.parse(platform.service.config).general_settings.database_connection_pool_limit).toBe(expected);
+  });
+});
+
+describe('without Bedrock models', () => {
+  let s: Synth;
+  let bastion: ec2.SecurityGroup;
+  beforeAll(() => {
+    s = synthOnce('no-bedrock', stack => {
+      const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
+        models: [LiteLlmModel.mock({ name: 'mock' }), LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })],
+      });
+      // WHEN: the platform is used as an ec2.IConnectable.
+      bastion = new ec2.SecurityGroup(stack, 'Bastion', { vpc: platform.network.vpc });
+      const connectable: ec2.IConnectable = platform;
+      connectable.connections.allowFrom(bastion, ec2.Port.tcp(4000), 'Bastion to LiteLLM');
+      return platform;
+    });
+  });
+
+  test('adds no bedrock-runtime endpoint', () => {
+    expect(endpointServices(s.template)).toEqual([
+      'com.amazonaws.${AWS::Region}.s3',
+      'com.amazonaws.us-east-1.ecr.api',
+      'com.amazonaws.us-east-1.ecr.dkr',
+      'com.amazonaws.us-east-1.logs',
+      'com.amazonaws.us-east-1.secretsmanager',
+    ]);
+  });
+
+  test('connections are the service\'s', () => {
+    expect(s.platform.connections).toBe(s.platform.service.connections);
+    expect(s.platform.connections.securityGroups).toEqual([s.platform.network.serviceSecurityGroup]);
+  });
+
+  test('connections.allowFrom adds an ingress rule on the service security group', () => {
+    s.template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: s.stack.resolve(s.platform.network.serviceSecurityGroup.securityGroupId),
+      SourceSecurityGroupId: s.stack.resolve(bastion.securityGroupId),
+      IpProtocol: 'tcp',
+      FromPort: 4000,
+      ToPort: 4000,
+      Description: 'Bastion to LiteLLM',
+    });
+  });
+});
+
+describe('an imported VPC', () => {
+  let s: Synth;
+  let vpc: ec2.IVpc;
+  beforeAll(() => {
+    s = synthOnce('imported-vpc', stack => {
+      vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        vpcCidrBlock: '10.1.0.0/16',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
+        privateSubnetIds: ['subnet-private-a', 'subnet-private-b'],
+      });
+      return platformIn(stack, { vpc });
+    });
+  });
+
+  test('creates no VPC, subnet, NAT gateway, flow log or endpoint', () => {
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::NatGateway', 'AWS::EC2::FlowLog', 'AWS::EC2::VPCEndpoint']) {
+      s.template.resourceCountIs(type, 0);
+    }
+    expect(s.platform.network.vpc).toBe(vpc);
+  });
+
+  test('places the tasks and the database in its private subnets, the load balancer in its public ones', () => {
+    s.template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED', Subnets: ['subnet-private-a', 'subnet-private-b'] }),
+      },
+    });
+    s.template.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: ['subnet-private-a', 'subnet-private-b'] });
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-public-a', 'subnet-public-b'] });
+  });
+
+  test('creates its security groups in the VPC', () => {
+    const groups = Object.values(s.template.findResources('AWS::EC2::SecurityGroup'));
+    expect(groups.length).toBeGreaterThanOrEqual(5);
+    for (const group of groups) {
+      expect((group as any).Properties.VpcId).toBe('vpc-0123456789abcdef0');
+    }
+  });
+});
+
+interface ProfileExpectation {
+  readonly multiAz: boolean;
+  readonly dbClass: string;
+  readonly deletionProtection: boolean;
+  readonly dbDeletionPolicy: string;
+  readonly logDeletionPolicy: string;
+  readonly performanceInsights: boolean;
+  readonly capacityProvider: string;
+  readonly containerInsights: string;
+  readonly retentionDays: number;
+  readonly litellmLog: string;
+  readonly webAcls: number;
+}
+
+function describeProfile(make: () => Synth, expected: ProfileExpectation): void {
+  let s: Synth;
+  beforeAll(() => {
+    s = make();
+  });
+
+  test(`database: Multi-AZ ${expected.multiAz}, ${expected.dbClass}, deletion protection ${expected.deletionProtection}, Performance Insights ${expected.performanceInsights}`, () => {
+    const instance = only(s.template, 'AWS::RDS::DBInstance');
+    expect(instance.Properties).toEqual(expect.objectContaining({
+      MultiAZ: expected.multiAz,
+      DBInstanceClass: expected.dbClass,
+      DeletionProtection: expected.deletionProtection,
+      EnablePerformanceInsights: expected.performanceInsights,
+    }));
+    expect(instance.DeletionPolicy).toBe(expected.dbDeletionPolicy);
+  });
+
+  test(`load balancer deletion protection ${expected.deletionProtection}`, () => {
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: String(expected.deletionProtection) }]),
+    });
+  });
+
+  test(`${expected.webAcls} web ACL(s) on the load balancer`, () => {
+    s.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', expected.webAcls);
+  });
+
+  test(`service: ${expected.capacityProvider}, Container Insights ${expected.containerInsights}, LITELLM_LOG ${expected.litellmLog}`, () => {
+    s.template.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: [{ CapacityProvider: expected.capacityProvider, Weight: 1 }],
+    });
+    s.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: expected.containerInsights }],
+    });
+    expect(litellmEnvironment(s.template).LITELLM_LOG).toBe(expected.litellmLog);
+  });
+
+  test(`container logs kept ${expected.retentionDays} days, removal ${expected.logDeletionPolicy}`, () => {
+    const logGroup = s.template.toJSON().Resources[logicalId(s.stack, s.platform.service.logGroup)];
+    expect(logGroup.Properties.RetentionInDays).toBe(expected.retentionDays);
+    expect(logGroup.DeletionPolicy).toBe(expected.logDeletionPolicy);
+  });
+}
+
+describe('DeploymentProfile defaults', () => {
+  describe('DEVELOPMENT (the default)', () => {
+    describeProfile(() => synthOnce('one-liner', oneLiner), {
+      multiAz: false,
+      dbClass: 'db.t4g.small',
+      deletionProtection: false,
+      dbDeletionPolicy: 'Delete',
+      logDeletionPolicy: 'Delete',
+      performanceInsights: false,
+      capacityProvider: 'FARGATE_SPOT',
+      containerInsights: 'disabled',
+      retentionDays: 14,
+      litellmLog: 'INFO',
+      webAcls: 0,
+    });
+  });
+
+  describe('PRODUCTION', () => {
+    describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: DeploymentProfile.PRODUCTION })), {
+      multiAz: true,
+      dbClass: 'db.t4g.medium',
+      deletionProtection: true,
+      dbDeletionPolicy: 'Snapshot',
+      logDeletionPolicy: 'Retain',
+      performanceInsights: true,
+      capacityProvider: 'FARGATE',
+      containerInsights: 'enabled',
+      retentionDays: 90,
+      litellmLog: 'ERROR',
+      webAcls: 1,
+    });
+  });
+});
+
+describe('every explicit prop wins over the profile', () => {
+  describe('PRODUCTION with DEVELOPMENT-like props', () => {
+    describeProfile(() => synthOnce('production-overridden', stack => platformIn(stack, {
+      profile: DeploymentProfile.PRODUCTION,
+      service: {
+        fargateSpot: true,
+        containerInsights: false,
+        logLevel: 'WARNING',
+        logRetention: logs.RetentionDays.ONE_MONTH,
+      },
+      database: {
+        multiAz: false,
+        deletionProtection: false,
+        performanceInsights: false,
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.LARGE),
+      },
+      loadBalancer: { deletionProtection: false },
+    })), {
+      multiAz: false,
+      dbClass: 'db.t4g.large',
+      deletionProtection: false,
+      dbDeletionPolicy: 'Snapshot',
+      logDeletionPolicy: 'Retain',
+      performanceInsights: false,
+      capacityProvider: 'FARGATE_SPOT',
+      containerInsights: 'disabled',
+      retentionDays: 30,
+      litellmLog: 'WARNING',
+      webAcls: 1,
+    });
+  });
+
+  describe('DEVELOPMENT with PRODUCTION-like props', () => {
+    describeProfile(() => synthOnce('development-overridden', stack => platformIn(stack, {
+      service: {
+        fargateSpot: false,
+        containerInsights: true,
+        logLevel: 'DEBUG',
+        logRetention: logs.RetentionDays.SIX_MONTHS,
+      },
+      database: {
+        multiAz: true,
+        deletionProtection: true,
+        performanceInsights: true,
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE),
+      },
+      loadBalancer: { deletionProtection: true },
+    })), {
+      multiAz: true,
+      dbClass: 'db.r6g.large',
+      deletionProtection: true,
+      dbDeletionPolicy: 'Delete',
+      logDeletionPolicy: 'Delete',
+      performanceInsights: true,
+      capacityProvider: 'FARGATE',
+      containerInsights: 'enabled',
+      retentionDays: 180,
+      litellmLog: 'DEBUG',
+      webAcls: 0,
+    });
+  });
+});
+
+describe('five-stack split: security, network, load balancer, database and service', () => {
+  let app: App;
+  let stacks: { [part: string]: Stack };
+  let security: LiteLlmSecurity;
+  let database: LiteLlmDatabase;
+  let service: LiteLlmService;
+  beforeAll(() => {
+    // GIVEN
+    app = new App();
+    const stack = (id: string) => new Stack(app, id, { env: ENV });
+    stacks = {
+      security: stack('LiteLlmSecurity'),
+      network: stack('LiteLlmNetwork'),
+      loadBalancer: stack('LiteLlmLoadBalancer'),
+      database: stack('LiteLlmDatabase'),
+      service: stack('LiteLlmService'),
+    };
+    const models = [
+      LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }),
+      LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' }),
+    ];
+
+    // WHEN: wired by passing the constructs
+    security = new LiteLlmSecurity(stacks.security, 'Security', { providerKeyNames: models.flatMap(m => m.secretEnvNames) });
+    const network = new LiteLlmNetwork(stacks.network, 'Network', {
+      encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true },
+    });
+    const loadBalancer = new LiteLlmLoadBalancer(stacks.loadBalancer, 'LoadBalancer', {
+      vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup,
+    });
+    database = new LiteLlmDatabase(stacks.database, 'Database', {
+      vpc: network.vpc,
+      securityGroup: network.databaseSecurityGroup,
+      rotationSecurityGroup: network.rotationSecurityGroup,
+      encryptionKey: security.encryptionKey,
+    });
+    service = new LiteLlmService(stacks.service, 'Service', { models, network, security, database, loadBalancer });
+  });
+
+  test('app.synth() succeeds: no dependency cycle', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('the execution role may decrypt the secrets with the key of the security stack', () => {
+    // An imported key drops the decrypt part of a secret grant; the role policy must carry it.
+    Template.fromStack(stacks.service).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'kms:Decrypt',
+          Effect: 'Allow',
+          Resource: stacks.service.resolve(security.encryptionKey.keyArn),
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        })]),
+      },
+    });
+  });
+
+  test('the service stack depends on the four others', () => {
+    // WHEN
+    const artifact = app.synth().getStackByName('LiteLlmService');
+
+    // THEN
+    expect(artifact.dependencies.map(d => d.id).filter(id => !id.endsWith('.assets')).sort())
+      .toEqual(['LiteLlmDatabase', 'LiteLlmLoadBalancer', 'LiteLlmNetwork', 'LiteLlmSecurity']);
+  });
+
+  test('each building block stays in its own stack', () => {
+    Template.fromStack(stacks.security).resourceCountIs('AWS::KMS::Key', 1);
+    Template.fromStack(stacks.network).resourceCountIs('AWS::EC2::VPC', 1);
+    Template.fromStack(stacks.loadBalancer).resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    Template.fromStack(stacks.database).resourceCountIs('AWS::RDS::DBInstance', 1);
+    const serviceTemplate = Template.fromStack(stacks.service);
+    serviceTemplate.resourceCountIs('AWS::ECS::Service', 1);
+    for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::EC2::VPC', 'AWS::RDS::DBInstance', 'AWS::ElasticLoadBalancingV2::LoadBalancer']) {
+      serviceTemplate.resourceCountIs(type, 0);
+    }
+  });
+
+  test('the service stack reads the others\' values through Fn::ImportValue', () => {
+    // WHEN
+    const serviceTemplate = Template.fromStack(stacks.service);
+    const secrets = only(serviceTemplate, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions
+      .find((c: any) => c.Name === 'litellm').Secrets;
+
+    // THEN
+    const imports = JSON.stringify(serviceTemplate.toJSON()).match(/"Fn::ImportValue":"([^"]+)"/g) ?? [];
+    expect(imports.length).toBeGreaterThan(0);
+    for (const stackName of ['LiteLlmSecurity', 'LiteLlmNetwork', 'LiteLlmLoadBalancer', 'LiteLlmDatabase']) {
+      expect(imports.some(i => i.includes(`"${stackName}:`))).toBe(true);
+    }
+    const master = secrets.find((e: any) => e.Name === 'LITELLM_MASTER_KEY');
+    expect(master.ValueFrom['Fn::ImportValue']).toMatch(/^LiteLlmSecurity:/);
+    const password = secrets.find((e: any) => e.Name === 'DATABASE_PASSWORD');
+    expect(password.ValueFrom).toEqual({
+      'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^LiteLlmDatabase:/) }, ':password::']],
+    });
+  });
+
+  test('the execution role reads exactly the imported secrets', () => {
+    // GIVEN
+    const serviceTemplate = Template.fromStack(stacks.service);
+    const roleId = logicalId(stacks.service, service.taskDefinition.executionRole!);
+    const expected = [
+      security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!, database.secret,
+    ].map(secret => JSON.stringify(stacks.service.resolve(secret.secretArn))).sort();
+
+    // WHEN
+    const statements = Object.values(serviceTemplate.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [].concat(st.Action).some((a: string) => a.startsWith('secretsmanager:')));
+
+    // THEN
+    const resources = statements.flatMap((st: any) => [].concat(st.Resource)).map(r => JSON.stringify(r)).sort();
+    expect(resources).toEqual(expected);
+    expect(resources.every(r => r.includes('Fn::ImportValue'))).toBe(true);
+  });
+
+  test('the redeploy rule watches the imported master key and database secret', () => {
+    // WHEN
+    const rule = only(Template.fromStack(stacks.service), 'AWS::Events::Rule');
+
+    // THEN
+    expect(rule.Properties.EventPattern.detail.additionalEventData.SecretId).toEqual([
+      stacks.service.resolve(security.masterKeySecret.secretArn),
+      stacks.service.resolve(database.secret.secretArn),
+    ]);
+    expect(JSON.stringify(rule.Properties.EventPattern)).toContain('Fn::ImportValue');
+  });
+});

@@ -1,0 +1,166 @@
+import { App, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import { DeploymentProfile, LiteLlmModel } from '../src';
+import { bedrockInvokeArns } from '../src/private/bedrock';
+import { postgresMaxConnections } from '../src/private/connections';
+import { profileDefaults } from '../src/private/defaults';
+import { rotationSucceededPattern } from '../src/private/rotation-pattern';
+import { check, isToken } from '../src/private/validate';
+
+describe('postgresMaxConnections', () => {
+  // LEAST(DBInstanceClassMemory / 9531392, 5000), with 90 % of the nominal memory.
+  test.each([
+    ['t4g.micro', 84], // 1 GiB
+    ['t4g.small', 168], // 2 GiB
+    ['t4g.medium', 337], // 4 GiB
+    ['t4g.large', 675], // 8 GiB
+    ['t3.2xlarge', 2703], // 32 GiB
+    ['m6g.xlarge', 1351], // 16 GiB
+    ['r6g.large', 1351], // 16 GiB
+    ['r6g.xlarge', 2703], // 32 GiB
+    ['x2g.large', 2703], // 32 GiB
+    ['r6g.2xlarge', 5000], // 64 GiB: capped
+    ['r6g.16xlarge', 5000],
+  ])('%s → %d', (instanceClass, expected) => {
+    expect(postgresMaxConnections(new ec2.InstanceType(instanceClass))).toBe(expected);
+  });
+
+  test('accepts the InstanceType.of form the profiles use', () => {
+    expect(postgresMaxConnections(ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL))).toBe(168);
+    expect(postgresMaxConnections(ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM))).toBe(337);
+    expect(postgresMaxConnections(ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE))).toBe(1351);
+  });
+
+  test.each(['z1d.large', 'r6g.metal', 'r6g', 'db.r6g.large'])('returns undefined for %s, a class it does not know', instanceClass => {
+    expect(postgresMaxConnections(new ec2.InstanceType(instanceClass))).toBeUndefined();
+  });
+});
+
+describe('isToken', () => {
+  test('recognises unresolved strings, numbers and lists holding one', () => {
+    expect(isToken(Token.asString(Lazy.string({ produce: () => 'x' })))).toBe(true);
+    expect(isToken(`prefix-${Lazy.string({ produce: () => 'x' })}`)).toBe(true);
+    expect(isToken(Lazy.number({ produce: () => 1 }))).toBe(true);
+    expect(isToken(['a', Lazy.string({ produce: () => 'x' })])).toBe(true);
+  });
+
+  test('treats literals, plain lists and other values as resolved', () => {
+    expect(isToken('10.0.0.0/16')).toBe(false);
+    expect(isToken(42)).toBe(false);
+    expect(isToken(['a', 'b'])).toBe(false);
+    expect(isToken([])).toBe(false);
+    expect(isToken(undefined)).toBe(false);
+    expect(isToken({ a: 1 })).toBe(false);
+    expect(isToken(true)).toBe(false);
+  });
+});
+
+describe('check', () => {
+  const positive = (v: number) => v > 0;
+  const message = (v: number) => `value (${v}) must be positive`;
+
+  test('throws the message built from a literal that fails', () => {
+    expect(() => check(-1, positive, message)).toThrow('value (-1) must be positive');
+  });
+
+  test('passes a literal that is fine', () => {
+    expect(() => check(1, positive, message)).not.toThrow();
+  });
+
+  test('skips undefined', () => {
+    const judged: unknown[] = [];
+    expect(() => check(undefined, v => { judged.push(v); return false; }, message)).not.toThrow();
+    expect(judged).toEqual([]);
+  });
+
+  test('never judges an unresolved token', () => {
+    const judged: unknown[] = [];
+    const never = (v: unknown) => { judged.push(v); return false; };
+    expect(() => check(Lazy.number({ produce: () => -1 }), never, () => 'bad')).not.toThrow();
+    expect(() => check(Token.asString(Lazy.string({ produce: () => 'bad' })), never, () => 'bad')).not.toThrow();
+    expect(() => check([Lazy.string({ produce: () => 'bad' })], never, () => 'bad')).not.toThrow();
+    expect(judged).toEqual([]);
+  });
+});
+
+describe('profileDefaults', () => {
+  test('DEVELOPMENT is the default and is cheap and disposable', () => {
+    const dev = profileDefaults();
+    expect(profileDefaults(DeploymentProfile.DEVELOPMENT)).toEqual(dev);
+    expect(dev).toMatchObject({
+      production: false,
+      multiAz: false,
+      fargateSpot: true,
+      deletionProtection: false,
+      dataRemovalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.DESTROY,
+      waf: false,
+      containerInsights: false,
+      performanceInsights: false,
+      logRetention: logs.RetentionDays.TWO_WEEKS,
+      litellmLog: 'INFO',
+    });
+    expect(dev.databaseInstanceType.toString()).toBe('t4g.small');
+  });
+
+  test('PRODUCTION is durable and observable', () => {
+    const prod = profileDefaults(DeploymentProfile.PRODUCTION);
+    expect(prod).toMatchObject({
+      production: true,
+      multiAz: true,
+      fargateSpot: false,
+      deletionProtection: true,
+      dataRemovalPolicy: RemovalPolicy.SNAPSHOT,
+      removalPolicy: RemovalPolicy.RETAIN,
+      waf: true,
+      containerInsights: true,
+      performanceInsights: true,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+      litellmLog: 'ERROR',
+    });
+    expect(prod.databaseInstanceType.toString()).toBe('t4g.medium');
+  });
+});
+
+describe('rotationSucceededPattern', () => {
+  test('matches Secrets Manager\'s RotationSucceeded event for the given secrets', () => {
+    expect(rotationSucceededPattern(['arn:a', 'arn:b'])).toEqual({
+      source: ['aws.secretsmanager'],
+      detailType: ['AWS Service Event via CloudTrail'],
+      detail: { eventName: ['RotationSucceeded'], additionalEventData: { SecretId: ['arn:a', 'arn:b'] } },
+    });
+  });
+});
+
+describe('bedrockInvokeArns', () => {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+  const resolved = (models: LiteLlmModel[]) => stack.resolve(bedrockInvokeArns(stack, models));
+  const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+
+  test('a foundation model: its ARN in the stack\'s region only', () => {
+    expect(resolved([LiteLlmModel.bedrock({ name: 'titan', modelId: 'amazon.titan-text-express-v1' })])).toEqual([
+      arn(':bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1'),
+    ]);
+  });
+
+  test('a foundation model in another region: that region', () => {
+    expect(resolved([LiteLlmModel.bedrock({ name: 'titan', modelId: 'amazon.titan-text-express-v1', region: 'eu-central-1' })])).toEqual([
+      arn(':bedrock:eu-central-1::foundation-model/amazon.titan-text-express-v1'),
+    ]);
+  });
+
+  test.each(['us', 'eu', 'apac', 'global'])('a %s. inference profile: the profile here and its one model in every region', prefix => {
+    const modelId = 'anthropic.claude-sonnet-4-20250514-v1:0';
+    expect(resolved([LiteLlmModel.bedrock({ name: 'claude', modelId: `${prefix}.${modelId}` })])).toEqual([
+      arn(`:bedrock:us-east-1:123456789012:inference-profile/${prefix}.${modelId}`),
+      arn(`:bedrock:*::foundation-model/${modelId}`),
+    ]);
+  });
+
+  test('never grants foundation-model/*, and ignores non-Bedrock models and duplicates', () => {
+    const claude = LiteLlmModel.bedrock({ name: 'claude', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
+    const arns = resolved([claude, claude, LiteLlmModel.mock({ name: 'mock' })]);
+    expect(arns).toHaveLength(2);
+    expect(JSON.stringify(arns)).not.toContain('foundation-model/*');
+    expect(resolved([LiteLlmModel.mock({ name: 'mock' })])).toEqual([]);
+  });
+});

@@ -1,0 +1,347 @@
+import { App, Duration, Stack, aws_kms as kms, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DeploymentProfile, LiteLlmSecurity, LiteLlmSecurityProps } from '../src';
+
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+
+const rotationMessage = (days: number) => `\`masterKeyRotation\` (${days} days) must be from 1 to 1000 days, as Secrets Manager allows`;
+const keyNameMessage = (name: string) => `provider key name "${name}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`;
+
+function securityStack(props: LiteLlmSecurityProps = {}) {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const security = new LiteLlmSecurity(stack, 'Security', props);
+  return { stack, security, template: Template.fromStack(stack) };
+}
+
+/** Logical ID of the CloudFormation resource behind an L2 construct. */
+function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as kms.CfnKey);
+}
+
+function keyPolicyStatements(template: Template): any[] {
+  const keys = Object.values(template.findResources('AWS::KMS::Key'));
+  expect(keys).toHaveLength(1);
+  return keys[0].Properties.KeyPolicy.Statement;
+}
+
+/** True for "*", { AWS: "*" } and lists holding "*". */
+function isWildcardPrincipal(principal: unknown): boolean {
+  if (principal === '*') return true;
+  if (Array.isArray(principal)) return principal.some(isWildcardPrincipal);
+  if (principal && typeof principal === 'object') return Object.values(principal).some(isWildcardPrincipal);
+  return false;
+}
+
+describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
+  let stack: Stack;
+  let security: LiteLlmSecurity;
+  let template: Template;
+  let keyArn: unknown;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    ({ stack, security, template } = securityStack({ providerKeyNames: ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'OPENAI_API_KEY'] }));
+    keyArn = stack.resolve(security.encryptionKey.keyArn);
+  });
+
+  test('creates one KMS key with rotation on, destroyed with the stack after 7 days', () => {
+    // THEN
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, PendingWindowInDays: 7 },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+  });
+
+  test('key policy lets CloudWatch Logs of this region use the key for this account\'s log groups', () => {
+    // THEN
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+          Action: Match.arrayWith(['kms:Encrypt*', 'kms:Decrypt*', 'kms:GenerateDataKey*']),
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:*']] },
+            },
+          },
+        })]),
+      },
+    });
+  });
+
+  test('key policy lets Secrets Manager and SNS use the key only through those services (kms:ViaService)', () => {
+    // THEN
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Action: Match.arrayWith(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*']),
+          Condition: {
+            StringEquals: {
+              'kms:CallerAccount': '123456789012',
+              'kms:ViaService': ['secretsmanager.eu-west-1.amazonaws.com', 'sns.eu-west-1.amazonaws.com'],
+            },
+          },
+        })]),
+      },
+    });
+  });
+
+  test('key policy has no wildcard principal in any statement', () => {
+    // THEN
+    const statements = keyPolicyStatements(template);
+    expect(statements.length).toBeGreaterThan(3);
+    expect(statements.filter(s => isWildcardPrincipal(s.Principal))).toEqual([]);
+    expect(statements.filter(s => s.NotPrincipal !== undefined)).toEqual([]);
+  });
+
+  test('the wildcard check itself catches "*" and { AWS: "*" }', () => {
+    expect(isWildcardPrincipal('*')).toBe(true);
+    expect(isWildcardPrincipal({ AWS: '*' })).toBe(true);
+    expect(isWildcardPrincipal({ AWS: ['arn:aws:iam::1:root', '*'] })).toBe(true);
+    expect(isWildcardPrincipal({ Service: 'logs.eu-west-1.amazonaws.com' })).toBe(false);
+  });
+
+  test('every secret is encrypted with the key', () => {
+    // THEN
+    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { KmsKeyId: keyArn }, 4);
+  });
+
+  test('master key: generated (48 characters), no value in the template, destroyed with the stack', () => {
+    // THEN
+    const id = logicalId(stack, security.masterKeySecret);
+    const masterKey = template.toJSON().Resources[id];
+    expect(masterKey).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { KmsKeyId: keyArn, GenerateSecretString: { PasswordLength: 48 } },
+      DeletionPolicy: 'Delete',
+    });
+    expect(masterKey.Properties.SecretString).toBeUndefined();
+  });
+
+  test('salt key: generated, no value in the template, retained, never rotated', () => {
+    // THEN
+    const id = logicalId(stack, security.saltKeySecret);
+    const saltKey = template.toJSON().Resources[id];
+    expect(saltKey).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { KmsKeyId: keyArn, GenerateSecretString: { PasswordLength: 64 } },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(saltKey.Properties.SecretString).toBeUndefined();
+    template.resourcePropertiesCountIs('AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: id } }, 0);
+  });
+
+  test('UI credentials: username admin, generated 24-character UI_PASSWORD, no value in the template', () => {
+    // THEN
+    const id = logicalId(stack, security.uiCredentialsSecret);
+    const ui = template.toJSON().Resources[id];
+    expect(ui.Properties).toMatchObject({
+      KmsKeyId: keyArn,
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ UI_USERNAME: 'admin' }),
+        GenerateStringKey: 'UI_PASSWORD',
+        PasswordLength: 24,
+      },
+    });
+    expect(ui.Properties.SecretString).toBeUndefined();
+  });
+
+  test('provider keys: one secret with one placeholder field per (deduplicated) name', () => {
+    // THEN
+    expect(security.providerKeyNames).toEqual(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY']);
+    expect(security.providerKeysSecret).toBeDefined();
+    const id = logicalId(stack, security.providerKeysSecret!);
+    const providerKeys = template.toJSON().Resources[id];
+    expect(providerKeys.Properties.KmsKeyId).toEqual(keyArn);
+    expect(JSON.parse(providerKeys.Properties.SecretString)).toEqual({
+      OPENAI_API_KEY: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
+      ANTHROPIC_API_KEY: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
+    });
+    expect(LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER).toBe('REPLACE_WITH_THE_REAL_KEY');
+  });
+
+  test('rotates the master key every 30 days with the master-key function, and nothing else', () => {
+    // THEN
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalId(stack, security.masterKeySecret) },
+      RotationLambdaARN: stack.resolve(security.masterKeyFunction.functionArn),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+  });
+
+  test('the master-key function runs on nodejs22.x, logs to an encrypted group and may read and write only the master key', () => {
+    // THEN
+    const fn = security.masterKeyFunction as lambda.Function;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: stack.resolve(fn.role!.roleArn),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve(fn.role!.roleName)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: Match.arrayWith(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']),
+          Resource: { Ref: logicalId(stack, security.masterKeySecret) },
+        })]),
+      },
+    });
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { KmsKeyId: keyArn, RetentionInDays: 14 }, 2);
+  });
+
+  test('a Custom::LiteLlmMasterKey writes the first master key into the master-key secret', () => {
+    // THEN
+    template.resourceCountIs('Custom::LiteLlmMasterKey', 1);
+    template.hasResourceProperties('Custom::LiteLlmMasterKey', {
+      SecretId: { Ref: logicalId(stack, security.masterKeySecret) },
+      ServiceToken: Match.anyValue(),
+    });
+    expect(security.masterKeyReady).toBeDefined();
+  });
+
+  test('creates no IAM user or access key', () => {
+    // THEN
+    template.resourceCountIs('AWS::IAM::User', 0);
+    template.resourceCountIs('AWS::IAM::AccessKey', 0);
+  });
+
+  test('stateful resources keep their logical IDs', () => {
+    // THEN
+    expect({
+      key: logicalId(stack, security.encryptionKey),
+      masterKey: logicalId(stack, security.masterKeySecret),
+      saltKey: logicalId(stack, security.saltKeySecret),
+      uiCredentials: logicalId(stack, security.uiCredentialsSecret),
+      providerKeys: logicalId(stack, security.providerKeysSecret!),
+    }).toEqual({
+      key: 'SecurityKeyDF37C26B',
+      masterKey: 'SecurityMasterKeyF1B372C0',
+      saltKey: 'SecuritySaltKey874B1205',
+      uiCredentials: 'SecurityUiCredentials9590DAB0',
+      providerKeys: 'SecurityProviderKeysA3F513B6',
+    });
+  });
+});
+
+describe('LiteLlmSecurity (PRODUCTION)', () => {
+  let stack: Stack;
+  let security: LiteLlmSecurity;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    ({ stack, security, template } = securityStack({ profile: DeploymentProfile.PRODUCTION }));
+  });
+
+  test('retains the key, with a 30-day pending window, rotation on', () => {
+    // THEN
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true, PendingWindowInDays: 30 },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('retains the master key, salt key and UI credentials', () => {
+    // THEN
+    const resources = template.toJSON().Resources;
+    for (const secret of [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret]) {
+      expect(resources[logicalId(stack, secret)]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(resources[logicalId(stack, secret)].Properties.SecretString).toBeUndefined();
+    }
+  });
+
+  test('keeps function logs 90 days', () => {
+    // THEN
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 2);
+  });
+
+  test('without provider key names, creates no provider keys secret', () => {
+    // THEN
+    expect(security.providerKeysSecret).toBeUndefined();
+    expect(security.providerKeyNames).toEqual([]);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+  });
+
+  test('the key policy still has no wildcard principal', () => {
+    // THEN
+    expect(keyPolicyStatements(template).filter(s => isWildcardPrincipal(s.Principal))).toEqual([]);
+  });
+});
+
+describe('LiteLlmSecurity options', () => {
+  test('masterKeyRotation changes the rotation schedule', () => {
+    // GIVEN / WHEN
+    const { template } = securityStack({ masterKeyRotation: Duration.days(7) });
+
+    // THEN
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
+  });
+
+  test('an existing providerKeysSecret is used instead of creating one', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const existing = secretsmanager.Secret.fromSecretNameV2(stack, 'Existing', 'litellm/provider-keys');
+
+    // WHEN
+    const security = new LiteLlmSecurity(stack, 'Security', { providerKeysSecret: existing, providerKeyNames: ['OPENAI_API_KEY'] });
+
+    // THEN
+    expect(security.providerKeysSecret).toBe(existing);
+    expect(security.providerKeyNames).toEqual(['OPENAI_API_KEY']);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    template.resourcePropertiesCountIs('AWS::SecretsManager::Secret', { SecretString: Match.anyValue() }, 0);
+  });
+
+  test('a region-agnostic stack gets the region-specific Logs principal from AWS::Region', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Agnostic');
+
+    // WHEN
+    new LiteLlmSecurity(stack, 'Security');
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        })]),
+      },
+    });
+  });
+});
+
+describe('LiteLlmSecurity validation', () => {
+  const newSecurity = (props: LiteLlmSecurityProps) => () => new LiteLlmSecurity(new Stack(new App(), 'Stack'), 'Security', props);
+
+  test.each([
+    ['12 hours', Duration.hours(12), 0.5],
+    ['0 days', Duration.days(0), 0],
+    ['1001 days', Duration.days(1001), 1001],
+  ])('rejects masterKeyRotation of %s', (_label, masterKeyRotation, days) => {
+    expect(newSecurity({ masterKeyRotation })).toThrow(rotationMessage(days));
+  });
+
+  test.each([
+    ['1 day', Duration.days(1)],
+    ['24 hours', Duration.hours(24)],
+    ['1000 days', Duration.days(1000)],
+  ])('accepts masterKeyRotation of %s', (_label, masterKeyRotation) => {
+    expect(newSecurity({ masterKeyRotation })).not.toThrow();
+  });
+
+  test.each(['openai_api_key', 'OPENAI-API-KEY', '1PASSWORD_KEY', 'OPENAI API KEY', ''])('rejects provider key name "%s"', name => {
+    expect(newSecurity({ providerKeyNames: ['VALID_KEY', name] })).toThrow(keyNameMessage(name));
+  });
+
+  test.each(['OPENAI_API_KEY', '_PRIVATE', 'KEY_2'])('accepts provider key name %s', name => {
+    expect(newSecurity({ providerKeyNames: [name] })).not.toThrow();
+  });
+});
