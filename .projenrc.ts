@@ -57,7 +57,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
   },
 
   jestOptions: {
@@ -70,7 +70,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['.jsii.tabl.json', 'cdk.out', '!/integ/*.snapshot/cdk.out', '/integ/*.snapshot/asset.*', '/.venv', '/.venv-*', '*.pyc', '__pycache__', '/test/python/cdk.out'],
 });
 
-for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc']) project.npmignore?.exclude(p);
+for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml']) project.npmignore?.exclude(p);
 
 // Lambda handlers import the AWS SDK that the Node.js runtime provides.
 project.eslint?.allowDevDeps('src/**/*.lambda.ts');
@@ -118,6 +118,11 @@ const bootSetup = project.addTask('boot:setup', {
   exec: 'bash test/boot/setup.sh',
 });
 project.testTask.prependSpawn(bootSetup);
+const cfnLintSetup = project.addTask('cfn-lint:setup', {
+  description: 'Install cfn-lint from PyPI into .venv-cfnlint for the cfn-lint quality gate',
+  exec: 'bash test/cfn-lint/setup.sh',
+});
+project.testTask.prependSpawn(cfnLintSetup);
 
 project.addTask('python:consumer', {
   description: 'Install the built wheel into a fresh venv and synthesize a Python CDK app with it',

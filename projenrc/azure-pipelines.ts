@@ -30,6 +30,7 @@ export function azurePipeline(): Record<string, unknown> {
           steps: [
             ...setup,
             { script: 'npx projen build', displayName: 'Compile, test, package' },
+            { script: 'bash test/package-check.sh', displayName: 'npm package holds only the library' },
             { script: 'bash test/python/consumer.sh', displayName: 'Python consumer check' },
             {
               task: 'PublishTestResults@2',

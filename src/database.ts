@@ -1,16 +1,19 @@
 import {
-  Duration, Size,
+  Duration, Size, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { postgresMaxConnections } from './private/connections';
 import { profileDefaults } from './private/defaults';
+import { acknowledge } from './private/nag';
 import { dependOnStacksOf } from './private/stacks';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
 /** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
+/** CDK's singleton LogRetention function id suffix. */
+const LOG_RETENTION_UUID = 'aae0aa3c5b4d4f87b02d85b201efdd8a';
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
 /**
@@ -131,6 +134,9 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       v => `\`allocatedStorageGiB\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
     check(maxAllocated, v => v >= allocated,
       v => `\`maxAllocatedStorageGiB\` (${v}) must be >= \`allocatedStorageGiB\` (${allocated}): raise maxAllocatedStorageGiB`);
+    if (props.maxConnections !== undefined && Token.isUnresolved(props.maxConnections)) {
+      throw new Error('`maxConnections` is a token: the service sizes its connection pools from it at synth, so it must be a literal number');
+    }
     const instanceType = props.instanceType ?? defaults.databaseInstanceType;
     const maxConnections = props.maxConnections ?? postgresMaxConnections(instanceType);
     if (maxConnections === undefined) {
@@ -195,6 +201,31 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       automaticallyAfter: props.passwordRotation ?? Duration.days(30),
       rotateImmediatelyOnUpdate: false,
     });
+
+    acknowledge(this.instance, 'AwsSolutions-RDS11',
+      'LiteLLM builds its database URL from DATABASE_HOST without a port, so the instance listens on the default 5432; only the service and rotation security groups may reach it.');
+    if (!(props.multiAz ?? defaults.multiAz)) {
+      acknowledge(this.instance, 'AwsSolutions-RDS3', 'Single-AZ by choice (DEVELOPMENT profile or multiAz: false).');
+    }
+    if (!(props.deletionProtection ?? defaults.deletionProtection)) {
+      acknowledge(this.instance, 'AwsSolutions-RDS10', 'Deletion protection off by choice (DEVELOPMENT profile or deletionProtection: false).');
+    }
+    acknowledge(this.instance, 'NIST.800.53.R5-RDSInBackupPlan',
+      'Automated backups (7 days, point-in-time recovery) and a final snapshot on deletion; add the instance to your organization\'s AWS Backup plan if it has one.');
+    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
+    if (monitoringRole) {
+      acknowledge(monitoringRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        'AmazonRDSEnhancedMonitoringRole is the policy RDS documents for Enhanced Monitoring; it only writes to the RDSOSMetrics log group.');
+    }
+    // RDS log retention runs through CDK's stack-wide LogRetention function.
+    const logRetention = Stack.of(this).node.tryFindChild(`LogRetention${LOG_RETENTION_UUID}`);
+    if (logRetention) {
+      acknowledge(logRetention, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK\'s LogRetention function, which sets the retention of the RDS log groups RDS creates itself.');
+      acknowledge(logRetention, 'AwsSolutions-IAM5[Resource::*]',
+        'CDK\'s LogRetention function must set retention on log groups whose names RDS chooses at deploy.');
+      acknowledge(logRetention, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s LogRetention function role, created and scoped by aws-cdk-lib.');
+    }
 
     const fiveMinutes = Duration.minutes(5);
     this.cpuAlarm = this.instance.metricCPUUtilization({ period: fiveMinutes }).createAlarm(this, 'CpuAlarm', {

@@ -1,4 +1,4 @@
-import { aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Token, aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /**
@@ -18,6 +18,9 @@ export abstract class LiteLlmImage {
    */
   public static fromRegistry(image?: string): LiteLlmImage {
     const name = image ?? `${LiteLlmImage.DEFAULT_REPOSITORY}:v${LiteLlmImage.DEFAULT_VERSION}`;
+    if (Token.isUnresolved(name)) {
+      throw new Error('LiteLlmImage.fromRegistry: the image name is a token; pass a literal name pinned to a version, or use LiteLlmImage.fromEcrRepository');
+    }
     if (/:(main-)?latest$/.test(name) || !/(:[^/:]+|@sha256:[a-f0-9]{64})$/.test(name)) {
       throw new Error(`LiteLlmImage.fromRegistry: "${name}" must be pinned to a version tag, not latest: e.g. ${LiteLlmImage.DEFAULT_REPOSITORY}:v${LiteLlmImage.DEFAULT_VERSION}`);
     }

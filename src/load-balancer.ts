@@ -5,6 +5,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
+import { acknowledge } from './private/nag';
 import { check } from './private/validate';
 import { WebAcl } from './private/web-acl';
 import { DeploymentProfile } from './profile';
@@ -166,13 +167,16 @@ export class LiteLlmLoadBalancer extends Construct {
     const idleSeconds = this.idleTimeout.toSeconds();
     check(idleSeconds, s => s >= 1 && s <= 4000, s => `\`idleTimeout\` (${s} s) must be from 1 to 4000 seconds (ALB limits)`);
     const retentionDays = props.accessLogRetentionDays ?? 90;
-    check(retentionDays, d => Number.isInteger(d) && d >= 1, d => `\`accessLogRetentionDays\` (${d}) must be a whole number of days >= 1`);
+    check(retentionDays, d => Number.isInteger(d) && d >= 1,
+      d => `\`accessLogRetentionDays\` (${d}) must be a whole number of days >= 1, e.g. 90`);
 
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       internetFacing: !props.internal,
-      vpcSubnets: { subnetType: props.internal ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+      vpcSubnets: props.internal
+        ? { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets }
+        : { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: props.securityGroup,
       idleTimeout: this.idleTimeout,
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
@@ -196,6 +200,12 @@ export class LiteLlmLoadBalancer extends Construct {
       });
       this.accessLogsBucket = bucket;
       this.loadBalancer.logAccessLogs(bucket, 'alb');
+      const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
+      acknowledge(bucket, 'AwsSolutions-S1', logsReason);
+      acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
+      acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
+      acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+        `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
     }
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
@@ -218,6 +228,9 @@ export class LiteLlmLoadBalancer extends Construct {
       throw new Error('`certificate` and `domain.certificate` are both set: keep one of them');
     }
     if (props.domain) {
+      if (!props.domain.hostedZone) {
+        throw new Error('`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)');
+      }
       check(props.domain.recordName, n => /^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n),
         n => `\`domain.recordName\` ("${n}") must be a DNS name such as "llm" or "llm.example.com"`);
     }
@@ -236,11 +249,12 @@ export class LiteLlmLoadBalancer extends Construct {
         open: false,
         defaultTargetGroups: [this.targetGroup],
       });
-      this.loadBalancer.addListener('Http', {
+      const redirect = this.loadBalancer.addListener('Http', {
         port: 80,
         open: false,
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
+      acknowledge(redirect, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'Port 80 only redirects to HTTPS on 443, which uses the ACM certificate.');
       this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
     } else {
       if (defaults.production) {
@@ -299,6 +313,5 @@ export class LiteLlmLoadBalancer extends Construct {
 function fqdn(recordName: string, zoneName: string): string {
   if (Token.isUnresolved(recordName) || Token.isUnresolved(zoneName)) return `${recordName}.${zoneName}`;
   const zone = zoneName.replace(/\.$/, '');
-  const name = recordName.replace(/\.$/, '');
-  return name === zone || name.endsWith(`.${zone}`) ? name : `${name}.${zone}`;
+  return recordName === zone || recordName.endsWith(`.${zone}`) ? recordName : `${recordName}.${zone}`;
 }

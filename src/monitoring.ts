@@ -1,5 +1,5 @@
 import {
-  Duration, Stack,
+  Duration, Names, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_elasticloadbalancingv2 as elbv2,
   aws_kms as kms, aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
@@ -40,6 +40,12 @@ export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
   readonly database: LiteLlmDatabase;
   /** The load balancer to chart. */
   readonly loadBalancer: LiteLlmLoadBalancer;
+  /**
+   * More alarms that notify the topic (e.g. `LiteLlmSecurity.masterKeyRotationAlarm`).
+   *
+   * @default []
+   */
+  readonly additionalAlarms?: cloudwatch.Alarm[];
 }
 
 /**
@@ -60,8 +66,8 @@ export class LiteLlmMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
     super(scope, id);
     for (const email of props.alarmEmails ?? []) {
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-        throw new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address`);
+      if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address: fix it or remove it`);
       }
     }
     const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
@@ -86,7 +92,9 @@ export class LiteLlmMonitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-    const alarms = [...props.service.alarms, ...props.database.alarms, this.loadBalancer5xxAlarm, this.latencyAlarm];
+    const alarms = [
+      ...props.service.alarms, ...props.database.alarms, this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
+    ];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);
     for (const alarm of alarms) {
@@ -99,7 +107,8 @@ export class LiteLlmMonitoring extends Construct {
     const db = props.database.instance;
     const five = Duration.minutes(5);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `LiteLLM-${Stack.of(this).stackName}`.slice(0, 255).replace(/[^A-Za-z0-9_-]/g, '-'),
+      // Unique per construct path: two platforms in one stack must not share a dashboard.
+      dashboardName: `LiteLLM-${Names.uniqueResourceName(this, { maxLength: 240, separator: '-' })}`,
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
@@ -119,15 +128,11 @@ export class LiteLlmMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'ECS CPU %', left: [service.metricCpuUtilization({ period: five })] }),
       new cloudwatch.GraphWidget({ title: 'ECS memory %', left: [service.metricMemoryUtilization({ period: five })] }),
+      // Healthy targets are the running tasks that serve traffic, and unlike Container
+      // Insights' RunningTaskCount they have data in every profile.
       new cloudwatch.GraphWidget({
         title: 'Running tasks',
-        left: [new cloudwatch.Metric({
-          namespace: 'ECS/ContainerInsights',
-          metricName: 'RunningTaskCount',
-          period: five,
-          statistic: 'Average',
-          dimensionsMap: { ClusterName: props.service.cluster.clusterName, ServiceName: service.serviceName },
-        })],
+        left: [props.loadBalancer.targetGroup.metrics.healthyHostCount({ period: five, statistic: 'Minimum' })],
       }),
     );
     this.dashboard.addWidgets(

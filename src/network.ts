@@ -1,6 +1,7 @@
-import { aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
+import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
@@ -140,6 +141,11 @@ export class LiteLlmNetwork extends Construct {
     if (imported && (props.cidr !== undefined || props.natGateways !== undefined)) {
       throw new Error('`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`');
     }
+    for (const [name, value] of [['cidr', props.cidr], ['natGateways', props.natGateways]] as const) {
+      if (value !== undefined && Token.isUnresolved(value)) {
+        throw new Error(`\`${name}\` is a token: it shapes the VPC at synth, so it must be a literal`);
+      }
+    }
     check(props.cidr, validCidr, v => `\`cidr\` (${v}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`);
     check(props.natGateways, n => Number.isInteger(n) && n >= 0 && n <= 2,
       n => `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`);
@@ -154,7 +160,8 @@ export class LiteLlmNetwork extends Construct {
         maxAzs: 2,
         natGateways: this.natGateways,
         subnetConfiguration: [
-          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: subnetMask(props.cidr) },
+          // Nothing here needs an automatic public IP: the ALB and NAT get theirs, tasks ask explicitly.
+          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: subnetMask(props.cidr), mapPublicIpOnLaunch: false },
           {
             name: 'Private',
             subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
@@ -168,10 +175,15 @@ export class LiteLlmNetwork extends Construct {
         retention: defaults.logRetention,
         removalPolicy: defaults.removalPolicy,
       });
-      this.vpc.addFlowLog('FlowLog', {
+      const flowLog = this.vpc.addFlowLog('FlowLog', {
         destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
         trafficType: ec2.FlowLogTrafficType.ALL,
       });
+      acknowledge(flowLog, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+      for (const subnet of this.vpc.publicSubnets) {
+        acknowledge(subnet, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+          'Public subnets hold only the internet-facing load balancer and the NAT gateway, which need the default route to the internet gateway.');
+      }
     }
 
     const sg = (name: string, description: string) => new ec2.SecurityGroup(this, name, {
@@ -197,6 +209,14 @@ export class LiteLlmNetwork extends Construct {
     this.rotationSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'Rotation to PostgreSQL');
     this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    const endpointReason = 'Ingress is the VPC CIDR on 443 only; the rule pack cannot resolve the CIDR reference and assumes any address.';
+    for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
+      acknowledge(this.endpointSecurityGroup, rule, endpointReason);
+    }
+    if (allowedCidrs.includes('0.0.0.0/0')) {
+      acknowledge(this.loadBalancerSecurityGroup, 'AwsSolutions-EC23',
+        'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedCidrs, and WAF filters requests.');
+    }
 
     const endpoints = props.endpoints ?? {};
     const want = (flag: boolean | undefined) => flag ?? !imported;

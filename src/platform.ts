@@ -116,6 +116,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     });
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
+      internal: props.loadBalancer?.internal ?? props.network?.internal,
       vpc: this.network.vpc,
       securityGroup: this.network.loadBalancerSecurityGroup,
       containerPort: this.network.containerPort,
@@ -146,6 +147,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       service: this.service,
       database: this.database,
       loadBalancer: this.loadBalancer,
+      additionalAlarms: [this.security.masterKeyRotationAlarm],
     });
     this.url = this.loadBalancer.url;
     this.connections = this.service.connections;

@@ -1,10 +1,11 @@
 import {
-  CustomResource, Duration, RemovalPolicy, SecretValue, Stack,
+  CustomResource, Duration, RemovalPolicy, SecretValue, Stack, aws_cloudwatch as cloudwatch,
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
-  custom_resources as cr,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { profileDefaults } from './private/defaults';
+import { functionRole } from './private/function-role';
+import { acknowledge, acknowledgeFunction } from './private/nag';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { MasterKeyFunction } from './rotation/master-key-function';
@@ -73,6 +74,8 @@ export class LiteLlmSecurity extends Construct {
   public readonly masterKeyFunction: lambda.IFunction;
   /** Completes when the first `sk-` master key is in place; the service waits for it. */
   public readonly masterKeyReady: IDependable;
+  /** Errors of the master-key function (first write or rotation) > 0 in 5 minutes. */
+  public readonly masterKeyRotationAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmSecurityProps = {}) {
     super(scope, id);
@@ -153,40 +156,64 @@ export class LiteLlmSecurity extends Construct {
     if (props.providerKeysSecret) {
       this.providerKeysSecret = props.providerKeysSecret;
     } else if (this.providerKeyNames.length > 0) {
-      this.providerKeysSecret = new secretsmanager.Secret(this, 'ProviderKeys', {
+      const providerKeys = new secretsmanager.Secret(this, 'ProviderKeys', {
         description: `LiteLLM provider API keys: replace the placeholders of ${this.providerKeyNames.join(', ')}`,
         encryptionKey: key,
         secretObjectValue: Object.fromEntries(
           this.providerKeyNames.map(n => [n, SecretValue.unsafePlainText(LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER)])),
         removalPolicy: defaults.removalPolicy,
       });
+      for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+        acknowledge(providerKeys, rule, 'Provider API keys are issued and rotated at each provider (OpenAI, Anthropic…); operators paste new ones here and redeploy.');
+      }
+      this.providerKeysSecret = providerKeys;
     }
 
-    const functionLogs = (name: string) => new logs.LogGroup(this, name, {
+    const logGroup = new logs.LogGroup(this, 'MasterKeyFunctionLogs', {
       encryptionKey: key, retention: defaults.logRetention, removalPolicy: defaults.removalPolicy,
     });
+    const masterKeyRole = functionRole(this, 'MasterKeyFunctionRole', logGroup);
     const masterKeyFunction = new MasterKeyFunction(this, 'MasterKeyFunction', {
       description: 'Writes the first LiteLLM master key (sk-...) and rotates it',
       timeout: Duration.minutes(1),
-      logGroup: functionLogs('MasterKeyFunctionLogs'),
+      logGroup,
+      role: masterKeyRole,
     });
     masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
       automaticallyAfter: rotation,
       rotateImmediatelyOnUpdate: false,
     });
-    masterKey.grantRead(masterKeyFunction);
-    masterKey.grantWrite(masterKeyFunction);
     this.masterKeyFunction = masterKeyFunction;
 
-    const provider = new cr.Provider(this, 'MasterKeyProvider', {
-      onEventHandler: masterKeyFunction,
-      logGroup: functionLogs('MasterKeyProviderLogs'),
-    });
-    this.masterKeyReady = new CustomResource(this, 'MasterKeyValue', {
-      serviceToken: provider.serviceToken,
+    // CloudFormation calls the function itself (it answers the ResponseURL), so no
+    // provider framework function and role are needed.
+    const masterKeyValue = new CustomResource(this, 'MasterKeyValue', {
+      serviceToken: masterKeyFunction.functionArn,
       resourceType: 'Custom::LiteLlmMasterKey',
       properties: { SecretId: masterKey.secretArn },
     });
+    // The rotation schedule's grants must be in place before the first write.
+    masterKeyValue.node.addDependency(masterKeyRole);
+    this.masterKeyReady = masterKeyValue;
+
+    this.masterKeyRotationAlarm = masterKeyFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+      .createAlarm(this, 'MasterKeyFunctionErrorsAlarm', {
+        alarmDescription: 'Writing or rotating the LiteLLM master key failed',
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+
+    const saltReason = 'The salt key encrypts the model credentials LiteLLM stores in its database; rotating it would make them unreadable.';
+    const uiReason = 'The admin UI password is read by LiteLLM at task start; operators change it and redeploy. The master key, which guards the API, rotates.';
+    for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(this.saltKeySecret, rule, saltReason);
+      acknowledge(this.uiCredentialsSecret, rule, uiReason);
+    }
+    acknowledge(masterKeyRole, 'AwsSolutions-IAM5[Resource::*]',
+      'secretsmanager:GetRandomPassword, granted by the CDK rotation schedule, has no resource-level permissions.');
+    acknowledgeFunction(masterKeyFunction, masterKeyRole, 'rotation or the first write fails visibly in Secrets Manager and CloudFormation');
   }
 }

@@ -12,6 +12,8 @@ import { LiteLlmModel } from './models';
 import { LiteLlmNetwork } from './network';
 import { bedrockInvokeArns } from './private/bedrock';
 import { profileDefaults } from './private/defaults';
+import { functionRole } from './private/function-role';
+import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
 import { dependOnStacksOf, secretFor } from './private/stacks';
 import { check } from './private/validate';
@@ -173,6 +175,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
   /** Target 5xx > 10 for 2 × 5 minutes. */
   public readonly target5xxAlarm: cloudwatch.Alarm;
+  /** Errors of the redeploy-after-rotation function > 0 in 5 minutes. */
+  public readonly redeployAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmServiceProps) {
     super(scope, id);
@@ -194,11 +198,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer);
     validateModels(models, props.security);
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
-    check(minCapacity, n => Number.isInteger(n) && n >= 1, n => `\`minCapacity\` (${n}) must be an integer >= 1`);
+    check(minCapacity, n => Number.isInteger(n) && n >= 1, n => `\`minCapacity\` (${n}) must be an integer >= 1: keep at least one task running`);
     check(maxCapacity, n => Number.isInteger(n) && n >= minCapacity,
       n => `\`maxCapacity\` (${n}) must be >= \`minCapacity\` (${minCapacity}): raise maxCapacity or lower minCapacity`);
-    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16, n => `\`numWorkers\` (${n}) must be an integer from 1 to 16`);
-    check(requestTimeout.toSeconds(), s => s <= props.loadBalancer.idleTimeout.toSeconds(),
+    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
+      n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
+    const idleSeconds = props.loadBalancer.idleTimeout.toSeconds();
+    check(requestTimeout.toSeconds(), s => Token.isUnresolved(idleSeconds) || s <= idleSeconds,
       s => `\`requestTimeout\` (${s} s) exceeds the load balancer's idle timeout (${props.loadBalancer.idleTimeout.toSeconds()} s): streams would be cut; raise \`idleTimeout\` or lower requestTimeout`);
     if (assignPublicIp && (defaults.production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
@@ -363,7 +369,19 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       targetUtilizationPercent: 80, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
     });
 
-    this.addRedeployOnRotation(security, props.database, defaults.removalPolicy);
+    this.redeployAlarm = this.addRedeployOnRotation(security, props.database, defaults.removalPolicy);
+
+    acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    acknowledge(this.taskDefinition.obtainExecutionRole(), 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
+      'The environment holds settings only (log level, mode, the rendered config without keys); every key and password is an ECS secret.');
+    if (!(props.containerInsights ?? defaults.containerInsights)) {
+      acknowledge(this.cluster, 'AwsSolutions-ECS4', 'Container Insights is off by choice (DEVELOPMENT profile or containerInsights: false).');
+    }
+    for (const arn of bedrockArns.filter(a => a.includes(':bedrock:*::foundation-model/'))) {
+      acknowledge(this.taskDefinition.taskRole, `AwsSolutions-IAM5[Resource::${arn.replace(/^arn:[^:]+:/, 'arn:<AWS::Partition>:')}]`,
+        'A cross-region inference profile routes to this one foundation model in several regions; the region is the only wildcard.');
+    }
 
     const five = Duration.minutes(5);
     const tg = props.loadBalancer.targetGroup;
@@ -402,7 +420,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
 
   /** The service alarms: CPU, memory, unhealthy hosts, target 5xx. */
   public get alarms(): cloudwatch.Alarm[] {
-    return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.target5xxAlarm];
+    return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.target5xxAlarm, this.redeployAlarm];
   }
 
   /**
@@ -410,23 +428,34 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * new value: a rule on Secrets Manager's RotationSucceeded event forces a rolling
    * deployment (min healthy 100 %, so no downtime).
    */
-  private addRedeployOnRotation(security: LiteLlmSecurity, database: LiteLlmDatabase, removalPolicy: RemovalPolicy): void {
+  private addRedeployOnRotation(security: LiteLlmSecurity, database: LiteLlmDatabase, removalPolicy: RemovalPolicy): cloudwatch.Alarm {
+    const logGroup = new logs.LogGroup(this, 'RedeployFunctionLogs', {
+      encryptionKey: security.encryptionKey,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+    });
     const fn = new RedeployFunction(this, 'RedeployFunction', {
       description: 'Forces a new LiteLLM deployment after a secret rotation',
       timeout: Duration.minutes(1),
       environment: { CLUSTER_ARN: this.cluster.clusterArn, SERVICE_NAME: this.service.serviceName },
-      logGroup: new logs.LogGroup(this, 'RedeployFunctionLogs', {
-        encryptionKey: security.encryptionKey,
-        retention: logs.RetentionDays.ONE_MONTH,
-        removalPolicy,
-      }),
+      logGroup,
+      role: functionRole(this, 'RedeployFunctionRole', logGroup),
     });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [this.service.serviceArn] }));
+    const alarm = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'RedeployErrorsAlarm', {
+      alarmDescription: 'Redeploying LiteLLM after a secret rotation failed: tasks may hold a rotated-away password',
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    acknowledgeFunction(fn, fn.role!, 'EventBridge retries a failed invocation four times');
     new events.Rule(this, 'RedeployOnRotation', {
       description: 'Redeploy LiteLLM when its master key or database password rotation succeeds',
       eventPattern: rotationSucceededPattern([security.masterKeySecret.secretArn, database.secret.secretArn]),
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 4 })],
     });
+    return alarm;
   }
 }
 

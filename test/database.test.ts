@@ -226,8 +226,8 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
   });
 
   test('exposes exactly those three alarms', () => {
-    // THEN
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    // THEN: the fourth alarm of the stack is the security's master-key function errors
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     expect(database.alarms).toEqual([database.cpuAlarm, database.freeStorageAlarm, database.connectionsAlarm]);
   });
 

@@ -176,11 +176,11 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
     });
   });
 
-  test('the master-key function runs on nodejs22.x, logs to an encrypted group and may read and write only the master key', () => {
+  test('the master-key function runs on nodejs24.x, logs to an encrypted group and may read and write only the master key', () => {
     // THEN
     const fn = security.masterKeyFunction as lambda.Function;
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       Role: stack.resolve(fn.role!.roleArn),
     });
@@ -193,16 +193,28 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
         })]),
       },
     });
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { KmsKeyId: keyArn, RetentionInDays: 14 }, 2);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { KmsKeyId: keyArn, RetentionInDays: 14 }, 1);
+    // Its role writes only to that log group: no AWS managed AWSLambdaBasicExecutionRole.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve(fn.role!.roleName)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }),
+        }]),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: Match.absent(), ManagedPolicyArns: Match.absent() });
   });
 
-  test('a Custom::LiteLlmMasterKey writes the first master key into the master-key secret', () => {
-    // THEN
+  test('a Custom::LiteLlmMasterKey, served by the master-key function itself, writes the first master key', () => {
+    // THEN: no provider framework between CloudFormation and the function
+    const fn = security.masterKeyFunction as lambda.Function;
     template.resourceCountIs('Custom::LiteLlmMasterKey', 1);
     template.hasResourceProperties('Custom::LiteLlmMasterKey', {
       SecretId: { Ref: logicalId(stack, security.masterKeySecret) },
-      ServiceToken: Match.anyValue(),
+      ServiceToken: stack.resolve(fn.functionArn),
     });
+    template.resourceCountIs('AWS::Lambda::Function', 1);
     expect(security.masterKeyReady).toBeDefined();
   });
 
@@ -259,7 +271,7 @@ describe('LiteLlmSecurity (PRODUCTION)', () => {
 
   test('keeps function logs 90 days', () => {
     // THEN
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 2);
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 1);
   });
 
   test('without provider key names, creates no provider keys secret', () => {

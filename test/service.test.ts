@@ -528,7 +528,10 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
         CLUSTER_ARN: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.service.cluster), 'Arn'] },
         SERVICE_NAME: { 'Fn::GetAtt': [serviceId, 'Name'] },
       }));
+      const logGroupId = Object.keys(s.template.findResources('AWS::Logs::LogGroup'))
+        .find(id => id.includes('RedeployFunctionLogs'))!;
       expect(roleStatements(s.template, roleId)).toEqual([
+        { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } },
         { Action: 'ecs:UpdateService', Effect: 'Allow', Resource: { Ref: serviceId } },
       ]);
     });
@@ -780,7 +783,7 @@ describe('validation', () => {
 
   test('minCapacity 0', () => {
     expect(() => build({ service: { minCapacity: 0 } }))
-      .toThrow(new Error('`minCapacity` (0) must be an integer >= 1'));
+      .toThrow(new Error('`minCapacity` (0) must be an integer >= 1: keep at least one task running'));
   });
 
   test('memoryLimitMiB 1024', () => {
@@ -790,7 +793,7 @@ describe('validation', () => {
 
   test('numWorkers 17', () => {
     expect(() => build({ service: { numWorkers: 17 } }))
-      .toThrow(new Error('`numWorkers` (17) must be an integer from 1 to 16'));
+      .toThrow(new Error('`numWorkers` (17) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers'));
   });
 
   test('duplicate model names', () => {
@@ -960,6 +963,8 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
     expect(service.container.containerName).toBe('litellm');
     expect(service.logGroup).toBeInstanceOf(logs.LogGroup);
     expect(service.connections).toBe(service.service.connections);
-    expect(service.alarms).toEqual([service.cpuAlarm, service.memoryAlarm, service.unhealthyHostsAlarm, service.target5xxAlarm]);
+    expect(service.alarms).toEqual([
+      service.cpuAlarm, service.memoryAlarm, service.unhealthyHostsAlarm, service.target5xxAlarm, service.redeployAlarm,
+    ]);
   });
 });

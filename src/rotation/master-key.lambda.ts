@@ -42,9 +42,42 @@ export async function handler(
   event: SecretsManagerRotationEvent | MasterKeyCustomResourceEvent,
 ): Promise<MasterKeyCustomResourceResult | void> {
   if ('RequestType' in event) {
-    return onCustomResource(event);
+    return respondToCloudFormation(event);
   }
   return rotate(event);
+}
+
+/**
+ * CloudFormation invokes this function directly (no provider framework): the
+ * outcome goes to the pre-signed ResponseURL, never with the key in it.
+ */
+async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {
+  let result: MasterKeyCustomResourceResult | undefined;
+  let reason: string | undefined;
+  try {
+    result = await onCustomResource(event);
+  } catch (err) {
+    reason = err instanceof Error ? err.message : String(err);
+    console.error(`Master key custom resource ${event.RequestType} failed: ${reason}`);
+  }
+  const physicalResourceId = result?.PhysicalResourceId
+    ?? ('PhysicalResourceId' in event ? event.PhysicalResourceId : `master-key-${event.ResourceProperties.SecretId}`);
+  const body = JSON.stringify({
+    Status: result ? 'SUCCESS' : 'FAILED',
+    Reason: reason ?? 'OK',
+    PhysicalResourceId: physicalResourceId,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+  });
+  const response = await fetch(event.ResponseURL, {
+    method: 'PUT',
+    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  });
+  if (!response.ok) throw new Error(`CloudFormation response was refused: HTTP ${response.status}`);
+  if (!result) throw new Error(reason);
+  return result;
 }
 
 async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {

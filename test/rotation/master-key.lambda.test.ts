@@ -212,6 +212,55 @@ describe('rotation', () => {
 });
 
 describe('custom resource', () => {
+  let responses: { url: string; body: any }[];
+  let fetchSpy: jest.SpyInstance;
+  beforeEach(() => {
+    responses = [];
+    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (url, init) => {
+      responses.push({ url: String(url), body: JSON.parse(String(init?.body)) });
+      return new Response(null, { status: 200 });
+    });
+  });
+  afterEach(() => fetchSpy.mockRestore());
+
+  test('reports SUCCESS to the ResponseURL with the physical id and no key', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'generated' });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(customResourceEvent('Create'));
+
+    const key = sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString!;
+    expect(responses).toEqual([{
+      url: 'https://example.com',
+      body: {
+        Status: 'SUCCESS',
+        Reason: 'OK',
+        PhysicalResourceId: `master-key-${SECRET_ID}`,
+        StackId: 'stack',
+        RequestId: 'req',
+        LogicalResourceId: 'MasterKey',
+      },
+    }]);
+    expect(JSON.stringify(responses)).not.toContain(key);
+  });
+
+  test('reports FAILED with the reason when writing the key fails, and rejects', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'generated' });
+    sm.on(PutSecretValueCommand).rejects(new Error('AccessDenied: not allowed'));
+
+    await expect(handler(customResourceEvent('Create'))).rejects.toThrow('AccessDenied: not allowed');
+
+    expect(responses).toHaveLength(1);
+    expect(responses[0].body).toMatchObject({ Status: 'FAILED', Reason: 'AccessDenied: not allowed', PhysicalResourceId: `master-key-${SECRET_ID}` });
+  });
+
+  test('Delete reports SUCCESS without any Secrets Manager call', async () => {
+    await handler(customResourceEvent('Delete'));
+
+    expect(sm.calls()).toHaveLength(0);
+    expect(responses[0].body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `master-key-${SECRET_ID}` });
+  });
+
   test('Create writes an sk- value and returns no Data', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: '{"placeholder":"x"}' });
     sm.on(PutSecretValueCommand).resolves({});

@@ -1,0 +1,1001 @@
+import {
+  App, CfnElement, Duration, Environment, Stack,
+  aws_certificatemanager as acm, aws_ec2 as ec2, aws_kms as kms, aws_route53 as route53,
+} from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import {
+  DeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
+} from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+const OTHER_CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000';
+const ZONE_ID = 'Z0123456789ABCDEFGHIJ';
+const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+const BUILT_IN_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+  'AWSManagedRulesSQLiRuleSet',
+];
+const HTTP_ONLY_WARNING = 'The load balancer serves plain HTTP: API keys would cross the network unencrypted. '
+  + 'Set `domain` (or `certificate`) to serve HTTPS. [ack: cdk-litellm:httpOnly]';
+const ACCESS_LOGS_WARNING = 'Load balancer access logs are off: they need the stack\'s region. '
+  + 'Set `env: { region }` on the stack to turn them on. [ack: cdk-litellm:accessLogsNeedRegion]';
+const DUPLICATE_GROUP_ERROR = (name: string) => `\`wafOptions.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group `
+  + `(${BUILT_IN_GROUPS.join(', ')}): list each group once`;
+
+interface StandaloneOptions {
+  /** NAT gateways of the VPC; 0 gives public and isolated subnets only. */
+  readonly natGateways?: number;
+  /** Stack environment; `{}` for a region-agnostic stack. */
+  readonly env?: Environment;
+  /** Pass a KMS key as `encryptionKey`. */
+  readonly encryptionKey?: boolean;
+}
+
+interface Standalone {
+  readonly stack: Stack;
+  readonly vpc: ec2.Vpc;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly key?: kms.Key;
+  readonly zone: route53.IHostedZone;
+  readonly make: (props?: Partial<LiteLlmLoadBalancerProps>) => LiteLlmLoadBalancer;
+}
+
+interface Synth {
+  readonly stack: Stack;
+  readonly loadBalancer: LiteLlmLoadBalancer;
+  readonly template: Template;
+}
+
+interface StandaloneSynth extends Synth {
+  readonly vpc: ec2.Vpc;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly key?: kms.Key;
+}
+
+interface PlatformSynth extends Synth {
+  readonly platform: LiteLlmPlatform;
+}
+
+/** The load balancer alone, in a stack with a VPC (2 AZs), a security group and a hosted zone. */
+function standalone(options: StandaloneOptions = {}): Standalone {
+  const stack = new Stack(new App(), 'Stack', { env: options.env ?? ENV });
+  const vpc = options.natGateways === 0
+    ? new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    })
+    : new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: options.natGateways ?? 1 });
+  const securityGroup = new ec2.SecurityGroup(stack, 'AlbSg', { vpc, allowAllOutbound: false });
+  const key = options.encryptionKey ? new kms.Key(stack, 'Key') : undefined;
+  const zone = hostedZone(stack);
+  const make = (props: Partial<LiteLlmLoadBalancerProps> = {}) =>
+    new LiteLlmLoadBalancer(stack, 'LoadBalancer', { vpc, securityGroup, encryptionKey: key, ...props });
+  return { stack, vpc, securityGroup, key, zone, make };
+}
+
+function hostedZone(stack: Stack): route53.IHostedZone {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: ZONE_ID, zoneName: 'example.com' });
+}
+
+/** Builds and synthesizes a standalone load balancer; `props` may use the stack's zone. */
+function synthStandalone(
+  props: (zone: route53.IHostedZone) => Partial<LiteLlmLoadBalancerProps> = () => ({}),
+  options: StandaloneOptions = {},
+): StandaloneSynth {
+  const { stack, vpc, securityGroup, key, zone, make } = standalone(options);
+  const loadBalancer = make(props(zone));
+  return { stack, vpc, securityGroup, key, loadBalancer, template: Template.fromStack(stack) };
+}
+
+function synthPlatform(props: (stack: Stack) => Partial<LiteLlmPlatformProps> = () => ({})): PlatformSynth {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+    ...props(stack),
+  });
+  return { stack, platform, loadBalancer: platform.loadBalancer, template: Template.fromStack(stack) };
+}
+
+function certificate(stack: Stack, id = 'Certificate', arn = CERTIFICATE_ARN): acm.ICertificate {
+  return acm.Certificate.fromCertificateArn(stack, id, arn);
+}
+
+/** Logical ID of an L1 resource, or of an L2 construct's default child. */
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct instanceof CfnElement ? construct : construct.node.defaultChild as CfnElement);
+}
+
+function only(template: Template, type: string): any {
+  const found = Object.values(template.findResources(type));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function resource(s: Synth, construct: IConstruct): any {
+  return s.template.toJSON().Resources[logicalId(s.stack, construct)];
+}
+
+/** The load balancer attributes as a map. */
+function albAttributes(s: Synth): { [key: string]: unknown } {
+  const alb = resource(s, s.loadBalancer.loadBalancer);
+  return Object.fromEntries(alb.Properties.LoadBalancerAttributes.map((a: any) => [a.Key, a.Value]));
+}
+
+function listeners(template: Template): any[] {
+  return Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener')).map((l: any) => l.Properties);
+}
+
+function listenerOn(template: Template, port: number): any {
+  const found = listeners(template).filter(l => l.Port === port);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function webAclRules(template: Template): any[] {
+  return only(template, 'AWS::WAFv2::WebACL').Properties.Rules;
+}
+
+function rule(template: Template, name: string): any {
+  const found = webAclRules(template).filter(r => r.Name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+function ruleActionOverrides(template: Template, group: string): any {
+  return rule(template, group).Statement.ManagedRuleGroupStatement.RuleActionOverrides;
+}
+
+function wafResourceCounts(template: Template) {
+  const wafLogGroups = Object.values(template.findResources('AWS::Logs::LogGroup'))
+    .filter((g: any) => typeof g.Properties?.LogGroupName === 'string' && g.Properties.LogGroupName.startsWith('aws-waf-logs-'));
+  return {
+    webAcls: Object.keys(template.findResources('AWS::WAFv2::WebACL')).length,
+    associations: Object.keys(template.findResources('AWS::WAFv2::WebACLAssociation')).length,
+    loggingConfigurations: Object.keys(template.findResources('AWS::WAFv2::LoggingConfiguration')).length,
+    wafLogGroups: wafLogGroups.length,
+  };
+}
+
+const NO_WAF = { webAcls: 0, associations: 0, loggingConfigurations: 0, wafLogGroups: 0 };
+const ONE_WAF = { webAcls: 1, associations: 1, loggingConfigurations: 1, wafLogGroups: 1 };
+
+describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
+  let s: StandaloneSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthStandalone();
+  });
+
+  test('is one internet-facing application load balancer in the public subnets, behind the given security group', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'application',
+      Scheme: 'internet-facing',
+      Subnets: s.stack.resolve(s.vpc.publicSubnets.map(subnet => subnet.subnetId)),
+      SecurityGroups: [s.stack.resolve(s.securityGroup.securityGroupId)],
+    });
+  });
+
+  test('listens with HTTP on 80 only, forwarding to the target group', () => {
+    // THEN
+    expect(listeners(s.template)).toHaveLength(1);
+    const http = listenerOn(s.template, 80);
+    expect(http.Protocol).toBe('HTTP');
+    expect(http.Certificates).toBeUndefined();
+    expect(http.SslPolicy).toBeUndefined();
+    expect(http.DefaultActions).toEqual([{ Type: 'forward', TargetGroupArn: { Ref: logicalId(s.stack, s.loadBalancer.targetGroup) } }]);
+    expect(http.LoadBalancerArn).toEqual({ Ref: logicalId(s.stack, s.loadBalancer.loadBalancer) });
+    expect(logicalId(s.stack, s.loadBalancer.listener)).toBe(Object.keys(s.template.findResources('AWS::ElasticLoadBalancingV2::Listener'))[0]);
+    expect(s.loadBalancer.certificate).toBeUndefined();
+    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    s.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(s.loadBalancer.record).toBeUndefined();
+  });
+
+  test('opens no port on the security group: the network decides who reaches the listener', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    const sg = resource(s, s.securityGroup);
+    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('targets IPs with HTTP on 4000, probing /health/liveliness', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 4000,
+      Protocol: 'HTTP',
+      TargetType: 'ip',
+      VpcId: s.stack.resolve(s.vpc.vpcId),
+      HealthCheckPath: '/health/liveliness',
+      HealthCheckIntervalSeconds: 30,
+      HealthCheckTimeoutSeconds: 15,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 5,
+      Matcher: { HttpCode: '200' },
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }]),
+    });
+  });
+
+  test('idles out after 600 s, drops invalid header fields, has no deletion protection', () => {
+    // THEN
+    const attributes = albAttributes(s);
+    expect(attributes['idle_timeout.timeout_seconds']).toBe('600');
+    expect(s.loadBalancer.idleTimeout.toSeconds()).toBe(600);
+    expect(attributes['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
+    expect(attributes['deletion_protection.enabled']).toBe('false');
+  });
+
+  test('writes access logs under alb/ to its own bucket', () => {
+    // THEN
+    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket!);
+    const attributes = albAttributes(s);
+    expect(attributes['access_logs.s3.enabled']).toBe('true');
+    expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: bucketId });
+    expect(attributes['access_logs.s3.prefix']).toBe('alb');
+    s.template.resourceCountIs('AWS::S3::Bucket', 1);
+  });
+
+  test('encrypts the access logs bucket with SSE-S3 and blocks every kind of public access', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+  });
+
+  test('denies every request to the access logs bucket that is not over TLS', () => {
+    // THEN
+    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket!);
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          Resource: [
+            { 'Fn::GetAtt': [bucketId, 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+          ],
+        }]),
+      },
+    });
+  });
+
+  test('expires access logs after 90 days', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Status: 'Enabled', ExpirationInDays: 90 })] },
+    });
+  });
+
+  test('deletes the access logs bucket and its objects with the stack', () => {
+    // THEN
+    s.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    s.template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+
+  test('url is http:// and the load balancer DNS name', () => {
+    // THEN
+    expect(s.stack.resolve(s.loadBalancer.url)).toEqual({
+      'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.loadBalancer), 'DNSName'] }]],
+    });
+  });
+
+  test('has no web ACL', () => {
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
+    expect(s.loadBalancer.webAcl).toBeUndefined();
+    expect(s.loadBalancer.wafLogGroup).toBeUndefined();
+  });
+
+  test('warns about neither plain HTTP nor access logs', () => {
+    // THEN
+    const annotations = Annotations.fromStack(s.stack);
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+    annotations.hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:accessLogsNeedRegion'));
+  });
+});
+
+describe('LiteLlmLoadBalancer alone, PRODUCTION without a certificate', () => {
+  let s: StandaloneSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION }));
+  });
+
+  test('warns that it serves plain HTTP', () => {
+    // THEN
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', HTTP_ONLY_WARNING);
+  });
+
+  test('turns deletion protection on', () => {
+    // THEN
+    expect(albAttributes(s)['deletion_protection.enabled']).toBe('true');
+  });
+
+  test('retains the access logs bucket', () => {
+    // THEN
+    s.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    s.template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('associates a web ACL, logged to a log group kept 90 days with CloudWatch Logs encryption', () => {
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(ONE_WAF);
+    const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
+    expect(logGroup.Properties.KmsKeyId).toBeUndefined();
+    expect(logGroup.Properties.RetentionInDays).toBe(90);
+    expect(logGroup.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('LiteLlmLoadBalancer alone, with a certificate', () => {
+  let s: StandaloneSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthStandalone(zone => ({ certificate: certificate(zone.stack) }));
+  });
+
+  test('serves HTTPS on 443 with the certificate and a TLS 1.3 / 1.2 policy, forwarding to the target group', () => {
+    // THEN
+    expect(listeners(s.template)).toHaveLength(2);
+    const https = listenerOn(s.template, 443);
+    expect(https.Protocol).toBe('HTTPS');
+    expect(https.SslPolicy).toBe(TLS_POLICY);
+    expect(https.Certificates).toEqual([{ CertificateArn: CERTIFICATE_ARN }]);
+    expect(https.DefaultActions).toEqual([{ Type: 'forward', TargetGroupArn: { Ref: logicalId(s.stack, s.loadBalancer.targetGroup) } }]);
+  });
+
+  test('redirects HTTP on 80 permanently to HTTPS on 443', () => {
+    // THEN
+    const http = listenerOn(s.template, 80);
+    expect(http.Protocol).toBe('HTTP');
+    expect(http.DefaultActions).toEqual([{
+      Type: 'redirect',
+      RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+    }]);
+  });
+
+  test('exposes the HTTPS listener and the certificate', () => {
+    // THEN
+    const [httpsId] = Object.entries(s.template.findResources('AWS::ElasticLoadBalancingV2::Listener'))
+      .filter(([, l]) => l.Properties.Port === 443).map(([id]) => id);
+    expect(logicalId(s.stack, s.loadBalancer.listener)).toBe(httpsId);
+    expect(s.loadBalancer.certificate?.certificateArn).toBe(CERTIFICATE_ARN);
+  });
+
+  test('creates no certificate and no DNS record', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    s.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test('url is https:// and the load balancer DNS name', () => {
+    // THEN
+    expect(s.stack.resolve(s.loadBalancer.url)).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.loadBalancer), 'DNSName'] }]],
+    });
+  });
+});
+
+describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', () => {
+  let s: StandaloneSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthStandalone(zone => ({ profile: DeploymentProfile.PRODUCTION, domain: { hostedZone: zone, recordName: 'llm' } }), { encryptionKey: true });
+  });
+
+  test('creates a certificate for llm.example.com, DNS-validated in the zone', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+    s.template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'llm.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'llm.example.com', HostedZoneId: ZONE_ID }],
+    });
+  });
+
+  test('serves HTTPS with the new certificate and redirects 80 to 443', () => {
+    // THEN
+    const certificateId = logicalId(s.stack, s.loadBalancer.certificate!);
+    const https = listenerOn(s.template, 443);
+    expect(https.Certificates).toEqual([{ CertificateArn: { Ref: certificateId } }]);
+    expect(https.SslPolicy).toBe(TLS_POLICY);
+    expect(listenerOn(s.template, 80).DefaultActions[0].RedirectConfig).toEqual({ Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' });
+  });
+
+  test('points an A alias record llm.example.com. at the load balancer', () => {
+    // THEN
+    const albId = logicalId(s.stack, s.loadBalancer.loadBalancer);
+    s.template.resourceCountIs('AWS::Route53::RecordSet', 1);
+    s.template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'llm.example.com.',
+      Type: 'A',
+      HostedZoneId: ZONE_ID,
+      AliasTarget: {
+        DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': [albId, 'DNSName'] }]] },
+        HostedZoneId: { 'Fn::GetAtt': [albId, 'CanonicalHostedZoneID'] },
+      },
+    });
+    expect(logicalId(s.stack, s.loadBalancer.record!)).toBe(Object.keys(s.template.findResources('AWS::Route53::RecordSet'))[0]);
+  });
+
+  test('url is https://llm.example.com', () => {
+    // THEN
+    expect(s.loadBalancer.url).toBe('https://llm.example.com');
+  });
+
+  test('does not warn about plain HTTP', () => {
+    // THEN
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+  });
+
+  test('web ACL: regional, allows by default, emits CloudWatch metrics', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: Match.stringLikeRegexp('-WebAcl$') },
+    });
+    expect(s.loadBalancer.webAcl).toBeDefined();
+    expect(logicalId(s.stack, s.loadBalancer.webAcl!)).toBe(Object.keys(s.template.findResources('AWS::WAFv2::WebACL'))[0]);
+  });
+
+  test('web ACL name and metric names fit WAF naming rules', () => {
+    // THEN
+    const acl = only(s.template, 'AWS::WAFv2::WebACL').Properties;
+    expect(acl.Name).toMatch(/^[\w-]{1,128}$/);
+    const metricNames = [acl.VisibilityConfig, ...acl.Rules.map((r: any) => r.VisibilityConfig)].map((v: any) => v.MetricName);
+    for (const name of metricNames) expect(name).toMatch(/^[\w#:.\-/]{1,128}$/);
+    expect(new Set(metricNames).size).toBe(metricNames.length);
+  });
+
+  test('web ACL rules: rate limit first, then the four AWS managed groups, in this order', () => {
+    // THEN
+    expect(webAclRules(s.template).map(r => [r.Priority, r.Name])).toEqual([
+      [0, 'RateLimitPerIp'],
+      [1, 'AWSManagedRulesAmazonIpReputationList'],
+      [2, 'AWSManagedRulesCommonRuleSet'],
+      [3, 'AWSManagedRulesKnownBadInputsRuleSet'],
+      [4, 'AWSManagedRulesSQLiRuleSet'],
+    ]);
+  });
+
+  test('blocks an IP above 2000 requests in 5 minutes', () => {
+    // THEN
+    const rateRule = rule(s.template, 'RateLimitPerIp');
+    expect(rateRule.Action).toEqual({ Block: {} });
+    expect(rateRule.OverrideAction).toBeUndefined();
+    expect(rateRule.Statement).toEqual({ RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP', EvaluationWindowSec: 300 } });
+  });
+
+  test.each(BUILT_IN_GROUPS)('runs the AWS managed group %s with its own actions (override none)', (group) => {
+    // THEN
+    const managed = rule(s.template, group);
+    expect(managed.OverrideAction).toEqual({ None: {} });
+    expect(managed.Action).toBeUndefined();
+    expect(managed.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: group });
+  });
+
+  test('counts, does not block, SizeRestrictions_BODY of the Common rule set: prompts exceed 8 KB', () => {
+    // THEN
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]);
+  });
+
+  test('overrides no rule of the other managed groups', () => {
+    // THEN
+    for (const group of BUILT_IN_GROUPS.filter(g => g !== 'AWSManagedRulesCommonRuleSet')) {
+      expect(ruleActionOverrides(s.template, group)).toBeUndefined();
+    }
+  });
+
+  test('every rule emits CloudWatch metrics and sampled requests', () => {
+    // THEN
+    const rules = webAclRules(s.template);
+    expect(rules).toHaveLength(5);
+    for (const r of rules) {
+      expect(r.VisibilityConfig).toEqual({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: expect.stringMatching(new RegExp(`-${r.Name}$`)) });
+    }
+  });
+
+  test('associates the web ACL with the load balancer', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: logicalId(s.stack, s.loadBalancer.loadBalancer) },
+      WebACLArn: { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.webAcl!), 'Arn'] },
+    });
+  });
+
+  test('logs the web ACL to an aws-waf-logs- log group encrypted with the key', () => {
+    // THEN
+    const logGroupId = logicalId(s.stack, s.loadBalancer.wafLogGroup!);
+    const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
+    expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+    expect(logGroup.Properties.LogGroupName).toMatch(/^aws-waf-logs-[\w.\-/#]+$/);
+    expect(logGroup.Properties.LogGroupName.length).toBeLessThanOrEqual(512);
+    expect(logGroup.Properties.KmsKeyId).toEqual(s.stack.resolve(s.key!.keyArn));
+    s.template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+    s.template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      ResourceArn: { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.webAcl!), 'Arn'] },
+      LogDestinationConfigs: [{
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:', { Ref: logGroupId }]],
+      }],
+    });
+  });
+});
+
+describe('LiteLlmLoadBalancer domains', () => {
+  test('a fully qualified record name gives the same certificate, record and url', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm.example.com' } }));
+
+    // THEN
+    s.template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'llm.example.com',
+      DomainValidationOptions: [{ DomainName: 'llm.example.com', HostedZoneId: ZONE_ID }],
+    });
+    s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'A' });
+    expect(s.loadBalancer.url).toBe('https://llm.example.com');
+  });
+
+  test('`domain.certificate` is used as is: no new certificate', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm', certificate: certificate(zone.stack) } }));
+
+    // THEN
+    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    expect(listenerOn(s.template, 443).Certificates).toEqual([{ CertificateArn: CERTIFICATE_ARN }]);
+    s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'A' });
+    expect(s.loadBalancer.url).toBe('https://llm.example.com');
+  });
+
+  test('`certificate` with a domain serves the name: no new certificate', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ certificate: certificate(zone.stack), domain: { hostedZone: zone, recordName: 'llm' } }));
+
+    // THEN
+    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    expect(listenerOn(s.template, 443).Certificates).toEqual([{ CertificateArn: CERTIFICATE_ARN }]);
+    expect(s.loadBalancer.url).toBe('https://llm.example.com');
+  });
+
+  test('`certificate` and `domain.certificate` together are rejected', () => {
+    // GIVEN
+    const { stack, zone, make } = standalone();
+
+    // WHEN
+    const build = () => make({
+      certificate: certificate(stack),
+      domain: { hostedZone: zone, recordName: 'llm', certificate: certificate(stack, 'Other', OTHER_CERTIFICATE_ARN) },
+    });
+
+    // THEN
+    expect(build).toThrow(new Error('`certificate` and `domain.certificate` are both set: keep one of them'));
+  });
+
+  test.each(['bad name', 'llm_proxy', 'llm.', '-llm', ''])('record name "%s" is rejected', (recordName) => {
+    // GIVEN
+    const { zone, make } = standalone();
+
+    // WHEN
+    const build = () => make({ domain: { hostedZone: zone, recordName } });
+
+    // THEN
+    expect(build).toThrow(new Error(`\`domain.recordName\` ("${recordName}") must be a DNS name such as "llm" or "llm.example.com"`));
+  });
+
+  test('a domain without a hosted zone is rejected', () => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ domain: { hostedZone: undefined as unknown as route53.IHostedZone, recordName: 'llm' } });
+
+    // THEN
+    expect(build).toThrow(new Error(
+      '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` '
+      + '(route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
+    ));
+  });
+
+  test('PRODUCTION with a certificate does not warn about plain HTTP', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ profile: DeploymentProfile.PRODUCTION, certificate: certificate(zone.stack) }));
+
+    // THEN
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+  });
+});
+
+describe('LiteLlmLoadBalancer placement', () => {
+  test('`internal` uses the internal scheme in the private subnets', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ internal: true }));
+
+    // THEN
+    expect(s.vpc.privateSubnets).toHaveLength(2);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: s.stack.resolve(s.vpc.privateSubnets.map(subnet => subnet.subnetId)),
+    });
+  });
+
+  test('`internal` in a VPC without NAT uses the isolated subnets', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ internal: true }), { natGateways: 0 });
+
+    // THEN
+    expect(s.vpc.privateSubnets).toHaveLength(0);
+    expect(s.vpc.isolatedSubnets).toHaveLength(2);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: s.stack.resolve(s.vpc.isolatedSubnets.map(subnet => subnet.subnetId)),
+    });
+  });
+
+  test('`internal: false` is internet-facing in the public subnets', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ internal: false }), { natGateways: 0 });
+
+    // THEN
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: s.stack.resolve(s.vpc.publicSubnets.map(subnet => subnet.subnetId)),
+    });
+  });
+
+  test('`containerPort` sets the target group port', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ containerPort: 8080 }));
+
+    // THEN
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, Protocol: 'HTTP', TargetType: 'ip' });
+  });
+});
+
+describe('LiteLlmLoadBalancer settings', () => {
+  test('`idleTimeout` sets the idle timeout attribute', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ idleTimeout: Duration.minutes(15) }));
+
+    // THEN
+    expect(albAttributes(s)['idle_timeout.timeout_seconds']).toBe('900');
+    expect(s.loadBalancer.idleTimeout.toSeconds()).toBe(900);
+  });
+
+  test.each([0, 4001])('`idleTimeout` of %i s is rejected', (seconds) => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ idleTimeout: Duration.seconds(seconds) });
+
+    // THEN
+    expect(build).toThrow(new Error(`\`idleTimeout\` (${seconds} s) must be from 1 to 4000 seconds (ALB limits)`));
+  });
+
+  test('`accessLogRetentionDays` sets the expiration of access logs', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ accessLogRetentionDays: 30 }));
+
+    // THEN
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Status: 'Enabled', ExpirationInDays: 30 })] },
+    });
+  });
+
+  test.each([0, -1, 1.5])('`accessLogRetentionDays` of %p is rejected', (days) => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ accessLogRetentionDays: days });
+
+    // THEN
+    expect(build).toThrow(new Error(`\`accessLogRetentionDays\` (${days}) must be a whole number of days >= 1, e.g. 90`));
+  });
+
+  test('`deletionProtection: true` wins over DEVELOPMENT', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ deletionProtection: true }));
+
+    // THEN
+    expect(albAttributes(s)['deletion_protection.enabled']).toBe('true');
+  });
+
+  test('`deletionProtection: false` wins over PRODUCTION', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, deletionProtection: false }));
+
+    // THEN
+    expect(albAttributes(s)['deletion_protection.enabled']).toBe('false');
+  });
+
+  test('in a region-agnostic stack: no access logs bucket, and a warning saying why', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({}), { env: {} });
+
+    // THEN
+    s.template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(s.loadBalancer.accessLogsBucket).toBeUndefined();
+    const attributes = albAttributes(s);
+    expect(Object.keys(attributes).filter(k => k.startsWith('access_logs.'))).toEqual([]);
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', ACCESS_LOGS_WARNING);
+  });
+});
+
+describe('LiteLlmLoadBalancer WAF switch', () => {
+  test('`waf: true` wins over DEVELOPMENT', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ waf: true }));
+
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(ONE_WAF);
+    expect(s.loadBalancer.webAcl).toBeDefined();
+    expect(s.loadBalancer.wafLogGroup).toBeDefined();
+  });
+
+  test('`waf: false` wins over PRODUCTION', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, waf: false }));
+
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
+    expect(s.loadBalancer.webAcl).toBeUndefined();
+    expect(s.loadBalancer.wafLogGroup).toBeUndefined();
+  });
+});
+
+describe('LiteLlmLoadBalancer WAF options', () => {
+  test('`rateLimitPerFiveMinutes` sets the rate-based rule limit', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ waf: true, wafOptions: { rateLimitPerFiveMinutes: 500 } }));
+
+    // THEN
+    expect(rule(s.template, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({ Limit: 500, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
+  });
+
+  test.each([9, 100.5, 2_000_000_001])('`rateLimitPerFiveMinutes` of %p is rejected', (limit) => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ waf: true, wafOptions: { rateLimitPerFiveMinutes: limit } });
+
+    // THEN
+    expect(build).toThrow(new Error(`\`wafOptions.rateLimitPerFiveMinutes\` (${limit}) must be an integer from 10 to 2000000000 (WAF limits)`));
+  });
+
+  test.each([10, 2_000_000_000])('`rateLimitPerFiveMinutes` of %p (a WAF limit) is accepted', (limit) => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ waf: true, wafOptions: { rateLimitPerFiveMinutes: limit } });
+
+    // THEN
+    expect(build).not.toThrow();
+  });
+
+  test('`excludedCommonRules` adds Count overrides after SizeRestrictions_BODY, each once', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({
+      waf: true,
+      wafOptions: { excludedCommonRules: ['CrossSiteScripting_BODY', 'SizeRestrictions_BODY', 'GenericLFI_BODY'] },
+    }));
+
+    // THEN
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+      { Name: 'CrossSiteScripting_BODY', ActionToUse: { Count: {} } },
+      { Name: 'GenericLFI_BODY', ActionToUse: { Count: {} } },
+    ]);
+  });
+
+  test('`additionalManagedRuleGroups` adds AWS managed groups after the built-in ones', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({
+      waf: true,
+      wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesAnonymousIpList'] },
+    }));
+
+    // THEN
+    expect(webAclRules(s.template).map(r => [r.Priority, r.Name])).toEqual([
+      [0, 'RateLimitPerIp'],
+      [1, 'AWSManagedRulesAmazonIpReputationList'],
+      [2, 'AWSManagedRulesCommonRuleSet'],
+      [3, 'AWSManagedRulesKnownBadInputsRuleSet'],
+      [4, 'AWSManagedRulesSQLiRuleSet'],
+      [10, 'AWSManagedRulesLinuxRuleSet'],
+      [11, 'AWSManagedRulesAnonymousIpList'],
+    ]);
+    for (const group of ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesAnonymousIpList']) {
+      const added = rule(s.template, group);
+      expect(added.OverrideAction).toEqual({ None: {} });
+      expect(added.Statement).toEqual({ ManagedRuleGroupStatement: { VendorName: 'AWS', Name: group } });
+      expect(added.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+    }
+  });
+
+  test('a group listed twice in `additionalManagedRuleGroups` is rejected', () => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({
+      waf: true,
+      wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] },
+    });
+
+    // THEN
+    expect(build).toThrow(new Error(DUPLICATE_GROUP_ERROR('AWSManagedRulesLinuxRuleSet')));
+  });
+
+  test.each(BUILT_IN_GROUPS)('the built-in group %s in `additionalManagedRuleGroups` is rejected', (group) => {
+    // GIVEN
+    const { make } = standalone();
+
+    // WHEN
+    const build = () => make({ waf: true, wafOptions: { additionalManagedRuleGroups: [group] } });
+
+    // THEN
+    expect(build).toThrow(new Error(DUPLICATE_GROUP_ERROR(group)));
+  });
+});
+
+describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT)', () => {
+  let s: PlatformSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthPlatform();
+  });
+
+  test('is internet-facing in the network\'s public subnets, behind the network\'s load balancer security group', () => {
+    // THEN
+    const { network } = s.platform;
+    s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      Subnets: s.stack.resolve(network.vpc.publicSubnets.map(subnet => subnet.subnetId)),
+      SecurityGroups: [s.stack.resolve(network.loadBalancerSecurityGroup.securityGroupId)],
+    });
+  });
+
+  test('forwards HTTP on 80 to an IP target group on the container port', () => {
+    // THEN
+    expect(listeners(s.template)).toHaveLength(1);
+    expect(listenerOn(s.template, 80).DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: logicalId(s.stack, s.loadBalancer.targetGroup) } },
+    ]);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: s.platform.network.containerPort,
+      TargetType: 'ip',
+      HealthCheckPath: '/health/liveliness',
+    });
+    expect(s.platform.network.containerPort).toBe(4000);
+  });
+
+  test('600 s idle timeout, invalid headers dropped, no deletion protection, access logs on', () => {
+    // THEN
+    const attributes = albAttributes(s);
+    expect(attributes['idle_timeout.timeout_seconds']).toBe('600');
+    expect(attributes['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
+    expect(attributes['deletion_protection.enabled']).toBe('false');
+    expect(attributes['access_logs.s3.enabled']).toBe('true');
+    expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: logicalId(s.stack, s.loadBalancer.accessLogsBucket!) });
+  });
+
+  test('has no web ACL and warns not about plain HTTP', () => {
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+  });
+
+  test('the platform url is the load balancer\'s http:// url, and an output', () => {
+    // THEN
+    const expected = { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.loadBalancer), 'DNSName'] }]] };
+    expect(s.platform.url).toBe(s.loadBalancer.url);
+    expect(s.stack.resolve(s.platform.url)).toEqual(expected);
+    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy', Value: expected });
+  });
+});
+
+describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', () => {
+  let s: PlatformSynth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synthPlatform(stack => ({
+      profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { domain: { hostedZone: hostedZone(stack), recordName: 'llm' } },
+    }));
+  });
+
+  test('serves HTTPS with a DNS-validated certificate for llm.example.com and redirects 80', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'llm.example.com',
+      DomainValidationOptions: [{ DomainName: 'llm.example.com', HostedZoneId: ZONE_ID }],
+    });
+    const https = listenerOn(s.template, 443);
+    expect(https.SslPolicy).toBe(TLS_POLICY);
+    expect(https.Certificates).toEqual([{ CertificateArn: { Ref: logicalId(s.stack, s.loadBalancer.certificate!) } }]);
+    expect(listenerOn(s.template, 80).DefaultActions[0].Type).toBe('redirect');
+  });
+
+  test('points llm.example.com. at the load balancer; the platform url is https://llm.example.com', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'A', HostedZoneId: ZONE_ID });
+    expect(s.platform.url).toBe('https://llm.example.com');
+    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy', Value: 'https://llm.example.com' });
+  });
+
+  test('deletion protection is on', () => {
+    // THEN
+    expect(albAttributes(s)['deletion_protection.enabled']).toBe('true');
+  });
+
+  test('associates a web ACL that counts SizeRestrictions_BODY', () => {
+    // THEN
+    expect(wafResourceCounts(s.template)).toEqual(ONE_WAF);
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]);
+    s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: logicalId(s.stack, s.loadBalancer.loadBalancer) },
+    });
+  });
+
+  test('encrypts the WAF log group with the platform key', () => {
+    // THEN
+    const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
+    expect(logGroup.Properties.LogGroupName).toMatch(/^aws-waf-logs-/);
+    expect(logGroup.Properties.KmsKeyId).toEqual(s.stack.resolve(s.platform.security.encryptionKey.keyArn));
+  });
+
+  test('does not warn about plain HTTP', () => {
+    // THEN
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+  });
+});
+
+describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
+  test('`loadBalancer.internal` puts an internal load balancer in the private subnets', () => {
+    // GIVEN / WHEN
+    const s = synthPlatform(() => ({ loadBalancer: { internal: true } }));
+
+    // THEN
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: s.stack.resolve(s.platform.network.vpc.privateSubnets.map(subnet => subnet.subnetId)),
+    });
+  });
+
+  test('PRODUCTION without a domain or certificate warns about plain HTTP', () => {
+    // GIVEN / WHEN
+    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION }));
+
+    // THEN
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', HTTP_ONLY_WARNING);
+  });
+});

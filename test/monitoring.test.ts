@@ -1,0 +1,527 @@
+import { App, CfnElement, CfnParameter, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { IConstruct } from 'constructs';
+import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const EMAILS = ['oncall@example.com', 'platform-team@example.com'];
+/** Service (CPU, memory, unhealthy hosts, target 5xx, redeploy errors), database (CPU, storage, connections), ALB 5xx, latency, master key. */
+const PLATFORM_ALARMS = 11;
+const BASE_WIDGETS = [
+  'Requests', '4xx / 5xx', 'Latency p50 / p99',
+  'ECS CPU %', 'ECS memory %', 'Running tasks',
+  'RDS CPU %', 'RDS connections', 'RDS free storage', 'RDS read / write latency',
+];
+
+interface Synth {
+  readonly stack: Stack;
+  readonly platform: LiteLlmPlatform;
+  readonly template: Template;
+}
+
+function build(props: (stack: Stack) => Partial<LiteLlmPlatformProps> = () => ({})): { stack: Stack; platform: LiteLlmPlatform } {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+    ...props(stack),
+  });
+  return { stack, platform };
+}
+
+function synth(props?: (stack: Stack) => Partial<LiteLlmPlatformProps>): Synth {
+  const built = build(props);
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+/** Logical ID of an L1 resource, or of an L2 construct's default child. */
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct instanceof CfnElement ? construct : construct.node.defaultChild as CfnElement);
+}
+
+function only(template: Template, type: string): any {
+  const found = Object.values(template.findResources(type));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+/** The properties of one alarm of the platform. */
+function alarm(s: Synth, construct: cloudwatch.IAlarm): any {
+  const found = s.template.toJSON().Resources[logicalId(s.stack, construct)];
+  expect(found?.Type).toBe('AWS::CloudWatch::Alarm');
+  return found.Properties;
+}
+
+function topicRef(s: Synth): { Ref: string } {
+  return { Ref: logicalId(s.stack, s.platform.monitoring.alarmTopic) };
+}
+
+/** ALARM and OK actions of every alarm in the template. */
+function alarmActions(s: Synth): any[] {
+  return Object.values(s.template.findResources('AWS::CloudWatch::Alarm'))
+    .map((a: any) => ({ AlarmActions: a.Properties.AlarmActions, OKActions: a.Properties.OKActions }));
+}
+
+function everyStateToTopic(s: Synth) {
+  return { AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] };
+}
+
+/** The dashboard body as JSON; CloudFormation values inside it become "<token>". */
+function dashboardBody(template: Template): any {
+  const body = only(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody;
+  const text = typeof body === 'string'
+    ? body
+    : body['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : '<token>')).join(body['Fn::Join'][0]);
+  return JSON.parse(text);
+}
+
+function widgetTitles(template: Template): string[] {
+  return dashboardBody(template).widgets.map((w: any) => w.properties.title);
+}
+
+function widget(template: Template, title: string): any {
+  const found = dashboardBody(template).widgets.filter((w: any) => w.properties.title === title);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () => {
+  let s: Synth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synth();
+  });
+
+  test('one SNS topic, encrypted with the platform key', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::SNS::Topic', 1);
+    s.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: s.stack.resolve(s.platform.security.encryptionKey.keyArn),
+    });
+    expect(logicalId(s.stack, s.platform.monitoring.alarmTopic)).toBe(Object.keys(s.template.findResources('AWS::SNS::Topic'))[0]);
+  });
+
+  test('the topic policy denies publishing without TLS', () => {
+    // THEN
+    s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topicRef(s)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'sns:Publish',
+          Resource: topicRef(s),
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]),
+      },
+    });
+  });
+
+  test('no e-mail subscription without `alarmEmails`', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test(`every alarm of the platform (${PLATFORM_ALARMS}) notifies the topic on ALARM and OK`, () => {
+    // THEN
+    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS).fill(everyStateToTopic(s)));
+    expect(s.platform.monitoring.alarms).toHaveLength(PLATFORM_ALARMS);
+  });
+
+  test('`alarms` lists the service, database, load balancer and master-key alarms', () => {
+    // THEN
+    const { service, database, security, monitoring } = s.platform;
+    expect(monitoring.alarms).toEqual(expect.arrayContaining([
+      ...service.alarms, ...database.alarms, security.masterKeyRotationAlarm, monitoring.loadBalancer5xxAlarm, monitoring.latencyAlarm,
+    ]));
+    expect(new Set(monitoring.alarms).size).toBe(monitoring.alarms.length);
+  });
+
+  test('service CPU alarm: average > 85 % for 3 × 5 minutes', () => {
+    // THEN
+    expect(alarm(s, s.platform.service.cpuAlarm)).toMatchObject({
+      Namespace: 'AWS/ECS',
+      MetricName: 'CPUUtilization',
+      Statistic: 'Average',
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 85,
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+  });
+
+  test('service memory alarm: average > 90 % for 3 × 5 minutes', () => {
+    // THEN
+    expect(alarm(s, s.platform.service.memoryAlarm)).toMatchObject({
+      Namespace: 'AWS/ECS',
+      MetricName: 'MemoryUtilization',
+      Statistic: 'Average',
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 90,
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+  });
+
+  test('unhealthy hosts alarm: maximum >= 1 for 3 × 1 minute, on the target group', () => {
+    // THEN
+    const properties = alarm(s, s.platform.service.unhealthyHostsAlarm);
+    expect(properties).toMatchObject({
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'UnHealthyHostCount',
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+    expect(properties.Dimensions).toContainEqual({
+      Name: 'TargetGroup', Value: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.loadBalancer.targetGroup), 'TargetGroupFullName'] },
+    });
+  });
+
+  test('target 5xx alarm: sum > 10 for 2 × 5 minutes', () => {
+    // THEN
+    expect(alarm(s, s.platform.service.target5xxAlarm)).toMatchObject({
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 10,
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+  });
+
+  test('load balancer 5xx alarm: sum > 10 for 2 × 5 minutes, on the load balancer', () => {
+    // THEN
+    const properties = alarm(s, s.platform.monitoring.loadBalancer5xxAlarm);
+    expect(properties).toMatchObject({
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_ELB_5XX_Count',
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 10,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+    expect(properties.Dimensions).toEqual([{
+      Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.loadBalancer.loadBalancer), 'LoadBalancerFullName'] },
+    }]);
+  });
+
+  test('latency alarm: p99 target response time > 120 s for 3 × 5 minutes', () => {
+    // THEN
+    const properties = alarm(s, s.platform.monitoring.latencyAlarm);
+    expect(properties).toMatchObject({
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'TargetResponseTime',
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 120,
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+    expect(properties.Statistic).toBeUndefined();
+  });
+
+  test('database alarms notify the topic', () => {
+    // THEN
+    const { database } = s.platform;
+    expect(database.alarms).toHaveLength(3);
+    expect(alarm(s, database.cpuAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
+    expect(alarm(s, database.freeStorageAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'FreeStorageSpace', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
+    expect(alarm(s, database.connectionsAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'DatabaseConnections', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
+  });
+
+  test('master-key function errors notify the topic', () => {
+    // THEN
+    expect(alarm(s, s.platform.security.masterKeyRotationAlarm)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+  });
+
+  test('redeploy function errors notify the topic', () => {
+    // THEN
+    expect(alarm(s, s.platform.service.redeployAlarm)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      AlarmActions: [topicRef(s)],
+      OKActions: [topicRef(s)],
+    });
+  });
+
+  test('one dashboard, named after the stack and the construct path, over the last 3 hours', () => {
+    // THEN: unique per platform, so two platforms in one stack do not collide
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    s.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'LiteLLM-Stack-LiteLlm-Monitoring-1C4B55ED' });
+    expect(dashboardBody(s.template).start).toBe('-PT3H');
+    expect(logicalId(s.stack, s.platform.monitoring.dashboard)).toBe(Object.keys(s.template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+  });
+
+  test('dashboard charts the load balancer, the service and the database, without WAF', () => {
+    // THEN
+    expect(widgetTitles(s.template)).toEqual(BASE_WIDGETS);
+  });
+
+  test('dashboard charts p50 and p99 response times of the load balancer', () => {
+    // THEN
+    expect(widget(s.template, 'Latency p50 / p99').properties.metrics).toEqual([
+      ['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', '<token>', { stat: 'p50' }],
+      ['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', '<token>', { stat: 'p99' }],
+    ]);
+  });
+
+  test('dashboard charts RDS read and write latency', () => {
+    // THEN
+    expect(widget(s.template, 'RDS read / write latency').properties.metrics).toEqual([
+      ['AWS/RDS', 'ReadLatency', 'DBInstanceIdentifier', '<token>'],
+      ['AWS/RDS', 'WriteLatency', 'DBInstanceIdentifier', '<token>'],
+    ]);
+  });
+});
+
+describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 threshold)', () => {
+  let s: Synth;
+  beforeAll(() => {
+    // GIVEN / WHEN
+    s = synth(() => ({
+      profile: DeploymentProfile.PRODUCTION,
+      monitoring: { alarmEmails: EMAILS, p99LatencyThreshold: Duration.seconds(300) },
+    }));
+  });
+
+  test('subscribes each e-mail address to the topic', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::SNS::Subscription', EMAILS.length);
+    for (const email of EMAILS) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: topicRef(s) });
+    }
+  });
+
+  test('`p99LatencyThreshold` sets the latency alarm threshold', () => {
+    // THEN
+    expect(alarm(s, s.platform.monitoring.latencyAlarm)).toMatchObject({
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      EvaluationPeriods: 3,
+      Threshold: 300,
+      AlarmDescription: 'LiteLLM p99 response time above 300 s for 15 minutes',
+    });
+  });
+
+  test(`every alarm of the platform (${PLATFORM_ALARMS}) notifies the topic on ALARM and OK`, () => {
+    // THEN
+    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS).fill(everyStateToTopic(s)));
+  });
+
+  test('dashboard adds WAF allowed / blocked last', () => {
+    // THEN
+    expect(widgetTitles(s.template)).toEqual([...BASE_WIDGETS, 'WAF allowed / blocked']);
+  });
+
+  test('the WAF widget charts the web ACL\'s allowed and blocked requests in the region', () => {
+    // THEN
+    const webAclName = s.platform.loadBalancer.webAcl!.name;
+    expect(webAclName).toMatch(/^[\w-]+$/);
+    expect(widget(s.template, 'WAF allowed / blocked').properties.metrics).toEqual([
+      ['AWS/WAFV2', 'AllowedRequests', 'Region', 'us-east-1', 'Rule', 'ALL', 'WebACL', webAclName, { stat: 'Sum' }],
+      ['AWS/WAFV2', 'BlockedRequests', 'Region', 'us-east-1', 'Rule', 'ALL', 'WebACL', webAclName, { stat: 'Sum' }],
+    ]);
+  });
+
+  test('the running tasks widget charts healthy targets, which have data in every profile', () => {
+    // THEN
+    expect(widget(s.template, 'Running tasks').properties.metrics[0].slice(0, 2)).toEqual(['AWS/ApplicationELB', 'HealthyHostCount']);
+  });
+});
+
+describe('LiteLlmMonitoring `alarmEmails` validation', () => {
+  test.each(['not-an-email', 'oncall@example', 'on call@example.com', '@example.com'])('"%s" is rejected', (email) => {
+    // GIVEN / WHEN
+    const make = () => build(() => ({ monitoring: { alarmEmails: ['oncall@example.com', email] } }));
+
+    // THEN
+    expect(make).toThrow(new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address: fix it or remove it`));
+  });
+
+  test('a token (e.g. a parameter) is accepted and subscribed', () => {
+    // GIVEN
+    let parameter: CfnParameter | undefined;
+
+    // WHEN
+    const s = synth(stack => {
+      parameter = new CfnParameter(stack, 'AlarmEmail', { type: 'String' });
+      return { monitoring: { alarmEmails: [parameter.valueAsString] } };
+    });
+
+    // THEN
+    s.template.resourceCountIs('AWS::SNS::Subscription', 1);
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email', Endpoint: { Ref: logicalId(s.stack, parameter!) }, TopicArn: topicRef(s),
+    });
+  });
+});
+
+describe('LiteLlmPlatform metric helpers', () => {
+  let stack: Stack;
+  let platform: LiteLlmPlatform;
+  let albDimensions: unknown;
+  let serviceDimensions: unknown;
+  beforeAll(() => {
+    // GIVEN
+    ({ stack, platform } = build());
+    albDimensions = { LoadBalancer: stack.resolve(platform.loadBalancer.loadBalancer.loadBalancerFullName) };
+    serviceDimensions = {
+      ClusterName: stack.resolve(platform.service.cluster.clusterName),
+      ServiceName: stack.resolve(platform.service.service.serviceName),
+    };
+  });
+
+  function describeMetric(metric: cloudwatch.Metric) {
+    return {
+      namespace: metric.namespace,
+      metricName: metric.metricName,
+      statistic: metric.statistic,
+      periodSeconds: metric.period.toSeconds(),
+      dimensions: stack.resolve(metric.dimensions),
+    };
+  }
+
+  test('metricRequestCount: ALB RequestCount, Sum over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricRequestCount();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', statistic: 'Sum', periodSeconds: 300, dimensions: albDimensions,
+    });
+  });
+
+  test('metricTarget5xxCount: ALB HTTPCode_Target_5XX_Count, Sum over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricTarget5xxCount();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', statistic: 'Sum', periodSeconds: 300, dimensions: albDimensions,
+    });
+  });
+
+  test('metricLoadBalancer5xxCount: ALB HTTPCode_ELB_5XX_Count, Sum over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricLoadBalancer5xxCount();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_ELB_5XX_Count', statistic: 'Sum', periodSeconds: 300, dimensions: albDimensions,
+    });
+  });
+
+  test('metricTargetResponseTime: ALB TargetResponseTime, p99 over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricTargetResponseTime();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ApplicationELB', metricName: 'TargetResponseTime', statistic: 'p99', periodSeconds: 300, dimensions: albDimensions,
+    });
+  });
+
+  test('metricCpuUtilization: ECS CPUUtilization of the service, Average over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricCpuUtilization();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'Average', periodSeconds: 300, dimensions: serviceDimensions,
+    });
+  });
+
+  test('metricMemoryUtilization: ECS MemoryUtilization of the service, Average over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricMemoryUtilization();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/ECS', metricName: 'MemoryUtilization', statistic: 'Average', periodSeconds: 300, dimensions: serviceDimensions,
+    });
+  });
+
+  test('metricDatabaseConnections: RDS DatabaseConnections of the instance, Maximum over 5 minutes', () => {
+    // WHEN
+    const metric = platform.metricDatabaseConnections();
+
+    // THEN
+    expect(describeMetric(metric)).toEqual({
+      namespace: 'AWS/RDS',
+      metricName: 'DatabaseConnections',
+      statistic: 'Maximum',
+      periodSeconds: 300,
+      dimensions: { DBInstanceIdentifier: stack.resolve(platform.database.instance.instanceIdentifier) },
+    });
+  });
+
+  test.each([
+    ['metricRequestCount', 'Sum'],
+    ['metricTarget5xxCount', 'Sum'],
+    ['metricLoadBalancer5xxCount', 'Sum'],
+    ['metricTargetResponseTime', 'p99'],
+    ['metricCpuUtilization', 'Average'],
+    ['metricMemoryUtilization', 'Average'],
+    ['metricDatabaseConnections', 'Maximum'],
+  ] as const)('%s takes `period` from its props and keeps its statistic (%s)', (helper, statistic) => {
+    // WHEN
+    const metric = platform[helper]({ period: Duration.minutes(1) });
+
+    // THEN
+    expect(metric.period.toSeconds()).toBe(60);
+    expect(metric.statistic).toBe(statistic);
+  });
+
+  test('props override the statistic', () => {
+    // WHEN
+    const p50 = platform.metricTargetResponseTime({ statistic: 'p50' });
+    const average = platform.metricDatabaseConnections({ statistic: 'Average', period: Duration.minutes(15) });
+
+    // THEN
+    expect(p50.statistic).toBe('p50');
+    expect(p50.period.toSeconds()).toBe(300);
+    expect(average.statistic).toBe('Average');
+    expect(average.period.toSeconds()).toBe(900);
+  });
+});
+
+describe('two platforms in one stack', () => {
+  test('get two dashboards with different names', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Two', { env: { account: '123456789012', region: 'us-east-1' } });
+    const models = () => [LiteLlmModel.mock({ name: 'm' })];
+
+    // WHEN
+    new LiteLlmPlatform(stack, 'Blue', { models: models() });
+    new LiteLlmPlatform(stack, 'Green', { models: models() });
+
+    // THEN
+    const names = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard')).map(d => d.Properties.DashboardName);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+  });
+});

@@ -1,0 +1,28 @@
+// The README is part of the contract: its acknowledgement table lists every finding
+// the library acknowledges, with the same reason, and it opens with the two commands.
+import * as fs from 'fs';
+import * as path from 'path';
+import { acknowledgementsOf } from './support/acknowledgements';
+import { SCENARIOS } from './support/scenarios';
+
+const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+test('every acknowledgement made in src is listed in the README with its reason', () => {
+  const missing = new Set<string>();
+  for (const make of Object.values(SCENARIOS)) {
+    for (const { rule, reason } of acknowledgementsOf(make().app)) {
+      // The Bedrock wildcard is acknowledged per model id; the README shows the pattern.
+      const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>');
+      if (!README.includes(`\`${listed}\``) || !README.includes(reason)) missing.add(`${listed}: ${reason}`);
+    }
+  }
+  expect([...missing]).toEqual([]);
+});
+
+test('the README starts with the two commands a newcomer runs', () => {
+  const firstBlock = /```sh\n([\s\S]*?)```/.exec(README)![1];
+  expect(firstBlock).toContain('npm ci && npx projen example');
+  expect(firstBlock).toContain('npx projen build');
+  // .ci/run runs exactly that test command.
+  expect(fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8')).toContain('\nnpx projen build\n');
+});

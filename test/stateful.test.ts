@@ -1,0 +1,398 @@
+import { App, Stack, aws_route53 as route53 } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
+  LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+} from '../src';
+
+// Stateful resources: what holds data must keep its identity across refactors,
+// survive a PRODUCTION stack deletion, and never leak a value into a template.
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+function sonnet(): LiteLlmModel {
+  return LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
+}
+
+interface Synth {
+  readonly stack: Stack;
+  readonly platform: LiteLlmPlatform;
+  readonly template: any;
+}
+
+function synthPlatform(props: Partial<LiteLlmPlatformProps> = {}, configure?: (stack: Stack) => Partial<LiteLlmPlatformProps>): Synth {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [sonnet()], ...props, ...configure?.(stack) });
+  return { stack, platform, template: Template.fromStack(stack).toJSON() };
+}
+
+const synths = new Map<string, Synth>();
+/** Each configuration is synthesized once per file. */
+function once(key: string, make: () => Synth): Synth {
+  let s = synths.get(key);
+  if (!s) {
+    s = make();
+    synths.set(key, s);
+  }
+  return s;
+}
+
+/** The DESIGN one-liner, in DEVELOPMENT (the default) or PRODUCTION. */
+function oneLiner(profile?: DeploymentProfile): Synth {
+  return once(`one-liner-${profile ?? 'default'}`, () => synthPlatform(profile ? { profile } : {}));
+}
+
+function resourcesOfType(template: any, type: string): [string, any][] {
+  return Object.entries<any>(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+// These logical IDs are how CloudFormation knows a resource. If one changes (a
+// construct id renamed, a construct moved under another parent, a feature flag
+// that changes how ids are derived), the next deploy creates a new resource and
+// deletes the old one: an empty database instead of every key, team and spend
+// record; a new salt key that cannot decrypt the model credentials stored in the
+// old database; a new master key that locks every client out; a new KMS key while
+// the old one, and everything it encrypted, is scheduled for deletion.
+// Never "update" these literals to make this test pass: keep the construct ids,
+// or pin the old id with `overrideLogicalId`. They are the same in both profiles,
+// so switching a platform from DEVELOPMENT to PRODUCTION replaces nothing either.
+const PINNED_LOGICAL_IDS = {
+  databaseInstance: 'LiteLlmDatabaseInstance57728794',
+  databaseCredentialsSecret: 'StackLiteLlmDatabaseInstanceSecret42E7CC0D1d89ec5d5e2383762bcfdfbc9a6eaeed',
+  saltKeySecret: 'LiteLlmSecuritySaltKey475FD491',
+  masterKeySecret: 'LiteLlmSecurityMasterKey235854EE',
+  encryptionKey: 'LiteLlmSecurityKey485182C9',
+};
+
+const PROFILES: { name: string; profile?: DeploymentProfile }[] = [
+  { name: 'DEVELOPMENT (default)', profile: undefined },
+  { name: 'PRODUCTION', profile: DeploymentProfile.PRODUCTION },
+];
+
+describe.each(PROFILES)('Stateful resources keep their logical IDs: $name', ({ profile }) => {
+  test('the template holds each stateful resource under its pinned logical ID', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(profile);
+
+    // THEN
+    const typeOf = (id: string) => template.Resources[id]?.Type;
+    expect(typeOf('LiteLlmDatabaseInstance57728794')).toBe('AWS::RDS::DBInstance');
+    expect(typeOf('StackLiteLlmDatabaseInstanceSecret42E7CC0D1d89ec5d5e2383762bcfdfbc9a6eaeed')).toBe('AWS::SecretsManager::Secret');
+    expect(typeOf('LiteLlmSecuritySaltKey475FD491')).toBe('AWS::SecretsManager::Secret');
+    expect(typeOf('LiteLlmSecurityMasterKey235854EE')).toBe('AWS::SecretsManager::Secret');
+    expect(typeOf('LiteLlmSecurityKey485182C9')).toBe('AWS::KMS::Key');
+  });
+
+  test('the exposed members are the pinned resources', () => {
+    // GIVEN / WHEN
+    const { stack, platform, template } = oneLiner(profile);
+
+    // THEN
+    expect(stack.resolve(platform.database.instance.instanceIdentifier)).toEqual({ Ref: PINNED_LOGICAL_IDS.databaseInstance });
+    expect(stack.resolve(platform.security.saltKeySecret.secretArn)).toEqual({ Ref: PINNED_LOGICAL_IDS.saltKeySecret });
+    expect(stack.resolve(platform.security.masterKeySecret.secretArn)).toEqual({ Ref: PINNED_LOGICAL_IDS.masterKeySecret });
+    expect(stack.resolve(platform.security.encryptionKey.keyArn)).toEqual({ 'Fn::GetAtt': [PINNED_LOGICAL_IDS.encryptionKey, 'Arn'] });
+    // `database.secret` is the target attachment; the credentials live in the secret it attaches.
+    const attachments = resourcesOfType(template, 'AWS::SecretsManager::SecretTargetAttachment')
+      .filter(([, r]) => r.Properties.TargetId.Ref === PINNED_LOGICAL_IDS.databaseInstance);
+    expect(attachments.map(([, r]) => r.Properties.SecretId)).toEqual([{ Ref: PINNED_LOGICAL_IDS.databaseCredentialsSecret }]);
+    expect(template.Resources[PINNED_LOGICAL_IDS.databaseInstance].Properties.MasterUserPassword).toEqual({
+      'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: PINNED_LOGICAL_IDS.databaseCredentialsSecret }, ':SecretString:password::}}']],
+    });
+  });
+});
+
+function policies(resource: any): { DeletionPolicy: string; UpdateReplacePolicy: string } {
+  return { DeletionPolicy: resource.DeletionPolicy, UpdateReplacePolicy: resource.UpdateReplacePolicy };
+}
+
+const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+
+describe('Stateful resources survive a PRODUCTION stack deletion', () => {
+  test('the database is snapshotted on deletion and replacement, and protected', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+
+    // THEN
+    const db = template.Resources[PINNED_LOGICAL_IDS.databaseInstance];
+    expect(policies(db)).toEqual({ DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
+    expect(db.Properties.DeletionProtection).toBe(true);
+  });
+
+  test('the KMS key is retained', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.encryptionKey])).toEqual(RETAIN);
+  });
+
+  test('the salt key secret is retained', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
+  });
+
+  test('the database credentials secret is retained', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseCredentialsSecret])).toEqual(RETAIN);
+  });
+
+  test('every log group is retained', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+
+    // THEN
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(0);
+    expect(Object.fromEntries(logGroups.map(([id, r]) => [id, policies(r)])))
+      .toEqual(Object.fromEntries(logGroups.map(([id]) => [id, RETAIN])));
+  });
+});
+
+describe('Stateful resources in DEVELOPMENT', () => {
+  test('the salt key secret is still retained: losing it makes stored credentials unreadable', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner();
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
+  });
+
+  test('the database is deleted with the stack and not protected', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner();
+
+    // THEN
+    const db = template.Resources[PINNED_LOGICAL_IDS.databaseInstance];
+    expect(policies(db)).toEqual({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(db.Properties.DeletionProtection).toBe(false);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// No secret value in any template
+
+interface Scenario {
+  readonly name: string;
+  /** Synthesizes the scenario: every template it deploys, and the logical IDs of provider-key secrets by template. */
+  readonly build: () => ScenarioSynth;
+  /** Proves the scenario is the configuration it claims to be. */
+  readonly isWhatItClaims: (synth: ScenarioSynth) => void;
+}
+
+interface ScenarioSynth {
+  readonly templates: { [stackName: string]: any };
+  readonly providerKeysSecretIds: { [stackName: string]: string[] };
+}
+
+function platformScenario(s: Synth): ScenarioSynth {
+  const secret = s.platform.security.providerKeysSecret;
+  const ids = secret ? [(s.stack.resolve((secret as any).secretArn) as { Ref: string }).Ref] : [];
+  return { templates: { [s.stack.stackName]: s.template }, providerKeysSecretIds: { [s.stack.stackName]: ids } };
+}
+
+/** The five building blocks in five stacks, as integ/integ.five-stacks.ts wires them. */
+function fiveStacks(): ScenarioSynth {
+  const app = new App();
+  const stack = (id: string) => new Stack(app, id, { env: ENV });
+  const securityStack = stack('LiteLlmSplitSecurity');
+  const networkStack = stack('LiteLlmSplitNetwork');
+  const loadBalancerStack = stack('LiteLlmSplitLoadBalancer');
+  const databaseStack = stack('LiteLlmSplitDatabase');
+  const serviceStack = stack('LiteLlmSplitService');
+  const models = [sonnet(), LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })];
+  const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: models.flatMap(m => m.secretEnvNames) });
+  const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey });
+  const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
+    vpc: network.vpc,
+    securityGroup: network.loadBalancerSecurityGroup,
+  });
+  const database = new LiteLlmDatabase(databaseStack, 'Database', {
+    vpc: network.vpc,
+    securityGroup: network.databaseSecurityGroup,
+    rotationSecurityGroup: network.rotationSecurityGroup,
+    encryptionKey: security.encryptionKey,
+  });
+  new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer });
+  const stacks = [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack];
+  const providerSecretId = (securityStack.resolve(security.providerKeysSecret!.secretArn) as { Ref: string }).Ref;
+  return {
+    templates: Object.fromEntries(stacks.map(s => [s.stackName, Template.fromStack(s).toJSON()])),
+    providerKeysSecretIds: { LiteLlmSplitSecurity: [providerSecretId] },
+  };
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'default (DEVELOPMENT) one-liner',
+    build: () => platformScenario(oneLiner()),
+    isWhatItClaims: s => expect(Object.keys(s.templates)).toEqual(['Stack']),
+  },
+  {
+    name: 'PRODUCTION with a domain and WAF',
+    build: () => platformScenario(once('production-domain', () => synthPlatform({ profile: DeploymentProfile.PRODUCTION }, stack => ({
+      loadBalancer: {
+        domain: {
+          hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' }),
+          recordName: 'llm',
+        },
+      },
+    })))),
+    isWhatItClaims: s => {
+      expect(resourcesOfType(s.templates.Stack, 'AWS::WAFv2::WebACL')).toHaveLength(1);
+      expect(resourcesOfType(s.templates.Stack, 'AWS::CertificateManager::Certificate')).toHaveLength(1);
+      expect(resourcesOfType(s.templates.Stack, 'AWS::Route53::RecordSet')).toHaveLength(1);
+    },
+  },
+  {
+    name: 'five-stack split',
+    build: fiveStacks,
+    isWhatItClaims: s => expect(Object.keys(s.templates).sort()).toEqual([
+      'LiteLlmSplitDatabase', 'LiteLlmSplitLoadBalancer', 'LiteLlmSplitNetwork', 'LiteLlmSplitSecurity', 'LiteLlmSplitService',
+    ]),
+  },
+  {
+    name: 'OpenAI and Anthropic models',
+    build: () => platformScenario(once('openai-anthropic', () => synthPlatform({
+      models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' }), LiteLlmModel.anthropic({ name: 'claude', modelId: 'claude-sonnet-4-20250514' })],
+    }))),
+    isWhatItClaims: s => expect(s.providerKeysSecretIds.Stack).toHaveLength(1),
+  },
+];
+
+/** Every string in `value` (object keys too), with where it was found. */
+function strings(value: any, path: string, out: [string, string][] = []): [string, string][] {
+  if (typeof value === 'string') {
+    out.push([path, value]);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => strings(v, `${path}[${i}]`, out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push([`${path} (key)`, k]);
+      strings(v, `${path}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+/** Every `key: value` pair named `key` anywhere in `value`. */
+function propertiesNamed(value: any, key: string, path: string, out: [string, any][] = []): [string, any][] {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => propertiesNamed(v, key, `${path}[${i}]`, out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === key) out.push([`${path}.${k}`, v]);
+      propertiesNamed(v, key, `${path}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+/** Names of environment variables: ECS `Environment: [{ Name, Value }]` and Lambda `Environment: { Variables }`. */
+function environmentNames(template: any): [string, string][] {
+  const names: [string, string][] = [];
+  for (const [path, env] of propertiesNamed(template.Resources, 'Environment', 'Resources')) {
+    if (Array.isArray(env)) {
+      for (const entry of env) names.push([path, entry.Name]);
+    } else if (env?.Variables) {
+      for (const name of Object.keys(env.Variables)) names.push([path, name]);
+    }
+  }
+  return names;
+}
+
+/**
+ * Environment names that look like secrets but only carry settings. None is
+ * needed today; add one only with the reason its value is not a secret.
+ */
+const SETTING_NAMES_THAT_LOOK_SECRET: { [name: string]: string } = {};
+
+const SECRET_LIKE_NAME = /KEY|PASSWORD|SECRET|TOKEN/i;
+const SK_KEY = /sk-[A-Za-z0-9]{20,}/;
+const AWS_ACCESS_KEY = /AKIA[0-9A-Z]{16}/;
+const SECRET_ONLY_VARIABLES = ['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'UI_PASSWORD', 'DATABASE_PASSWORD'];
+
+describe.each(SCENARIOS)('No secret value in the templates: $name', ({ build, isWhatItClaims }) => {
+  let synth: ScenarioSynth;
+  beforeAll(() => {
+    synth = build();
+  });
+
+  const allTemplates = () => Object.entries<any>(synth.templates);
+
+  test('is the configuration it claims to be', () => {
+    // THEN
+    isWhatItClaims(synth);
+  });
+
+  test('no SecretString except the provider-key placeholders', () => {
+    // GIVEN / WHEN
+    const found = allTemplates().flatMap(([stackName, t]) => Object.entries<any>(t.Resources)
+      .filter(([, r]) => r.Properties?.SecretString !== undefined)
+      .map(([id, r]) => ({ stackName, id, value: r.Properties.SecretString })));
+
+    // THEN
+    expect(found.map(f => [f.stackName, f.id]))
+      .toEqual(Object.entries(synth.providerKeysSecretIds).flatMap(([stackName, ids]) => ids.map(id => [stackName, id])));
+    for (const { value } of found) {
+      expect(typeof value).toBe('string');
+      const fields = Object.values(JSON.parse(value));
+      expect(fields.length).toBeGreaterThan(0);
+      expect(new Set(fields)).toEqual(new Set([LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER]));
+    }
+  });
+
+  test('no sk- key and no AWS access key anywhere', () => {
+    // GIVEN / WHEN
+    const all = allTemplates().flatMap(([stackName, t]) => strings(t, stackName));
+
+    // THEN
+    expect(all.length).toBeGreaterThan(100);
+    expect(all.filter(([, s]) => SK_KEY.test(s))).toEqual([]);
+    expect(all.filter(([, s]) => AWS_ACCESS_KEY.test(s))).toEqual([]);
+  });
+
+  test('every MasterUserPassword is a Secrets Manager dynamic reference, never a literal', () => {
+    // GIVEN / WHEN
+    const passwords = allTemplates().flatMap(([stackName, t]) => propertiesNamed(t, 'MasterUserPassword', stackName));
+
+    // THEN
+    expect(passwords).toHaveLength(1);
+    for (const [, value] of passwords) {
+      expect(value).toEqual({
+        'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: expect.any(String) }, ':SecretString:password::}}']],
+      });
+    }
+  });
+
+  test('no environment variable is named like a secret', () => {
+    // GIVEN / WHEN
+    const names = allTemplates().flatMap(([, t]) => environmentNames(t));
+
+    // THEN
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter(([, name]) => SECRET_LIKE_NAME.test(name) && !(name in SETTING_NAMES_THAT_LOOK_SECRET))).toEqual([]);
+  });
+
+  test('the master key, salt key, UI password and database password arrive only as ECS secrets', () => {
+    // GIVEN / WHEN
+    const taskDefinitions = allTemplates().flatMap(([, t]) => resourcesOfType(t, 'AWS::ECS::TaskDefinition'));
+    const containers = taskDefinitions.flatMap(([, r]) => r.Properties.ContainerDefinitions as any[]);
+    const litellm = containers.filter(c => c.Name === 'litellm');
+
+    // THEN
+    expect(litellm).toHaveLength(1);
+    const secrets = Object.fromEntries((litellm[0].Secrets as any[]).map(s => [s.Name, s.ValueFrom]));
+    for (const name of SECRET_ONLY_VARIABLES) {
+      expect(secrets[name]).toBeDefined();
+    }
+    const environment = containers.flatMap(c => (c.Environment ?? []).map((e: any) => e.Name));
+    expect(environment.filter(name => SECRET_ONLY_VARIABLES.includes(name))).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+// The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
+import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
+  LiteLlmSecurity, LiteLlmService,
+} from '../../src';
+
+export const ENV = { account: '123456789012', region: 'us-east-1' };
+
+const claude = () => LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
+
+export interface Scenario {
+  readonly app: App;
+  /** The stacks the library creates resources in (not the test's own). */
+  readonly stacks: Stack[];
+}
+
+/** The DESIGN one-liner in the default (DEVELOPMENT) profile. */
+export function defaultPlatform(): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'Default', { env: ENV });
+  new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()] });
+  return { app, stacks: [stack] };
+}
+
+/** PRODUCTION with a domain (certificate, HTTPS, alias) and WAF, Bedrock and OpenAI models. */
+export function productionPlatform(): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'Production', { env: ENV });
+  const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
+  new LiteLlmPlatform(stack, 'LiteLlm', {
+    profile: DeploymentProfile.PRODUCTION,
+    models: [claude(), LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' })],
+    loadBalancer: { domain: { hostedZone, recordName: 'llm' } },
+    monitoring: { alarmEmails: ['platform-team@example.com'] },
+  });
+  return { app, stacks: [stack] };
+}
+
+/** A platform in a VPC the team already has (another stack's VPC). */
+export function importedVpcPlatform(): Scenario {
+  const app = new App();
+  const vpcStack = new Stack(app, 'SharedVpc', { env: ENV });
+  const vpc = new ec2.Vpc(vpcStack, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 1,
+    subnetConfiguration: [
+      { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: false },
+      { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ],
+  });
+  const stack = new Stack(app, 'ImportedVpc', { env: ENV });
+  new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()], vpc });
+  return { app, stacks: [stack] }; // the VPC's stack is the team's, not ours
+}
+
+/** The five building blocks in five stacks. */
+export function fiveStacks(): Scenario {
+  const app = new App();
+  const stack = (id: string) => new Stack(app, id, { env: ENV });
+  const stacks = ['Security', 'Network', 'LoadBalancer', 'Database', 'Service'].map(stack);
+  const [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack] = stacks;
+  const models = [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })];
+  const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: models.flatMap(m => m.secretEnvNames) });
+  const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true } });
+  const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
+    vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, encryptionKey: security.encryptionKey,
+  });
+  const database = new LiteLlmDatabase(databaseStack, 'Database', {
+    vpc: network.vpc,
+    securityGroup: network.databaseSecurityGroup,
+    rotationSecurityGroup: network.rotationSecurityGroup,
+    encryptionKey: security.encryptionKey,
+  });
+  new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer });
+  return { app, stacks };
+}
+
+export const SCENARIOS: Record<string, () => Scenario> = {
+  'default (DEVELOPMENT)': defaultPlatform,
+  'PRODUCTION with domain and WAF': productionPlatform,
+  'imported VPC': importedVpcPlatform,
+  'five-stack split': fiveStacks,
+};

@@ -1,0 +1,544 @@
+import {
+  App, CfnParameter, Duration, Lazy, Stack, Token,
+  aws_certificatemanager as acm, aws_ec2 as ec2, aws_ecr as ecr, aws_rds as rds, aws_route53 as route53,
+} from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
+} from '../src';
+
+// Bad input: every configuration below is impossible or unsafe, and the library
+// must refuse it while the app is being built, naming the prop, the value it got
+// and what to do. The messages are copied from src on purpose: a changed message
+// is a changed user-facing contract and must show up here.
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const SONNET = () => LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Stack', { env: ENV });
+}
+
+function platform(stack: Stack, props: Partial<LiteLlmPlatformProps> = {}): LiteLlmPlatform {
+  return new LiteLlmPlatform(stack, 'LiteLlm', { models: [SONNET()], ...props });
+}
+
+/** An image in this account's ECR: pulling it needs no internet egress. */
+function ecrImage(stack: Stack): LiteLlmImage {
+  return LiteLlmImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm'), 'v1.108.7');
+}
+
+function zone(stack: Stack): route53.IHostedZone {
+  return route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
+}
+
+/** The building blocks a `LiteLlmService` needs, wired by hand, for checks the platform can never reach. */
+function serviceWith(stack: Stack, securityProps: LiteLlmSecurityProps, models: LiteLlmModel[]): LiteLlmService {
+  const security = new LiteLlmSecurity(stack, 'Security', securityProps);
+  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey });
+  const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', { vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup });
+  const database = new LiteLlmDatabase(stack, 'Database', {
+    vpc: network.vpc,
+    securityGroup: network.databaseSecurityGroup,
+    rotationSecurityGroup: network.rotationSecurityGroup,
+    encryptionKey: security.encryptionKey,
+  });
+  return new LiteLlmService(stack, 'Service', { models, network, security, database, loadBalancer });
+}
+
+interface BadInput {
+  /** What is wrong, as the test title. */
+  readonly name: string;
+  /** Builds the bad configuration in a fresh stack. */
+  readonly build: (stack: Stack) => unknown;
+  /** The exact message src throws. */
+  readonly message: string;
+}
+
+const BAD_INPUTS: BadInput[] = [
+  // Conflicting options
+  {
+    name: 'vpc together with network.cidr',
+    build: s => platform(s, { vpc: new ec2.Vpc(s, 'OwnVpc'), network: { cidr: '10.1.0.0/16' } }),
+    message: '`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
+  },
+  {
+    name: 'vpc together with network.natGateways',
+    build: s => platform(s, { vpc: new ec2.Vpc(s, 'OwnVpc'), network: { natGateways: 2 } }),
+    message: '`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
+  },
+  {
+    name: 'loadBalancer.certificate together with domain.certificate',
+    build: s => platform(s, {
+      loadBalancer: {
+        certificate: acm.Certificate.fromCertificateArn(s, 'Certificate', CERTIFICATE_ARN),
+        domain: { hostedZone: zone(s), recordName: 'llm', certificate: acm.Certificate.fromCertificateArn(s, 'DomainCertificate', CERTIFICATE_ARN) },
+      },
+    }),
+    message: '`certificate` and `domain.certificate` are both set: keep one of them',
+  },
+
+  // Network numbers out of range
+  {
+    name: 'network.cidr /8',
+    build: s => platform(s, { network: { cidr: '10.0.0.0/8' } }),
+    message: '`cidr` (10.0.0.0/8) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
+  },
+  {
+    name: 'network.cidr /28',
+    build: s => platform(s, { network: { cidr: '10.0.0.0/28' } }),
+    message: '`cidr` (10.0.0.0/28) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
+  },
+  {
+    name: 'network.cidr with an octet over 255',
+    build: s => platform(s, { network: { cidr: '10.300.0.0/16' } }),
+    message: '`cidr` (10.300.0.0/16) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
+  },
+  {
+    name: 'network.natGateways 3',
+    build: s => platform(s, { network: { natGateways: 3 } }),
+    message: '`natGateways` (3) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ',
+  },
+  {
+    name: 'network.natGateways -1',
+    build: s => platform(s, { network: { natGateways: -1 } }),
+    message: '`natGateways` (-1) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ',
+  },
+  {
+    name: 'network.natGateways 1.5',
+    build: s => platform(s, { network: { natGateways: 1.5 } }),
+    message: '`natGateways` (1.5) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ',
+  },
+
+  // Security
+  {
+    name: 'security.masterKeyRotation of 0 days',
+    build: s => platform(s, { security: { masterKeyRotation: Duration.days(0) } }),
+    message: '`masterKeyRotation` (0 days) must be from 1 to 1000 days, as Secrets Manager allows',
+  },
+  {
+    name: 'security.masterKeyRotation of 2000 days',
+    build: s => platform(s, { security: { masterKeyRotation: Duration.days(2000) } }),
+    message: '`masterKeyRotation` (2000 days) must be from 1 to 1000 days, as Secrets Manager allows',
+  },
+  {
+    name: 'a provider key name that is no environment variable name',
+    build: s => platform(s, {
+      models: [LiteLlmModel.openAiCompatible({ name: 'vllm', modelId: 'llama-3', apiBase: 'https://vllm.example.com/v1', apiKeyEnvName: 'vllm-key' })],
+    }),
+    message: 'provider key name "vllm-key" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY',
+  },
+
+  // Database
+  {
+    name: 'database.engineVersion PostgreSQL 14',
+    build: s => platform(s, { database: { engineVersion: rds.PostgresEngineVersion.VER_14_22 } }),
+    message: '`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9',
+  },
+  {
+    name: 'database.allocatedStorageGiB 10',
+    build: s => platform(s, { database: { allocatedStorageGiB: 10 } }),
+    message: '`allocatedStorageGiB` (10) must be an integer from 20 to 65536 (gp3 limits)',
+  },
+  {
+    name: 'database.maxAllocatedStorageGiB below allocatedStorageGiB',
+    build: s => platform(s, { database: { allocatedStorageGiB: 60, maxAllocatedStorageGiB: 50 } }),
+    message: '`maxAllocatedStorageGiB` (50) must be >= `allocatedStorageGiB` (60): raise maxAllocatedStorageGiB',
+  },
+  {
+    name: 'database.maxAllocatedStorageGiB below the default allocatedStorageGiB',
+    build: s => platform(s, { database: { maxAllocatedStorageGiB: 19 } }),
+    message: '`maxAllocatedStorageGiB` (19) must be >= `allocatedStorageGiB` (20): raise maxAllocatedStorageGiB',
+  },
+  {
+    name: 'database.maxConnections 5',
+    build: s => platform(s, { database: { maxConnections: 5 } }),
+    message: '`maxConnections` (5) must be an integer from 20 to 5000',
+  },
+  {
+    name: 'an unknown database instance class (db.z1d.large) without maxConnections',
+    build: s => platform(s, { database: { instanceType: ec2.InstanceType.of(ec2.InstanceClass.Z1D, ec2.InstanceSize.LARGE) } }),
+    message: '`instanceType` (z1d.large) is not a class whose max_connections this library knows: set `maxConnections` to the instance\'s max_connections',
+  },
+
+  // Load balancer
+  {
+    name: 'loadBalancer.idleTimeout 5000 s',
+    build: s => platform(s, { loadBalancer: { idleTimeout: Duration.seconds(5000) } }),
+    message: '`idleTimeout` (5000 s) must be from 1 to 4000 seconds (ALB limits)',
+  },
+  {
+    name: 'loadBalancer.accessLogRetentionDays 0',
+    build: s => platform(s, { loadBalancer: { accessLogRetentionDays: 0 } }),
+    message: '`accessLogRetentionDays` (0) must be a whole number of days >= 1, e.g. 90',
+  },
+  {
+    name: 'loadBalancer.domain.recordName with a space',
+    build: s => platform(s, { loadBalancer: { domain: { hostedZone: zone(s), recordName: 'llm proxy' } } }),
+    message: '`domain.recordName` ("llm proxy") must be a DNS name such as "llm" or "llm.example.com"',
+  },
+  {
+    name: 'loadBalancer.domain.recordName starting with a dash',
+    build: s => platform(s, { loadBalancer: { domain: { hostedZone: zone(s), recordName: '-llm' } } }),
+    message: '`domain.recordName` ("-llm") must be a DNS name such as "llm" or "llm.example.com"',
+  },
+  {
+    name: 'loadBalancer.wafOptions.rateLimitPerFiveMinutes 5 (PRODUCTION turns WAF on)',
+    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { wafOptions: { rateLimitPerFiveMinutes: 5 } } }),
+    message: '`wafOptions.rateLimitPerFiveMinutes` (5) must be an integer from 10 to 2000000000 (WAF limits)',
+  },
+  {
+    name: 'a WAF managed rule group listed twice',
+    build: s => platform(s, {
+      loadBalancer: { waf: true, wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] } },
+    }),
+    message: '`wafOptions.additionalManagedRuleGroups` has "AWSManagedRulesLinuxRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
+  },
+  {
+    name: 'a WAF managed rule group that repeats a built-in one',
+    build: s => platform(s, {
+      profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesCommonRuleSet'] } },
+    }),
+    message: '`wafOptions.additionalManagedRuleGroups` has "AWSManagedRulesCommonRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
+  },
+
+  // Models
+  {
+    name: 'no models',
+    build: s => platform(s, { models: [] }),
+    message: '`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })',
+  },
+  {
+    name: 'two models with the same name',
+    build: s => platform(s, { models: [SONNET(), LiteLlmModel.mock({ name: 'claude-sonnet' })] }),
+    message: '`models` has two models named "claude-sonnet": model names must be unique',
+  },
+  {
+    name: 'a service whose security has no provider keys secret (building block only)',
+    build: s => serviceWith(s, {}, [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })]),
+    message: 'models need provider keys (OPENAI_API_KEY) but the security has no provider keys secret: pass `providerKeyNames` or `providerKeysSecret` to LiteLlmSecurity',
+  },
+  {
+    name: 'a service whose provider keys secret lacks a field (building block only)',
+    build: s => serviceWith(s, { providerKeyNames: ['OPENAI_API_KEY'] }, [
+      LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' }),
+      LiteLlmModel.anthropic({ name: 'claude', modelId: 'claude-sonnet-4-20250514' }),
+    ]),
+    message: 'the provider keys secret has no field for ANTHROPIC_API_KEY: add them to LiteLlmSecurity\'s `providerKeyNames`',
+  },
+
+  // Service numbers out of range
+  {
+    name: 'service.memoryLimitMiB 1024',
+    build: s => platform(s, { service: { memoryLimitMiB: 1024 } }),
+    message: '`memoryLimitMiB` (1024) is too low: LiteLLM needs 2048 MiB or more per task',
+  },
+  {
+    name: 'service.minCapacity 0',
+    build: s => platform(s, { service: { minCapacity: 0 } }),
+    message: '`minCapacity` (0) must be an integer >= 1: keep at least one task running',
+  },
+  {
+    name: 'service.maxCapacity below minCapacity',
+    build: s => platform(s, { service: { minCapacity: 3, maxCapacity: 2 } }),
+    message: '`maxCapacity` (2) must be >= `minCapacity` (3): raise maxCapacity or lower minCapacity',
+  },
+  {
+    name: 'service.numWorkers 0',
+    build: s => platform(s, { service: { numWorkers: 0 } }),
+    message: '`numWorkers` (0) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers',
+  },
+  {
+    name: 'service.numWorkers 17',
+    build: s => platform(s, { service: { numWorkers: 17 } }),
+    message: '`numWorkers` (17) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers',
+  },
+  {
+    name: 'service.requestTimeout longer than the load balancer idle timeout',
+    build: s => platform(s, { service: { requestTimeout: Duration.seconds(900) } }),
+    message: '`requestTimeout` (900 s) exceeds the load balancer\'s idle timeout (600 s): streams would be cut; raise `idleTimeout` or lower requestTimeout',
+  },
+  {
+    name: 'service.requestTimeout longer than a shortened idle timeout',
+    build: s => platform(s, { loadBalancer: { idleTimeout: Duration.seconds(120) }, service: { requestTimeout: Duration.seconds(300) } }),
+    message: '`requestTimeout` (300 s) exceeds the load balancer\'s idle timeout (120 s): streams would be cut; raise `idleTimeout` or lower requestTimeout',
+  },
+  {
+    name: 'service.requestTimeout as a token (it is written into config.yaml)',
+    build: s => platform(s, { service: { requestTimeout: Duration.seconds(Lazy.number({ produce: () => 300 })) } }),
+    message: '`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration',
+  },
+
+  // Database connection pools
+  {
+    name: 'so many tasks that each pool would get fewer than 2 connections',
+    build: s => platform(s, { service: { maxCapacity: 40 } }),
+    message: '`maxCapacity` (40) × 2 during deploys × `numWorkers` (1) = 80 connection pools leave fewer than 2 connections each of the database\'s 158 usable connections: lower maxCapacity or numWorkers, or choose a larger database instanceType',
+  },
+  {
+    name: 'an explicit databaseConnectionPoolLimit the database cannot serve',
+    build: s => platform(s, { service: { databaseConnectionPoolLimit: 20 } }),
+    message: '`databaseConnectionPoolLimit` (20) × 8 pools (maxCapacity 4 × 2 during deploys × 1 workers) = 160 exceeds the database\'s 158 usable connections (max_connections 168 - 10): lower it, lower maxCapacity or numWorkers, or choose a larger database instanceType',
+  },
+  {
+    name: 'service.databaseConnectionPoolLimit 0',
+    build: s => platform(s, { service: { databaseConnectionPoolLimit: 0 } }),
+    message: '`databaseConnectionPoolLimit` (0) must be an integer >= 1',
+  },
+  {
+    name: 'service.databaseConnectionPoolLimit as a token (it is written into config.yaml)',
+    build: s => platform(s, { service: { databaseConnectionPoolLimit: new CfnParameter(s, 'PoolLimit', { type: 'Number' }).valueAsNumber } }),
+    message: '`databaseConnectionPoolLimit` is a token: it is written into config.yaml at synth, so it must be a literal number',
+  },
+  {
+    name: 'service.maxCapacity as a token without a literal databaseConnectionPoolLimit',
+    build: s => platform(s, { service: { maxCapacity: new CfnParameter(s, 'MaxCapacity', { type: 'Number' }).valueAsNumber } }),
+    message: '`maxCapacity` or `numWorkers` is a token, so the database pool cannot be sized at synth: set `databaseConnectionPoolLimit` to a literal',
+  },
+
+  // Impossible network setups
+  {
+    name: 'a non-Bedrock model with natGateways 0',
+    build: s => platform(s, {
+      models: [SONNET(), LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })],
+      network: { natGateways: 0 },
+      image: ecrImage(s),
+    }),
+    message: 'models gpt need internet egress, but `natGateways` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)',
+  },
+  {
+    name: 'a Bedrock model in another region with natGateways 0 (the endpoint serves this region only)',
+    build: s => platform(s, {
+      models: [LiteLlmModel.bedrock({ name: 'claude-eu', modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0', region: 'eu-west-1' })],
+      network: { natGateways: 0 },
+      image: ecrImage(s),
+    }),
+    message: 'models claude-eu need internet egress, but `natGateways` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)',
+  },
+  {
+    name: 'the public default image with natGateways 0',
+    build: s => platform(s, { network: { natGateways: 0 } }),
+    message: 'the image from a public registry needs internet egress, but `natGateways` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)',
+  },
+  {
+    name: 'service.assignPublicIp in PRODUCTION',
+    build: s => platform(s, {
+      profile: DeploymentProfile.PRODUCTION, network: { natGateways: 0 }, image: ecrImage(s), service: { assignPublicIp: true },
+    }),
+    message: '`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets',
+  },
+  {
+    name: 'service.assignPublicIp with a NAT gateway',
+    build: s => platform(s, { service: { assignPublicIp: true } }),
+    message: '`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets',
+  },
+
+  // Monitoring
+  {
+    name: 'an alarm e-mail that is no e-mail address',
+    build: s => platform(s, { monitoring: { alarmEmails: ['ops@example.com', 'ops-at-example.com'] } }),
+    message: '`alarmEmails` has "ops-at-example.com", which is not an e-mail address: fix it or remove it',
+  },
+
+  // Values that shape what is synthesized cannot be deploy-time tokens
+  {
+    name: 'network.natGateways from a parameter',
+    build: s => platform(s, { network: { natGateways: new CfnParameter(s, 'Nat', { type: 'Number' }).valueAsNumber } }),
+    message: '`natGateways` is a token: it shapes the VPC at synth, so it must be a literal',
+  },
+  {
+    name: 'database.maxConnections from a parameter',
+    build: s => platform(s, { database: { maxConnections: new CfnParameter(s, 'MaxConn', { type: 'Number' }).valueAsNumber } }),
+    message: '`maxConnections` is a token: the service sizes its connection pools from it at synth, so it must be a literal number',
+  },
+  {
+    name: 'LiteLlmImage.fromRegistry with a parameter',
+    build: () => LiteLlmImage.fromRegistry(Token.asString({ Ref: 'Image' })),
+    message: 'LiteLlmImage.fromRegistry: the image name is a token; pass a literal name pinned to a version, or use LiteLlmImage.fromEcrRepository',
+  },
+  {
+    name: 'loadBalancer.domain without hostedZone (from JavaScript or Python)',
+    build: s => platform(s, { loadBalancer: { domain: { recordName: 'llm' } as any } }),
+    message: '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
+  },
+
+  // Image
+  {
+    name: 'LiteLlmImage.fromRegistry with :latest',
+    build: s => platform(s, { image: LiteLlmImage.fromRegistry('ghcr.io/berriai/litellm:latest') }),
+    message: 'LiteLlmImage.fromRegistry: "ghcr.io/berriai/litellm:latest" must be pinned to a version tag, not latest: e.g. ghcr.io/berriai/litellm:v1.108.7',
+  },
+  {
+    name: 'LiteLlmImage.fromRegistry with :main-latest',
+    build: s => platform(s, { image: LiteLlmImage.fromRegistry('ghcr.io/berriai/litellm:main-latest') }),
+    message: 'LiteLlmImage.fromRegistry: "ghcr.io/berriai/litellm:main-latest" must be pinned to a version tag, not latest: e.g. ghcr.io/berriai/litellm:v1.108.7',
+  },
+  {
+    name: 'LiteLlmImage.fromRegistry without a tag',
+    build: s => platform(s, { image: LiteLlmImage.fromRegistry('ghcr.io/berriai/litellm') }),
+    message: 'LiteLlmImage.fromRegistry: "ghcr.io/berriai/litellm" must be pinned to a version tag, not latest: e.g. ghcr.io/berriai/litellm:v1.108.7',
+  },
+  {
+    name: 'LiteLlmImage.fromRegistry with a registry port but no tag',
+    build: s => platform(s, { image: LiteLlmImage.fromRegistry('registry.example.com:5000/berriai/litellm') }),
+    message: 'LiteLlmImage.fromRegistry: "registry.example.com:5000/berriai/litellm" must be pinned to a version tag, not latest: e.g. ghcr.io/berriai/litellm:v1.108.7',
+  },
+];
+
+describe('Bad input', () => {
+  test('covers at least 20 configurations', () => {
+    // THEN
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(BAD_INPUTS.map(c => c.name)).size).toBe(BAD_INPUTS.length);
+  });
+
+  test.each(BAD_INPUTS)('$name', ({ build, message }) => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN / THEN
+    expect(() => build(stack)).toThrow(new Error(message));
+  });
+});
+
+/** A deploy-time number: a CloudFormation parameter. */
+function numberParameter(stack: Stack): number {
+  return new CfnParameter(stack, 'Token', { type: 'Number' }).valueAsNumber;
+}
+
+function stringParameter(stack: Stack, id = 'Token'): string {
+  return new CfnParameter(stack, id, { type: 'String' }).valueAsString;
+}
+
+const TOKEN_REF = { Ref: 'Token' };
+
+interface DeployTimeValue {
+  readonly name: string;
+  readonly props: (stack: Stack) => Partial<LiteLlmPlatformProps>;
+  /** Where the deploy-time value must land in the template. */
+  readonly lands: (template: Template) => void;
+}
+
+const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
+  {
+    name: 'service.minCapacity from a parameter',
+    props: s => ({ service: { minCapacity: numberParameter(s) } }),
+    lands: t => {
+      t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: TOKEN_REF, MaxCapacity: 4 });
+      t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: TOKEN_REF });
+    },
+  },
+  {
+    name: 'service.maxCapacity from a parameter (with a literal pool limit)',
+    props: s => ({ service: { maxCapacity: numberParameter(s), databaseConnectionPoolLimit: 5 } }),
+    lands: t => t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 1, MaxCapacity: TOKEN_REF }),
+  },
+  {
+    name: 'service.numWorkers from a parameter (with a literal pool limit)',
+    props: s => ({ service: { numWorkers: numberParameter(s), databaseConnectionPoolLimit: 5 } }),
+    lands: t => t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Name: 'litellm', Command: ['--config', '/litellm-config/config.yaml', '--port', '4000', '--num_workers', TOKEN_REF] }),
+      ]),
+    }),
+  },
+  {
+    name: 'service.memoryLimitMiB from a parameter',
+    props: s => ({ service: { memoryLimitMiB: numberParameter(s) } }),
+    lands: t => t.hasResourceProperties('AWS::ECS::TaskDefinition', { Memory: TOKEN_REF }),
+  },
+  {
+    name: 'service.memoryLimitMiB from a Lazy',
+    props: () => ({ service: { memoryLimitMiB: Lazy.number({ produce: () => 4096 }) } }),
+    lands: t => t.hasResourceProperties('AWS::ECS::TaskDefinition', { Memory: '4096' }),
+  },
+  {
+    name: 'database.allocatedStorageGiB from a parameter',
+    props: s => ({ database: { allocatedStorageGiB: numberParameter(s) } }),
+    lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: TOKEN_REF, MaxAllocatedStorage: 100 }),
+  },
+  {
+    name: 'database.maxAllocatedStorageGiB from a parameter',
+    props: s => ({ database: { maxAllocatedStorageGiB: numberParameter(s) } }),
+    lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '20', MaxAllocatedStorage: TOKEN_REF }),
+  },
+  {
+    name: 'database.engineVersion from parameters',
+    props: s => ({ database: { engineVersion: rds.PostgresEngineVersion.of(stringParameter(s), stringParameter(s, 'Major')) } }),
+    lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', EngineVersion: TOKEN_REF }),
+  },
+  {
+    name: 'loadBalancer.accessLogRetentionDays from a parameter',
+    props: s => ({ loadBalancer: { accessLogRetentionDays: numberParameter(s) } }),
+    lands: t => t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: TOKEN_REF, Status: 'Enabled' }] },
+    }),
+  },
+  {
+    name: 'loadBalancer.wafOptions.rateLimitPerFiveMinutes from a parameter',
+    props: s => ({ loadBalancer: { waf: true, wafOptions: { rateLimitPerFiveMinutes: numberParameter(s) } } }),
+    lands: t => t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Name: 'RateLimitPerIp', Statement: { RateBasedStatement: Match.objectLike({ Limit: TOKEN_REF }) } })]),
+    }),
+  },
+  {
+    name: 'a Bedrock model region from a parameter, with natGateways 0',
+    props: s => ({
+      models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'anthropic.claude-3-haiku-20240307-v1:0', region: stringParameter(s) })],
+      network: { natGateways: 0 },
+      image: ecrImage(s),
+    }),
+    lands: t => t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'InvokeConfiguredBedrockModels',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', TOKEN_REF, '::foundation-model/anthropic.claude-3-haiku-20240307-v1:0']] },
+        })]),
+      },
+    }),
+  },
+];
+
+describe('Deploy-time values are not judged as literals', () => {
+  test.each(DEPLOY_TIME_VALUES)('$name synthesizes', ({ props, lands }) => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    platform(stack, props(stack));
+    const template = Template.fromStack(stack);
+
+    // THEN
+    lands(template);
+  });
+
+  // Two deploy-time values that were once judged as literals (fixed): kept apart as
+  // regression tests for those two fixes.
+  test.each<DeployTimeValue>([
+    {
+      name: 'loadBalancer.idleTimeout from a parameter (service.ts compares requestTimeout to it)',
+      props: s => ({ loadBalancer: { idleTimeout: Duration.seconds(numberParameter(s)) } }),
+      lands: t => t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: TOKEN_REF }]),
+      }),
+    },
+    {
+      name: 'monitoring.alarmEmails from a parameter (monitoring.ts tests the token text as an address)',
+      props: s => ({ monitoring: { alarmEmails: [stringParameter(s)] } }),
+      lands: t => t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: TOKEN_REF }),
+    },
+  ])('$name synthesizes', ({ props, lands }) => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    platform(stack, props(stack));
+    const template = Template.fromStack(stack);
+
+    // THEN
+    lands(template);
+  });
+});
