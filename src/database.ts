@@ -8,6 +8,7 @@ import { postgresMaxConnections } from './private/connections';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { dependOnStacksOf } from './private/stacks';
+import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
@@ -158,7 +159,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       instanceType,
       parameterGroup,
       vpc: props.vpc,
-      vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
+      vpcSubnets: privateSubnetsOf(props.vpc),
       securityGroups: [props.securityGroup],
       databaseName: LiteLlmDatabase.DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret(LiteLlmDatabase.USERNAME, {
@@ -194,7 +195,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     this.secret.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         vpc: props.vpc,
-        vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
+        vpcSubnets: privateSubnetsOf(props.vpc),
         securityGroups: [props.rotationSecurityGroup],
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),

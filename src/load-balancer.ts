@@ -6,6 +6,7 @@ import {
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
+import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { WebAcl } from './private/web-acl';
 import { DeploymentProfile } from './profile';
@@ -175,7 +176,7 @@ export class LiteLlmLoadBalancer extends Construct {
       vpc: props.vpc,
       internetFacing: !props.internal,
       vpcSubnets: props.internal
-        ? { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets }
+        ? privateSubnetsOf(props.vpc)
         : { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: props.securityGroup,
       idleTimeout: this.idleTimeout,

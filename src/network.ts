@@ -2,6 +2,7 @@ import { Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
 import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
+import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
@@ -223,7 +224,7 @@ export class LiteLlmNetwork extends Construct {
     if (want(endpoints.s3)) {
       new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
     }
-    const privateSubnets = { subnets: this.vpc.privateSubnets.length ? this.vpc.privateSubnets : this.vpc.isolatedSubnets };
+    const privateSubnets = privateSubnetsOf(this.vpc);
     const iface = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
       vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
     });

@@ -16,6 +16,7 @@ import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
 import { dependOnStacksOf, secretFor } from './private/stacks';
+import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { RedeployFunction } from './rotation/redeploy-function';
@@ -348,7 +349,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       securityGroups: [props.network.serviceSecurityGroup],
       vpcSubnets: assignPublicIp
         ? { subnetType: ec2.SubnetType.PUBLIC }
-        : { subnets: props.network.vpc.privateSubnets.length ? props.network.vpc.privateSubnets : props.network.vpc.isolatedSubnets },
+        : privateSubnetsOf(props.network.vpc),
       assignPublicIp,
       capacityProviderStrategies: [{ capacityProvider: fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
       circuitBreaker: { enable: true, rollback: true },
