@@ -129,6 +129,13 @@ project.addTask('python:consumer', {
   exec: 'bash test/python/consumer.sh',
 });
 
+// projen packages only JavaScript when CI is set (it expects per-language CI jobs); every
+// `build` here, in CI or not, produces the npm tarball and the Python wheel and sdist.
+const packageAll = project.tasks.tryFind('package-all');
+if (!packageAll) throw new Error('projen no longer defines the package-all task');
+project.packageTask.reset();
+project.packageTask.spawn(packageAll);
+
 new YamlFile(project, 'azure-pipelines.yml', { obj: azurePipeline() });
 
 project.synth();
