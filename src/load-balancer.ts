@@ -64,6 +64,14 @@ export interface LiteLlmLoadBalancerOptions {
    */
   readonly internal?: boolean;
   /**
+   * Serve IPv6 clients as well as IPv4 (the ALB's `dualstack` address type) and, with a
+   * domain, add an AAAA alias record. The VPC's public subnets (private ones when internal)
+   * need IPv6 CIDRs: `LiteLlmNetwork` creates them with `dualStack`.
+   *
+   * @default - false; in `LiteLlmPlatform`, the network's `dualStack`
+   */
+  readonly dualStack?: boolean;
+  /**
    * Certificate for HTTPS on 443; port 80 then redirects to 443.
    *
    * @default - HTTP only on port 80
@@ -154,8 +162,10 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly url: string;
   /** The certificate of the HTTPS listener, if any. */
   public readonly certificate?: acm.ICertificate;
-  /** The alias record, with a domain. */
+  /** The alias A record, with a domain. */
   public readonly record?: route53.ARecord;
+  /** The alias AAAA record, with a domain on a dual-stack load balancer. */
+  public readonly ipv6Record?: route53.AaaaRecord;
   /** The web ACL, when WAF is on. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The WAF log group (`aws-waf-logs-…`), when WAF is on. */
@@ -175,6 +185,7 @@ export class LiteLlmLoadBalancer extends Construct {
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       internetFacing: !props.internal,
+      ipAddressType: props.dualStack ? elbv2.IpAddressType.DUAL_STACK : undefined, // unset is ipv4
       vpcSubnets: props.internal
         ? privateSubnetsOf(props.vpc)
         : { subnetType: ec2.SubnetType.PUBLIC },
@@ -271,11 +282,13 @@ export class LiteLlmLoadBalancer extends Construct {
     }
 
     if (props.domain) {
-      this.record = new route53.ARecord(this, 'AliasRecord', {
+      const alias = {
         zone: props.domain.hostedZone,
         recordName: props.domain.recordName,
         target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
-      });
+      };
+      this.record = new route53.ARecord(this, 'AliasRecord', alias);
+      if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
       this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
     }
 

@@ -1,4 +1,4 @@
-import { Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Fn, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { profileDefaults } from './private/defaults';
 import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
@@ -67,11 +67,22 @@ export interface LiteLlmNetworkOptions {
    */
   readonly endpoints?: LiteLlmEndpointOptions;
   /**
-   * IPv4 CIDRs allowed to reach the load balancer on ports 80 and 443.
+   * IPv4 or IPv6 CIDRs allowed to reach the load balancer on ports 80 and 443.
    *
-   * @default ['0.0.0.0/0'] for an internet-facing load balancer, the VPC CIDR for an internal one
+   * @default - anywhere (`0.0.0.0/0`, and `::/0` when dual-stack) for an internet-facing
+   * load balancer; the VPC's CIDR (and its IPv6 block, when this network creates a
+   * dual-stack VPC) for an internal one
    */
   readonly allowedCidrs?: string[];
+  /**
+   * IPv6 as well as IPv4: the VPC to create gets an Amazon-provided IPv6 block and an
+   * egress-only internet gateway, the load balancer accepts IPv6 clients, and the tasks may
+   * reach providers over IPv6. With `vpc`, it says that the VPC's subnets already have IPv6
+   * CIDRs (the load balancer cannot be dual-stack otherwise).
+   *
+   * @default false
+   */
+  readonly dualStack?: boolean;
   /**
    * Whether the load balancer is internal (its default allowed CIDR becomes the VPC's).
    *
@@ -132,12 +143,15 @@ export class LiteLlmNetwork extends Construct {
   public readonly natGateways: number;
   /** Port the LiteLLM container listens on. */
   public readonly containerPort: number;
+  /** Whether the VPC and the security groups carry IPv6 as well as IPv4. */
+  public readonly dualStack: boolean;
 
   constructor(scope: Construct, id: string, props: LiteLlmNetworkProps = {}) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
     const imported = props.vpc !== undefined;
     this.containerPort = props.containerPort ?? 4000;
+    this.dualStack = props.dualStack ?? false;
 
     if (imported && (props.cidr !== undefined || props.natGateways !== undefined)) {
       throw new Error('`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`');
@@ -147,22 +161,31 @@ export class LiteLlmNetwork extends Construct {
         throw new Error(`\`${name}\` is a token: it shapes the VPC at synth, so it must be a literal`);
       }
     }
-    check(props.cidr, validCidr, v => `\`cidr\` (${v}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`);
+    check(props.cidr, validVpcCidr, v => `\`cidr\` (${v}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`);
     check(props.natGateways, n => Number.isInteger(n) && n >= 0 && n <= 2,
       n => `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`);
 
+    // The IPv6 block of a dual-stack VPC created here (an imported IVpc does not expose one).
+    let ownIpv6Cidrs: string[] = [];
     if (props.vpc) {
       this.vpc = props.vpc;
       this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
     } else {
       this.natGateways = props.natGateways ?? 1;
-      this.vpc = new ec2.Vpc(this, 'Vpc', {
+      const vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+        ipProtocol: this.dualStack ? ec2.IpProtocol.DUAL_STACK : ec2.IpProtocol.IPV4_ONLY,
         maxAzs: 2,
         natGateways: this.natGateways,
         subnetConfiguration: [
           // Nothing here needs an automatic public IP: the ALB and NAT get theirs, tasks ask explicitly.
-          { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: subnetMask(props.cidr), mapPublicIpOnLaunch: false },
+          {
+            name: 'Public',
+            subnetType: ec2.SubnetType.PUBLIC,
+            cidrMask: subnetMask(props.cidr),
+            mapPublicIpOnLaunch: false,
+            ...(this.dualStack ? { ipv6AssignAddressOnCreation: false } : {}),
+          },
           {
             name: 'Private',
             subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
@@ -171,6 +194,8 @@ export class LiteLlmNetwork extends Construct {
         ],
         restrictDefaultSecurityGroup: true,
       });
+      this.vpc = vpc;
+      if (this.dualStack) ownIpv6Cidrs = [Fn.select(0, vpc.vpcIpv6CidrBlocks)];
       const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
         encryptionKey: props.encryptionKey,
         retention: defaults.logRetention,
@@ -185,6 +210,12 @@ export class LiteLlmNetwork extends Construct {
         acknowledge(subnet, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
           'Public subnets hold only the internet-facing load balancer and the NAT gateway, which need the default route to the internet gateway.');
       }
+      if (this.dualStack) {
+        for (const subnet of [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets]) {
+          acknowledge(subnet, 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+            'Only IPv6 addresses are auto-assigned in these private subnets, and their only IPv6 route out is an egress-only internet gateway (or none): nothing outside can open a connection to them.');
+        }
+      }
     }
 
     const sg = (name: string, description: string) => new ec2.SecurityGroup(this, name, {
@@ -196,10 +227,17 @@ export class LiteLlmNetwork extends Construct {
     this.rotationSecurityGroup = sg('RotationSecurityGroup', 'LiteLLM secret rotation');
     this.endpointSecurityGroup = sg('EndpointSecurityGroup', 'LiteLLM VPC interface endpoints');
 
-    const allowedCidrs = props.allowedCidrs ?? (props.internal ? [this.vpc.vpcCidrBlock] : ['0.0.0.0/0']);
-    for (const cidr of allowedCidrs) {
+    for (const cidr of props.allowedCidrs ?? []) {
+      check(cidr, c => ipv4Prefix(c) !== undefined || validIpv6Cidr(c),
+        c => `\`allowedCidrs\` entry "${c}" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32`);
+    }
+    const allowedPeers = props.allowedCidrs?.map(c => (!Token.isUnresolved(c) && c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)))
+      ?? (props.internal
+        ? [ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ...ownIpv6Cidrs.map(c => ec2.Peer.ipv6(c))]
+        : [ec2.Peer.anyIpv4(), ...(this.dualStack ? [ec2.Peer.anyIpv6()] : [])]);
+    for (const peer of allowedPeers) {
       for (const port of [80, 443]) {
-        this.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${cidr}`);
+        this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${peer.uniqueId}`);
       }
     }
     const containerPort = ec2.Port.tcp(this.containerPort);
@@ -207,6 +245,10 @@ export class LiteLlmNetwork extends Construct {
     this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');
     this.serviceSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'LiteLLM to PostgreSQL');
     this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and LLM providers');
+    if (this.dualStack) {
+      // Tasks with an IPv6 address try a provider's AAAA first; a silently dropped packet would stall each call.
+      this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv6(), ec2.Port.tcp(443), 'HTTPS to LLM providers over IPv6');
+    }
     this.rotationSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'Rotation to PostgreSQL');
     this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
@@ -214,7 +256,7 @@ export class LiteLlmNetwork extends Construct {
     for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
       acknowledge(this.endpointSecurityGroup, rule, endpointReason);
     }
-    if (allowedCidrs.includes('0.0.0.0/0')) {
+    if (allowedPeers.some(p => p.uniqueId === '0.0.0.0/0' || p.uniqueId === '::/0')) {
       acknowledge(this.loadBalancerSecurityGroup, 'AwsSolutions-EC23',
         'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedCidrs, and WAF filters requests.');
     }
@@ -238,16 +280,30 @@ export class LiteLlmNetwork extends Construct {
   }
 }
 
-function validCidr(cidr: string): boolean {
+/** The prefix length of an IPv4 CIDR, or undefined when `cidr` is not one. */
+function ipv4Prefix(cidr: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m) return false;
-  const octetsOk = m.slice(1, 5).every(o => Number(o) <= 255);
-  const mask = Number(m[5]);
-  return octetsOk && mask >= 16 && mask <= 24;
+  if (!m || !m.slice(1, 5).every(o => Number(o) <= 255) || Number(m[5]) > 32) return undefined;
+  return Number(m[5]);
+}
+
+function validVpcCidr(cidr: string): boolean {
+  const prefix = ipv4Prefix(cidr);
+  return prefix !== undefined && prefix >= 16 && prefix <= 24;
+}
+
+function validIpv6Cidr(cidr: string): boolean {
+  const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(cidr);
+  if (!m || Number(m[2]) > 128) return false;
+  const halves = m[1].split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap(h => (h === '' ? [] : h.split(':')));
+  if (!groups.every(g => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
 /** Four subnets split the VPC: /16 → /20 each, /24 → /26 each. */
 function subnetMask(cidr: string | undefined): number {
-  const mask = cidr && validCidr(cidr) ? Number(cidr.split('/')[1]) : 16;
+  const mask = cidr && validVpcCidr(cidr) ? Number(cidr.split('/')[1]) : 16;
   return Math.min(mask + 4, 26);
 }

@@ -100,6 +100,9 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     const profile = props.profile ?? DeploymentProfile.DEVELOPMENT;
     const models = props.models;
     const usesBedrock = models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+    if (props.loadBalancer?.dualStack === true && props.network?.dualStack === false) {
+      throw new Error('`loadBalancer.dualStack` is true but `network.dualStack` is false: a dual-stack load balancer needs subnets with IPv6 CIDRs. Set `network.dualStack` to true (or leave it unset)');
+    }
 
     this.security = new LiteLlmSecurity(this, 'Security', {
       ...props.security,
@@ -109,6 +112,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     this.network = new LiteLlmNetwork(this, 'Network', {
       ...props.network,
       internal: props.network?.internal ?? props.loadBalancer?.internal,
+      dualStack: props.network?.dualStack ?? props.loadBalancer?.dualStack,
       endpoints: { bedrockRuntime: usesBedrock && props.vpc === undefined, ...props.network?.endpoints },
       vpc: props.vpc,
       encryptionKey: this.security.encryptionKey,
@@ -117,6 +121,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
       internal: props.loadBalancer?.internal ?? props.network?.internal,
+      dualStack: props.loadBalancer?.dualStack ?? this.network.dualStack,
       vpc: this.network.vpc,
       securityGroup: this.network.loadBalancerSecurityGroup,
       containerPort: this.network.containerPort,

@@ -628,6 +628,45 @@ describe('LiteLlmLoadBalancer domains', () => {
   });
 });
 
+describe('LiteLlmLoadBalancer dual-stack', () => {
+  test('is IPv4 only by default (no IpAddressType: CloudFormation\'s default is ipv4), with no AAAA record', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm' } }));
+
+    // THEN
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties).not.toHaveProperty('IpAddressType');
+    s.template.resourcePropertiesCountIs('AWS::Route53::RecordSet', { Type: 'AAAA' }, 0);
+    expect(s.loadBalancer.ipv6Record).toBeUndefined();
+  });
+
+  test('`dualStack` makes the load balancer dualstack and adds an AAAA alias next to the A alias', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(zone => ({ dualStack: true, domain: { hostedZone: zone, recordName: 'llm' } }));
+
+    // THEN
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
+    const albId = logicalId(s.stack, s.loadBalancer.loadBalancer);
+    const aliasTarget = {
+      DNSName: { 'Fn::Join': ['', ['dualstack.', { 'Fn::GetAtt': [albId, 'DNSName'] }]] },
+      HostedZoneId: { 'Fn::GetAtt': [albId, 'CanonicalHostedZoneID'] },
+    };
+    for (const type of ['A', 'AAAA']) {
+      s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: type, HostedZoneId: ZONE_ID, AliasTarget: aliasTarget });
+    }
+    expect(logicalId(s.stack, s.loadBalancer.ipv6Record!)).toMatch(/^LoadBalancerAliasRecordIpv6/);
+    expect(s.loadBalancer.url).toBe('https://llm.example.com');
+  });
+
+  test('`dualStack` without a domain has no record at all', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ dualStack: true }));
+
+    // THEN
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
+    s.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+});
+
 describe('LiteLlmLoadBalancer placement', () => {
   test('`internal` uses the internal scheme in the private subnets', () => {
     // GIVEN / WHEN
@@ -989,6 +1028,34 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
       Scheme: 'internal',
       Subnets: s.stack.resolve(s.platform.network.vpc.privateSubnets.map(subnet => subnet.subnetId)),
     });
+  });
+
+  test('`network.dualStack` makes the load balancer dual-stack too, with an AAAA record for the domain', () => {
+    // GIVEN / WHEN
+    const s = synthPlatform(stack => ({ network: { dualStack: true }, loadBalancer: { domain: { hostedZone: hostedZone(stack), recordName: 'llm' } } }));
+
+    // THEN
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
+    s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'AAAA' });
+  });
+
+  test('`loadBalancer.dualStack` alone also gives the VPC IPv6', () => {
+    // GIVEN / WHEN
+    const s = synthPlatform(() => ({ loadBalancer: { dualStack: true } }));
+
+    // THEN
+    expect(s.platform.network.dualStack).toBe(true);
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
+    s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 1);
+  });
+
+  test('`loadBalancer.dualStack: false` wins over `network.dualStack`: an IPv4 load balancer in a dual-stack VPC', () => {
+    // GIVEN / WHEN
+    const s = synthPlatform(() => ({ network: { dualStack: true }, loadBalancer: { dualStack: false } }));
+
+    // THEN
+    expect(resource(s, s.loadBalancer.loadBalancer).Properties).not.toHaveProperty('IpAddressType');
+    s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 1);
   });
 
   test('PRODUCTION without a domain or certificate warns about plain HTTP', () => {

@@ -12,7 +12,7 @@ describe('AwsSolutionsChecks', () => {
 });
 
 describe('NIST80053R5Checks', () => {
-  test('PRODUCTION with domain and WAF has no unacknowledged findings', () => {
+  test('PRODUCTION with domain, WAF and dual-stack has no unacknowledged findings', () => {
     const { app } = productionPlatform();
     expect(nagFindings(app, 'NIST.800.53.R5')).toEqual([]);
   });

@@ -368,6 +368,22 @@ describe('LiteLlmNetwork options', () => {
     });
   });
 
+  test('allowedCidrs take IPv6 CIDRs as CidrIpv6 rules', () => {
+    // GIVEN / WHEN
+    const { template } = networkStack({ allowedCidrs: ['203.0.113.0/24', '2001:db8:1234::/48'] });
+
+    // THEN
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'LiteLLM load balancer',
+      SecurityGroupIngress: [
+        Match.objectLike({ FromPort: 80, CidrIp: '203.0.113.0/24' }),
+        Match.objectLike({ FromPort: 443, CidrIp: '203.0.113.0/24' }),
+        Match.objectLike({ FromPort: 80, CidrIpv6: '2001:db8:1234::/48' }),
+        Match.objectLike({ FromPort: 443, CidrIpv6: '2001:db8:1234::/48' }),
+      ],
+    });
+  });
+
   test('containerPort moves the load balancer → service rule', () => {
     // GIVEN / WHEN
     const { stack, network, template } = networkStack({ containerPort: 8080 });
@@ -577,5 +593,127 @@ describe('an imported VPC from another stack', () => {
     const gateway = { VpcEndpointType: 'Gateway' };
     Template.fromStack(netStack).resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', gateway, 1);
     Template.fromStack(vpcStack).resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', gateway, 0);
+  });
+});
+
+describe('LiteLlmNetwork dual-stack', () => {
+  /** Every IPv6 CIDR any security group rule of the template names. */
+  function ipv6Rules(template: Template): unknown[] {
+    return Object.values(template.findResources('AWS::EC2::SecurityGroup'))
+      .flatMap((g: any) => [...(g.Properties.SecurityGroupIngress ?? []), ...(g.Properties.SecurityGroupEgress ?? [])])
+      .filter((r: any) => r.CidrIpv6 !== undefined);
+  }
+
+  test('is off by default: no IPv6 block, no egress-only gateway, no IPv6 rule', () => {
+    // GIVEN / WHEN
+    const { network, template } = networkStack();
+
+    // THEN
+    expect(network.dualStack).toBe(false);
+    template.resourceCountIs('AWS::EC2::VPCCidrBlock', 0);
+    template.resourceCountIs('AWS::EC2::EgressOnlyInternetGateway', 0);
+    expect(ipv6Rules(template)).toEqual([]);
+  });
+
+  describe('on a VPC the network creates', () => {
+    let stack: Stack;
+    let network: LiteLlmNetwork;
+    let template: Template;
+    beforeAll(() => {
+      ({ stack, network, template } = networkStack({ dualStack: true }));
+    });
+
+    test('the VPC gets an Amazon-provided IPv6 block and every subnet a /64 of it', () => {
+      // THEN
+      expect(network.dualStack).toBe(true);
+      template.hasResourceProperties('AWS::EC2::VPCCidrBlock', { AmazonProvidedIpv6CidrBlock: true });
+      const subnets = Object.values(template.findResources('AWS::EC2::Subnet'));
+      expect(subnets).toHaveLength(4);
+      for (const subnet of subnets) {
+        expect(subnet.Properties.Ipv6CidrBlock).toEqual({ 'Fn::Select': [expect.any(Number), { 'Fn::Cidr': [expect.anything(), 4, '64'] }] });
+        expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+      }
+    });
+
+    test('public subnets assign no IPv6 address on their own (the ALB and NAT bring theirs); private ones do, for the tasks', () => {
+      // THEN
+      const assigns = (subnets: ec2.ISubnet[]) => subnets.map(subnet =>
+        template.toJSON().Resources[logicalId(stack, subnet as ec2.Subnet)].Properties.AssignIpv6AddressOnCreation);
+      expect(assigns(network.vpc.publicSubnets)).toEqual([false, false]);
+      expect(assigns(network.vpc.privateSubnets)).toEqual([true, true]);
+    });
+
+    test('private subnets reach IPv6 through an egress-only internet gateway, public ones through the internet gateway', () => {
+      // THEN
+      template.resourceCountIs('AWS::EC2::EgressOnlyInternetGateway', 1);
+      const routes = Object.values(template.findResources('AWS::EC2::Route', { Properties: { DestinationIpv6CidrBlock: '::/0' } }));
+      expect(routes.filter(r => r.Properties.EgressOnlyInternetGatewayId)).toHaveLength(2);
+      expect(routes.filter(r => r.Properties.GatewayId)).toHaveLength(2);
+    });
+
+    test('the load balancer accepts IPv6 clients on 80 and 443, next to IPv4', () => {
+      // THEN
+      template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: 'LiteLLM load balancer',
+        SecurityGroupIngress: [
+          Match.objectLike({ FromPort: 80, CidrIp: '0.0.0.0/0' }),
+          Match.objectLike({ FromPort: 443, CidrIp: '0.0.0.0/0' }),
+          Match.objectLike({ FromPort: 80, ToPort: 80, CidrIpv6: '::/0' }),
+          Match.objectLike({ FromPort: 443, ToPort: 443, CidrIpv6: '::/0' }),
+        ],
+      });
+    });
+
+    test('the tasks may reach providers on 443 over IPv6; nothing else gets an IPv6 rule', () => {
+      // THEN
+      template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+        GroupDescription: 'LiteLLM tasks',
+        SecurityGroupEgress: Match.arrayWith([Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIpv6: '::/0' })]),
+      });
+      expect(ipv6Rules(template)).toHaveLength(3);
+    });
+  });
+
+  test('internal: 80 and 443 from the VPC\'s IPv4 CIDR and its IPv6 block', () => {
+    // GIVEN / WHEN
+    const { stack, network, template } = networkStack({ dualStack: true, internal: true });
+
+    // THEN
+    const vpcId = logicalId(stack, network.vpc as ec2.Vpc);
+    const ipv6Block = { 'Fn::Select': [0, { 'Fn::GetAtt': [vpcId, 'Ipv6CidrBlocks'] }] };
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'LiteLLM load balancer',
+      SecurityGroupIngress: [
+        Match.objectLike({ FromPort: 80, CidrIp: stack.resolve(network.vpc.vpcCidrBlock) }),
+        Match.objectLike({ FromPort: 443, CidrIp: stack.resolve(network.vpc.vpcCidrBlock) }),
+        Match.objectLike({ FromPort: 80, CidrIpv6: ipv6Block }),
+        Match.objectLike({ FromPort: 443, CidrIpv6: ipv6Block }),
+      ],
+    });
+  });
+
+  test('on an imported VPC: creates no VPC, opens the load balancer and task egress to IPv6', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-12345678',
+      vpcCidrBlock: '10.20.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      publicSubnetIds: ['subnet-pub1', 'subnet-pub2'],
+      privateSubnetIds: ['subnet-priv1', 'subnet-priv2'],
+    });
+
+    // WHEN
+    new LiteLlmNetwork(stack, 'Network', { vpc, dualStack: true });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::VPCCidrBlock', 0);
+    expect(ipv6Rules(template)).toEqual([
+      expect.objectContaining({ FromPort: 80, CidrIpv6: '::/0' }),
+      expect.objectContaining({ FromPort: 443, CidrIpv6: '::/0' }),
+      expect.objectContaining({ FromPort: 443, CidrIpv6: '::/0', Description: 'HTTPS to LLM providers over IPv6' }),
+    ]);
   });
 });

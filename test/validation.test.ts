@@ -80,6 +80,13 @@ const BAD_INPUTS: BadInput[] = [
     message: '`certificate` and `domain.certificate` are both set: keep one of them',
   },
 
+  {
+    name: 'loadBalancer.dualStack without network.dualStack',
+    build: s => platform(s, { network: { dualStack: false }, loadBalancer: { dualStack: true } }),
+    message: '`loadBalancer.dualStack` is true but `network.dualStack` is false: a dual-stack load balancer needs subnets with IPv6 CIDRs. '
+      + 'Set `network.dualStack` to true (or leave it unset)',
+  },
+
   // Network numbers out of range
   {
     name: 'network.cidr /8',
@@ -95,6 +102,16 @@ const BAD_INPUTS: BadInput[] = [
     name: 'network.cidr with an octet over 255',
     build: s => platform(s, { network: { cidr: '10.300.0.0/16' } }),
     message: '`cidr` (10.300.0.0/16) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
+  },
+  {
+    name: 'network.allowedCidrs entry without a prefix length',
+    build: s => platform(s, { network: { allowedCidrs: ['203.0.113.0/24', '198.51.100.7'] } }),
+    message: '`allowedCidrs` entry "198.51.100.7" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32',
+  },
+  {
+    name: 'network.allowedCidrs IPv6 entry with two "::"',
+    build: s => platform(s, { network: { allowedCidrs: ['2001:db8::1::/64'] } }),
+    message: '`allowedCidrs` entry "2001:db8::1::/64" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32',
   },
   {
     name: 'network.natGateways 3',
@@ -423,6 +440,14 @@ interface DeployTimeValue {
 }
 
 const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
+  {
+    name: 'network.allowedCidrs entry from a parameter',
+    props: s => ({ network: { allowedCidrs: [stringParameter(s)] } }),
+    lands: t => t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'LiteLLM load balancer',
+      SecurityGroupIngress: [Match.objectLike({ FromPort: 80, CidrIp: TOKEN_REF }), Match.objectLike({ FromPort: 443, CidrIp: TOKEN_REF })],
+    }),
+  },
   {
     name: 'service.minCapacity from a parameter',
     props: s => ({ service: { minCapacity: numberParameter(s) } }),

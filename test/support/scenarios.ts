@@ -23,7 +23,7 @@ export function defaultPlatform(): Scenario {
   return { app, stacks: [stack] };
 }
 
-/** PRODUCTION with a domain (certificate, HTTPS, alias) and WAF, Bedrock and OpenAI models. */
+/** PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and OpenAI models. */
 export function productionPlatform(): Scenario {
   const app = new App();
   const stack = new Stack(app, 'Production', { env: ENV });
@@ -31,6 +31,7 @@ export function productionPlatform(): Scenario {
   new LiteLlmPlatform(stack, 'LiteLlm', {
     profile: DeploymentProfile.PRODUCTION,
     models: [claude(), LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' })],
+    network: { dualStack: true },
     loadBalancer: { domain: { hostedZone, recordName: 'llm' } },
     monitoring: { alarmEmails: ['platform-team@example.com'] },
   });
@@ -78,7 +79,7 @@ export function fiveStacks(): Scenario {
 
 export const SCENARIOS: Record<string, () => Scenario> = {
   'default (DEVELOPMENT)': defaultPlatform,
-  'PRODUCTION with domain and WAF': productionPlatform,
+  'PRODUCTION with domain, WAF and dual-stack': productionPlatform,
   'imported VPC': importedVpcPlatform,
   'five-stack split': fiveStacks,
 };
