@@ -57,6 +57,8 @@ export function azurePipeline(): Record<string, unknown> {
           timeoutInMinutes: '240',
           steps: [
             ...setup,
+            // The Lambda handlers are bundled into assets/ by the build, which this job does not run.
+            { script: 'npx projen bundle', displayName: 'Bundle the Lambda handlers' },
             {
               task: 'AWSShellScript@1',
               displayName: 'integ-runner --force',

@@ -1,5 +1,5 @@
 import {
-  Duration, Size, Stack, Token,
+  Duration, Names, Size, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
@@ -121,6 +121,8 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   public readonly freeStorageAlarm: cloudwatch.Alarm;
   /** Connections > 80 % of `maxConnections` for 3 × 5 minutes. */
   public readonly connectionsAlarm: cloudwatch.Alarm;
+  /** Any error of the hosted password-rotation function (a rotation step failed). */
+  public readonly passwordRotationAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmDatabaseProps) {
     super(scope, id);
@@ -192,8 +194,11 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(defaults.removalPolicy);
     this.connections = this.instance.connections;
 
+    // Named, so that its errors can be alarmed on: the hosted function is created at deploy.
+    const rotationFunctionName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     this.secret.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        functionName: rotationFunctionName,
         vpc: props.vpc,
         vpcSubnets: privateSubnetsOf(props.vpc),
         securityGroups: [props.rotationSecurityGroup],
@@ -250,11 +255,24 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.passwordRotationAlarm = new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensionsMap: { FunctionName: rotationFunctionName },
+      statistic: 'Sum',
+      period: fiveMinutes,
+    }).createAlarm(this, 'PasswordRotationAlarm', {
+      alarmDescription: 'Rotating the LiteLLM database password failed: Secrets Manager keeps the old one and retries at the next schedule',
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
-  /** The database alarms: CPU, free storage, connections. */
+  /** The database alarms: CPU, free storage, connections, password rotation. */
   public get alarms(): cloudwatch.Alarm[] {
-    return [this.cpuAlarm, this.freeStorageAlarm, this.connectionsAlarm];
+    return [this.cpuAlarm, this.freeStorageAlarm, this.connectionsAlarm, this.passwordRotationAlarm];
   }
 
   /**

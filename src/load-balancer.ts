@@ -1,5 +1,5 @@
 import {
-  Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token,
+  Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token,
   aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_kms as kms,
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
@@ -296,9 +296,12 @@ export class LiteLlmLoadBalancer extends Construct {
       const rateLimit = props.wafOptions?.rateLimitPerFiveMinutes ?? 2000;
       check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
         n => `\`wafOptions.rateLimitPerFiveMinutes\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
+      // The stack's UUID ends the name: a group retained by a deleted stack must not block
+      // the same stack from being created again.
+      const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
       this.wafLogGroup = new logs.LogGroup(this, 'WafLogs', {
         // WAF only delivers to log groups whose name starts with aws-waf-logs-.
-        logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}`,
+        logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`,
         encryptionKey: props.encryptionKey,
         retention: defaults.logRetention,
         removalPolicy: defaults.removalPolicy,

@@ -118,6 +118,9 @@ export class LiteLlmMonitoring extends Construct {
         left: [
           alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { period: five }),
           alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five }),
+          // The load balancer's own codes: 502/503 when no task answers, 4xx it rejects itself.
+          alb.httpCodeElb(elbv2.HttpCodeElb.ELB_4XX_COUNT, { period: five }),
+          alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: five }),
         ],
       }),
       new cloudwatch.GraphWidget({

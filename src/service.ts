@@ -450,7 +450,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    acknowledgeFunction(fn, fn.role!, 'EventBridge retries a failed invocation four times');
+    acknowledgeFunction(fn, fn.role!,
+      'Lambda first retries a failed invocation twice (an operator can then redeploy with `aws ecs update-service --force-new-deployment`)');
     new events.Rule(this, 'RedeployOnRotation', {
       description: 'Redeploy LiteLLM when its master key or database password rotation succeeds',
       eventPattern: rotationSucceededPattern([security.masterKeySecret.secretArn, database.secret.secretArn]),

@@ -51,6 +51,11 @@ test('the pipeline builds, runs the integ scenarios through a service connection
   expect(integ.inputs.awsCredentials).toBe('$(AWS_SERVICE_CONNECTION)');
   expect(integ.inputs.inlineScript).toContain('integ-runner');
   expect(integ.inputs.inlineScript).toContain('--force');
+  // A fresh agent has no assets/: the Lambda handlers must be bundled before integ-runner synthesizes.
+  const steps = doc.stages[1].jobs[0].steps;
+  const bundle = steps.findIndex((s: any) => s.script === 'npx projen bundle');
+  expect(bundle).toBeGreaterThan(steps.findIndex((s: any) => s.script === 'npm ci'));
+  expect(bundle).toBeLessThan(steps.indexOf(integ));
   expect(doc.stages[2].dependsOn).toBe('Integration');
   expect(doc.stages[2].condition).toContain('refs/heads/main');
 });

@@ -225,10 +225,31 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     });
   });
 
-  test('exposes exactly those three alarms', () => {
-    // THEN: the fourth alarm of the stack is the security's master-key function errors
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    expect(database.alarms).toEqual([database.cpuAlarm, database.freeStorageAlarm, database.connectionsAlarm]);
+  test('names the hosted rotation function and alarms on any error of it', () => {
+    // THEN
+    const rotation = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule', {
+      Properties: { SecretId: stack.resolve(database.secret.secretArn) },
+    }));
+    expect(rotation).toHaveLength(1);
+    const functionName = rotation[0].Properties.HostedRotationLambda.RotationLambdaName;
+    expect(functionName).toMatch(/^Stack-Database-[0-9A-F]{8}$/);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('exposes exactly those four alarms', () => {
+    // THEN: the fifth alarm of the stack is the security's master-key function errors
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    expect(database.alarms).toEqual([database.cpuAlarm, database.freeStorageAlarm, database.connectionsAlarm, database.passwordRotationAlarm]);
   });
 
   test('stateful resources keep their logical IDs', () => {

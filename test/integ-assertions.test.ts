@@ -155,6 +155,7 @@ describe.each(INTEG_FILES)('%s assertion stack', file => {
     expect(Object.keys(fetchOptions.headers).map(h => h.toLowerCase())).not.toContain('authorization');
     expect(JSON.parse(fetchOptions.body)).toEqual(CHAT_BODY);
     expect(expected(call)).toEqual({ $ObjectLike: { status: 401 } });
+    expect(call.props.stateMachineArn).toBeDefined();
   });
 });
 

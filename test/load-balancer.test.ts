@@ -155,7 +155,7 @@ function ruleActionOverrides(template: Template, group: string): any {
 
 function wafResourceCounts(template: Template) {
   const wafLogGroups = Object.values(template.findResources('AWS::Logs::LogGroup'))
-    .filter((g: any) => typeof g.Properties?.LogGroupName === 'string' && g.Properties.LogGroupName.startsWith('aws-waf-logs-'));
+    .filter((g: any) => g.Properties?.LogGroupName && nameText(g.Properties.LogGroupName).startsWith('aws-waf-logs-'));
   return {
     webAcls: Object.keys(template.findResources('AWS::WAFv2::WebACL')).length,
     associations: Object.keys(template.findResources('AWS::WAFv2::WebACLAssociation')).length,
@@ -163,6 +163,16 @@ function wafResourceCounts(template: Template) {
     wafLogGroups: wafLogGroups.length,
   };
 }
+
+/** A log group name as text, `<token>` in place of each deploy-time part. */
+function nameText(name: any): string {
+  if (typeof name === 'string') return name;
+  const [separator, parts] = name['Fn::Join'];
+  return parts.map((p: unknown) => (typeof p === 'string' ? p : '<token>')).join(separator);
+}
+
+/** `Fn::Join` of the WAF log group name: literal prefix, then the stack's UUID. */
+const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
 
 const NO_WAF = { webAcls: 0, associations: 0, loggingConfigurations: 0, wafLogGroups: 0 };
 const ONE_WAF = { webAcls: 1, associations: 1, loggingConfigurations: 1, wafLogGroups: 1 };
@@ -532,8 +542,13 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
     const logGroupId = logicalId(s.stack, s.loadBalancer.wafLogGroup!);
     const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
     expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
-    expect(logGroup.Properties.LogGroupName).toMatch(/^aws-waf-logs-[\w.\-/#]+$/);
-    expect(logGroup.Properties.LogGroupName.length).toBeLessThanOrEqual(512);
+    // The stack's UUID ends the name, so a group retained by a deleted stack does not block a new one.
+    const [separator, parts] = logGroup.Properties.LogGroupName['Fn::Join'];
+    expect(separator).toBe('');
+    expect(parts).toHaveLength(2);
+    expect(parts[0]).toMatch(/^aws-waf-logs-[\w.\-/#]+-$/);
+    expect(parts[1]).toEqual(STACK_UUID);
+    expect(parts[0].length + 36).toBeLessThanOrEqual(512);
     expect(logGroup.Properties.KmsKeyId).toEqual(s.stack.resolve(s.key!.keyArn));
     s.template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
     s.template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
@@ -1008,7 +1023,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
   test('encrypts the WAF log group with the platform key', () => {
     // THEN
     const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
-    expect(logGroup.Properties.LogGroupName).toMatch(/^aws-waf-logs-/);
+    expect(nameText(logGroup.Properties.LogGroupName)).toMatch(/^aws-waf-logs-.*-<token>$/);
     expect(logGroup.Properties.KmsKeyId).toEqual(s.stack.resolve(s.platform.security.encryptionKey.keyArn));
   });
 

@@ -6,7 +6,7 @@ import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const EMAILS = ['oncall@example.com', 'platform-team@example.com'];
 /** Service (CPU, memory, unhealthy hosts, target 5xx, redeploy errors), database (CPU, storage, connections), ALB 5xx, latency, master key. */
-const PLATFORM_ALARMS = 11;
+const PLATFORM_ALARMS = 12;
 const BASE_WIDGETS = [
   'Requests', '4xx / 5xx', 'Latency p50 / p99',
   'ECS CPU %', 'ECS memory %', 'Running tasks',
@@ -240,10 +240,11 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
   test('database alarms notify the topic', () => {
     // THEN
     const { database } = s.platform;
-    expect(database.alarms).toHaveLength(3);
+    expect(database.alarms).toHaveLength(4);
     expect(alarm(s, database.cpuAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'CPUUtilization', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
     expect(alarm(s, database.freeStorageAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'FreeStorageSpace', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
     expect(alarm(s, database.connectionsAlarm)).toMatchObject({ Namespace: 'AWS/RDS', MetricName: 'DatabaseConnections', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
+    expect(alarm(s, database.passwordRotationAlarm)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', AlarmActions: [topicRef(s)], OKActions: [topicRef(s)] });
   });
 
   test('master-key function errors notify the topic', () => {
@@ -286,6 +287,13 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
     expect(widget(s.template, 'Latency p50 / p99').properties.metrics).toEqual([
       ['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', '<token>', { stat: 'p50' }],
       ['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', '<token>', { stat: 'p99' }],
+    ]);
+  });
+
+  test('dashboard charts 4xx and 5xx of the targets and of the load balancer itself', () => {
+    // THEN
+    expect(widget(s.template, '4xx / 5xx').properties.metrics.map((m: unknown[]) => m[1])).toEqual([
+      'HTTPCode_Target_4XX_Count', 'HTTPCode_Target_5XX_Count', 'HTTPCode_ELB_4XX_Count', 'HTTPCode_ELB_5XX_Count',
     ]);
   });
 
