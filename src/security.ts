@@ -2,7 +2,7 @@ import {
   CustomResource, Duration, RemovalPolicy, SecretValue, Stack, aws_cloudwatch as cloudwatch,
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
-import { Construct, IDependable } from 'constructs';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction } from './private/nag';
@@ -72,8 +72,10 @@ export class LiteLlmSecurity extends Construct {
   public readonly providerKeyNames: string[];
   /** The function that writes the first master key and rotates it. */
   public readonly masterKeyFunction: lambda.IFunction;
-  /** Completes when the first `sk-` master key is in place; the service waits for it. */
+  /** Completes when the first `sk-` master key is in place. */
   public readonly masterKeyReady: IDependable;
+  /** Completes when the first master key and every provider-key field are in place; the service waits for it. */
+  public readonly secretsReady: IDependable;
   /** Errors of the master-key function (first write or rotation) > 0 in 5 minutes. */
   public readonly masterKeyRotationAlarm: cloudwatch.Alarm;
 
@@ -156,11 +158,13 @@ export class LiteLlmSecurity extends Construct {
     if (props.providerKeysSecret) {
       this.providerKeysSecret = props.providerKeysSecret;
     } else if (this.providerKeyNames.length > 0) {
+      // The template's value and description never change: CloudFormation would otherwise
+      // overwrite the keys operators pasted in whenever a model is added. The master-key
+      // function adds missing fields at deploy instead (ProviderKeyFields below).
       const providerKeys = new secretsmanager.Secret(this, 'ProviderKeys', {
-        description: `LiteLLM provider API keys: replace the placeholders of ${this.providerKeyNames.join(', ')}`,
+        description: `LiteLLM provider API keys, one field per environment variable: replace each ${LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER}`,
         encryptionKey: key,
-        secretObjectValue: Object.fromEntries(
-          this.providerKeyNames.map(n => [n, SecretValue.unsafePlainText(LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER)])),
+        secretStringValue: SecretValue.unsafePlainText('{}'),
         removalPolicy: defaults.removalPolicy,
       });
       for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
@@ -174,7 +178,7 @@ export class LiteLlmSecurity extends Construct {
     });
     const masterKeyRole = functionRole(this, 'MasterKeyFunctionRole', logGroup);
     const masterKeyFunction = new MasterKeyFunction(this, 'MasterKeyFunction', {
-      description: 'Writes the first LiteLLM master key (sk-...) and rotates it',
+      description: 'Writes the first LiteLLM master key (sk-...), rotates it, and adds missing provider-key fields',
       timeout: Duration.minutes(1),
       logGroup,
       role: masterKeyRole,
@@ -196,6 +200,23 @@ export class LiteLlmSecurity extends Construct {
     // The rotation schedule's grants must be in place before the first write.
     masterKeyValue.node.addDependency(masterKeyRole);
     this.masterKeyReady = masterKeyValue;
+    const secretsReady = new DependencyGroup(masterKeyValue);
+    if (this.providerKeysSecret && !props.providerKeysSecret) {
+      this.providerKeysSecret.grantRead(masterKeyRole);
+      this.providerKeysSecret.grantWrite(masterKeyRole);
+      const fields = new CustomResource(this, 'ProviderKeyFields', {
+        serviceToken: masterKeyFunction.functionArn,
+        resourceType: 'Custom::LiteLlmProviderKeys',
+        properties: {
+          SecretId: this.providerKeysSecret.secretArn,
+          Fields: [...this.providerKeyNames].sort(),
+          Placeholder: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
+        },
+      });
+      fields.node.addDependency(masterKeyRole);
+      secretsReady.add(fields);
+    }
+    this.secretsReady = secretsReady;
 
     this.masterKeyRotationAlarm = masterKeyFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
       .createAlarm(this, 'MasterKeyFunctionErrorsAlarm', {

@@ -359,7 +359,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       enableExecuteCommand: false,
     });
     this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
-    this.service.node.addDependency(security.masterKeyReady);
+    this.service.node.addDependency(security.secretsReady);
     this.connections = this.service.connections;
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });

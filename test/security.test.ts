@@ -1,5 +1,6 @@
 import { App, Duration, Stack, aws_kms as kms, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Dependable } from 'constructs';
 import { DeploymentProfile, LiteLlmSecurity, LiteLlmSecurityProps } from '../src';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -151,18 +152,58 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
     expect(ui.Properties.SecretString).toBeUndefined();
   });
 
-  test('provider keys: one secret with one placeholder field per (deduplicated) name', () => {
+  test('provider keys: one secret, encrypted with the key, whose template value is an empty JSON object', () => {
     // THEN
     expect(security.providerKeyNames).toEqual(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY']);
     expect(security.providerKeysSecret).toBeDefined();
-    const id = logicalId(stack, security.providerKeysSecret!);
-    const providerKeys = template.toJSON().Resources[id];
+    const providerKeys = template.toJSON().Resources[logicalId(stack, security.providerKeysSecret!)];
     expect(providerKeys.Properties.KmsKeyId).toEqual(keyArn);
-    expect(JSON.parse(providerKeys.Properties.SecretString)).toEqual({
-      OPENAI_API_KEY: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
-      ANTHROPIC_API_KEY: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
-    });
+    expect(providerKeys.Properties.SecretString).toBe('{}');
+    expect(providerKeys.Properties.Description).toBe('LiteLLM provider API keys, one field per environment variable: replace each REPLACE_WITH_THE_REAL_KEY');
     expect(LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER).toBe('REPLACE_WITH_THE_REAL_KEY');
+  });
+
+  test('a Custom::LiteLlmProviderKeys, served by the master-key function, adds the missing fields (sorted) with the placeholder', () => {
+    // THEN
+    template.resourceCountIs('Custom::LiteLlmProviderKeys', 1);
+    template.hasResourceProperties('Custom::LiteLlmProviderKeys', {
+      ServiceToken: stack.resolve(security.masterKeyFunction.functionArn),
+      SecretId: { Ref: logicalId(stack, security.providerKeysSecret!) },
+      Fields: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'],
+      Placeholder: 'REPLACE_WITH_THE_REAL_KEY',
+    });
+  });
+
+  test('the master-key function may read and write the provider keys secret', () => {
+    // THEN
+    const fn = security.masterKeyFunction as lambda.Function;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [stack.resolve(fn.role!.roleName)] } }))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const secretRef = JSON.stringify({ Ref: logicalId(stack, security.providerKeysSecret!) });
+    const onProviderKeys = statements.filter((st: any) => JSON.stringify(st.Resource) === secretRef);
+    const actions = onProviderKeys.flatMap((st: any) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']));
+  });
+
+  test('adding or reordering models leaves the secret resource as it was, so no deploy overwrites pasted keys', () => {
+    // GIVEN
+    const secretOf = (names: string[]) => {
+      const other = securityStack({ providerKeyNames: names });
+      return other.template.toJSON().Resources[logicalId(other.stack, other.security.providerKeysSecret!)];
+    };
+
+    // WHEN
+    const before = secretOf(['OPENAI_API_KEY']);
+
+    // THEN
+    expect(secretOf(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY'])).toEqual(before);
+    expect(secretOf(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GROQ_API_KEY'])).toEqual(before);
+  });
+
+  test('secretsReady covers the master key and the provider-key fields', () => {
+    // THEN
+    const parts = Dependable.of(security.secretsReady).dependencyRoots.map(c => c.node.path);
+    expect(parts).toEqual(['Stack/Security/MasterKeyValue', 'Stack/Security/ProviderKeyFields']);
   });
 
   test('rotates the master key every 30 days with the master-key function, and nothing else', () => {

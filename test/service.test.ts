@@ -375,13 +375,14 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('service depends on the master key custom resource', () => {
+  test('service depends on the master key and provider-key custom resources', () => {
     // GIVEN
     const masterKey = onlyResource(s.template, 'Custom::LiteLlmMasterKey');
+    const providerKeys = onlyResource(s.template, 'Custom::LiteLlmProviderKeys');
 
-    // THEN
+    // THEN: ECS resolves OPENAI_API_KEY from a field that must exist when the first task starts
     const service = onlyResource(s.template, 'AWS::ECS::Service');
-    expect(service.resource.DependsOn).toContain(masterKey.id);
+    expect(service.resource.DependsOn).toEqual(expect.arrayContaining([masterKey.id, providerKeys.id]));
   });
 
   test('autoscaling 1 to 4 tasks', () => {

@@ -11,9 +11,16 @@ import type { CloudFormationCustomResourceEvent, SecretsManagerRotationEvent } f
 
 export interface MasterKeyResourceProperties {
   readonly SecretId: string;
+  /** Only for `Custom::LiteLlmProviderKeys`: the fields the provider-keys secret must have. */
+  readonly Fields?: string[];
+  /** Only for `Custom::LiteLlmProviderKeys`: the value a new field starts with. */
+  readonly Placeholder?: string;
 }
 
 export type MasterKeyCustomResourceEvent = CloudFormationCustomResourceEvent<MasterKeyResourceProperties>;
+
+/** Resource type of the custom resource that adds missing provider-key fields. */
+export const PROVIDER_KEYS_RESOURCE_TYPE = 'Custom::LiteLlmProviderKeys';
 
 export interface MasterKeyCustomResourceResult {
   readonly PhysicalResourceId: string;
@@ -61,7 +68,7 @@ async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Pro
     console.error(`Master key custom resource ${event.RequestType} failed: ${reason}`);
   }
   const physicalResourceId = result?.PhysicalResourceId
-    ?? ('PhysicalResourceId' in event ? event.PhysicalResourceId : `master-key-${event.ResourceProperties.SecretId}`);
+    ?? ('PhysicalResourceId' in event ? event.PhysicalResourceId : physicalIdOf(event));
   const body = JSON.stringify({
     Status: result ? 'SUCCESS' : 'FAILED',
     Reason: reason ?? 'OK',
@@ -80,9 +87,17 @@ async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Pro
   return result;
 }
 
+function physicalIdOf(event: MasterKeyCustomResourceEvent): string {
+  const prefix = event.ResourceType === PROVIDER_KEYS_RESOURCE_TYPE ? 'provider-keys' : 'master-key';
+  return `${prefix}-${event.ResourceProperties.SecretId}`;
+}
+
 async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {
   if (event.RequestType === 'Delete') {
     return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+  if (event.ResourceType === PROVIDER_KEYS_RESOURCE_TYPE) {
+    return ensureProviderKeyFields(event);
   }
   const secretId = event.ResourceProperties.SecretId;
   const current = await currentValue(secretId);
@@ -93,6 +108,46 @@ async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<Ma
     console.log(`Wrote initial master key to secret ${secretId}`);
   }
   return { PhysicalResourceId: `master-key-${secretId}` };
+}
+
+/**
+ * Adds each missing provider-key field with the placeholder and never touches a field
+ * that exists: the template holds no field list, so adding a model cannot wipe the
+ * keys operators pasted in.
+ */
+async function ensureProviderKeyFields(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {
+  const { SecretId: secretId, Fields: fields = [], Placeholder: placeholder = '' } = event.ResourceProperties;
+  const updated = withMissingFields(await currentValue(secretId), fields, placeholder, secretId);
+  if (updated === undefined) {
+    console.log(`Secret ${secretId} already has every provider-key field`);
+  } else {
+    await secretsManager.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: updated.value }));
+    console.log(`Added provider-key fields ${updated.added.join(', ')} to secret ${secretId}`);
+  }
+  return { PhysicalResourceId: physicalIdOf(event) };
+}
+
+/** The secret's JSON with `fields` added where missing, or undefined when none is. */
+export function withMissingFields(
+  current: string | undefined, fields: string[], placeholder: string, secretId: string,
+): { value: string; added: string[] } | undefined {
+  const object = current === undefined || current.trim() === '' ? {} : jsonObject(current);
+  if (!object) {
+    throw new Error(`Secret ${secretId} does not hold a JSON object of provider keys; `
+      + 'put {"NAME": "key", ...} in it by hand, then deploy again');
+  }
+  const added = fields.filter(f => !(f in object));
+  if (added.length === 0) return undefined;
+  return { value: JSON.stringify({ ...object, ...Object.fromEntries(added.map(f => [f, placeholder])) }), added };
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function currentValue(secretId: string): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, SecretsManagerRotationEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler, isMasterKey, newMasterKey } from '../../src/rotation/master-key.lambda';
+import { handler, isMasterKey, newMasterKey, withMissingFields } from '../../src/rotation/master-key.lambda';
 
 const sm = mockClient(SecretsManagerClient);
 
@@ -312,5 +312,104 @@ describe('custom resource', () => {
 
     expect(result).toEqual({ PhysicalResourceId: `master-key-${SECRET_ID}` });
     expect(sm.calls()).toHaveLength(0);
+  });
+});
+
+describe('provider-key fields (Custom::LiteLlmProviderKeys)', () => {
+  const PROVIDER_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:litellm-provider-keys-AbCdEf';
+  const PLACEHOLDER = 'REPLACE_WITH_THE_REAL_KEY';
+  let responses: any[];
+  let fetchSpy: jest.SpyInstance;
+  beforeEach(() => {
+    responses = [];
+    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      responses.push(JSON.parse(String(init?.body)));
+      return new Response(null, { status: 200 });
+    });
+  });
+  afterEach(() => fetchSpy.mockRestore());
+
+  function event(requestType: 'Create' | 'Update' | 'Delete', fields: string[]): CloudFormationCustomResourceEvent<any> {
+    const base = {
+      ServiceToken: 'token',
+      ResponseURL: 'https://example.com',
+      StackId: 'stack',
+      RequestId: 'req',
+      LogicalResourceId: 'ProviderKeyFields',
+      ResourceType: 'Custom::LiteLlmProviderKeys',
+      ResourceProperties: { ServiceToken: 'token', SecretId: PROVIDER_SECRET, Fields: fields, Placeholder: PLACEHOLDER },
+    };
+    const physical = `provider-keys-${PROVIDER_SECRET}`;
+    if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: physical, OldResourceProperties: base.ResourceProperties };
+    return { ...base, RequestType: 'Delete', PhysicalResourceId: physical };
+  }
+
+  test('Create turns the empty object into one placeholder field per name', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    const result = await handler(event('Create', ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']));
+
+    expect(result).toEqual({ PhysicalResourceId: `provider-keys-${PROVIDER_SECRET}` });
+    const puts = sm.commandCalls(PutSecretValueCommand);
+    expect(puts).toHaveLength(1);
+    expect(puts[0].args[0].input.SecretId).toBe(PROVIDER_SECRET);
+    expect(JSON.parse(puts[0].args[0].input.SecretString!)).toEqual({ ANTHROPIC_API_KEY: PLACEHOLDER, OPENAI_API_KEY: PLACEHOLDER });
+    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: `provider-keys-${PROVIDER_SECRET}` })]);
+  });
+
+  test('Update after a new model adds only its field and keeps the keys already pasted in', async () => {
+    const pasted = { OPENAI_API_KEY: 'sk-proj-real-openai-key', EXTRA: 'kept' };
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(pasted) });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(event('Update', ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']));
+
+    const written = JSON.parse(sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString!);
+    expect(written).toEqual({ ...pasted, ANTHROPIC_API_KEY: PLACEHOLDER });
+    expect(loggedText()).toContain('Added provider-key fields ANTHROPIC_API_KEY');
+    expect(loggedText()).not.toContain('sk-proj-real-openai-key');
+  });
+
+  test('Update with every field present writes nothing', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ OPENAI_API_KEY: 'real', ANTHROPIC_API_KEY: 'real' }) });
+
+    await handler(event('Update', ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY']));
+
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(responses[0].Status).toBe('SUCCESS');
+  });
+
+  test('a secret that holds no JSON object fails the deploy with what to do, and is left alone', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'sk-pasted-as-plain-text' });
+
+    await expect(handler(event('Update', ['OPENAI_API_KEY']))).rejects.toThrow(
+      `Secret ${PROVIDER_SECRET} does not hold a JSON object of provider keys; put {"NAME": "key", ...} in it by hand, then deploy again`);
+
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(responses[0]).toMatchObject({ Status: 'FAILED', PhysicalResourceId: `provider-keys-${PROVIDER_SECRET}` });
+    expect(JSON.stringify(responses)).not.toContain('sk-pasted-as-plain-text');
+  });
+
+  test('Delete leaves the secret alone', async () => {
+    await handler(event('Delete', ['OPENAI_API_KEY']));
+
+    expect(sm.calls()).toHaveLength(0);
+    expect(responses[0].Status).toBe('SUCCESS');
+  });
+
+  test.each([
+    ['an array', '["OPENAI_API_KEY"]'],
+    ['a JSON string', '"text"'],
+    ['null', 'null'],
+  ])('withMissingFields refuses %s', (_name, value) => {
+    expect(() => withMissingFields(value, ['A'], 'p', 'id')).toThrow('does not hold a JSON object');
+  });
+
+  test('withMissingFields treats a missing or empty value as an empty object', () => {
+    expect(withMissingFields(undefined, ['A'], 'p', 'id')).toEqual({ value: '{"A":"p"}', added: ['A'] });
+    expect(withMissingFields('  ', ['A'], 'p', 'id')).toEqual({ value: '{"A":"p"}', added: ['A'] });
+    expect(withMissingFields('{"A":"x"}', ['A'], 'p', 'id')).toBeUndefined();
   });
 });
