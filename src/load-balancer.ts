@@ -46,6 +46,15 @@ export interface LiteLlmWafOptions {
    */
   readonly excludedCommonRules?: string[];
   /**
+   * Let the Common and SQL injection rule sets block requests whose body matches their
+   * XSS, LFI, RFI or SQL injection patterns. Off by default: prompts routinely hold HTML,
+   * SQL, file paths and URLs, and would get 403s; those rules count instead (in the WAF
+   * metrics and logs). LiteLLM neither renders prompts as HTML nor builds SQL from them.
+   *
+   * @default false
+   */
+  readonly blockBodyPatterns?: boolean;
+  /**
    * More AWS managed rule groups to add, by name (e.g. `AWSManagedRulesLinuxRuleSet`).
    *
    * @default []
@@ -225,7 +234,9 @@ export class LiteLlmLoadBalancer extends Construct {
       port: props.containerPort ?? 4000,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
-      deregistrationDelay: Duration.seconds(60),
+      // A task leaving (deploy, scale-in, redeploy after rotation) keeps serving its open
+      // streams as long as the idle timeout allows; an idle task leaves at once.
+      deregistrationDelay: Duration.seconds(Token.isUnresolved(idleSeconds) ? 600 : Math.min(idleSeconds, 3600)),
       healthCheck: {
         path: '/health/liveliness',
         interval: Duration.seconds(30),
@@ -311,6 +322,7 @@ export class LiteLlmLoadBalancer extends Construct {
         rateLimitPerFiveMinutes: rateLimit,
         excludedCommonRules: props.wafOptions?.excludedCommonRules ?? [],
         additionalManagedRuleGroups: props.wafOptions?.additionalManagedRuleGroups ?? [],
+        blockBodyPatterns: props.wafOptions?.blockBodyPatterns ?? false,
       });
       this.webAcl = acl.webAcl;
       new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {

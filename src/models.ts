@@ -1,3 +1,8 @@
+import { Token } from 'aws-cdk-lib';
+
+/** `litellm_params` keys that hold credentials (api_key, aws_secret_access_key, azure_ad_token, vertex_credentials…). */
+const CREDENTIAL_PARAM = /(^|_)(api_key|access_key|token|password|secret|credentials)$/i;
+
 /**
  * Options shared by every model factory.
  */
@@ -91,7 +96,9 @@ export interface MockModelOptions extends LiteLlmModelBaseOptions {
 export interface CustomModelOptions extends LiteLlmModelBaseOptions {
   /**
    * LiteLLM `litellm_params` exactly as LiteLLM documents them. Reference keys as
-   * `os.environ/NAME`, never as literals; list each NAME in `secretEnvNames`.
+   * `os.environ/NAME`, never as literals; list each NAME in `secretEnvNames`. Synth
+   * fails when a credential param (`api_key`, `aws_secret_access_key`, `*_token`,
+   * `*_credentials`…) holds a literal or reads a NAME that is not listed.
    */
   readonly litellmParams: { [key: string]: any };
   /**
@@ -189,8 +196,21 @@ export class LiteLlmModel {
 
   /** Raw `litellm_params` for what the other factories do not cover. */
   public static custom(options: CustomModelOptions): LiteLlmModel {
+    const secretEnvNames = options.secretEnvNames ?? [];
+    for (const [param, value] of Object.entries(options.litellmParams)) {
+      if (typeof value !== 'string' || Token.isUnresolved(value) || !CREDENTIAL_PARAM.test(param)) continue;
+      const env = /^os\.environ\/(.+)$/.exec(value)?.[1];
+      if (env === undefined) {
+        throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` holds a literal; it would be written into the template. `
+          + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`');
+      }
+      if (!secretEnvNames.includes(env)) {
+        throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` reads os.environ/${env}, `
+          + `which is not in \`secretEnvNames\`: add "${env}" so the task receives it from the provider keys secret`);
+      }
+    }
     return new LiteLlmModel(options.name, LiteLlmProvider.CUSTOM, { ...options.litellmParams },
-      options.secretEnvNames ?? [], options.needsInternet ?? true);
+      secretEnvNames, options.needsInternet ?? true);
   }
 
   private constructor(

@@ -288,6 +288,12 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
     };
     const providerKeys = providerKeyNames(models);
+    for (const model of models) {
+      const taken = model.secretEnvNames.find(n => n in secrets || n === 'DATABASE_URL');
+      if (taken) {
+        throw new Error(`model "${model.name}" reads its key from ${taken}, which the service sets itself: give the key another environment variable name`);
+      }
+    }
     if (providerKeys.length > 0) {
       const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
       for (const name of providerKeys) secrets[name] = ecs.Secret.fromSecretsManager(providerSecret, name);
@@ -308,23 +314,31 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     }
 
     const containerPort = props.network.containerPort;
+    const environment: { [name: string]: string } = {
+      LITELLM_MODE: 'PRODUCTION',
+      LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
+      STORE_MODEL_IN_DB: 'True',
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      // rds.force_ssl is on.
+      DATABASE_SSLMODE: 'require',
+      // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
+      PYTHONUNBUFFERED: '1',
+      AWS_REGION: stack.region,
+    };
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (name === 'DATABASE_URL') {
+        throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
+      }
+      if (name in environment || name in secrets || name === 'LITELLM_CONFIG_YAML') {
+        throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
+      }
+    }
     this.container = this.taskDefinition.addContainer('litellm', {
       image: containerImage,
       essential: true,
       command: ['--config', CONFIG_PATH, '--port', String(containerPort), '--num_workers', String(workers)],
       portMappings: [{ containerPort, name: 'http' }],
-      environment: {
-        ...props.environment,
-        LITELLM_MODE: 'PRODUCTION',
-        LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
-        STORE_MODEL_IN_DB: 'True',
-        LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-        // rds.force_ssl is on.
-        DATABASE_SSLMODE: 'require',
-        // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
-        PYTHONUNBUFFERED: '1',
-        AWS_REGION: stack.region,
-      },
+      environment: { ...props.environment, ...environment },
       secrets,
       healthCheck: {
         // The image has python but no curl.

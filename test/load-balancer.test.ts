@@ -174,6 +174,11 @@ function nameText(name: any): string {
 /** `Fn::Join` of the WAF log group name: literal prefix, then the stack's UUID. */
 const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
 
+const count = (name: string) => ({ Name: name, ActionToUse: { Count: {} } });
+/** What the Common rule set counts instead of blocking: body size, then XSS, LFI and RFI in the body. */
+const COMMON_COUNTED = ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY'].map(count);
+const SQLI_COUNTED = ['SQLi_BODY', 'SQLiExtendedPatterns_BODY'].map(count);
+
 const NO_WAF = { webAcls: 0, associations: 0, loggingConfigurations: 0, wafLogGroups: 0 };
 const ONE_WAF = { webAcls: 1, associations: 1, loggingConfigurations: 1, wafLogGroups: 1 };
 
@@ -232,7 +237,8 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
       HealthyThresholdCount: 2,
       UnhealthyThresholdCount: 5,
       Matcher: { HttpCode: '200' },
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }]),
+      // As long as the idle timeout: a leaving task finishes its streams.
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '600' }]),
     });
   });
 
@@ -505,16 +511,19 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
     expect(managed.Statement.ManagedRuleGroupStatement).toMatchObject({ VendorName: 'AWS', Name: group });
   });
 
-  test('counts, does not block, SizeRestrictions_BODY of the Common rule set: prompts exceed 8 KB', () => {
+  test('counts, does not block, SizeRestrictions_BODY and the body patterns of the Common rule set: prompts exceed 8 KB and hold code', () => {
     // THEN
-    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
-      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
-    ]);
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual(COMMON_COUNTED);
   });
 
-  test('overrides no rule of the other managed groups', () => {
+  test('counts, does not block, the body patterns of the SQL injection rule set: prompts hold SQL', () => {
     // THEN
-    for (const group of BUILT_IN_GROUPS.filter(g => g !== 'AWSManagedRulesCommonRuleSet')) {
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesSQLiRuleSet')).toEqual(SQLI_COUNTED);
+  });
+
+  test('overrides no rule of IP reputation and Known Bad Inputs (Log4j, Java deserialization stay blocked)', () => {
+    // THEN
+    for (const group of ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesKnownBadInputsRuleSet']) {
       expect(ruleActionOverrides(s.template, group)).toBeUndefined();
     }
   });
@@ -736,6 +745,19 @@ describe('LiteLlmLoadBalancer settings', () => {
     // THEN
     expect(albAttributes(s)['idle_timeout.timeout_seconds']).toBe('900');
     expect(s.loadBalancer.idleTimeout.toSeconds()).toBe(900);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '900' }]),
+    });
+  });
+
+  test('the deregistration delay stops at 3600 s, the target group maximum', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ idleTimeout: Duration.seconds(4000) }));
+
+    // THEN
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '3600' }]),
+    });
   });
 
   test.each([0, 4001])('`idleTimeout` of %i s is rejected', (seconds) => {
@@ -852,19 +874,27 @@ describe('LiteLlmLoadBalancer WAF options', () => {
     expect(build).not.toThrow();
   });
 
-  test('`excludedCommonRules` adds Count overrides after SizeRestrictions_BODY, each once', () => {
+  test('`excludedCommonRules` adds Count overrides after the built-in ones, each once', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({
       waf: true,
-      wafOptions: { excludedCommonRules: ['CrossSiteScripting_BODY', 'SizeRestrictions_BODY', 'GenericLFI_BODY'] },
+      wafOptions: { excludedCommonRules: ['NoUserAgent_HEADER', 'SizeRestrictions_BODY', 'GenericLFI_BODY'] },
     }));
 
     // THEN
     expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
-      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
-      { Name: 'CrossSiteScripting_BODY', ActionToUse: { Count: {} } },
-      { Name: 'GenericLFI_BODY', ActionToUse: { Count: {} } },
+      ...COMMON_COUNTED,
+      { Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } },
     ]);
+  });
+
+  test('`blockBodyPatterns` lets the body-pattern rules block; the body size rule still only counts', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ waf: true, wafOptions: { blockBodyPatterns: true } }));
+
+    // THEN
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesSQLiRuleSet')).toBeUndefined();
   });
 
   test('`additionalManagedRuleGroups` adds AWS managed groups after the built-in ones', () => {
@@ -1009,12 +1039,11 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
     expect(albAttributes(s)['deletion_protection.enabled']).toBe('true');
   });
 
-  test('associates a web ACL that counts SizeRestrictions_BODY', () => {
+  test('associates a web ACL that counts SizeRestrictions_BODY and the body patterns', () => {
     // THEN
     expect(wafResourceCounts(s.template)).toEqual(ONE_WAF);
-    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([
-      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
-    ]);
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual(COMMON_COUNTED);
+    expect(ruleActionOverrides(s.template, 'AWSManagedRulesSQLiRuleSet')).toEqual(SQLI_COUNTED);
     s.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { Ref: logicalId(s.stack, s.loadBalancer.loadBalancer) },
     });

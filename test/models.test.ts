@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import { LiteLlmModel, LiteLlmProvider } from '../src';
 
 describe('LiteLlmModel.bedrock', () => {
@@ -172,6 +173,20 @@ describe('LiteLlmModel.custom', () => {
     // THEN
     expect(model.secretEnvNames).toEqual([]);
     expect(model.needsInternet).toBe(false);
+  });
+
+  test('non-credential params may read any variable; numbers and deploy-time tokens are not judged', () => {
+    // WHEN
+    const model = LiteLlmModel.custom({
+      name: 'vllm',
+      litellmParams: {
+        model: 'hosted_vllm/llama', api_base: 'os.environ/VLLM_BASE', input_cost_per_token: 0.000001, api_key: Token.asString({ Ref: 'Key' }),
+      },
+    });
+
+    // THEN
+    expect(model.litellmParams.api_base).toBe('os.environ/VLLM_BASE');
+    expect(model.secretEnvNames).toEqual([]);
   });
 
   test('later changes to the caller\'s params object do not leak into the model', () => {

@@ -382,6 +382,48 @@ const BAD_INPUTS: BadInput[] = [
     message: '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
   },
 
+  // Keys that would land in the template, or env names that would shadow the platform's
+  {
+    name: 'LiteLlmModel.custom with a literal api_key',
+    build: () => LiteLlmModel.custom({ name: 'groq', litellmParams: { model: 'groq/llama-3.3-70b', api_key: 'gsk_live_key' } }),
+    message: 'LiteLlmModel.custom "groq": `litellmParams.api_key` holds a literal; it would be written into the template. '
+      + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
+  },
+  {
+    name: 'LiteLlmModel.custom reading a key it does not list in secretEnvNames',
+    build: () => LiteLlmModel.custom({ name: 'groq', litellmParams: { model: 'groq/llama-3.3-70b', api_key: 'os.environ/GROQ_API_KEY' } }),
+    message: 'LiteLlmModel.custom "groq": `litellmParams.api_key` reads os.environ/GROQ_API_KEY, which is not in `secretEnvNames`: '
+      + 'add "GROQ_API_KEY" so the task receives it from the provider keys secret',
+  },
+  {
+    name: 'LiteLlmModel.custom with a literal aws_secret_access_key',
+    build: () => LiteLlmModel.custom({ name: 'br', litellmParams: { model: 'bedrock/x', aws_secret_access_key: 'wJalrXUtnFEMI' } }),
+    message: 'LiteLlmModel.custom "br": `litellmParams.aws_secret_access_key` holds a literal; it would be written into the template. '
+      + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
+  },
+  {
+    name: 'a provider key read from LITELLM_MASTER_KEY',
+    build: s => platform(s, {
+      models: [LiteLlmModel.openAiCompatible({ name: 'vllm', modelId: 'llama', apiBase: 'https://vllm.example.com/v1', apiKeyEnvName: 'LITELLM_MASTER_KEY' })],
+    }),
+    message: 'model "vllm" reads its key from LITELLM_MASTER_KEY, which the service sets itself: give the key another environment variable name',
+  },
+  {
+    name: 'service.environment with DATABASE_URL',
+    build: s => platform(s, { service: { environment: { DATABASE_URL: 'postgresql://litellm:pw@db:5432/litellm' } } }),
+    message: '`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it',
+  },
+  {
+    name: 'service.environment with LITELLM_LOG',
+    build: s => platform(s, { service: { environment: { LITELLM_LOG: 'DEBUG' } } }),
+    message: '`environment` sets LITELLM_LOG, which the service sets itself (use `logLevel`): remove it',
+  },
+  {
+    name: 'service.environment with UI_PASSWORD',
+    build: s => platform(s, { service: { environment: { UI_PASSWORD: 'hunter2' } } }),
+    message: '`environment` sets UI_PASSWORD, which the service sets itself: remove it',
+  },
+
   // Image
   {
     name: 'LiteLlmImage.fromRegistry with :latest',

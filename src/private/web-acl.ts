@@ -6,15 +6,26 @@ export interface WebAclProps {
   readonly rateLimitPerFiveMinutes: number;
   readonly excludedCommonRules: string[];
   readonly additionalManagedRuleGroups: string[];
+  readonly blockBodyPatterns: boolean;
 }
 
 /** The Common rule's body-size check: LLM prompts routinely exceed its 8 KB limit. */
 export const BODY_SIZE_RULE = 'SizeRestrictions_BODY';
 
 /**
- * A regional web ACL for the LiteLLM load balancer: AWS managed Common (body size
- * counted, not blocked), Known Bad Inputs, SQL injection, IP reputation, and a per-IP
- * rate limit. Every rule emits CloudWatch metrics.
+ * Rules that look for attack patterns in the request body. A prompt routinely holds
+ * HTML, SQL, file paths and URLs (code review, data questions), which they mistake for
+ * XSS, SQL injection, LFI and RFI; counted unless `blockBodyPatterns`.
+ */
+export const BODY_PATTERN_RULES = {
+  AWSManagedRulesCommonRuleSet: ['CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY'],
+  AWSManagedRulesSQLiRuleSet: ['SQLi_BODY', 'SQLiExtendedPatterns_BODY'],
+};
+
+/**
+ * A regional web ACL for the LiteLLM load balancer: AWS managed Common (body size and,
+ * by default, body patterns counted, not blocked), Known Bad Inputs, SQL injection, IP
+ * reputation, and a per-IP rate limit. Every rule emits CloudWatch metrics.
  */
 export class WebAcl extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
@@ -32,7 +43,8 @@ export class WebAcl extends Construct {
       }
       seen.add(name);
     }
-    const counted = [...new Set([BODY_SIZE_RULE, ...props.excludedCommonRules])];
+    const bodyPatterns = (group: keyof typeof BODY_PATTERN_RULES) => (props.blockBodyPatterns ? [] : BODY_PATTERN_RULES[group]);
+    const counted = [...new Set([BODY_SIZE_RULE, ...bodyPatterns('AWSManagedRulesCommonRuleSet'), ...props.excludedCommonRules])];
     const managed = (name: string, priority: number, overrides: string[] = []): wafv2.CfnWebACL.RuleProperty => ({
       name,
       priority,
@@ -57,7 +69,7 @@ export class WebAcl extends Construct {
       managed('AWSManagedRulesAmazonIpReputationList', 1),
       managed('AWSManagedRulesCommonRuleSet', 2, counted),
       managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
-      managed('AWSManagedRulesSQLiRuleSet', 4),
+      managed('AWSManagedRulesSQLiRuleSet', 4, bodyPatterns('AWSManagedRulesSQLiRuleSet')),
       ...props.additionalManagedRuleGroups.map((name, i) => managed(name, 10 + i)),
     ];
     this.webAcl = new wafv2.CfnWebACL(this, 'Resource', {
