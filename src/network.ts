@@ -145,11 +145,16 @@ export class LiteLlmNetwork extends Construct {
   public readonly containerPort: number;
   /** Whether the VPC and the security groups carry IPv6 as well as IPv4. */
   public readonly dualStack: boolean;
+  /** Whether the VPC was passed in as `vpc` rather than created here. */
+  public readonly vpcImported: boolean;
+  /** The VPC endpoints this network created. An imported VPC may have endpoints of its own. */
+  public readonly endpoints: LiteLlmEndpointOptions;
 
   constructor(scope: Construct, id: string, props: LiteLlmNetworkProps = {}) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
     const imported = props.vpc !== undefined;
+    this.vpcImported = imported;
     this.containerPort = props.containerPort ?? 4000;
     this.dualStack = props.dualStack ?? false;
 
@@ -263,6 +268,13 @@ export class LiteLlmNetwork extends Construct {
 
     const endpoints = props.endpoints ?? {};
     const want = (flag: boolean | undefined) => flag ?? !imported;
+    this.endpoints = {
+      s3: want(endpoints.s3),
+      ecr: want(endpoints.ecr),
+      secretsManager: want(endpoints.secretsManager),
+      logs: want(endpoints.logs),
+      bedrockRuntime: endpoints.bedrockRuntime ?? false,
+    };
     if (want(endpoints.s3)) {
       new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
     }

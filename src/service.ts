@@ -8,7 +8,7 @@ import { renderConfig } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
-import { LiteLlmModel } from './models';
+import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
 import { bedrockInvokeArns } from './private/bedrock';
 import { profileDefaults } from './private/defaults';
@@ -218,6 +218,18 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       if (needing.length > 0 || image.needsInternet) {
         const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
         throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
+      }
+      if (!props.network.vpcImported) {
+        const endpoints = props.network.endpoints;
+        const off = [
+          ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
+          ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
+          ...(endpoints.logs ? [] : ['logs (the container log)']),
+          ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
+        ];
+        if (off.length > 0) {
+          throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
+        }
       }
     }
     this.databaseConnectionPoolLimit = poolLimit(props.database, maxCapacity, workers, props.databaseConnectionPoolLimit);

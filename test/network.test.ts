@@ -337,6 +337,19 @@ describe('LiteLlmNetwork options', () => {
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, gateways);
   });
 
+  test('reports the endpoints it created and whether the VPC is its own', () => {
+    // GIVEN / WHEN
+    const created = networkStack({ endpoints: { logs: false, bedrockRuntime: true } }).network;
+    const stack = new Stack(new App(), 'Other', { env: ENV });
+    const imported = new LiteLlmNetwork(stack, 'Network', { vpc: new ec2.Vpc(stack, 'Vpc') });
+
+    // THEN
+    expect(created.vpcImported).toBe(false);
+    expect(created.endpoints).toEqual({ s3: true, ecr: true, secretsManager: true, logs: false, bedrockRuntime: true });
+    expect(imported.vpcImported).toBe(true);
+    expect(imported.endpoints).toEqual({ s3: false, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false });
+  });
+
   test('allowedCidrs replace 0.0.0.0/0 on both listener ports', () => {
     // GIVEN / WHEN
     const { template } = networkStack({ allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });

@@ -7,7 +7,7 @@ import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
   DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
+  LiteLlmEndpointOptions, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
 import { postgresMaxConnections } from '../src/private/connections';
 
@@ -43,10 +43,10 @@ function synth(props: Partial<LiteLlmPlatformProps> = {}): Synth {
 }
 
 /** The building blocks of a platform, wired by hand in one stack. */
-function blocks(securityProps: LiteLlmSecurityProps = {}, natGateways?: number) {
+function blocks(securityProps: LiteLlmSecurityProps = {}, natGateways?: number, endpoints?: LiteLlmEndpointOptions) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
   const security = new LiteLlmSecurity(stack, 'Security', securityProps);
-  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, natGateways });
+  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, natGateways, endpoints });
   const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', {
     vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup,
   });
@@ -924,7 +924,7 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
   let b: ReturnType<typeof blocks>;
   let service: LiteLlmService;
   beforeAll(() => {
-    b = blocks({}, 0);
+    b = blocks({}, 0, { bedrockRuntime: true });
     service = new LiteLlmService(b.stack, 'Service', {
       ...b,
       models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: SONNET_PROFILE })],

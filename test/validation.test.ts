@@ -382,6 +382,16 @@ const BAD_INPUTS: BadInput[] = [
     message: '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
   },
 
+  {
+    name: 'no NAT, private tasks, and the Secrets Manager and bedrock-runtime endpoints switched off',
+    build: s => platform(s, {
+      image: ecrImage(s),
+      network: { natGateways: 0, endpoints: { secretsManager: false, bedrockRuntime: false } },
+    }),
+    message: '`natGateways` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but `endpoints` has no '
+      + 'secretsManager (the task\'s secrets), bedrockRuntime (the Bedrock models): turn them on, or set natGateways to 1',
+  },
+
   // Keys that would land in the template, or env names that would shadow the platform's
   {
     name: 'LiteLlmModel.custom with a literal api_key',
