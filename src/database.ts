@@ -195,7 +195,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     this.connections = this.instance.connections;
 
     // Named, so that its errors can be alarmed on: the hosted function is created at deploy.
-    const rotationFunctionName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    const rotationFunctionName = rotationFunctionNameOf(this);
     this.secret.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         functionName: rotationFunctionName,
@@ -295,4 +295,16 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       DATABASE_NAME: ecs.Secret.fromSecretsManager(from, 'dbname'),
     };
   }
+}
+
+/**
+ * Lambda names are per account and region, and one app often deploys the same stack
+ * under several names (dev, staging): the deployed stack name leads, the construct
+ * path's hash follows. At most 64 characters.
+ */
+function rotationFunctionNameOf(scope: Construct): string {
+  const stackName = Stack.of(scope).stackName;
+  const pathHash = Names.uniqueId(scope).slice(-8);
+  if (Token.isUnresolved(stackName)) return Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
+  return `${stackName.slice(0, 43)}-db-rotation-${pathHash}`;
 }

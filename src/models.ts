@@ -198,10 +198,12 @@ export class LiteLlmModel {
   public static custom(options: CustomModelOptions): LiteLlmModel {
     const secretEnvNames = options.secretEnvNames ?? [];
     for (const [param, value] of Object.entries(options.litellmParams)) {
-      if (typeof value !== 'string' || Token.isUnresolved(value) || !CREDENTIAL_PARAM.test(param)) continue;
-      const env = /^os\.environ\/(.+)$/.exec(value)?.[1];
+      // Numbers are settings such as input_cost_per_token, never credentials.
+      if (!CREDENTIAL_PARAM.test(param) || typeof value === 'number' || typeof value === 'boolean') continue;
+      // A literal, an object or a deploy-time token alike would land in the task definition's plain-text config.
+      const env = typeof value === 'string' && !Token.isUnresolved(value) ? /^os\.environ\/(.+)$/.exec(value)?.[1] : undefined;
       if (env === undefined) {
-        throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` holds a literal; it would be written into the template. `
+        throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` holds a value; it would be written into the template. `
           + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`');
       }
       if (!secretEnvNames.includes(env)) {

@@ -1,5 +1,5 @@
 import { Fn, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { profileDefaults } from './private/defaults';
 import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
@@ -170,8 +170,10 @@ export class LiteLlmNetwork extends Construct {
     check(props.natGateways, n => Number.isInteger(n) && n >= 0 && n <= 2,
       n => `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`);
 
-    // The IPv6 block of a dual-stack VPC created here (an imported IVpc does not expose one).
+    // The IPv6 block of a dual-stack VPC created here (an imported IVpc does not expose one),
+    // and the resource that attaches it: a rule naming the block must wait for it.
     let ownIpv6Cidrs: string[] = [];
+    let ipv6Block: IConstruct | undefined;
     if (props.vpc) {
       this.vpc = props.vpc;
       this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
@@ -200,7 +202,10 @@ export class LiteLlmNetwork extends Construct {
         restrictDefaultSecurityGroup: true,
       });
       this.vpc = vpc;
-      if (this.dualStack) ownIpv6Cidrs = [Fn.select(0, vpc.vpcIpv6CidrBlocks)];
+      if (this.dualStack) {
+        ownIpv6Cidrs = [Fn.select(0, vpc.vpcIpv6CidrBlocks)];
+        ipv6Block = vpc.node.findChild('ipv6cidr');
+      }
       const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
         encryptionKey: props.encryptionKey,
         retention: defaults.logRetention,
@@ -245,6 +250,7 @@ export class LiteLlmNetwork extends Construct {
         this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${peer.uniqueId}`);
       }
     }
+    if (ipv6Block && !props.allowedCidrs && props.internal) this.loadBalancerSecurityGroup.node.addDependency(ipv6Block);
     const containerPort = ec2.Port.tcp(this.containerPort);
     const postgres = ec2.Port.tcp(5432);
     this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');

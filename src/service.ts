@@ -299,9 +299,20 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
       ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
     };
+    const environment: { [name: string]: string } = {
+      LITELLM_MODE: 'PRODUCTION',
+      LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
+      STORE_MODEL_IN_DB: 'True',
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      // rds.force_ssl is on.
+      DATABASE_SSLMODE: 'require',
+      // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
+      PYTHONUNBUFFERED: '1',
+      AWS_REGION: stack.region,
+    };
     const providerKeys = providerKeyNames(models);
     for (const model of models) {
-      const taken = model.secretEnvNames.find(n => n in secrets || n === 'DATABASE_URL');
+      const taken = model.secretEnvNames.find(n => n in secrets || n in environment || n === 'DATABASE_URL' || n === 'LITELLM_CONFIG_YAML');
       if (taken) {
         throw new Error(`model "${model.name}" reads its key from ${taken}, which the service sets itself: give the key another environment variable name`);
       }
@@ -326,17 +337,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     }
 
     const containerPort = props.network.containerPort;
-    const environment: { [name: string]: string } = {
-      LITELLM_MODE: 'PRODUCTION',
-      LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
-      STORE_MODEL_IN_DB: 'True',
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      // rds.force_ssl is on.
-      DATABASE_SSLMODE: 'require',
-      // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
-      PYTHONUNBUFFERED: '1',
-      AWS_REGION: stack.region,
-    };
     for (const name of Object.keys(props.environment ?? {})) {
       if (name === 'DATABASE_URL') {
         throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');

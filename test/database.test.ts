@@ -232,7 +232,8 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     }));
     expect(rotation).toHaveLength(1);
     const functionName = rotation[0].Properties.HostedRotationLambda.RotationLambdaName;
-    expect(functionName).toMatch(/^Stack-Database-[0-9A-F]{8}$/);
+    // The deployed stack name leads: the same app deployed as dev and staging in one account must not collide.
+    expect(functionName).toMatch(/^Stack-db-rotation-[0-9A-F]{8}$/);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
@@ -244,6 +245,34 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     });
+  });
+
+  test('the rotation function name follows the deployed stack name and stays within 64 characters', () => {
+    // GIVEN
+    const nameIn = (stackName: string) => {
+      const app = new App();
+      const other = new Stack(app, 'Db', { env: ENV, stackName });
+      const vpc = new ec2.Vpc(other, 'Vpc', { maxAzs: 2 });
+      new LiteLlmDatabase(other, 'Database', {
+        vpc,
+        securityGroup: new ec2.SecurityGroup(other, 'DbSg', { vpc }),
+        rotationSecurityGroup: new ec2.SecurityGroup(other, 'RotSg', { vpc }),
+        encryptionKey: new kms.Key(other, 'Key'),
+      });
+      return Object.values(Template.fromStack(other).findResources('AWS::SecretsManager::RotationSchedule'))[0]
+        .Properties.HostedRotationLambda.RotationLambdaName as string;
+    };
+
+    // WHEN
+    const dev = nameIn('litellm-dev');
+    const staging = nameIn('litellm-staging');
+    const long = nameIn('x'.repeat(128));
+
+    // THEN
+    expect(dev).toMatch(/^litellm-dev-db-rotation-[0-9A-F]{8}$/);
+    expect(staging).toMatch(/^litellm-staging-db-rotation-[0-9A-F]{8}$/);
+    expect(dev.slice(-8)).toBe(staging.slice(-8));
+    expect(long).toHaveLength(64);
   });
 
   test('exposes exactly those four alarms', () => {

@@ -175,12 +175,12 @@ describe('LiteLlmModel.custom', () => {
     expect(model.needsInternet).toBe(false);
   });
 
-  test('non-credential params may read any variable; numbers and deploy-time tokens are not judged', () => {
+  test('non-credential params may hold literals, tokens and any os.environ reference', () => {
     // WHEN
     const model = LiteLlmModel.custom({
       name: 'vllm',
       litellmParams: {
-        model: 'hosted_vllm/llama', api_base: 'os.environ/VLLM_BASE', input_cost_per_token: 0.000001, api_key: Token.asString({ Ref: 'Key' }),
+        model: 'hosted_vllm/llama', api_base: 'os.environ/VLLM_BASE', input_cost_per_token: 0.000001, rpm: Token.asNumber({ Ref: 'Rpm' }),
       },
     });
 

@@ -694,6 +694,9 @@ describe('LiteLlmNetwork dual-stack', () => {
     // THEN
     const vpcId = logicalId(stack, network.vpc as ec2.Vpc);
     const ipv6Block = { 'Fn::Select': [0, { 'Fn::GetAtt': [vpcId, 'Ipv6CidrBlocks'] }] };
+    // The group names the block, so it must wait for the block to be attached to the VPC.
+    const [cidrBlockId] = Object.keys(template.findResources('AWS::EC2::VPCCidrBlock'));
+    expect(template.toJSON().Resources[logicalId(stack, network.loadBalancerSecurityGroup as ec2.SecurityGroup)].DependsOn).toEqual([cidrBlockId]);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'LiteLLM load balancer',
       SecurityGroupIngress: [

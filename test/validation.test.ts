@@ -396,7 +396,7 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'LiteLlmModel.custom with a literal api_key',
     build: () => LiteLlmModel.custom({ name: 'groq', litellmParams: { model: 'groq/llama-3.3-70b', api_key: 'gsk_live_key' } }),
-    message: 'LiteLlmModel.custom "groq": `litellmParams.api_key` holds a literal; it would be written into the template. '
+    message: 'LiteLlmModel.custom "groq": `litellmParams.api_key` holds a value; it would be written into the template. '
       + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
   },
   {
@@ -408,7 +408,19 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'LiteLlmModel.custom with a literal aws_secret_access_key',
     build: () => LiteLlmModel.custom({ name: 'br', litellmParams: { model: 'bedrock/x', aws_secret_access_key: 'wJalrXUtnFEMI' } }),
-    message: 'LiteLlmModel.custom "br": `litellmParams.aws_secret_access_key` holds a literal; it would be written into the template. '
+    message: 'LiteLlmModel.custom "br": `litellmParams.aws_secret_access_key` holds a value; it would be written into the template. '
+      + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
+  },
+  {
+    name: 'LiteLlmModel.custom with an api_key from a deploy-time parameter',
+    build: s => LiteLlmModel.custom({ name: 'groq', litellmParams: { model: 'groq/x', api_key: stringParameter(s, 'GroqKey') } }),
+    message: 'LiteLlmModel.custom "groq": `litellmParams.api_key` holds a value; it would be written into the template. '
+      + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
+  },
+  {
+    name: 'LiteLlmModel.custom with vertex_credentials as an object',
+    build: () => LiteLlmModel.custom({ name: 'gemini', litellmParams: { model: 'vertex_ai/gemini-2.5-pro', vertex_credentials: { private_key: 'k' } } }),
+    message: 'LiteLlmModel.custom "gemini": `litellmParams.vertex_credentials` holds a value; it would be written into the template. '
       + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
   },
   {
@@ -417,6 +429,13 @@ const BAD_INPUTS: BadInput[] = [
       models: [LiteLlmModel.openAiCompatible({ name: 'vllm', modelId: 'llama', apiBase: 'https://vllm.example.com/v1', apiKeyEnvName: 'LITELLM_MASTER_KEY' })],
     }),
     message: 'model "vllm" reads its key from LITELLM_MASTER_KEY, which the service sets itself: give the key another environment variable name',
+  },
+  {
+    name: 'a provider key read from AWS_REGION',
+    build: s => platform(s, {
+      models: [LiteLlmModel.openAiCompatible({ name: 'vllm', modelId: 'llama', apiBase: 'https://vllm.example.com/v1', apiKeyEnvName: 'AWS_REGION' })],
+    }),
+    message: 'model "vllm" reads its key from AWS_REGION, which the service sets itself: give the key another environment variable name',
   },
   {
     name: 'service.environment with DATABASE_URL',
