@@ -4,6 +4,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
@@ -255,19 +256,9 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.passwordRotationAlarm = new cloudwatch.Metric({
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensionsMap: { FunctionName: rotationFunctionName },
-      statistic: 'Sum',
-      period: fiveMinutes,
-    }).createAlarm(this, 'PasswordRotationAlarm', {
-      alarmDescription: 'Rotating the LiteLLM database password failed: Secrets Manager keeps the old one and retries at the next schedule',
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.passwordRotationAlarm = anyErrorAlarm(this, 'PasswordRotationAlarm',
+      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: rotationFunctionName } }),
+      'Rotating the LiteLLM database password failed: Secrets Manager keeps the old one and retries at the next schedule');
   }
 
   /** The database alarms: CPU, free storage, connections, password rotation. */

@@ -272,28 +272,29 @@ export class LiteLlmNetwork extends Construct {
         'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedCidrs, and WAF filters requests.');
     }
 
-    const endpoints = props.endpoints ?? {};
+    const asked = props.endpoints ?? {};
     const want = (flag: boolean | undefined) => flag ?? !imported;
-    this.endpoints = {
-      s3: want(endpoints.s3),
-      ecr: want(endpoints.ecr),
-      secretsManager: want(endpoints.secretsManager),
-      logs: want(endpoints.logs),
-      bedrockRuntime: endpoints.bedrockRuntime ?? false,
+    const endpoints = {
+      s3: want(asked.s3),
+      ecr: want(asked.ecr),
+      secretsManager: want(asked.secretsManager),
+      logs: want(asked.logs),
+      bedrockRuntime: asked.bedrockRuntime ?? false,
     };
-    if (want(endpoints.s3)) {
+    this.endpoints = endpoints;
+    if (endpoints.s3) {
       new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
     }
     const privateSubnets = privateSubnetsOf(this.vpc);
     const iface = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
       vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
     });
-    if (want(endpoints.ecr)) {
+    if (endpoints.ecr) {
       iface('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
       iface('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
     }
-    if (want(endpoints.secretsManager)) iface('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
-    if (want(endpoints.logs)) iface('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
+    if (endpoints.secretsManager) iface('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
+    if (endpoints.logs) iface('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
     if (endpoints.bedrockRuntime) iface('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME);
   }
 }

@@ -3,6 +3,7 @@ import {
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
+import { anyErrorAlarm } from './private/alarms';
 import { profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction } from './private/nag';
@@ -218,14 +219,8 @@ export class LiteLlmSecurity extends Construct {
     }
     this.secretsReady = secretsReady;
 
-    this.masterKeyRotationAlarm = masterKeyFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
-      .createAlarm(this, 'MasterKeyFunctionErrorsAlarm', {
-        alarmDescription: 'Writing or rotating the LiteLLM master key failed',
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.masterKeyRotationAlarm = anyErrorAlarm(this, 'MasterKeyFunctionErrorsAlarm', masterKeyFunction.metricErrors(),
+      'Writing or rotating the LiteLLM master key failed');
 
     const saltReason = 'The salt key encrypts the model credentials LiteLLM stores in its database; rotating it would make them unreadable.';
     const uiReason = 'The admin UI password is read by LiteLLM at task start; operators change it and redeploy. The master key, which guards the API, rotates.';

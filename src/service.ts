@@ -10,6 +10,7 @@ import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
+import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
 import { profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
@@ -24,6 +25,8 @@ import { LiteLlmSecurity } from './security';
 
 /** Where the init container writes the rendered config and the proxy reads it. */
 const CONFIG_PATH = '/litellm-config/config.yaml';
+/** The init container's variable that carries the rendered config. */
+const CONFIG_ENV = 'LITELLM_CONFIG_YAML';
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
 const RESERVED_CONNECTIONS = 10;
 
@@ -283,8 +286,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       image: containerImage,
       essential: false,
       entryPoint: ['python3', '-c'],
-      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ["LITELLM_CONFIG_YAML"])`],
-      environment: { LITELLM_CONFIG_YAML: this.config },
+      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ[${JSON.stringify(CONFIG_ENV)}])`],
+      environment: { [CONFIG_ENV]: this.config },
       logging: logging('config'),
     });
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
@@ -310,9 +313,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       PYTHONUNBUFFERED: '1',
       AWS_REGION: stack.region,
     };
+    // Names neither a provider key nor `environment` may take.
+    const platformNames = new Set([...Object.keys(secrets), ...Object.keys(environment), CONFIG_ENV]);
     const providerKeys = providerKeyNames(models);
     for (const model of models) {
-      const taken = model.secretEnvNames.find(n => n in secrets || n in environment || n === 'DATABASE_URL' || n === 'LITELLM_CONFIG_YAML');
+      const taken = model.secretEnvNames.find(n => platformNames.has(n) || n === 'DATABASE_URL');
       if (taken) {
         throw new Error(`model "${model.name}" reads its key from ${taken}, which the service sets itself: give the key another environment variable name`);
       }
@@ -341,7 +346,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       if (name === 'DATABASE_URL') {
         throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
       }
-      if (name in environment || name in secrets || name === 'LITELLM_CONFIG_YAML') {
+      if (platformNames.has(name) || providerKeys.includes(name)) {
         throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
       }
     }
@@ -469,13 +474,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       role: functionRole(this, 'RedeployFunctionRole', logGroup),
     });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [this.service.serviceArn] }));
-    const alarm = fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'RedeployErrorsAlarm', {
-      alarmDescription: 'Redeploying LiteLLM after a secret rotation failed: tasks may hold a rotated-away password',
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const alarm = anyErrorAlarm(this, 'RedeployErrorsAlarm', fn.metricErrors(),
+      'Redeploying LiteLLM after a secret rotation failed: tasks may hold a rotated-away password');
     acknowledgeFunction(fn, fn.role!,
       'Lambda first retries a failed invocation twice (an operator can then redeploy with `aws ecs update-service --force-new-deployment`)');
     new events.Rule(this, 'RedeployOnRotation', {

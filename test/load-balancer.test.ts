@@ -7,6 +7,7 @@ import { IConstruct } from 'constructs';
 import {
   DeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
+import { joinedText } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -155,20 +156,13 @@ function ruleActionOverrides(template: Template, group: string): any {
 
 function wafResourceCounts(template: Template) {
   const wafLogGroups = Object.values(template.findResources('AWS::Logs::LogGroup'))
-    .filter((g: any) => g.Properties?.LogGroupName && nameText(g.Properties.LogGroupName).startsWith('aws-waf-logs-'));
+    .filter((g: any) => g.Properties?.LogGroupName && joinedText(g.Properties.LogGroupName).startsWith('aws-waf-logs-'));
   return {
     webAcls: Object.keys(template.findResources('AWS::WAFv2::WebACL')).length,
     associations: Object.keys(template.findResources('AWS::WAFv2::WebACLAssociation')).length,
     loggingConfigurations: Object.keys(template.findResources('AWS::WAFv2::LoggingConfiguration')).length,
     wafLogGroups: wafLogGroups.length,
   };
-}
-
-/** A log group name as text, `<token>` in place of each deploy-time part. */
-function nameText(name: any): string {
-  if (typeof name === 'string') return name;
-  const [separator, parts] = name['Fn::Join'];
-  return parts.map((p: unknown) => (typeof p === 'string' ? p : '<token>')).join(separator);
 }
 
 /** `Fn::Join` of the WAF log group name: literal prefix, then the stack's UUID. */
@@ -1052,7 +1046,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
   test('encrypts the WAF log group with the platform key', () => {
     // THEN
     const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
-    expect(nameText(logGroup.Properties.LogGroupName)).toMatch(/^aws-waf-logs-.*-<token>$/);
+    expect(joinedText(logGroup.Properties.LogGroupName)).toMatch(/^aws-waf-logs-.*-<token>$/);
     expect(logGroup.Properties.KmsKeyId).toEqual(s.stack.resolve(s.platform.security.encryptionKey.keyArn));
   });
 

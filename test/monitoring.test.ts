@@ -2,6 +2,7 @@ import { App, CfnElement, CfnParameter, Duration, Stack, aws_cloudwatch as cloud
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { joinedText } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const EMAILS = ['oncall@example.com', 'platform-team@example.com'];
@@ -67,11 +68,7 @@ function everyStateToTopic(s: Synth) {
 
 /** The dashboard body as JSON; CloudFormation values inside it become "<token>". */
 function dashboardBody(template: Template): any {
-  const body = only(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody;
-  const text = typeof body === 'string'
-    ? body
-    : body['Fn::Join'][1].map((part: unknown) => (typeof part === 'string' ? part : '<token>')).join(body['Fn::Join'][0]);
-  return JSON.parse(text);
+  return JSON.parse(joinedText(only(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody));
 }
 
 function widgetTitles(template: Template): string[] {
