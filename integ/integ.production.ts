@@ -24,7 +24,7 @@ assertProxyWorks(test, platform.url, platform.security);
 
 test.assertions.awsApiCall('WAFV2', 'getWebACLForResource', {
   ResourceArn: platform.loadBalancer.loadBalancer.loadBalancerArn,
-}).expect(ExpectedResult.objectLike({ WebACL: { Name: platform.loadBalancer.webAcl!.name! } }));
+}).expect(ExpectedResult.objectLike({ WebACL: { ARN: platform.loadBalancer.webAcl!.attrArn } }));
 
 test.assertions.awsApiCall('RDS', 'describeDBInstances', {
   DBInstanceIdentifier: platform.database.instance.instanceIdentifier,

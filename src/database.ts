@@ -23,9 +23,10 @@ const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
  */
 export interface LiteLlmDatabaseOptions {
   /**
-   * PostgreSQL engine version (15 or newer).
+   * PostgreSQL engine version (15 or newer). Prefer a major version: automatic minor
+   * upgrades are on, and a pinned minor fails fresh deploys once RDS retires it.
    *
-   * @default rds.PostgresEngineVersion.VER_17_9
+   * @default rds.PostgresEngineVersion.VER_17 (RDS picks the default 17.x and keeps it patched)
    */
   readonly engineVersion?: rds.PostgresEngineVersion;
   /**
@@ -129,9 +130,9 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
     dependOnStacksOf(this, props.encryptionKey, props.vpc);
-    const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17_9;
+    const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17;
     check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
-      v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9`);
+      v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17`);
     const allocated = props.allocatedStorageGiB ?? 20;
     const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
     check(allocated, v => Number.isInteger(v) && v >= 20 && v <= 65536,
@@ -190,6 +191,12 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       monitoringInterval: defaults.production ? Duration.seconds(60) : undefined,
     });
     this.secret = this.instance.secret!;
+    if (!engineVersion.postgresFullVersion.includes('.')) {
+      // A major version alone is valid for RDS (it picks the default minor and, with
+      // automatic minor upgrades, keeps it current), but cfn-lint's list of versions
+      // holds full versions only and calls it deprecated.
+      (this.instance.node.defaultChild as rds.CfnDBInstance).addMetadata('cfn-lint', { config: { ignore_checks: ['W3691'] } });
+    }
     // A snapshot without its credentials is of little use. `instance.secret` is the
     // target attachment; the generated secret itself is the instance's `Secret` child.
     (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(defaults.removalPolicy);

@@ -1,6 +1,6 @@
 import {
-  Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token,
-  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_kms as kms,
+  Annotations, ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token,
+  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -329,12 +329,28 @@ export class LiteLlmLoadBalancer extends Construct {
         resourceArn: this.loadBalancer.loadBalancerArn,
         webAclArn: acl.webAcl.attrArn,
       });
-      new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      // Without a policy of its own, WAF appends to the account's shared CloudWatch Logs
+      // resource policy, whose 5,120 characters other services fill up.
+      const wafLogsPolicy = new logs.ResourcePolicy(this, 'WafLogsPolicy', {
+        resourcePolicyName: Fn.join('-', [Aws.STACK_NAME, 'waf-logs', Names.uniqueId(this).slice(-8)]),
+        policyStatements: [new iam.PolicyStatement({
+          sid: 'WafLogDelivery',
+          principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${this.wafLogGroup.logGroupArn}`],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+            ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+          },
+        })],
+      });
+      const wafLogging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
         resourceArn: acl.webAcl.attrArn,
         logDestinationConfigs: [Stack.of(this).formatArn({
           service: 'logs', resource: 'log-group', resourceName: this.wafLogGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         })],
       });
+      wafLogging.node.addDependency(wafLogsPolicy);
     }
   }
 }

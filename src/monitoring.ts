@@ -1,6 +1,6 @@
 import {
-  Duration, Names, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_elasticloadbalancingv2 as elbv2,
+  Aws, Duration, Fn, Names, Stack, Token,
+  aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam,
   aws_kms as kms, aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
 } from 'aws-cdk-lib';
@@ -70,7 +70,20 @@ export class LiteLlmMonitoring extends Construct {
         throw new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address: fix it or remove it`);
       }
     }
+    const stack = Stack.of(this);
     const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    // A topic policy replaces SNS's default one, so with only enforceSSL's Deny nothing
+    // could publish: let this account's alarms in (the key policy already lets them encrypt).
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+      },
+    }));
     for (const email of props.alarmEmails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
     this.alarmTopic = topic;
 
@@ -107,8 +120,7 @@ export class LiteLlmMonitoring extends Construct {
     const db = props.database.instance;
     const five = Duration.minutes(5);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      // Unique per construct path: two platforms in one stack must not share a dashboard.
-      dashboardName: `LiteLLM-${Names.uniqueResourceName(this, { maxLength: 240, separator: '-' })}`,
+      dashboardName: dashboardName(this),
       defaultInterval: Duration.hours(3),
     });
     this.dashboard.addWidgets(
@@ -154,11 +166,22 @@ export class LiteLlmMonitoring extends Construct {
         metricName,
         period: five,
         statistic: 'Sum',
-        dimensionsMap: { WebACL: webAcl.name!, Region: Stack.of(this).region, Rule: 'ALL' },
+        // The ARN is arn:…:regional/webacl/<name>/<id>; CloudFormation names the web ACL.
+        dimensionsMap: { WebACL: Fn.select(2, Fn.split('/', webAcl.attrArn)), Region: stack.region, Rule: 'ALL' },
       });
       this.dashboard.addWidgets(new cloudwatch.GraphWidget({
         title: 'WAF allowed / blocked', left: [waf('AllowedRequests'), waf('BlockedRequests')],
       }));
     }
   }
+}
+
+/**
+ * Dashboards are global to the account: the name holds the deployed stack's name and
+ * region (two copies of one app never collide) and a hash of the construct path (two
+ * platforms in one stack neither).
+ */
+function dashboardName(scope: Construct): string {
+  const stack = Stack.of(scope);
+  return Fn.join('-', [Aws.STACK_NAME, stack.region, 'LiteLLM', Names.uniqueId(scope).slice(-8)]);
 }

@@ -1,5 +1,5 @@
 import {
-  CustomResource, Duration, RemovalPolicy, SecretValue, Stack, aws_cloudwatch as cloudwatch,
+  CustomResource, Duration, SecretValue, Stack, aws_cloudwatch as cloudwatch,
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
@@ -10,6 +10,9 @@ import { acknowledge, acknowledgeFunction } from './private/nag';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { MasterKeyFunction } from './rotation/master-key-function';
+
+/** How long CloudFormation waits for the master-key function's answer (default: one hour). */
+const CUSTOM_RESOURCE_TIMEOUT = Duration.minutes(5);
 
 /**
  * Security settings of a LiteLLM platform.
@@ -63,7 +66,7 @@ export class LiteLlmSecurity extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** `LITELLM_MASTER_KEY`: `sk-` + 48 characters, rotated. */
   public readonly masterKeySecret: secretsmanager.ISecret;
-  /** `LITELLM_SALT_KEY`: generated once, never rotated, always retained. */
+  /** `LITELLM_SALT_KEY`: generated once, never rotated, retained in PRODUCTION (with the database). */
   public readonly saltKeySecret: secretsmanager.ISecret;
   /** JSON secret with `UI_USERNAME` (admin) and `UI_PASSWORD`. */
   public readonly uiCredentialsSecret: secretsmanager.ISecret;
@@ -140,8 +143,10 @@ export class LiteLlmSecurity extends Construct {
       description: 'LiteLLM salt key (LITELLM_SALT_KEY): encrypts stored credentials; never rotate or delete it',
       encryptionKey: key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      // Losing the salt makes every stored model credential unreadable.
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Losing the salt makes every stored model credential unreadable, so it lives as long
+      // as the database does: retained in PRODUCTION, and destroyed with the DEVELOPMENT
+      // database and key (a retained salt there would be encrypted by a deleted key).
+      removalPolicy: defaults.removalPolicy,
     });
 
     this.uiCredentialsSecret = new secretsmanager.Secret(this, 'UiCredentials', {
@@ -184,11 +189,12 @@ export class LiteLlmSecurity extends Construct {
       logGroup,
       role: masterKeyRole,
     });
-    masterKey.addRotationSchedule('Rotation', {
+    const rotationSchedule = masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
       automaticallyAfter: rotation,
       rotateImmediatelyOnUpdate: false,
     });
+    requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
     this.masterKeyFunction = masterKeyFunction;
 
     // CloudFormation calls the function itself (it answers the ResponseURL), so no
@@ -197,9 +203,12 @@ export class LiteLlmSecurity extends Construct {
       serviceToken: masterKeyFunction.functionArn,
       resourceType: 'Custom::LiteLlmMasterKey',
       properties: { SecretId: masterKey.secretArn },
+      serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
     });
-    // The rotation schedule's grants must be in place before the first write.
+    // The rotation schedule's grants must be in place before the first write, and the
+    // schedule must not test the secret before it holds an `sk-` key.
     masterKeyValue.node.addDependency(masterKeyRole);
+    rotationSchedule.node.addDependency(masterKeyValue);
     this.masterKeyReady = masterKeyValue;
     const secretsReady = new DependencyGroup(masterKeyValue);
     if (this.providerKeysSecret && !props.providerKeysSecret) {
@@ -213,6 +222,7 @@ export class LiteLlmSecurity extends Construct {
           Fields: [...this.providerKeyNames].sort(),
           Placeholder: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
         },
+        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
       });
       fields.node.addDependency(masterKeyRole);
       secretsReady.add(fields);
@@ -232,4 +242,15 @@ export class LiteLlmSecurity extends Construct {
       'secretsmanager:GetRandomPassword, granted by the CDK rotation schedule, has no resource-level permissions.');
     acknowledgeFunction(masterKeyFunction, masterKeyRole, 'rotation or the first write fails visibly in Secrets Manager and CloudFormation');
   }
+}
+
+/**
+ * The invoke permission CDK adds for a service principal has no source condition:
+ * restrict it to this account (confused deputy).
+ */
+function requireSourceAccount(fn: lambda.Function, principal: string, account: string): void {
+  const permissions = fn.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission
+    && c.principal === principal);
+  if (permissions.length === 0) throw new Error(`no invoke permission for ${principal} on ${fn.node.path}`);
+  for (const permission of permissions) permission.sourceAccount = account;
 }

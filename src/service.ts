@@ -29,6 +29,30 @@ const CONFIG_PATH = '/litellm-config/config.yaml';
 const CONFIG_ENV = 'LITELLM_CONFIG_YAML';
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
 const RESERVED_CONNECTIONS = 10;
+/**
+ * How long one `prisma migrate deploy` attempt may take (LiteLLM retries 4 times). One
+ * known migration took about ten minutes on a large spend table; LiteLLM's default is 600 s
+ * (litellm_proxy_extras/prisma_toolchain.py:61,121-127 in 1.108.7).
+ */
+const MIGRATE_TIMEOUT_SECONDS = 1800;
+
+/**
+ * LiteLLM fetches these from GitHub unless told to use the copy in the image. Only the
+ * cost map is fetched at start (litellm/__init__.py:572), the others on first use; a task
+ * without internet would wait on each. The local copies are the pinned release's own.
+ */
+const LOCAL_COPIES: { [name: string]: string } = {
+  // litellm/litellm_core_utils/get_model_cost_map.py:676
+  LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+  // litellm/anthropic_beta_headers_manager.py:148
+  LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS: 'True',
+  // litellm/proxy/management_endpoints/policy_endpoints/endpoints.py:660-666
+  LITELLM_LOCAL_POLICY_TEMPLATES: 'True',
+  // litellm/proxy/public_endpoints/public_endpoints.py:571
+  LITELLM_LOCAL_AUTOROUTER_PRESETS: 'True',
+  // litellm/litellm_core_utils/get_blog_posts.py:132
+  LITELLM_LOCAL_BLOG_POSTS: 'True',
+};
 
 /**
  * Service settings of a LiteLLM platform.
@@ -163,6 +187,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   /** The LiteLLM container. */
   public readonly container: ecs.ContainerDefinition;
+  /**
+   * The container that migrates the database (`litellm --skip_server_startup`) before the
+   * proxy starts; the proxy's own schema update is off.
+   */
+  public readonly migrationContainer: ecs.ContainerDefinition;
   /** The container log group (KMS-encrypted). */
   public readonly logGroup: logs.ILogGroup;
   /** Network connections of the tasks. */
@@ -273,104 +302,28 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       retention: props.logRetention ?? defaults.logRetention,
       removalPolicy: defaults.removalPolicy,
     });
-    const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
 
-    // The config travels in the task definition, so a change is a new revision and a
-    // rolling deploy, and deploying needs no image build. An init container from the
-    // same image writes it to a task volume; the proxy keeps the image's entrypoint.
-    const volume = 'litellm-config';
-    this.taskDefinition.addVolume({ name: volume });
-    const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf('/'));
-    const containerImage = image.bind(this);
-    const init = this.taskDefinition.addContainer('config', {
-      image: containerImage,
-      essential: false,
-      entryPoint: ['python3', '-c'],
-      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ[${JSON.stringify(CONFIG_ENV)}])`],
-      environment: { [CONFIG_ENV]: this.config },
-      logging: logging('config'),
-    });
-    init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
-
-    const security = props.security;
-    const masterKeySecret = secretFor(this, 'MasterKeySecret', security.masterKeySecret);
-    const uiCredentials = secretFor(this, 'UiCredentialsSecret', security.uiCredentialsSecret);
-    const secrets: { [name: string]: ecs.Secret } = {
-      LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(masterKeySecret),
-      LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(secretFor(this, 'SaltKeySecret', security.saltKeySecret)),
-      UI_USERNAME: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_USERNAME'),
-      UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
-      ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
-    };
+    const { secrets, platformSecrets, providerKeys } = this.containerSecrets(props);
     const environment: { [name: string]: string } = {
       LITELLM_MODE: 'PRODUCTION',
       LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
       STORE_MODEL_IN_DB: 'True',
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      ...LOCAL_COPIES,
       // rds.force_ssl is on.
       DATABASE_SSLMODE: 'require',
       // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
       PYTHONUNBUFFERED: '1',
       AWS_REGION: stack.region,
+      // The migration container has migrated before the proxy starts
+      // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
+      DISABLE_SCHEMA_UPDATE: 'true',
     };
-    // Names neither a provider key nor `environment` may take.
-    const platformNames = new Set([...Object.keys(secrets), ...Object.keys(environment), CONFIG_ENV]);
-    const providerKeys = providerKeyNames(models);
-    for (const model of models) {
-      const taken = model.secretEnvNames.find(n => platformNames.has(n) || n === 'DATABASE_URL');
-      if (taken) {
-        throw new Error(`model "${model.name}" reads its key from ${taken}, which the service sets itself: give the key another environment variable name`);
-      }
-    }
-    if (providerKeys.length > 0) {
-      const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
-      for (const name of providerKeys) secrets[name] = ecs.Secret.fromSecretsManager(providerSecret, name);
-    }
+    validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
 
-    // Across stacks the secrets' key is imported, and an imported key drops the
-    // decrypt grant that reading a secret implies: grant it on the role itself.
-    const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, props.database.secret,
-      ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : [])]
-      .map(secret => secret.encryptionKey?.keyArn).filter((arn): arn is string => arn !== undefined);
-    if (secretKeys.length > 0) {
-      this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'DecryptSecrets',
-        actions: ['kms:Decrypt'],
-        resources: [...new Set(secretKeys)],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }));
-    }
-
-    const containerPort = props.network.containerPort;
-    for (const name of Object.keys(props.environment ?? {})) {
-      if (name === 'DATABASE_URL') {
-        throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
-      }
-      if (platformNames.has(name) || providerKeys.includes(name)) {
-        throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
-      }
-    }
-    this.container = this.taskDefinition.addContainer('litellm', {
-      image: containerImage,
-      essential: true,
-      command: ['--config', CONFIG_PATH, '--port', String(containerPort), '--num_workers', String(workers)],
-      portMappings: [{ containerPort, name: 'http' }],
-      environment: { ...props.environment, ...environment },
-      secrets,
-      healthCheck: {
-        // The image has python but no curl.
-        command: ['CMD', 'python3', '-c', livelinessProbe(containerPort)],
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(10),
-        retries: 3,
-        // Database migrations run before the proxy listens.
-        startPeriod: Duration.seconds(300),
-      },
-      logging: logging('litellm'),
-      stopTimeout: Duration.seconds(120),
-    });
-    this.container.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
-    this.container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    const containers = this.addContainers(image.bind(this), props.network.containerPort, workers, secrets,
+      { ...props.environment, ...environment }, props.database);
+    this.container = containers.proxy;
+    this.migrationContainer = containers.migration;
 
     const fargateSpot = props.fargateSpot ?? defaults.fargateSpot;
     this.service = new ecs.FargateService(this, 'Service', {
@@ -390,7 +343,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       enableExecuteCommand: false,
     });
     this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
-    this.service.node.addDependency(security.secretsReady);
+    this.service.node.addDependency(props.security.secretsReady);
+    // The cluster's capacity-provider association is added at synth (by an aspect):
+    // depending on the whole cluster orders the service after it on create and before
+    // it on delete, when ECS refuses to remove a capacity provider a service still uses.
+    this.service.node.addDependency(this.cluster);
     this.connections = this.service.connections;
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
@@ -401,7 +358,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       targetUtilizationPercent: 80, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
     });
 
-    this.redeployAlarm = this.addRedeployOnRotation(security, props.database, defaults.removalPolicy);
+    this.redeployAlarm = this.addRedeployOnRotation(props.security, props.database, defaults.removalPolicy);
 
     acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(this.taskDefinition.obtainExecutionRole(), 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
@@ -450,6 +407,129 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     });
   }
 
+  /**
+   * Every secret the proxy reads, as ECS secrets from secret fields; the execution role
+   * may decrypt them.
+   */
+  private containerSecrets(props: LiteLlmServiceProps): {
+    secrets: { [name: string]: ecs.Secret }; platformSecrets: string[]; providerKeys: string[];
+  } {
+    const security = props.security;
+    const stack = Stack.of(this);
+    const uiCredentials = secretFor(this, 'UiCredentialsSecret', security.uiCredentialsSecret);
+    const secrets: { [name: string]: ecs.Secret } = {
+      LITELLM_MASTER_KEY: ecs.Secret.fromSecretsManager(secretFor(this, 'MasterKeySecret', security.masterKeySecret)),
+      LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(secretFor(this, 'SaltKeySecret', security.saltKeySecret)),
+      UI_USERNAME: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_USERNAME'),
+      UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
+      ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
+    };
+    const platformSecrets = Object.keys(secrets);
+    const providerKeys = providerKeyNames(props.models);
+    if (providerKeys.length > 0) {
+      const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
+      for (const name of providerKeys) {
+        if (!(name in secrets)) secrets[name] = ecs.Secret.fromSecretsManager(providerSecret, name);
+      }
+    }
+
+    // Across stacks the secrets' key is imported, and an imported key drops the
+    // decrypt grant that reading a secret implies: grant it on the role itself.
+    const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, props.database.secret,
+      ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : [])]
+      .map(secret => secret.encryptionKey?.keyArn).filter((arn): arn is string => arn !== undefined);
+    if (secretKeys.length > 0) {
+      this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'DecryptSecrets',
+        actions: ['kms:Decrypt'],
+        resources: [...new Set(secretKeys)],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }));
+    }
+    return { secrets, platformSecrets, providerKeys };
+  }
+
+  /**
+   * Three containers from one image, started in order: `config` writes the rendered
+   * config to a task volume, `migrate` migrates the database, `litellm` serves.
+   */
+  private addContainers(
+    image: ecs.ContainerImage, port: number, workers: number, secrets: { [name: string]: ecs.Secret },
+    environment: { [name: string]: string }, database: LiteLlmDatabase,
+  ): { proxy: ecs.ContainerDefinition; migration: ecs.ContainerDefinition } {
+    const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
+    // The image has no init: Prisma's query and schema engines are child processes of
+    // the proxy, and an init reaps them when they exit.
+    const linuxParameters = new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true });
+
+    // The config travels in the task definition, so a change is a new revision and a
+    // rolling deploy, and deploying needs no image build. An init container from the
+    // same image writes it to a task volume; the proxy keeps the image's entrypoint.
+    const volume = 'litellm-config';
+    this.taskDefinition.addVolume({ name: volume });
+    const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf('/'));
+    const init = this.taskDefinition.addContainer('config', {
+      image,
+      essential: false,
+      entryPoint: ['python3', '-c'],
+      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ[${JSON.stringify(CONFIG_ENV)}])`],
+      environment: { [CONFIG_ENV]: this.config },
+      logging: logging('config'),
+    });
+    init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
+
+    // Migrating inside the proxy would count against the health check's start period
+    // (300 s at most on ECS), and a task still migrating would be killed and started
+    // again. `--skip_server_startup` runs LiteLLM's migrations and exits
+    // (litellm/proxy/proxy_cli.py:967-972, 1509-1528, 1572-1575 in 1.108.7); concurrent
+    // tasks take turns on a Postgres advisory lock (litellm_proxy_extras/migration_lock.py).
+    const migrationEnvironment = { ...environment };
+    // Set here, the migration would only print a schema diff and exit 0 (proxy_cli.py:1486-1487).
+    delete migrationEnvironment.DISABLE_SCHEMA_UPDATE;
+    const migration = this.taskDefinition.addContainer('migrate', {
+      image,
+      essential: false,
+      command: ['--skip_server_startup'],
+      environment: {
+        ...migrationEnvironment,
+        // litellm_proxy_extras/prisma_toolchain.py:61-62, 110-127
+        LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
+        LITELLM_MIGRATION_LOCK_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
+      },
+      // The database's secrets only: the same ECS secrets the proxy reads.
+      secrets: Object.fromEntries(Object.keys(database.containerSecrets()).map(name => [name, secrets[name]])),
+      linuxParameters,
+      logging: logging('migrate'),
+    });
+
+    const proxy = this.taskDefinition.addContainer('litellm', {
+      image,
+      essential: true,
+      command: ['--config', CONFIG_PATH, '--port', String(port), '--num_workers', String(workers)],
+      portMappings: [{ containerPort: port, name: 'http' }],
+      environment,
+      secrets,
+      linuxParameters,
+      healthCheck: {
+        // The image has python but no curl.
+        command: ['CMD', 'python3', '-c', livelinessProbe(port)],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(10),
+        retries: 3,
+        // Imports and the database pool, not migrations: those ran before the proxy started.
+        startPeriod: Duration.seconds(180),
+      },
+      logging: logging('litellm'),
+      stopTimeout: Duration.seconds(120),
+    });
+    proxy.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
+    proxy.addContainerDependencies(
+      { container: init, condition: ecs.ContainerDependencyCondition.SUCCESS },
+      { container: migration, condition: ecs.ContainerDependencyCondition.SUCCESS },
+    );
+    return { proxy, migration };
+  }
+
   /** The service alarms: CPU, memory, unhealthy hosts, target 5xx. */
   public get alarms(): cloudwatch.Alarm[] {
     return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.target5xxAlarm, this.redeployAlarm];
@@ -493,6 +573,27 @@ function livelinessProbe(port: number): string {
 
 function providerKeyNames(models: LiteLlmModel[]): string[] {
   return [...new Set(models.flatMap(m => m.secretEnvNames))];
+}
+
+/**
+ * Neither a model's key nor `environment` may take a name the service sets itself
+ * (`platform`), and `environment` may not shadow a provider key either.
+ */
+function validateEnvironment(props: LiteLlmServiceProps, platform: Set<string>, providerKeys: string[]): void {
+  for (const model of props.models) {
+    const name = model.secretEnvNames.find(n => platform.has(n) || n === 'DATABASE_URL');
+    if (name) {
+      throw new Error(`model "${model.name}" reads its key from ${name}, which the service sets itself: give the key another environment variable name`);
+    }
+  }
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (name === 'DATABASE_URL') {
+      throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
+    }
+    if (platform.has(name) || providerKeys.includes(name)) {
+      throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
+    }
+  }
 }
 
 function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void {

@@ -10,7 +10,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
-import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
+import { BootedProxy, ContainerDefinition, VENV, containersOf, runMigrationContainer } from './boot/proxy';
 
 const MOCK_TEXT = 'pong from the boot test';
 const MODELS = () => [
@@ -135,4 +135,26 @@ describe('a broken task definition fails with LiteLLM\'s own message', () => {
     expect(log).toContain('LiteLLM proxy refused to start');
     expect(log).toContain('LITELLM_MASTER_KEY');
   }, 180_000);
+});
+
+describe('the migration container, run from the task definition, is a command LiteLLM accepts', () => {
+  // No PostgreSQL runs here that LiteLLM's Prisma engines could use (they download from
+  // outside the registries), so the migration stops at the database. It must stop for
+  // that reason: an unknown option would exit 2 too, with Click's "No such option".
+  test('it tries to migrate the database the secrets name, and fails only because that host does not exist', () => {
+    const containers = synthContainers(DeploymentProfile.PRODUCTION);
+    // .invalid never resolves (RFC 2606), whatever runs on this machine.
+    const result = runMigrationContainer(containers, {
+      DATABASE_HOST: 'db.litellm-boot.invalid',
+      DATABASE_PORT: '5432',
+      DATABASE_USERNAME: 'litellm',
+      DATABASE_PASSWORD: 'not-a-real-password',
+      DATABASE_NAME: 'litellm',
+    });
+    expect(result.output).not.toMatch(/No such option|Usage: litellm/);
+    expect(result.output).toContain('Database migration cannot proceed');
+    expect(result.output).toContain("P1001: Can't reach database server at `db.litellm-boot.invalid:5432`");
+    expect(result.output).not.toContain('not-a-real-password');
+    expect(result.status).toBe(2);
+  }, 300_000);
 });

@@ -55,14 +55,17 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     keyArn = stack.resolve(security.encryptionKey.keyArn);
   });
 
-  test('runs PostgreSQL 17.9 on a db.t4g.small', () => {
+  test('runs PostgreSQL 17 (major only: RDS picks and patches the minor) on a db.t4g.small', () => {
     // THEN
     template.resourceCountIs('AWS::RDS::DBInstance', 1);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
-      EngineVersion: '17.9',
+      EngineVersion: '17',
+      AutoMinorVersionUpgrade: true,
       DBInstanceClass: 'db.t4g.small',
     });
+    // cfn-lint knows full versions only; the instance tells it why a major alone is fine.
+    template.hasResource('AWS::RDS::DBInstance', { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3691'] } } } });
   });
 
   test('forces TLS through its parameter group', () => {
@@ -313,7 +316,7 @@ describe('LiteLlmDatabase (PRODUCTION) in a platform', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       DBInstanceClass: 'db.t4g.medium',
       MultiAZ: true,
-      EngineVersion: '17.9',
+      EngineVersion: '17',
     });
   });
 
@@ -529,7 +532,7 @@ describe('LiteLlmDatabase validation', () => {
     const { make } = standalone({ engineVersion: rds.PostgresEngineVersion.of('14.17', '14') });
 
     // WHEN / THEN
-    expect(make).toThrow('`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9');
+    expect(make).toThrow('`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17');
   });
 
   test('accepts PostgreSQL 15', () => {

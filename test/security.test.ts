@@ -123,15 +123,15 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
     expect(masterKey.Properties.SecretString).toBeUndefined();
   });
 
-  test('salt key: generated, no value in the template, retained, never rotated', () => {
+  test('salt key: generated, no value in the template, deleted with the DEVELOPMENT key, never rotated', () => {
     // THEN
     const id = logicalId(stack, security.saltKeySecret);
     const saltKey = template.toJSON().Resources[id];
     expect(saltKey).toMatchObject({
       Type: 'AWS::SecretsManager::Secret',
       Properties: { KmsKeyId: keyArn, GenerateSecretString: { PasswordLength: 64 } },
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
     });
     expect(saltKey.Properties.SecretString).toBeUndefined();
     template.resourcePropertiesCountIs('AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: id } }, 0);

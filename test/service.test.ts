@@ -215,8 +215,55 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('exactly two containers: the config init container and litellm', () => {
-    expect(containerDefinitions(s.template).map(c => c.Name)).toEqual(['config', 'litellm']);
+  test('exactly three containers: the config init container, the migration and litellm', () => {
+    expect(containerDefinitions(s.template).map(c => c.Name)).toEqual(['config', 'migrate', 'litellm']);
+  });
+
+  test('the migration container runs LiteLLM\'s migrations only, from the same image, with the database secrets and a 30-minute timeout', () => {
+    // WHEN
+    const migrate = container(s.template, 'migrate');
+    const litellm = container(s.template, 'litellm');
+
+    // THEN
+    expect(migrate.Essential).toBe(false);
+    expect(migrate.Image).toBe(litellm.Image);
+    expect(migrate.EntryPoint).toBeUndefined();
+    expect(migrate.Command).toEqual(['--skip_server_startup']);
+    expect(migrate.Secrets.map((e: any) => e.Name).sort())
+      .toEqual(['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_USERNAME']);
+    expect(migrate.Secrets).toEqual(litellm.Secrets.filter((e: any) => e.Name.startsWith('DATABASE_')));
+    const env = environmentOf(migrate);
+    expect(env).toEqual(expect.objectContaining({
+      LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: '1800',
+      LITELLM_MIGRATION_LOCK_TIMEOUT: '1800',
+      DATABASE_SSLMODE: 'require',
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+    }));
+    // With it, --skip_server_startup only prints a schema diff and migrates nothing.
+    expect(env.DISABLE_SCHEMA_UPDATE).toBeUndefined();
+    expect(migrate.LinuxParameters).toEqual(expect.objectContaining({ InitProcessEnabled: true }));
+  });
+
+  test('the proxy starts only after the migration succeeded, with its own schema update off and an init process', () => {
+    // WHEN
+    const litellm = container(s.template, 'litellm');
+
+    // THEN
+    expect(litellm.DependsOn).toEqual(expect.arrayContaining([{ ContainerName: 'migrate', Condition: 'SUCCESS' }]));
+    expect(environmentOf(litellm).DISABLE_SCHEMA_UPDATE).toBe('true');
+    expect(litellm.LinuxParameters).toEqual(expect.objectContaining({ InitProcessEnabled: true }));
+  });
+
+  test('every file LiteLLM would fetch from GitHub comes from the image (cost map, Anthropic beta headers, policy templates, router presets, blog)', () => {
+    for (const name of ['migrate', 'litellm']) {
+      expect(environmentOf(container(s.template, name))).toEqual(expect.objectContaining({
+        LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+        LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS: 'True',
+        LITELLM_LOCAL_POLICY_TEMPLATES: 'True',
+        LITELLM_LOCAL_AUTOROUTER_PRESETS: 'True',
+        LITELLM_LOCAL_BLOG_POSTS: 'True',
+      }));
+    }
   });
 
   test('litellm listens on 4000, keeps the image entrypoint and reads the rendered config', () => {
@@ -251,7 +298,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     const litellm = container(s.template, 'litellm');
 
     // THEN
-    expect(litellm.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }]);
+    expect(litellm.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }, { ContainerName: 'migrate', Condition: 'SUCCESS' }]);
     expect(litellm.MountPoints).toEqual([{ ContainerPath: '/litellm-config', ReadOnly: true, SourceVolume: 'litellm-config' }]);
   });
 
@@ -316,7 +363,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     }
   });
 
-  test('health check: python3 against /health/liveliness with a 300 s start period', () => {
+  test('health check: python3 against /health/liveliness with a 180 s start period (migrations ran before)', () => {
     expect(container(s.template, 'litellm').HealthCheck).toEqual({
       Command: [
         'CMD', 'python3', '-c',
@@ -325,7 +372,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       Interval: 30,
       Timeout: 10,
       Retries: 3,
-      StartPeriod: 300,
+      StartPeriod: 180,
     });
   });
 
@@ -578,7 +625,7 @@ describe('default PRODUCTION platform', () => {
       }),
       HealthCheckGracePeriodSeconds: 600,
     });
-    expect(container(s.template, 'litellm').HealthCheck.StartPeriod).toBe(300);
+    expect(container(s.template, 'litellm').HealthCheck.StartPeriod).toBe(180);
   });
 });
 
@@ -948,9 +995,9 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
   });
 
-  test('both containers run the ECR image', () => {
+  test('all three containers run the ECR image', () => {
     const image = { 'Fn::Join': ['', ['123456789012.dkr.ecr.us-east-1.', { Ref: 'AWS::URLSuffix' }, '/litellm:v1.108.7']] };
-    expect(containerDefinitions(template).map(c => c.Image)).toEqual([image, image]);
+    expect(containerDefinitions(template).map(c => c.Image)).toEqual([image, image, image]);
   });
 
   test('logRetention wins', () => {

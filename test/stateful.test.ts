@@ -152,12 +152,15 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
 });
 
 describe('Stateful resources in DEVELOPMENT', () => {
-  test('the salt key secret is still retained: losing it makes stored credentials unreadable', () => {
+  test('the salt key is deleted with the database and the key that encrypts it: a retained salt could never be decrypted', () => {
     // GIVEN / WHEN
     const { template } = oneLiner();
 
     // THEN
-    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
+    const deleted = { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' };
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(deleted);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseInstance])).toEqual(deleted);
+    expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, r]) => r.DeletionPolicy)).toEqual(['Delete']);
   });
 
   test('the database is deleted with the stack and not protected', () => {

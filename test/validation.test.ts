@@ -152,7 +152,7 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'database.engineVersion PostgreSQL 14',
     build: s => platform(s, { database: { engineVersion: rds.PostgresEngineVersion.VER_14_22 } }),
-    message: '`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17_9',
+    message: '`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17',
   },
   {
     name: 'database.allocatedStorageGiB 10',

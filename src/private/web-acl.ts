@@ -72,8 +72,8 @@ export class WebAcl extends Construct {
       managed('AWSManagedRulesSQLiRuleSet', 4, bodyPatterns('AWSManagedRulesSQLiRuleSet')),
       ...props.additionalManagedRuleGroups.map((name, i) => managed(name, 10 + i)),
     ];
+    // No name: web ACL names are unique per region and account, so CloudFormation names it.
     this.webAcl = new wafv2.CfnWebACL(this, 'Resource', {
-      name: props.metricPrefix,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('WebAcl'),

@@ -57,6 +57,10 @@ export async function handler(
 /**
  * CloudFormation invokes this function directly (no provider framework): the
  * outcome goes to the pre-signed ResponseURL, never with the key in it.
+ *
+ * It answers exactly once and never throws after answering: Lambda retries a failed
+ * asynchronous invocation twice, and each retry would write and answer again. It
+ * throws only when CloudFormation could not be told, so that a retry can tell it.
  */
 async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {
   let result: MasterKeyCustomResourceResult | undefined;
@@ -83,8 +87,7 @@ async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Pro
     body,
   });
   if (!response.ok) throw new Error(`CloudFormation response was refused: HTTP ${response.status}`);
-  if (!result) throw new Error(reason);
-  return result;
+  return { PhysicalResourceId: physicalResourceId };
 }
 
 function physicalIdOf(event: MasterKeyCustomResourceEvent): string {

@@ -48,6 +48,35 @@ export function localSecretValue(name: string): string | undefined {
   }
 }
 
+/**
+ * Runs the `migrate` container of a task definition as ECS would (the image's entrypoint,
+ * the container's command and environment) against `database`, the values its DATABASE_*
+ * secrets would hold; returns its exit code and output.
+ */
+export function runMigrationContainer(
+  containers: Record<string, ContainerDefinition>, database: Record<string, string>, timeoutMs = 240_000,
+): { status: number | null; output: string } {
+  const migrate = containers.migrate;
+  if (!migrate) throw new Error('the task definition has no `migrate` container');
+  const secretNames = (migrate.Secrets ?? []).map(e => e.Name).sort();
+  if (JSON.stringify(secretNames) !== JSON.stringify(Object.keys(database).sort())) {
+    throw new Error(`the migrate container reads ${secretNames.join(', ')}, but the test gives ${Object.keys(database).join(', ')}`);
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'litellm-migrate-'));
+  try {
+    const [cmd, ...args] = [...(migrate.EntryPoint ?? IMAGE_ENTRYPOINT), ...(migrate.Command ?? [])];
+    const result = spawnSync(path.join(BIN, cmd), args, {
+      env: { ...envOf(migrate), ...database, PATH: `${BIN}:/usr/bin:/bin`, HOME: home },
+      cwd: home,
+      timeout: timeoutMs,
+      encoding: 'utf8',
+    });
+    return { status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '') };
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

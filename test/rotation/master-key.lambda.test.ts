@@ -244,14 +244,32 @@ describe('custom resource', () => {
     expect(JSON.stringify(responses)).not.toContain(key);
   });
 
-  test('reports FAILED with the reason when writing the key fails, and rejects', async () => {
+  test('reports FAILED with the reason exactly once and does not throw after answering (no Lambda retry)', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'generated' });
     sm.on(PutSecretValueCommand).rejects(new Error('AccessDenied: not allowed'));
 
-    await expect(handler(customResourceEvent('Create'))).rejects.toThrow('AccessDenied: not allowed');
+    await expect(handler(customResourceEvent('Create'))).resolves.toEqual({ PhysicalResourceId: `master-key-${SECRET_ID}` });
 
     expect(responses).toHaveLength(1);
     expect(responses[0].body).toMatchObject({ Status: 'FAILED', Reason: 'AccessDenied: not allowed', PhysicalResourceId: `master-key-${SECRET_ID}` });
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+  });
+
+  test('answers exactly once on SUCCESS', async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: 'generated' });
+    sm.on(PutSecretValueCommand).resolves({});
+
+    await handler(customResourceEvent('Create'));
+
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    expect(responses[0].body.Status).toBe('SUCCESS');
+  });
+
+  test('throws only when CloudFormation refused the answer, so that a retry can answer', async () => {
+    fetchSpy.mockImplementation(async () => new Response(null, { status: 403 }));
+    sm.on(GetSecretValueCommand).resolves({ SecretString: VALID_KEY });
+
+    await expect(handler(customResourceEvent('Create'))).rejects.toThrow('CloudFormation response was refused: HTTP 403');
   });
 
   test('Delete reports SUCCESS without any Secrets Manager call', async () => {
@@ -384,11 +402,14 @@ describe('provider-key fields (Custom::LiteLlmProviderKeys)', () => {
   test('a secret that holds no JSON object fails the deploy with what to do, and is left alone', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: 'sk-pasted-as-plain-text' });
 
-    await expect(handler(event('Update', ['OPENAI_API_KEY']))).rejects.toThrow(
-      `Secret ${PROVIDER_SECRET} does not hold a JSON object of provider keys; put {"NAME": "key", ...} in it by hand, then deploy again`);
+    await handler(event('Update', ['OPENAI_API_KEY']));
 
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
-    expect(responses[0]).toMatchObject({ Status: 'FAILED', PhysicalResourceId: `provider-keys-${PROVIDER_SECRET}` });
+    expect(responses).toEqual([expect.objectContaining({
+      Status: 'FAILED',
+      PhysicalResourceId: `provider-keys-${PROVIDER_SECRET}`,
+      Reason: `Secret ${PROVIDER_SECRET} does not hold a JSON object of provider keys; put {"NAME": "key", ...} in it by hand, then deploy again`,
+    })]);
     expect(JSON.stringify(responses)).not.toContain('sk-pasted-as-plain-text');
   });
 
