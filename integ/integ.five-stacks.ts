@@ -1,9 +1,10 @@
 // The five building blocks in five stacks, as the original hand-written
-// CloudFormation had them: security, network, load balancer, database, service.
+// CloudFormation had them: security, network, load balancer, database (with the
+// cache next to it), service.
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
-import { LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmNetwork, LiteLlmSecurity, LiteLlmService } from '../src';
+import { LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmNetwork, LiteLlmSecurity, LiteLlmService } from '../src';
 
 const app = new App();
 const securityStack = new Stack(app, 'LiteLlmSplitSecurity');
@@ -25,7 +26,12 @@ const database = new LiteLlmDatabase(databaseStack, 'Database', {
   rotationSecurityGroup: network.rotationSecurityGroup,
   encryptionKey: security.encryptionKey,
 });
-new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer });
+const cache = new LiteLlmCache(databaseStack, 'Cache', {
+  vpc: network.vpc,
+  securityGroup: network.cacheSecurityGroup,
+  encryptionKey: security.encryptionKey,
+});
+new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
 
 const test = new IntegTest(app, 'LiteLlmFiveStacksTest', {
   testCases: [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack],

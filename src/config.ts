@@ -10,6 +10,17 @@ export interface LiteLlmConfigInput {
   readonly databaseConnectionPoolLimit: number;
   /** Whether the proxy logs JSON lines (`json_logs`). */
   readonly jsonLogs: boolean;
+  /**
+   * Where LiteLLM's processes share state: REDIS_HOST, REDIS_PORT, REDIS_PASSWORD and
+   * REDIS_SSL in the container's environment.
+   */
+  readonly sharedState?: LiteLlmSharedStateInput;
+}
+
+/** The cache's part of the config. */
+export interface LiteLlmSharedStateInput {
+  /** Seconds a cached response is served; no response caching when undefined. */
+  readonly responseCacheTtlSeconds?: number;
 }
 
 /**
@@ -17,6 +28,12 @@ export interface LiteLlmConfigInput {
  * Provider keys are only ever referenced as `os.environ/NAME`.
  */
 export function renderConfig(input: LiteLlmConfigInput): string {
+  const redis = input.sharedState && {
+    redis_host: 'os.environ/REDIS_HOST',
+    redis_port: 'os.environ/REDIS_PORT',
+    redis_password: 'os.environ/REDIS_PASSWORD',
+  };
+  const responseTtl = input.sharedState?.responseCacheTtlSeconds;
   const doc = {
     model_list: input.models.map(m => ({ model_name: m.name, litellm_params: m.litellmParams })),
     litellm_settings: {
@@ -24,6 +41,10 @@ export function renderConfig(input: LiteLlmConfigInput): string {
       drop_params: true,
       json_logs: input.jsonLogs,
       num_retries: 2,
+      ...(responseTtl !== undefined ? {
+        cache: true,
+        cache_params: { type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true, ttl: responseTtl },
+      } : {}),
     },
     general_settings: {
       master_key: 'os.environ/LITELLM_MASTER_KEY',
@@ -35,6 +56,7 @@ export function renderConfig(input: LiteLlmConfigInput): string {
       routing_strategy: 'simple-shuffle',
       num_retries: 2,
       timeout: input.requestTimeoutSeconds,
+      ...redis,
     },
   };
   // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.

@@ -1,3 +1,4 @@
+export * from './cache';
 export * from './database';
 export * from './image';
 export * from './load-balancer';

@@ -5,6 +5,7 @@ import {
   aws_sns_subscriptions as subscriptions,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LiteLlmCache } from './cache';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmLoadBalancer } from './load-balancer';
 import { LiteLlmService } from './service';
@@ -40,6 +41,12 @@ export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
   readonly database: LiteLlmDatabase;
   /** The load balancer to chart. */
   readonly loadBalancer: LiteLlmLoadBalancer;
+  /**
+   * The cache to chart and whose alarms notify the topic.
+   *
+   * @default - none
+   */
+  readonly cache?: LiteLlmCache;
   /**
    * More alarms that notify the topic (e.g. `LiteLlmSecurity.masterKeyRotationAlarm`).
    *
@@ -106,7 +113,7 @@ export class LiteLlmMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const alarms = [
-      ...props.service.alarms, ...props.database.alarms, this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
+      ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [], this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
     ];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);
@@ -159,6 +166,15 @@ export class LiteLlmMonitoring extends Construct {
         left: [db.metric('ReadLatency', { period: five }), db.metric('WriteLatency', { period: five })],
       }),
     );
+    const cache = props.cache;
+    if (cache) {
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({ title: 'Cache engine CPU %', left: [cache.busiest('EngineCPUUtilization', 'Average')] }),
+        new cloudwatch.GraphWidget({ title: 'Cache memory %', left: [cache.busiest('DatabaseMemoryUsagePercentage', 'Maximum')] }),
+        new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cache.busiest('Evictions', 'Sum')] }),
+        new cloudwatch.GraphWidget({ title: 'Cache connections', left: [cache.busiest('CurrConnections', 'Maximum')] }),
+      );
+    }
     const webAcl = props.loadBalancer.webAcl;
     if (webAcl) {
       const waf = (metricName: string) => new cloudwatch.Metric({

@@ -131,10 +131,12 @@ export class LiteLlmNetwork extends Construct {
   public readonly vpc: ec2.IVpc;
   /** Load balancer: 80/443 in from the allowed CIDRs, out only to the service port. */
   public readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
-  /** LiteLLM tasks: container port in from the load balancer only; out 443 and 5432 to the database. */
+  /** LiteLLM tasks: container port in from the load balancer only; out 443, 5432 to the database and 6379 to the cache. */
   public readonly serviceSecurityGroup: ec2.ISecurityGroup;
   /** Database: 5432 in from the service and the rotation function only. */
   public readonly databaseSecurityGroup: ec2.ISecurityGroup;
+  /** Cache (`LiteLlmCache`): 6379 in from the service only. */
+  public readonly cacheSecurityGroup: ec2.ISecurityGroup;
   /** Rotation functions: out 5432 to the database and 443 to AWS APIs. */
   public readonly rotationSecurityGroup: ec2.ISecurityGroup;
   /** Interface endpoints: 443 in from the VPC CIDR. */
@@ -235,6 +237,7 @@ export class LiteLlmNetwork extends Construct {
     this.serviceSecurityGroup = sg('ServiceSecurityGroup', 'LiteLLM tasks');
     this.databaseSecurityGroup = sg('DatabaseSecurityGroup', 'LiteLLM database');
     this.rotationSecurityGroup = sg('RotationSecurityGroup', 'LiteLLM secret rotation');
+    this.cacheSecurityGroup = sg('CacheSecurityGroup', 'LiteLLM cache');
     this.endpointSecurityGroup = sg('EndpointSecurityGroup', 'LiteLLM VPC interface endpoints');
 
     for (const cidr of props.allowedCidrs ?? []) {
@@ -255,6 +258,7 @@ export class LiteLlmNetwork extends Construct {
     const postgres = ec2.Port.tcp(5432);
     this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');
     this.serviceSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'LiteLLM to PostgreSQL');
+    this.serviceSecurityGroup.connections.allowTo(this.cacheSecurityGroup, ec2.Port.tcp(6379), 'LiteLLM to the cache');
     this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and LLM providers');
     if (this.dualStack) {
       // Tasks with an IPv6 address try a provider's AAAA first; a silently dropped packet would stall each call.

@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LiteLlmCache, LiteLlmCacheOptions } from './cache';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
@@ -70,6 +71,13 @@ export interface LiteLlmPlatformProps {
    * @default - see `LiteLlmMonitoringOptions`
    */
   readonly monitoring?: LiteLlmMonitoringOptions;
+  /**
+   * The cache LiteLLM's processes share rate limits, router state and (optionally)
+   * cached responses through.
+   *
+   * @default - a cache whenever more than one LiteLLM process can serve at once (`service.maxCapacity` > 1 or `service.numWorkers` > 1)
+   */
+  readonly cache?: LiteLlmCacheOptions;
 }
 
 /**
@@ -88,6 +96,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
   public readonly database: LiteLlmDatabase;
   /** The ECS service. */
   public readonly service: LiteLlmService;
+  /** The cache, when the platform has one. */
+  public readonly cache?: LiteLlmCache;
   /** Alarm topic and dashboard. */
   public readonly monitoring: LiteLlmMonitoring;
   /** Base URL of the proxy. */
@@ -136,8 +146,19 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       encryptionKey: this.security.encryptionKey,
       profile,
     });
+    const processes = (props.service?.maxCapacity ?? 4) * (props.service?.numWorkers ?? 1);
+    if (props.cache?.enabled ?? processes > 1) {
+      this.cache = new LiteLlmCache(this, 'Cache', {
+        ...props.cache,
+        vpc: this.network.vpc,
+        securityGroup: this.network.cacheSecurityGroup,
+        encryptionKey: this.security.encryptionKey,
+        profile,
+      });
+    }
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
+      cache: this.cache,
       models,
       image: props.image,
       network: this.network,
@@ -152,6 +173,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       service: this.service,
       database: this.database,
       loadBalancer: this.loadBalancer,
+      cache: this.cache,
       additionalAlarms: [this.security.masterKeyRotationAlarm],
     });
     this.url = this.loadBalancer.url;

@@ -1,9 +1,10 @@
 import {
-  Duration, RemovalPolicy, Stack, Token,
+  Annotations, Duration, RemovalPolicy, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LiteLlmCache } from './cache';
 import { renderConfig } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
@@ -16,6 +17,7 @@ import { profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
+import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
@@ -27,6 +29,8 @@ import { LiteLlmSecurity } from './security';
 const CONFIG_PATH = '/litellm-config/config.yaml';
 /** The init container's variable that carries the rendered config. */
 const CONFIG_ENV = 'LITELLM_CONFIG_YAML';
+/** Fargate's longest stop timeout: SIGTERM, then SIGKILL this much later. */
+const STOP_TIMEOUT = Duration.seconds(120);
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
 const RESERVED_CONNECTIONS = 10;
 /**
@@ -59,15 +63,17 @@ const LOCAL_COPIES: { [name: string]: string } = {
  */
 export interface LiteLlmServiceOptions {
   /**
-   * Task CPU units.
+   * Task CPU units. LiteLLM's production guide gives each worker one vCPU.
    *
-   * @default 1024
+   * @default - 1024 × `numWorkers`, rounded up to a Fargate size
    */
   readonly cpu?: number;
   /**
-   * Task memory in MiB; LiteLLM runs out of memory below 2048.
+   * Task memory in MiB. LiteLLM's production guide gives each worker 4 GiB: below
+   * that, one large request can run a task out of memory (a warning); below 2048
+   * synth fails.
    *
-   * @default 2048
+   * @default - 4096 × `numWorkers`, rounded up to a Fargate size
    */
   readonly memoryLimitMiB?: number;
   /**
@@ -139,6 +145,14 @@ export interface LiteLlmServiceOptions {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Also scale out when the requests per task (ALB `RequestCountPerTarget`, per minute)
+   * exceed this. CPU (60 %) always scales; memory never does (it ratchets up after one
+   * large request and would never scale in).
+   *
+   * @default - CPU only
+   */
+  readonly requestsPerTarget?: number;
+  /**
    * More environment variables for the LiteLLM container (never secrets: use the provider keys secret).
    *
    * @default - none
@@ -160,6 +174,13 @@ export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
   readonly database: LiteLlmDatabase;
   /** The load balancer whose target group the service joins. */
   readonly loadBalancer: LiteLlmLoadBalancer;
+  /**
+   * The cache LiteLLM's processes share rate limits, router state and cached responses
+   * through. Without one, more than one process (tasks × workers) is a synth warning.
+   *
+   * @default - none: each process keeps its own state
+   */
+  readonly cache?: LiteLlmCache;
   /**
    * The LiteLLM image.
    *
@@ -217,25 +238,30 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const stack = Stack.of(this);
     const models = props.models;
     const image = props.image ?? LiteLlmImage.fromRegistry();
-    const cpu = props.cpu ?? 1024;
-    const memory = props.memoryLimitMiB ?? 2048;
+    const workers = props.numWorkers ?? 1;
+    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
+      n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
+    const size = fargateSize(workers);
+    const cpu = props.cpu ?? size.cpu;
+    const memory = props.memoryLimitMiB ?? size.memoryMiB;
     const minCapacity = props.minCapacity ?? 1;
     const maxCapacity = props.maxCapacity ?? 4;
-    const workers = props.numWorkers ?? 1;
     const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
     if (Token.isUnresolved(requestTimeout.toSeconds())) {
       throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
     }
     const assignPublicIp = props.assignPublicIp ?? false;
 
-    dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer);
+    dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer, ...(props.cache ? [props.cache] : []));
     validateModels(models, props.security);
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
+    if (!Token.isUnresolved(memory) && !Token.isUnresolved(workers) && memory < 4096 * workers) {
+      Annotations.of(this).addWarningV2('cdk-litellm:memoryPerWorker',
+        `\`memoryLimitMiB\` (${memory}) is below 4096 per worker (${workers} × 4096 = ${4096 * workers}), LiteLLM's production sizing: one large request can run a task out of memory. Raise memoryLimitMiB or lower numWorkers`);
+    }
     check(minCapacity, n => Number.isInteger(n) && n >= 1, n => `\`minCapacity\` (${n}) must be an integer >= 1: keep at least one task running`);
     check(maxCapacity, n => Number.isInteger(n) && n >= minCapacity,
       n => `\`maxCapacity\` (${n}) must be >= \`minCapacity\` (${minCapacity}): raise maxCapacity or lower minCapacity`);
-    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
-      n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
     const idleSeconds = props.loadBalancer.idleTimeout.toSeconds();
     check(requestTimeout.toSeconds(), s => Token.isUnresolved(idleSeconds) || s <= idleSeconds,
       s => `\`requestTimeout\` (${s} s) exceeds the load balancer's idle timeout (${props.loadBalancer.idleTimeout.toSeconds()} s): streams would be cut; raise \`idleTimeout\` or lower requestTimeout`);
@@ -271,7 +297,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       requestTimeoutSeconds: requestTimeout.toSeconds(),
       databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
       jsonLogs: true,
+      sharedState: props.cache && {
+        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+      },
     });
+    warnIfStateIsPerProcess(this, props.cache, maxCapacity, workers);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.network.vpc,
@@ -317,6 +347,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       // The migration container has migrated before the proxy starts
       // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
       DISABLE_SCHEMA_UPDATE: 'true',
+      // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
+      // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
+      GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
+      ...props.cache?.containerEnvironment(),
     };
     validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
 
@@ -350,13 +384,16 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     this.service.node.addDependency(this.cluster);
     this.connections = this.service.connections;
 
+    // LiteLLM's production guide: scale on CPU at about 60 %, never on memory, which rises
+    // after one large request and stays up, so a memory target would never scale in.
     const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
-    scaling.scaleOnCpuUtilization('Cpu', {
-      targetUtilizationPercent: 70, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
-    });
-    scaling.scaleOnMemoryUtilization('Memory', {
-      targetUtilizationPercent: 80, scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60),
-    });
+    const cooldowns = { scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60) };
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, ...cooldowns });
+    if (props.requestsPerTarget !== undefined) {
+      check(props.requestsPerTarget, n => Number.isInteger(n) && n >= 1,
+        n => `\`requestsPerTarget\` (${n}) must be an integer >= 1 (requests per task per minute)`);
+      scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: props.loadBalancer.targetGroup, ...cooldowns });
+    }
 
     this.redeployAlarm = this.addRedeployOnRotation(props.security, props.database, defaults.removalPolicy);
 
@@ -423,6 +460,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       UI_USERNAME: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_USERNAME'),
       UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
       ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
+      ...props.cache?.containerSecrets(secretFor(this, 'CacheAuthSecret', props.cache.authSecret)),
     };
     const platformSecrets = Object.keys(secrets);
     const providerKeys = providerKeyNames(props.models);
@@ -436,7 +474,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     // Across stacks the secrets' key is imported, and an imported key drops the
     // decrypt grant that reading a secret implies: grant it on the role itself.
     const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, props.database.secret,
-      ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : [])]
+      ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : []), ...(props.cache ? [props.cache.authSecret] : [])]
       .map(secret => secret.encryptionKey?.keyArn).filter((arn): arn is string => arn !== undefined);
     if (secretKeys.length > 0) {
       this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(new iam.PolicyStatement({
@@ -520,7 +558,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         startPeriod: Duration.seconds(180),
       },
       logging: logging('litellm'),
-      stopTimeout: Duration.seconds(120),
+      stopTimeout: STOP_TIMEOUT,
     });
     proxy.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
     proxy.addContainerDependencies(
@@ -594,6 +632,20 @@ function validateEnvironment(props: LiteLlmServiceProps, platform: Set<string>, 
       throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
     }
   }
+}
+
+/**
+ * Without a cache, LiteLLM keeps rate limits, router cooldowns and its response cache
+ * in each process: with several, every limit is multiplied by their number.
+ */
+function warnIfStateIsPerProcess(scope: Construct, cache: LiteLlmCache | undefined, maxCapacity: number, workers: number): void {
+  if (cache || Token.isUnresolved(maxCapacity) || Token.isUnresolved(workers)) return;
+  const processes = maxCapacity * workers;
+  if (processes <= 1) return;
+  Annotations.of(scope).addWarningV2('cdk-litellm:stateIsPerProcess',
+    `up to ${processes} LiteLLM processes (maxCapacity ${maxCapacity} × numWorkers ${workers}, twice that during a deploy) and no cache: `
+    + 'rate limits (rpm, tpm and parallel requests per key, team and model), router cooldowns and the response cache are kept per process, '
+    + `so every limit is multiplied by up to ${processes}. Add a cache (LiteLlmPlatform: remove \`cache.enabled: false\`; LiteLlmService: pass \`cache\`), or set maxCapacity and numWorkers to 1`);
 }
 
 function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void {

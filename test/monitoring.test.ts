@@ -6,12 +6,16 @@ import { joinedText } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const EMAILS = ['oncall@example.com', 'platform-team@example.com'];
-/** Service (CPU, memory, unhealthy hosts, target 5xx, redeploy errors), database (CPU, storage, connections), ALB 5xx, latency, master key. */
-const PLATFORM_ALARMS = 12;
+/**
+ * Service (CPU, memory, unhealthy hosts, target 5xx, redeploy errors), database (CPU, storage,
+ * connections, rotation), cache (CPU, memory, evictions), ALB 5xx, latency, master key.
+ */
+const PLATFORM_ALARMS = 15;
 const BASE_WIDGETS = [
   'Requests', '4xx / 5xx', 'Latency p50 / p99',
   'ECS CPU %', 'ECS memory %', 'Running tasks',
   'RDS CPU %', 'RDS connections', 'RDS free storage', 'RDS read / write latency',
+  'Cache engine CPU %', 'Cache memory %', 'Cache evictions', 'Cache connections',
 ];
 
 interface Synth {

@@ -129,9 +129,9 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
     }, 4);
   });
 
-  test('creates exactly five security groups, none allowing all outbound traffic', () => {
+  test('creates exactly six security groups, none allowing all outbound traffic', () => {
     // THEN
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 5);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 6);
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', {
       SecurityGroupEgress: Match.arrayWith([Match.objectLike({ IpProtocol: '-1' })]),
     }, 0);
@@ -159,7 +159,7 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { GroupId: groupId(stack, network.loadBalancerSecurityGroup) }, 0);
   });
 
-  test('service: 4000 in from the load balancer only; out 443 and 5432 to the database only', () => {
+  test('service: 4000 in from the load balancer only; out 443, 5432 to the database and 6379 to the cache only', () => {
     // THEN
     const service = groupId(stack, network.serviceSecurityGroup);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -175,7 +175,7 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
       FromPort: 4000,
       ToPort: 4000,
     });
-    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { GroupId: service }, 1);
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { GroupId: service }, 2);
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
       GroupId: service,
       DestinationSecurityGroupId: groupId(stack, network.databaseSecurityGroup),
@@ -183,6 +183,28 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
       FromPort: 5432,
       ToPort: 5432,
     });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: service,
+      DestinationSecurityGroupId: groupId(stack, network.cacheSecurityGroup),
+      IpProtocol: 'tcp',
+      FromPort: 6379,
+      ToPort: 6379,
+    });
+  });
+
+  test('cache: 6379 in from the service only, nothing out', () => {
+    // THEN
+    const cache = groupId(stack, network.cacheSecurityGroup);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'LiteLLM cache',
+      SecurityGroupIngress: Match.absent(),
+      SecurityGroupEgress: [Match.objectLike({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })],
+    });
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { GroupId: cache }, 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: cache, SourceSecurityGroupId: groupId(stack, network.serviceSecurityGroup), IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379,
+    });
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { GroupId: cache }, 0);
   });
 
   test('database: 5432 in from the service and the rotation function only, nothing out', () => {
@@ -232,7 +254,7 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
 
   test('the VPC and the security groups keep their logical IDs; the groups belong to the VPC', () => {
     // THEN
-    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', { VpcId: stack.resolve(network.vpc.vpcId) }, 5);
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', { VpcId: stack.resolve(network.vpc.vpcId) }, 6);
     expect([
       network.loadBalancerSecurityGroup, network.serviceSecurityGroup, network.databaseSecurityGroup,
       network.rotationSecurityGroup, network.endpointSecurityGroup,
@@ -454,9 +476,9 @@ describe('LiteLlmNetwork with an existing VPC', () => {
       }
     });
 
-    test('creates the five security groups in that VPC, the endpoints one open to its CIDR', () => {
+    test('creates the six security groups in that VPC, the endpoints one open to its CIDR', () => {
       // THEN
-      template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0' }, 5);
+      template.resourcePropertiesCountIs('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0' }, 6);
       template.hasResourceProperties('AWS::EC2::SecurityGroup', {
         GroupDescription: 'LiteLLM VPC interface endpoints',
         SecurityGroupIngress: [Match.objectLike({ FromPort: 443, ToPort: 443, CidrIp: '10.20.0.0/16' })],
@@ -530,7 +552,7 @@ describe('LiteLlmNetwork with an existing VPC', () => {
     const template = Template.fromStack(networkStackUnderTest);
     expect(Object.values(template.toJSON().Resources).map((r: any) => r.Type).filter((t: string) => !t.startsWith('AWS::EC2::SecurityGroup')))
       .toEqual([]);
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 5);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 6);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       VpcId: { 'Fn::ImportValue': Match.stringLikeRegexp('VpcStack:ExportsOutputRefVpc') },
     });

@@ -2,7 +2,7 @@ import {
   App, CfnElement, Duration, Lazy, Stack, Token,
   aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_logs as logs,
 } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
@@ -128,6 +128,7 @@ function expectedSecrets(stack: Stack, platform: LiteLlmPlatform, providerKeys: 
     { Name: 'DATABASE_USERNAME', ValueFrom: secretField(arn(database.secret), 'username') },
     { Name: 'DATABASE_PASSWORD', ValueFrom: secretField(arn(database.secret), 'password') },
     { Name: 'DATABASE_NAME', ValueFrom: secretField(arn(database.secret), 'dbname') },
+    ...(platform.cache ? [{ Name: 'REDIS_PASSWORD', ValueFrom: arn(platform.cache.authSecret) }] : []),
     ...providerKeys.map(name => ({ Name: name, ValueFrom: secretField(arn(security.providerKeysSecret!), name) })),
   ]);
 }
@@ -204,10 +205,10 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('task definition: 1024 CPU, 2048 MiB, X86_64 Linux on Fargate', () => {
+  test('task definition: 1024 CPU, 4096 MiB (a vCPU and 4 GiB per worker, LiteLLM\'s sizing), X86_64 Linux on Fargate', () => {
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '1024',
-      Memory: '2048',
+      Memory: '4096',
       NetworkMode: 'awsvpc',
       RequiresCompatibilities: ['FARGATE'],
       RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
@@ -358,6 +359,11 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     // THEN
     for (const entry of entries) {
       expect(secretNames.has(entry.Name)).toBe(false);
+      // Literals, but for the cache's host, which is its endpoint's address.
+      if (entry.Name === 'REDIS_HOST') {
+        expect(entry.Value).toEqual({ 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache!.replicationGroup), 'PrimaryEndPoint.Address'] });
+        continue;
+      }
       expect(typeof entry.Value).toBe('string');
       expect(entry.Value).not.toMatch(/resolve:secretsmanager|REPLACE_WITH_THE_REAL_KEY|sk-[A-Za-z0-9]/);
     }
@@ -441,27 +447,26 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('target tracking on CPU 70 % and memory 80 %, scale in after 300 s, out after 60 s', () => {
+  test('target tracking on CPU 60 % only (never memory), scale in after 300 s, out after 60 s', () => {
     // WHEN
     const policies = Object.values(s.template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'))
       .map((p: any) => p.Properties.TargetTrackingScalingPolicyConfiguration);
 
     // THEN
-    expect(policies).toEqual(expect.arrayContaining([
-      {
-        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-        TargetValue: 70,
-        ScaleInCooldown: 300,
-        ScaleOutCooldown: 60,
-      },
-      {
-        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageMemoryUtilization' },
-        TargetValue: 80,
-        ScaleInCooldown: 300,
-        ScaleOutCooldown: 60,
-      },
-    ]));
-    expect(policies).toHaveLength(2);
+    expect(policies).toEqual([{
+      PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      TargetValue: 60,
+      ScaleInCooldown: 300,
+      ScaleOutCooldown: 60,
+    }]);
+    // The memory alarm stays.
+    expect(s.platform.service.alarms).toContain(s.platform.service.memoryAlarm);
+  });
+
+  test('LiteLLM drains for 110 s on SIGTERM, under ECS\'s 120 s stop timeout', () => {
+    const litellm = container(s.template, 'litellm');
+    expect(environmentOf(litellm).GRACEFUL_SHUTDOWN_TIMEOUT).toBe('110');
+    expect(litellm.StopTimeout).toBe(120);
   });
 
   test('task role may invoke exactly the inference profile and its foundation model in any region', () => {
@@ -489,7 +494,8 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     // GIVEN
     const roleId = logicalId(s.stack, s.platform.service.taskDefinition.executionRole!);
     const { security, database } = s.platform;
-    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, database.secret, security.providerKeysSecret!]
+    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, database.secret, security.providerKeysSecret!,
+      s.platform.cache!.authSecret]
       .map(secret => JSON.stringify(s.stack.resolve(secret.secretArn))).sort();
 
     // WHEN
@@ -743,7 +749,8 @@ describe('Bedrock foundation-model ids', () => {
   });
 
   test('no provider key secret is created or injected', () => {
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    // master key, salt, UI, database, cache token
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 5);
     expect(byName(container(s.template, 'litellm').Secrets)).toEqual(expectedSecrets(s.stack, s.platform, []));
   });
 });
@@ -1014,5 +1021,49 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
     expect(service.alarms).toEqual([
       service.cpuAlarm, service.memoryAlarm, service.unhealthyHostsAlarm, service.target5xxAlarm, service.redeployAlarm,
     ]);
+  });
+});
+
+describe('sizing and scaling from LiteLLM\'s production guide', () => {
+  const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('memoryPerWorker'));
+
+  test.each([
+    [1, '1024', '4096'],
+    [2, '2048', '8192'],
+    [3, '4096', '12288'],
+    [4, '4096', '16384'],
+    [6, '8192', '24576'],
+    [9, '16384', '40960'],
+  ])('%i worker(s): CPU %s, memory %s (a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
+    const s = synth({ service: { numWorkers, maxCapacity: 1 }, database: { instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE) } });
+    s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: cpu, Memory: memory });
+    expect(warningsOf(s.stack)).toHaveLength(0);
+  });
+
+  test('memory below 4096 per worker synthesizes with a warning that names the OOM risk', () => {
+    const s = synth({ service: { numWorkers: 2, memoryLimitMiB: 4096 } });
+    const found = warningsOf(s.stack);
+    expect(found).toHaveLength(1);
+    expect(JSON.stringify(found[0].entry.data)).toContain(
+      '`memoryLimitMiB` (4096) is below 4096 per worker (2 × 4096 = 8192), LiteLLM\'s production sizing: one large request can run a task out of memory.');
+  });
+
+  test('memory below 2048 stays an error', () => {
+    expect(() => build({ service: { memoryLimitMiB: 1024 } })).toThrow('`memoryLimitMiB` (1024) is too low: LiteLLM needs 2048 MiB or more per task');
+  });
+
+  test('requestsPerTarget adds ALB request-count target tracking on the service\'s target group, next to CPU', () => {
+    const s = synth({ service: { requestsPerTarget: 600 } });
+    const policies = Object.values(s.template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'))
+      .map((p: any) => p.Properties.TargetTrackingScalingPolicyConfiguration);
+    expect(policies).toHaveLength(2);
+    expect(policies).toEqual(expect.arrayContaining([expect.objectContaining({
+      TargetValue: 600,
+      PredefinedMetricSpecification: expect.objectContaining({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+    })]));
+  });
+
+  test('requestsPerTarget must be a positive integer', () => {
+    expect(() => build({ service: { requestsPerTarget: 0 } })).toThrow('`requestsPerTarget` (0) must be an integer >= 1 (requests per task per minute)');
   });
 });

@@ -1,7 +1,7 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
+  DeploymentProfile, LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
   LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
@@ -73,7 +73,8 @@ export function fiveStacks(): Scenario {
     rotationSecurityGroup: network.rotationSecurityGroup,
     encryptionKey: security.encryptionKey,
   });
-  new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer });
+  const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
+  new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
   return { app, stacks };
 }
 
