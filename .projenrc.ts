@@ -118,6 +118,20 @@ const bootSetup = project.addTask('boot:setup', {
   exec: 'bash test/boot/setup.sh',
 });
 project.testTask.prependSpawn(bootSetup);
+// The boot test and the proxy benchmark start their own TLS Redis from Debian's package.
+const redisSetup = project.addTask('redis:setup', {
+  description: 'Install redis-server, redis-cli and openssl with apt-get when missing (for the boot test and bench:proxy)',
+  exec: 'bash test/boot/redis-setup.sh',
+});
+project.testTask.prependSpawn(redisSetup);
+project.addTask('bench:proxy', {
+  description: 'Proxy throughput and added latency: direct to a fake upstream, through LiteLLM without and with Redis',
+  steps: [
+    { spawn: 'boot:setup' },
+    { spawn: 'redis:setup' },
+    { exec: 'ts-node -P tsconfig.dev.json --prefer-ts-exts bench/proxy.bench.ts' },
+  ],
+});
 const cfnLintSetup = project.addTask('cfn-lint:setup', {
   description: 'Install cfn-lint from PyPI into .venv-cfnlint for the cfn-lint quality gate',
   exec: 'bash test/cfn-lint/setup.sh',

@@ -28,10 +28,17 @@ export interface LiteLlmSharedStateInput {
  * Provider keys are only ever referenced as `os.environ/NAME`.
  */
 export function renderConfig(input: LiteLlmConfigInput): string {
+  // The router (cooldowns, usage) reads router_settings.redis_*; the rate limiters use the
+  // coordination Redis. Given explicitly, a task that started while the cache was
+  // unreachable still joins it later; from REDIS_* alone it would keep its own state
+  // for good (litellm/proxy/proxy_server.py:5974-6065 in 1.108.7). TLS comes from REDIS_SSL.
   const redis = input.sharedState && {
     redis_host: 'os.environ/REDIS_HOST',
     redis_port: 'os.environ/REDIS_PORT',
     redis_password: 'os.environ/REDIS_PASSWORD',
+  };
+  const coordination = input.sharedState && {
+    coordination_redis: { host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true },
   };
   const responseTtl = input.sharedState?.responseCacheTtlSeconds;
   const doc = {
@@ -51,6 +58,7 @@ export function renderConfig(input: LiteLlmConfigInput): string {
       database_connection_pool_limit: input.databaseConnectionPoolLimit,
       proxy_batch_write_at: 60,
       disable_spend_logs: false,
+      ...coordination,
     },
     router_settings: {
       routing_strategy: 'simple-shuffle',

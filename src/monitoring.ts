@@ -113,7 +113,8 @@ export class LiteLlmMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const alarms = [
-      ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [], this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
+      ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [],
+      this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
     ];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);

@@ -350,6 +350,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
       // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
       GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
+      // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
+      // worker spends longer than that importing LiteLLM: it would restart forever
+      // (litellm/proxy/proxy_cli.py:300-335, 987-995).
+      ...(workers > 1 ? { TIMEOUT_WORKER_HEALTHCHECK: '60' } : {}),
       ...props.cache?.containerEnvironment(),
     };
     validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);

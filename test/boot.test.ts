@@ -9,8 +9,9 @@ import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
+import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, runMigrationContainer } from './boot/proxy';
+import { LocalRedis } from './boot/redis';
 
 const MOCK_TEXT = 'pong from the boot test';
 const MODELS = () => [
@@ -19,9 +20,9 @@ const MODELS = () => [
   LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' }),
 ];
 
-function synthContainers(profile: DeploymentProfile): Record<string, ContainerDefinition> {
+function synthContainers(profile: DeploymentProfile, props: Partial<LiteLlmPlatformProps> = {}): Record<string, ContainerDefinition> {
   const stack = new Stack(new App(), 'Boot', { env: { account: '123456789012', region: 'us-east-1' } });
-  new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: MODELS() });
+  new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: MODELS(), ...props });
   return containersOf(Template.fromStack(stack).toJSON());
 }
 
@@ -34,16 +35,20 @@ beforeAll(() => {
 describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('the %s task definition boots the real proxy', (profile) => {
   let containers: Record<string, ContainerDefinition>;
   let proxy: BootedProxy;
+  let redis: LocalRedis;
   const masterKey = () => proxy.env.LITELLM_MASTER_KEY;
 
   beforeAll(async () => {
     containers = synthContainers(profile);
-    proxy = await BootedProxy.start(containers);
+    // The default platform runs up to 4 tasks, so it has a cache: a local TLS Redis stands in.
+    redis = await LocalRedis.start({ tls: true });
+    proxy = await BootedProxy.start(containers, { redis });
     await proxy.waitUntilLive();
   }, 180_000);
 
   afterAll(async () => {
     await proxy?.stop();
+    await redis?.stop();
   });
 
   test('the container\'s own health check, run as ECS runs it, exits 0', () => {
@@ -103,7 +108,8 @@ describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('th
 describe('a broken task definition fails with LiteLLM\'s own message', () => {
   let containers: Record<string, ContainerDefinition>;
   beforeAll(() => {
-    containers = synthContainers(DeploymentProfile.DEVELOPMENT);
+    // One task, one worker: no cache to stand in for.
+    containers = synthContainers(DeploymentProfile.DEVELOPMENT, { service: { maxCapacity: 1 } });
   });
 
   async function bootAndExpectExit(proxy: BootedProxy): Promise<string> {

@@ -225,6 +225,9 @@ describe('the platform and its cache', () => {
     expect(config.router_settings).toMatchObject({
       redis_host: 'os.environ/REDIS_HOST', redis_port: 'os.environ/REDIS_PORT', redis_password: 'os.environ/REDIS_PASSWORD',
     });
+    expect(config.general_settings.coordination_redis).toEqual({
+      host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true,
+    });
     expect(config.litellm_settings.cache).toBeUndefined();
   });
 
@@ -259,7 +262,10 @@ describe('the cache in the five-stack split', () => {
       vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, encryptionKey: security.encryptionKey,
     });
     const database = new LiteLlmDatabase(databaseStack, 'Database', {
-      vpc: network.vpc, securityGroup: network.databaseSecurityGroup, rotationSecurityGroup: network.rotationSecurityGroup, encryptionKey: security.encryptionKey,
+      vpc: network.vpc,
+      securityGroup: network.databaseSecurityGroup,
+      rotationSecurityGroup: network.rotationSecurityGroup,
+      encryptionKey: security.encryptionKey,
     });
     const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
     new LiteLlmService(serviceStack, 'Service', {

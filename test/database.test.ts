@@ -183,7 +183,8 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
       SecurityGroupEgress: Match.arrayWith([Match.objectLike({ IpProtocol: '-1' })]),
     }, 0);
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { IpProtocol: '-1' }, 0);
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 5);
+    // The network's six (load balancer, service, database, rotation, cache, endpoints); the database adds none.
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 6);
   });
 
   test('knows max_connections of a db.t4g.small', () => {

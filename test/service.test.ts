@@ -1035,9 +1035,16 @@ describe('sizing and scaling from LiteLLM\'s production guide', () => {
     [6, '8192', '24576'],
     [9, '16384', '40960'],
   ])('%i worker(s): CPU %s, memory %s (a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
-    const s = synth({ service: { numWorkers, maxCapacity: 1 }, database: { instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE) } });
+    const instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE);
+    const s = synth({ service: { numWorkers, maxCapacity: 1 }, database: { instanceType } });
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: cpu, Memory: memory });
     expect(warningsOf(s.stack)).toHaveLength(0);
+  });
+
+  test('several workers get a worker health-check timeout long enough for LiteLLM\'s imports; one worker does not need it', () => {
+    const env = (numWorkers: number) => environmentOf(container(synth({ service: { numWorkers, maxCapacity: 1 } }).template, 'litellm'));
+    expect(env(2).TIMEOUT_WORKER_HEALTHCHECK).toBe('60');
+    expect(env(1).TIMEOUT_WORKER_HEALTHCHECK).toBeUndefined();
   });
 
   test('memory below 4096 per worker synthesizes with a warning that names the OOM risk', () => {

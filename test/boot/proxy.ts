@@ -93,6 +93,14 @@ export interface BootOptions {
   readonly editConfig?: (yaml: string) => string;
   /** Secret names to leave unset (for negative tests). */
   readonly omitSecrets?: string[];
+  /**
+   * The Redis that stands in for the task's cache: its REDIS_* settings replace the
+   * task's (whose host is the ElastiCache endpoint, resolved only at deploy). Required
+   * when the task has a cache.
+   */
+  readonly redis?: { env(): Record<string, string> };
+  /** Values that replace the task's (e.g. one master key for two proxies, as one secret gives two tasks). */
+  readonly env?: Record<string, string>;
 }
 
 /**
@@ -128,6 +136,16 @@ export class BootedProxy {
       const value = localSecretValue(secret.Name);
       if (value !== undefined) this.env[secret.Name] = value;
     }
+    const hasCache = (litellm.Environment ?? []).some(e => e.Name === 'REDIS_HOST');
+    if (hasCache && !options.redis) throw new Error('the task has a cache (REDIS_HOST): start a LocalRedis and pass it as `redis`');
+    if (hasCache) {
+      // Where the cache is and how to trust its certificate come from the local Redis;
+      // whether to speak TLS stays the task's own REDIS_SSL, so a wrong value fails here.
+      const local = { ...options.redis!.env() };
+      if ('REDIS_SSL' in this.env) delete local.REDIS_SSL;
+      Object.assign(this.env, local);
+    }
+    Object.assign(this.env, options.env);
   }
 
   /** The container's path for the task volume, remapped under the work directory. */
@@ -241,6 +259,7 @@ export class BootedProxy {
   }
 }
 
+/** The container's environment; a value resolved only at deploy (a token) is left out. */
 function envOf(container: ContainerDefinition): Record<string, string> {
-  return Object.fromEntries((container.Environment ?? []).map(e => [e.Name, e.Value]));
+  return Object.fromEntries((container.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value]));
 }
