@@ -13,7 +13,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   github: false,
-  release: false,
+  // Versions, changelog and tag from conventional commits: `npx projen release` bumps
+  // before it compiles (package.json and .jsii agree), writes dist/changelog.md,
+  // dist/version.txt and dist/releasetag.txt; Azure Pipelines publishes with publib.
+  release: true,
+  // Platform teams pin this package under production stacks: from the first release
+  // (1.0.0) a breaking change is a major version, and conventional commits decide it.
+  minMajorVersion: 1,
+  stability: 'stable',
+  // No release exists yet to compare with; turn on `compat: true` after 1.0.0 is out.
+  compat: false,
   minNodeVersion: '20.0.0',
 
   cdkVersion: '2.257.0',
@@ -34,6 +43,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
   },
 
+  // The post-deploy smoke test app pipelines run (templates/): `npx cdk-litellm-smoke`.
+  bin: { 'cdk-litellm-smoke': 'lib/smoke/cli.js' },
+
   deps: ['yaml@^2.8.0'],
   bundledDeps: ['yaml'],
   devDeps: [
@@ -47,6 +59,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-sdk-client-mock@^4',
     '@types/aws-lambda@^8',
     'ajv@^8',
+    // Idempotent publishing: skips a version the registry already has, so a half-failed
+    // release can be rerun. PUBLIB_DRYRUN=true publishes nothing.
+    'publib@0.2.1061',
   ],
 
   eslintOptions: {
@@ -70,7 +85,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['.jsii.tabl.json', 'cdk.out', '!/integ/*.snapshot/cdk.out', '/integ/*.snapshot/asset.*', '/.venv', '/.venv-*', '*.pyc', '__pycache__', '/test/python/cdk.out'],
 });
 
-for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml']) project.npmignore?.exclude(p);
+// templates/ is used from the repository (an app pipeline's `resources.repositories`), not from npm.
+for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml', '/templates', '/CONTRIBUTING.md']) {
+  project.npmignore?.exclude(p);
+}
 
 // Lambda handlers import the AWS SDK that the Node.js runtime provides.
 project.eslint?.allowDevDeps('src/**/*.lambda.ts');
@@ -118,6 +136,12 @@ const bootSetup = project.addTask('boot:setup', {
   exec: 'bash test/boot/setup.sh',
 });
 project.testTask.prependSpawn(bootSetup);
+// The GitHub release workflow would pass the minimum major to `bump`; without GitHub
+// (Azure Pipelines runs `npx projen release`) the task carries it itself.
+const bump = project.tasks.tryFind('bump');
+if (!bump) throw new Error('projen no longer defines the bump task');
+bump.env('MIN_MAJOR', '1');
+
 // The boot test and the proxy benchmark start their own TLS Redis from Debian's package.
 const redisSetup = project.addTask('redis:setup', {
   description: 'Install redis-server, redis-cli and openssl with apt-get when missing (for the boot test and bench:proxy)',
@@ -138,17 +162,24 @@ const cfnLintSetup = project.addTask('cfn-lint:setup', {
 });
 project.testTask.prependSpawn(cfnLintSetup);
 
-project.addTask('python:consumer', {
+const pythonConsumer = project.addTask('python:consumer', {
   description: 'Install the built wheel into a fresh venv and synthesize a Python CDK app with it',
   exec: 'bash test/python/consumer.sh',
 });
+const packageCheck = project.addTask('package:check', {
+  description: 'The npm tarball holds the library and nothing of the workspace',
+  exec: 'bash test/package-check.sh',
+});
 
 // projen packages only JavaScript when CI is set (it expects per-language CI jobs); every
-// `build` here, in CI or not, produces the npm tarball and the Python wheel and sdist.
+// `build` here, in CI or not, produces the npm tarball and the Python wheel and sdist, then
+// checks both: one task list for .ci/run, the Azure Build stage and the README.
 const packageAll = project.tasks.tryFind('package-all');
 if (!packageAll) throw new Error('projen no longer defines the package-all task');
 project.packageTask.reset();
 project.packageTask.spawn(packageAll);
+project.packageTask.spawn(packageCheck);
+project.packageTask.spawn(pythonConsumer);
 
 new YamlFile(project, 'azure-pipelines.yml', { obj: azurePipeline() });
 

@@ -4,14 +4,15 @@
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
+import { assertionStack, stackName } from './naming';
 import { LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmNetwork, LiteLlmSecurity, LiteLlmService } from '../src';
 
 const app = new App();
-const securityStack = new Stack(app, 'LiteLlmSplitSecurity');
-const networkStack = new Stack(app, 'LiteLlmSplitNetwork');
-const loadBalancerStack = new Stack(app, 'LiteLlmSplitLoadBalancer');
-const databaseStack = new Stack(app, 'LiteLlmSplitDatabase');
-const serviceStack = new Stack(app, 'LiteLlmSplitService');
+const securityStack = new Stack(app, 'LiteLlmSplitSecurity', { stackName: stackName('LiteLlmSplitSecurity') });
+const networkStack = new Stack(app, 'LiteLlmSplitNetwork', { stackName: stackName('LiteLlmSplitNetwork') });
+const loadBalancerStack = new Stack(app, 'LiteLlmSplitLoadBalancer', { stackName: stackName('LiteLlmSplitLoadBalancer') });
+const databaseStack = new Stack(app, 'LiteLlmSplitDatabase', { stackName: stackName('LiteLlmSplitDatabase') });
+const serviceStack = new Stack(app, 'LiteLlmSplitService', { stackName: stackName('LiteLlmSplitService') });
 
 const models = [mockModel()];
 const security = new LiteLlmSecurity(securityStack, 'Security');
@@ -36,6 +37,7 @@ new LiteLlmService(serviceStack, 'Service', { models, network, security, databas
 const test = new IntegTest(app, 'LiteLlmFiveStacksTest', {
   testCases: [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack],
   diffAssets: false,
+  assertionStack: assertionStack(app, 'LiteLlmSplit'),
   cdkCommandOptions: { destroy: { args: { force: true } } },
 });
 assertProxyWorks(test, loadBalancer.url, security);

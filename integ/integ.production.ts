@@ -4,10 +4,11 @@
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
+import { assertionStack, stackName } from './naming';
 import { DeploymentProfile, LiteLlmPlatform } from '../src';
 
 const app = new App();
-const stack = new Stack(app, 'LiteLlmProduction');
+const stack = new Stack(app, 'LiteLlmProduction', { stackName: stackName('LiteLlmProduction') });
 const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
   profile: DeploymentProfile.PRODUCTION,
   models: [mockModel()],
@@ -18,6 +19,7 @@ const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
 const test = new IntegTest(app, 'LiteLlmProductionTest', {
   testCases: [stack],
   diffAssets: false,
+  assertionStack: assertionStack(app, 'LiteLlmProduction'),
   cdkCommandOptions: { destroy: { args: { force: true } } },
 });
 assertProxyWorks(test, platform.url, platform.security);

@@ -1,37 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv from 'ajv';
 import * as YAML from 'yaml';
+import { azurePipelinesValidator } from './support/azure-schema';
 
-// Microsoft's schema (MIT, see fixtures/azure-pipelines.schema.LICENSE) lists
-// Microsoft's built-in tasks only. The AWS Toolkit for Azure DevOps task that
-// carries the AWS service connection is added here with its documented inputs,
-// so it is held to the same `additionalProperties: false` discipline.
-function loadSchema(): any {
-  const schema = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'azure-pipelines.schema.json'), 'utf8'));
-  schema.definitions.task.properties.task.anyOf.push({ enum: ['AWSShellScript@1'] });
-  schema.definitions.task.anyOf.push({
-    properties: {
-      task: { pattern: '^AWSShellScript@1$' },
-      displayName: { type: 'string' },
-      inputs: {
-        properties: {
-          awsCredentials: { type: 'string' },
-          regionName: { type: 'string' },
-          scriptType: { enum: ['inline', 'filePath'] },
-          inlineScript: { type: 'string' },
-          filePath: { type: 'string' },
-        },
-        additionalProperties: false,
-        required: ['awsCredentials', 'regionName', 'scriptType'],
-      },
-    },
-    required: ['task', 'inputs'],
-  });
-  return schema;
-}
-
-const validate = new Ajv({ strict: false, unicodeRegExp: false }).compile(loadSchema());
+const validate = azurePipelinesValidator();
 const pipelineText = fs.readFileSync(path.join(__dirname, '..', 'azure-pipelines.yml'), 'utf8');
 
 function isValid(doc: unknown): boolean {
@@ -44,26 +16,86 @@ test('azure-pipelines.yml is valid against the Azure Pipelines schema', () => {
   expect(ok).toBe(true);
 });
 
-test('the pipeline builds, runs the integ scenarios through a service connection, then releases from main', () => {
-  const doc = YAML.parse(pipelineText);
-  expect(doc.stages.map((s: any) => s.stage)).toEqual(['Build', 'Integration', 'Release']);
-  const integ = doc.stages[1].jobs[0].steps.find((s: any) => s.task === 'AWSShellScript@1');
+const doc = () => YAML.parse(pipelineText);
+const stage = (name: string) => doc().stages.find((s: any) => s.stage === name);
+const integSteps = () => stage('Integration').jobs[0].strategy.runOnce.deploy.steps;
+
+test('stages: Build, then Integration, then Release', () => {
+  expect(doc().stages.map((s: any) => s.stage)).toEqual(['Build', 'Integration', 'Release']);
+  expect(stage('Integration').dependsOn).toBe('Build');
+  expect(stage('Release').dependsOn).toBe('Integration');
+});
+
+test('Build runs the README\'s command (the same task list as .ci/run) on Node 22, then fails on any drift of generated files', () => {
+  const steps = stage('Build').jobs[0].steps;
+  const build = steps.findIndex((s: any) => s.script === 'npx projen build');
+  const drift = steps.findIndex((s: any) => /git diff --exit-code/.test(s.script ?? ''));
+  expect(build).toBeGreaterThan(-1);
+  expect(drift).toBeGreaterThan(build);
+  expect(fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8')).toMatch(/\nnpm ci --no-audit --no-fund\nnpx projen build\n/);
+  for (const s of doc().stages) {
+    const all = s.jobs.flatMap((j: any) => j.steps ?? j.strategy.runOnce.deploy.steps);
+    expect(all.find((x: any) => x.task === 'NodeTool@0').inputs.versionSpec).toBe('22.x');
+  }
+});
+
+test('pull requests are checked for conventional commit subjects', () => {
+  const check = stage('Build').jobs[0].steps.find((s: any) => s.displayName === 'Conventional commits');
+  expect(check.condition).toBe("eq(variables['Build.Reason'], 'PullRequest')");
+  expect(check.script).toContain('(feat|fix|docs|style|refactor|perf|test|build|ci|chore|revert)');
+});
+
+test('Integration never runs for a pull request: only on main, on the schedule or on demand', () => {
+  const condition = stage('Integration').condition;
+  expect(condition).toContain("ne(variables['Build.Reason'], 'PullRequest')");
+  expect(condition).toContain("eq(variables['Build.SourceBranch'], 'refs/heads/main')");
+  expect(condition).toContain("eq(variables['Build.Reason'], 'Schedule')");
+  expect(condition).toContain("eq('${{ parameters.runIntegration }}', 'true')");
+  expect(doc().parameters).toEqual([expect.objectContaining({ name: 'runIntegration', type: 'boolean', default: 'false' })]);
+  expect(doc().schedules[0].branches.include).toEqual(['main']);
+});
+
+test('Integration is a deployment job on an environment (approval, exclusive lock), with stack names unique to the run', () => {
+  const job = stage('Integration').jobs[0];
+  expect(job.deployment).toBeDefined();
+  expect(job.environment).toBe('cdk-litellm-aws');
+  expect(stage('Integration').lockBehavior).toBe('sequential');
+  expect(job.variables).toEqual([{ name: 'INTEG_STACK_SUFFIX', value: '-run$(Build.BuildId)' }]);
+  const steps = integSteps();
+  const integ = steps.find((s: any) => /integ-runner/.test(s.inputs?.inlineScript ?? ''));
+  expect(integ.task).toBe('AWSShellScript@1');
   expect(integ.inputs.awsCredentials).toBe('$(AWS_SERVICE_CONNECTION)');
-  expect(integ.inputs.inlineScript).toContain('integ-runner');
   expect(integ.inputs.inlineScript).toContain('--force');
   // A fresh agent has no assets/: the Lambda handlers must be bundled before integ-runner synthesizes.
-  const steps = doc.stages[1].jobs[0].steps;
   const bundle = steps.findIndex((s: any) => s.script === 'npx projen bundle');
   expect(bundle).toBeGreaterThan(steps.findIndex((s: any) => s.script === 'npm ci'));
   expect(bundle).toBeLessThan(steps.indexOf(integ));
-  expect(doc.stages[2].dependsOn).toBe('Integration');
-  expect(doc.stages[2].condition).toContain('refs/heads/main');
+});
+
+test('after a failure or a cancel, a cleanup step deletes the stacks of this run only', () => {
+  const cleanup = integSteps()[integSteps().length - 1];
+  expect(cleanup.condition).toBe('always()');
+  expect(cleanup.inputs.inlineScript).toContain("ends_with(StackName, '$(INTEG_STACK_SUFFIX)')");
+  expect(cleanup.inputs.inlineScript).toContain('aws cloudformation delete-stack');
+});
+
+test('the release tokens\' variable group is declared in the Release stage only', () => {
+  expect(JSON.stringify(doc().variables)).not.toContain('group');
+  expect(stage('Release').variables).toEqual([{ group: 'cdk-litellm-release' }]);
+  for (const name of ['Build', 'Integration']) expect(JSON.stringify(stage(name))).not.toMatch(/cdk-litellm-release|NPM_TOKEN|PYPI_TOKEN/);
+  expect(stage('Release').condition).toBe("and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'), ne(variables['Build.Reason'], 'PullRequest'))");
+});
+
+test('Release bumps with projen and publishes with publib (idempotent), then tags once', () => {
+  const scripts = stage('Release').jobs[0].steps.map((s: any) => s.script).filter(Boolean);
+  expect(scripts.slice(0, 4)).toEqual(['npm ci', 'npx projen release', 'npx publib-npm dist/js', 'npx publib-pypi dist/python']);
+  expect(scripts[4]).toContain('git ls-remote --exit-code --tags origin');
+  expect(pipelineText).not.toMatch(/npm publish|twine upload/);
 });
 
 test('no token or password is written into the pipeline file', () => {
   // Secrets arrive from the variable group as $(NAME) macros only.
-  const doc = YAML.parse(pipelineText);
-  const publishSteps = doc.stages[2].jobs[0].steps.filter((s: any) => s.env);
+  const publishSteps = stage('Release').jobs[0].steps.filter((s: any) => s.env);
   expect(publishSteps.map((s: any) => s.env)).toEqual([
     { NPM_TOKEN: '$(NPM_TOKEN)' },
     { TWINE_USERNAME: '__token__', TWINE_PASSWORD: '$(PYPI_TOKEN)' },
@@ -77,10 +109,10 @@ describe('the schema check can fail', () => {
     ['a step with an unknown task', (d: any) => { d.stages[0].jobs[0].steps.push({ task: 'NoSuchTask@9', inputs: {} }); }],
     ['a job with a misspelled steps key', (d: any) => { const j = d.stages[0].jobs[0]; j.step = j.steps; delete j.steps; }],
     ['an object where the schema wants a timeout string', (d: any) => { d.stages[0].jobs[0].timeoutInMinutes = { minutes: 60 }; }],
-    ['an unknown input on a known task', (d: any) => { d.stages[0].jobs[0].steps[0].inputs.versionSpecc = '20.x'; }],
+    ['an unknown input on a known task', (d: any) => { d.stages[0].jobs[0].steps[1].inputs.versionSpecc = '22.x'; }],
   ])('rejects %s', (_name, breakIt) => {
-    const doc = YAML.parse(pipelineText);
-    breakIt(doc);
-    expect(isValid(doc)).toBe(false);
+    const broken = YAML.parse(pipelineText);
+    breakIt(broken);
+    expect(isValid(broken)).toBe(false);
   });
 });
