@@ -10,9 +10,9 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../test/boot/proxy';
 
 // ---------------------------------------------------------------------------------------
 // Load generator
@@ -210,19 +210,6 @@ function hasTaskset(): boolean {
     tasksetAvailable = spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
   }
   return tasksetAvailable;
-}
-
-/** A port the kernel says is free right now (another process could still take it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function httpStatus(url: string, timeoutMs: number): Promise<number> {

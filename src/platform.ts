@@ -7,6 +7,7 @@ import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
+import { DEFAULT_MAX_CAPACITY, DEFAULT_NUM_WORKERS } from './private/defaults';
 import { DeploymentProfile } from './profile';
 import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
 import { LiteLlmService, LiteLlmServiceOptions } from './service';
@@ -146,7 +147,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       encryptionKey: this.security.encryptionKey,
       profile,
     });
-    const processes = (props.service?.maxCapacity ?? 4) * (props.service?.numWorkers ?? 1);
+    const processes = (props.service?.maxCapacity ?? DEFAULT_MAX_CAPACITY) * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
     if (props.cache?.enabled ?? processes > 1) {
       this.cache = new LiteLlmCache(this, 'Cache', {
         ...props.cache,

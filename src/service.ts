@@ -13,7 +13,7 @@ import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
 import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
-import { profileDefaults } from './private/defaults';
+import { DEFAULT_MAX_CAPACITY, DEFAULT_NUM_WORKERS, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
@@ -238,14 +238,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const stack = Stack.of(this);
     const models = props.models;
     const image = props.image ?? LiteLlmImage.fromRegistry();
-    const workers = props.numWorkers ?? 1;
+    const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
     check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
       n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
     const size = fargateSize(workers);
     const cpu = props.cpu ?? size.cpu;
     const memory = props.memoryLimitMiB ?? size.memoryMiB;
     const minCapacity = props.minCapacity ?? 1;
-    const maxCapacity = props.maxCapacity ?? 4;
+    const maxCapacity = props.maxCapacity ?? DEFAULT_MAX_CAPACITY;
     const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
     if (Token.isUnresolved(requestTimeout.toSeconds())) {
       throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');

@@ -2,9 +2,9 @@ import { App, Duration, Stack, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-li
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmCacheEngine, LiteLlmCacheOptions, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel,
-  LiteLlmNetwork, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+  DeploymentProfile, LiteLlmCache, LiteLlmCacheEngine, LiteLlmCacheOptions, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
+import { fiveStacks } from './support/scenarios';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
@@ -253,29 +253,8 @@ describe('the platform and its cache', () => {
 
 describe('the cache in the five-stack split', () => {
   test('a cache in the database\'s stack reaches the service in its own stack by export', () => {
-    const app = new App();
-    const stack = (id: string) => new Stack(app, id, { env: ENV });
-    const [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack] = ['Security', 'Network', 'LoadBalancer', 'Database', 'Service'].map(stack);
-    const security = new LiteLlmSecurity(securityStack, 'Security');
-    const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true } });
-    const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
-      vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, encryptionKey: security.encryptionKey,
-    });
-    const database = new LiteLlmDatabase(databaseStack, 'Database', {
-      vpc: network.vpc,
-      securityGroup: network.databaseSecurityGroup,
-      rotationSecurityGroup: network.rotationSecurityGroup,
-      encryptionKey: security.encryptionKey,
-    });
-    const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
-    new LiteLlmService(serviceStack, 'Service', {
-      models: [LiteLlmModel.bedrock({ name: 'claude', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
-      network,
-      security,
-      database,
-      loadBalancer,
-      cache,
-    });
+    // The quality gates' five-stack scenario puts the cache next to the database.
+    const [, , , databaseStack, serviceStack] = fiveStacks().stacks;
     const service = JSON.stringify(Template.fromStack(serviceStack).toJSON());
     expect(service).toMatch(/"Fn::ImportValue":"Database:ExportsOutputFnGetAttCache[^"]*PrimaryEndPointAddress/);
     expect(service).toContain('REDIS_PASSWORD');

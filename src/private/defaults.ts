@@ -1,6 +1,11 @@
 import { RemovalPolicy, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
 import { DeploymentProfile } from '../profile';
 
+/** Most tasks autoscaling may run, unless `maxCapacity` says otherwise (the platform sizes its cache default from it). */
+export const DEFAULT_MAX_CAPACITY = 4;
+/** Uvicorn workers per task, unless `numWorkers` says otherwise. */
+export const DEFAULT_NUM_WORKERS = 1;
+
 /** What a profile decides; each building block reads only what it needs. */
 export interface ProfileDefaults {
   readonly production: boolean;

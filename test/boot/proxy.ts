@@ -38,12 +38,11 @@ export function containersOf(template: any): Record<string, ContainerDefinition>
  */
 export function localSecretValue(name: string): string | undefined {
   if (name.startsWith('DATABASE_')) return undefined;
-  const random = (n: number) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
   switch (name) {
-    case 'LITELLM_MASTER_KEY': return `sk-${random(48)}`;
-    case 'LITELLM_SALT_KEY': return random(64);
+    case 'LITELLM_MASTER_KEY': return `sk-${randomAlnum(48)}`;
+    case 'LITELLM_SALT_KEY': return randomAlnum(64);
     case 'UI_USERNAME': return 'admin';
-    case 'UI_PASSWORD': return random(24);
+    case 'UI_PASSWORD': return randomAlnum(24);
     default: return `placeholder-${name.toLowerCase()}`;
   }
 }
@@ -77,6 +76,14 @@ export function runMigrationContainer(
   }
 }
 
+/** `n` random letters and digits. */
+export function randomAlnum(n: number): string {
+  let out = '';
+  while (out.length < n) out += randomBytes(n).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return out.slice(0, n);
+}
+
+/** A loopback port the kernel says is free right now (another process could still take it). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

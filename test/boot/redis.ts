@@ -22,9 +22,9 @@
 import { ChildProcess, execFile, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort, randomAlnum } from './proxy';
 
 export interface LocalRedisOptions {
   /** TLS only, as ElastiCache with in-transit encryption (default). `false`: a plaintext port. */
@@ -295,19 +295,3 @@ export class LocalRedis {
   }
 }
 
-function randomAlnum(n: number): string {
-  let out = '';
-  while (out.length < n) out += randomBytes(n).toString('base64').replace(/[^A-Za-z0-9]/g, '');
-  return out.slice(0, n);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
