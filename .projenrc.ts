@@ -62,6 +62,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Idempotent publishing: skips a version the registry already has, so a half-failed
     // release can be rerun. PUBLIB_DRYRUN=true publishes nothing.
     'publib@0.2.1061',
+    // The database-user function's PostgreSQL client (bundled into its asset).
+    'pg@^8.16.0',
+    '@types/pg@^8',
   ],
 
   eslintOptions: {
@@ -73,6 +76,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   lambdaOptions: {
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // pg loads pg-native only when asked to; the bundle leaves it out.
+    bundlingOptions: { externals: ['@aws-sdk/*', 'pg-native'] },
   },
 
   jestOptions: {
@@ -142,17 +147,17 @@ const bump = project.tasks.tryFind('bump');
 if (!bump) throw new Error('projen no longer defines the bump task');
 bump.env('MIN_MAJOR', '1');
 
-// The boot test and the proxy benchmark start their own TLS Redis from Debian's package.
-const redisSetup = project.addTask('redis:setup', {
-  description: 'Install redis-server, redis-cli and openssl with apt-get when missing (for the boot test and bench:proxy)',
-  exec: 'bash test/boot/redis-setup.sh',
+// The boot tests and the proxy benchmark start their own TLS Redis and PostgreSQL from Debian's packages.
+const servicesSetup = project.addTask('services:setup', {
+  description: 'Install redis-server, redis-cli, openssl and postgresql with apt-get when missing (for the boot tests and bench:proxy)',
+  exec: 'bash test/boot/services-setup.sh',
 });
-project.testTask.prependSpawn(redisSetup);
+project.testTask.prependSpawn(servicesSetup);
 project.addTask('bench:proxy', {
   description: 'Proxy throughput and added latency: direct to a fake upstream, through LiteLLM without and with Redis',
   steps: [
     { spawn: 'boot:setup' },
-    { spawn: 'redis:setup' },
+    { spawn: 'services:setup' },
     { exec: 'ts-node -P tsconfig.dev.json --prefer-ts-exts bench/proxy.bench.ts' },
   ],
 });

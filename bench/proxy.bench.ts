@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { startFakeUpstream } from './fake-upstream';
 import { LoadResult, runLoad, startProxy } from './proxy-harness';
 import { LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
-import { containersOf, localSecretValue } from '../test/boot/proxy';
+import { containersOf, localEnvironment } from '../test/boot/proxy';
 import { LocalRedis } from '../test/boot/redis';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -25,13 +25,8 @@ function taskOf(upstreamUrl: string, props: Partial<LiteLlmPlatformProps>): { co
     ...props,
   });
   const containers = containersOf(Template.fromStack(stack).toJSON());
-  const env: Record<string, string> = {};
-  for (const e of containers.litellm.Environment ?? []) if (typeof e.Value === 'string') env[e.Name] = e.Value;
-  for (const s of containers.litellm.Secrets ?? []) {
-    const value = localSecretValue(s.Name);
-    if (value !== undefined) env[s.Name] = value;
-  }
-  const config = (containers.config.Environment ?? []).find(e => e.Name === 'LITELLM_CONFIG_YAML')!.Value;
+  const env = localEnvironment(containers.litellm);
+  const config = (containers.config.Environment ?? []).find(e => e.Name === 'LITELLM_CONFIG_YAML')!.Value as string;
   return { config, env, masterKey: env.LITELLM_MASTER_KEY };
 }
 

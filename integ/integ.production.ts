@@ -13,7 +13,8 @@ const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
   profile: DeploymentProfile.PRODUCTION,
   models: [mockModel()],
   database: { deletionProtection: false },
-  loadBalancer: { deletionProtection: false },
+  // The integration account has no hosted zone for a certificate: plain HTTP, deliberately.
+  loadBalancer: { deletionProtection: false, allowHttp: true },
 });
 
 const test = new IntegTest(app, 'LiteLlmProductionTest', {

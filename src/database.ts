@@ -1,11 +1,12 @@
 import {
-  Duration, Names, Size, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
+  CustomResource, Duration, Names, Size, Stack, Token,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_rds as rds,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
+import { DatabaseUser } from './private/database-user';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { dependOnStacksOf } from './private/stacks';
@@ -106,15 +107,19 @@ export interface LiteLlmDatabaseProps extends LiteLlmDatabaseOptions {
 export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   /** Name of the database LiteLLM uses. */
   public static readonly DATABASE_NAME = 'litellm';
-  /** Database user LiteLLM connects as. */
+  /** The master user: administrators and the deploy-time step that creates `PROXY_USERNAME`. */
   public static readonly USERNAME = 'litellm';
+  /** The role LiteLLM logs in as, with RDS IAM tokens: it has no password to rotate. */
+  public static readonly PROXY_USERNAME = 'litellm_proxy';
 
   /** The instance. */
   public readonly instance: rds.DatabaseInstance;
-  /** Credentials secret (`host`, `port`, `username`, `password`, `dbname`…), rotated. */
+  /** The master user's credentials secret (`host`, `port`, `username`, `password`, `dbname`…), rotated. */
   public readonly secret: secretsmanager.ISecret;
   /** Network connections of the instance. */
   public readonly connections: ec2.Connections;
+  /** The deploy-time step that creates `PROXY_USERNAME`: whatever connects as that role depends on it. */
+  public readonly proxyUser: CustomResource;
   /** `max_connections` of the instance, for sizing connection pools. */
   public readonly maxConnections: number;
   /** CPU > 80 % for 3 × 5 minutes. */
@@ -216,6 +221,16 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       rotateImmediatelyOnUpdate: false,
     });
 
+    this.proxyUser = new DatabaseUser(this, 'ProxyUser', {
+      vpc: props.vpc,
+      securityGroup: props.rotationSecurityGroup,
+      masterSecret: this.secret,
+      userName: LiteLlmDatabase.PROXY_USERNAME,
+      encryptionKey: props.encryptionKey,
+      logRetention: defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    }).resource;
+
     acknowledge(this.instance, 'AwsSolutions-RDS11',
       'LiteLLM builds its database URL from DATABASE_HOST without a port, so the instance listens on the default 5432; only the service and rotation security groups may reach it.');
     if (!(props.multiAz ?? defaults.multiAz)) {
@@ -274,11 +289,35 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * The connection settings as separate ECS secrets read from the credentials
-   * secret's fields. Never a single `DATABASE_URL`: a rotated password would make it
-   * stale. LiteLLM builds the URL itself and URL-encodes the password. The instance
-   * listens on PostgreSQL's default 5432, so the URL LiteLLM builds from the host
-   * alone is right; DATABASE_PORT serves LiteLLM's IAM-auth URL builder.
+   * How LiteLLM reaches the database without a password: RDS IAM authentication as
+   * `PROXY_USERNAME`, over TLS. LiteLLM mints a token before it migrates or serves and
+   * refreshes it before the 15 minutes run out (litellm/proxy/proxy_cli.py:1244-1255,
+   * litellm/proxy/db/prisma_client.py:518-562 in 1.108.7). Its refresh reads
+   * `DATABASE_USER` (prisma_client.py:538-562), the password path `DATABASE_USERNAME`:
+   * both are set. Grant the task role `grantConnect`, and start no task before `proxyUser`.
+   */
+  public containerEnvironment(): { [env: string]: string } {
+    return {
+      IAM_TOKEN_DB_AUTH: 'true',
+      DATABASE_HOST: this.instance.dbInstanceEndpointAddress,
+      DATABASE_PORT: this.instance.dbInstanceEndpointPort,
+      DATABASE_USER: LiteLlmDatabase.PROXY_USERNAME,
+      DATABASE_USERNAME: LiteLlmDatabase.PROXY_USERNAME,
+      DATABASE_NAME: LiteLlmDatabase.DATABASE_NAME,
+      // IAM tokens are accepted over TLS only (db_url_settings.py:420-437 adds it to the URL).
+      DATABASE_SSLMODE: 'require',
+    };
+  }
+
+  /** Lets `grantee` log in as `PROXY_USERNAME` with an IAM token (`rds-db:connect` on that user only). */
+  public grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.instance.grantConnect(grantee, LiteLlmDatabase.PROXY_USERNAME);
+  }
+
+  /**
+   * The master user's connection settings as separate ECS secrets, for administration
+   * tools that log in with the rotated password. LiteLLM itself uses
+   * `containerEnvironment()`, which no rotation can break.
    *
    * @param secret the credentials secret as seen from the caller's stack
    * @default - `this.secret`

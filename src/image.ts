@@ -11,9 +11,11 @@ export abstract class LiteLlmImage {
   public static readonly DEFAULT_REPOSITORY = 'ghcr.io/berriai/litellm';
 
   /**
-   * An image from a registry. Pulling it from a public registry needs internet egress (NAT).
+   * An image from a registry, pinned by a tag, a digest, or both
+   * (`ghcr.io/berriai/litellm:v1.108.7@sha256:<64 hex digits>`: the digest decides what runs, the
+   * tag documents it). Pulling from a public registry needs internet egress (NAT).
    *
-   * @param image full image name with tag
+   * @param image full image name with tag and/or `@sha256:` digest
    * @default - the official image pinned to `DEFAULT_VERSION`
    */
   public static fromRegistry(image?: string): LiteLlmImage {
@@ -21,7 +23,10 @@ export abstract class LiteLlmImage {
     if (Token.isUnresolved(name)) {
       throw new Error('LiteLlmImage.fromRegistry: the image name is a token; pass a literal name pinned to a version, or use LiteLlmImage.fromEcrRepository');
     }
-    if (/:(main-)?latest$/.test(name) || !/(:[^/:]+|@sha256:[a-f0-9]{64})$/.test(name)) {
+    if (name.includes('@') && !/^[^@]+@sha256:[a-f0-9]{64}$/.test(name)) {
+      throw new Error(`LiteLlmImage.fromRegistry: "${name}" has a malformed digest: write it as <repository>[:<tag>]@sha256:<64 lowercase hex digits>`);
+    }
+    if (/:(main-)?latest$/.test(name) || !/(:[^/:@]+|@sha256:[a-f0-9]{64})$/.test(name)) {
       throw new Error(`LiteLlmImage.fromRegistry: "${name}" must be pinned to a version tag, not latest: e.g. ${LiteLlmImage.DEFAULT_REPOSITORY}:v${LiteLlmImage.DEFAULT_VERSION}`);
     }
     return new RegistryImage(name);

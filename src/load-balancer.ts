@@ -4,6 +4,7 @@ import {
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { logAccessLogs } from './private/access-logs';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
@@ -87,6 +88,14 @@ export interface LiteLlmLoadBalancerOptions {
    */
   readonly certificate?: acm.ICertificate;
   /**
+   * Let an internet-facing PRODUCTION load balancer serve plain HTTP when it has neither
+   * `certificate` nor `domain`, e.g. because TLS ends in front of it (CloudFront, a
+   * corporate proxy). It still synthesizes with a warning.
+   *
+   * @default false
+   */
+  readonly allowHttp?: boolean;
+  /**
    * A DNS name for the proxy, with HTTPS.
    *
    * @default - no DNS record; HTTPS only with `certificate`
@@ -163,8 +172,8 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly listener: elbv2.ApplicationListener;
   /** IP target group on the container port; the service registers into it. */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
-  /** Access logs bucket (SSE-S3, SSL only, no public access, expiring). Only in a stack with a concrete region. */
-  public readonly accessLogsBucket?: s3.IBucket;
+  /** Access logs bucket (SSE-S3, SSL only, no public access, expiring). */
+  public readonly accessLogsBucket: s3.IBucket;
   /** Idle timeout of the load balancer. */
   public readonly idleTimeout: Duration;
   /** Base URL of the proxy: `https://<record name>` with a domain, else `http(s)://<ALB DNS name>`. */
@@ -203,31 +212,25 @@ export class LiteLlmLoadBalancer extends Construct {
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
       dropInvalidHeaderFields: true,
     });
-    if (Token.isUnresolved(Stack.of(this).region)) {
-      // The bucket policy names the region's ELB log-delivery account.
-      Annotations.of(this).addWarningV2('cdk-litellm:accessLogsNeedRegion',
-        'Load balancer access logs are off: they need the stack\'s region. Set `env: { region }` on the stack to turn them on.');
-    } else {
-      const bucket = new s3.Bucket(this, 'AccessLogs', {
-        // ALB access logs support SSE-S3 only.
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        enforceSSL: true,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        versioned: true,
-        lifecycleRules: [{ expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
-        removalPolicy: defaults.removalPolicy,
-        autoDeleteObjects: defaults.removalPolicy === RemovalPolicy.DESTROY,
-      });
-      this.accessLogsBucket = bucket;
-      this.loadBalancer.logAccessLogs(bucket, 'alb');
-      const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
-      acknowledge(bucket, 'AwsSolutions-S1', logsReason);
-      acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
-      acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
-      acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
-        `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
-    }
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB access logs support SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      removalPolicy: defaults.removalPolicy,
+      autoDeleteObjects: defaults.removalPolicy === RemovalPolicy.DESTROY,
+    });
+    this.accessLogsBucket = bucket;
+    logAccessLogs(this.loadBalancer, bucket, 'alb');
+    const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
+    acknowledge(bucket, 'AwsSolutions-S1', logsReason);
+    acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
+    acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
+    acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
@@ -280,6 +283,12 @@ export class LiteLlmLoadBalancer extends Construct {
       acknowledge(redirect, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'Port 80 only redirects to HTTPS on 443, which uses the ACM certificate.');
       this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
     } else {
+      if (defaults.production && !props.internal && !props.allowHttp) {
+        throw new Error('An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
+          + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
+          + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+          + 'If TLS ends in front of the load balancer, set `allowHttp: true`.');
+      }
       if (defaults.production) {
         Annotations.of(this).addWarningV2('cdk-litellm:httpOnly',
           'The load balancer serves plain HTTP: API keys would cross the network unencrypted. Set `domain` (or `certificate`) to serve HTTPS.');
@@ -289,6 +298,9 @@ export class LiteLlmLoadBalancer extends Construct {
         open: false,
         defaultTargetGroups: [this.targetGroup],
       });
+      const choice = 'Plain HTTP by choice: no certificate in DEVELOPMENT, behind an internal load balancer, or with `allowHttp: true`.';
+      acknowledge(this.listener, 'NIST.800.53.R5-ALBHttpToHttpsRedirection', choice);
+      acknowledge(this.listener, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', choice);
       this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
     }
 

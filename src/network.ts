@@ -267,9 +267,10 @@ export class LiteLlmNetwork extends Construct {
     this.rotationSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'Rotation to PostgreSQL');
     this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
-    const endpointReason = 'Ingress is the VPC CIDR on 443 only; the rule pack cannot resolve the CIDR reference and assumes any address.';
-    for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
-      acknowledge(this.endpointSecurityGroup, rule, endpointReason);
+    const unresolvedCidr = (what: string) => `Ingress is ${what}; the rule pack cannot resolve a CIDR reference and assumes any address.`;
+    acknowledgeCidrReference(this.endpointSecurityGroup, unresolvedCidr('the VPC CIDR on 443 only'));
+    if (allowedPeers.some(p => Token.isUnresolved(p.uniqueId))) {
+      acknowledgeCidrReference(this.loadBalancerSecurityGroup, unresolvedCidr('the VPC\'s CIDRs (or the allowedCidrs given) on 80/443 only'));
     }
     if (allowedPeers.some(p => p.uniqueId === '0.0.0.0/0' || p.uniqueId === '::/0')) {
       acknowledge(this.loadBalancerSecurityGroup, 'AwsSolutions-EC23',
@@ -329,4 +330,10 @@ function validIpv6Cidr(cidr: string): boolean {
 function subnetMask(cidr: string | undefined): number {
   const mask = cidr && validVpcCidr(cidr) ? Number(cidr.split('/')[1]) : 16;
   return Math.min(mask + 4, 26);
+}
+
+function acknowledgeCidrReference(securityGroup: ec2.ISecurityGroup, reason: string): void {
+  for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
+    acknowledge(securityGroup, rule, reason);
+  }
 }

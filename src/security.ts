@@ -4,7 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
-import { profileDefaults } from './private/defaults';
+import { CUSTOM_RESOURCE_TIMEOUT, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction } from './private/nag';
 import { check } from './private/validate';
@@ -12,7 +12,6 @@ import { DeploymentProfile } from './profile';
 import { MasterKeyFunction } from './rotation/master-key-function';
 
 /** How long CloudFormation waits for the master-key function's answer (default: one hour). */
-const CUSTOM_RESOURCE_TIMEOUT = Duration.minutes(5);
 
 /**
  * Security settings of a LiteLLM platform.

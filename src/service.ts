@@ -197,7 +197,7 @@ export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
 
 /**
  * The LiteLLM proxy on ECS Fargate: cluster, task definition, autoscaled service,
- * alarms, and a redeploy whenever the master key or the database password rotates.
+ * alarms, and a redeploy whenever the master key rotates.
  */
 export class LiteLlmService extends Construct implements ec2.IConnectable {
   /** The cluster. */
@@ -339,8 +339,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
       STORE_MODEL_IN_DB: 'True',
       ...LOCAL_COPIES,
-      // rds.force_ssl is on.
-      DATABASE_SSLMODE: 'require',
+      // IAM database authentication, over TLS: no password that a rotation could make stale.
+      ...props.database.containerEnvironment(),
       // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
       PYTHONUNBUFFERED: '1',
       AWS_REGION: stack.region,
@@ -359,7 +359,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
 
     const containers = this.addContainers(image.bind(this), props.network.containerPort, workers, secrets,
-      { ...props.environment, ...environment }, props.database);
+      { ...props.environment, ...environment });
     this.container = containers.proxy;
     this.migrationContainer = containers.migration;
 
@@ -382,6 +382,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     });
     this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
     this.service.node.addDependency(props.security.secretsReady);
+    // Both containers log in as the database role this step creates.
+    props.database.grantConnect(this.taskDefinition.taskRole);
+    this.service.node.addDependency(props.database.proxyUser);
     // The cluster's capacity-provider association is added at synth (by an aspect):
     // depending on the whole cluster orders the service after it on create and before
     // it on delete, when ECS refuses to remove a capacity provider a service still uses.
@@ -399,10 +402,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: props.loadBalancer.targetGroup, ...cooldowns });
     }
 
-    this.redeployAlarm = this.addRedeployOnRotation(props.security, props.database, defaults.removalPolicy);
+    this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
 
     acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(this.taskDefinition.obtainExecutionRole(), 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    if (pullsFromEcr(this.taskDefinition.obtainExecutionRole())) {
+      acknowledge(this.taskDefinition.obtainExecutionRole(), 'AwsSolutions-IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken, which pulling an image from ECR needs, has no resource-level permissions; the pull itself is granted on the one repository.');
+    }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The environment holds settings only (log level, mode, the rendered config without keys); every key and password is an ECS secret.');
     if (!(props.containerInsights ?? defaults.containerInsights)) {
@@ -463,7 +470,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       LITELLM_SALT_KEY: ecs.Secret.fromSecretsManager(secretFor(this, 'SaltKeySecret', security.saltKeySecret)),
       UI_USERNAME: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_USERNAME'),
       UI_PASSWORD: ecs.Secret.fromSecretsManager(uiCredentials, 'UI_PASSWORD'),
-      ...props.database.containerSecrets(secretFor(this, 'DatabaseSecret', props.database.secret)),
       ...props.cache?.containerSecrets(secretFor(this, 'CacheAuthSecret', props.cache.authSecret)),
     };
     const platformSecrets = Object.keys(secrets);
@@ -477,7 +483,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
 
     // Across stacks the secrets' key is imported, and an imported key drops the
     // decrypt grant that reading a secret implies: grant it on the role itself.
-    const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, props.database.secret,
+    const secretKeys = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret,
       ...(providerKeys.length > 0 ? [security.providerKeysSecret!] : []), ...(props.cache ? [props.cache.authSecret] : [])]
       .map(secret => secret.encryptionKey?.keyArn).filter((arn): arn is string => arn !== undefined);
     if (secretKeys.length > 0) {
@@ -497,7 +503,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    */
   private addContainers(
     image: ecs.ContainerImage, port: number, workers: number, secrets: { [name: string]: ecs.Secret },
-    environment: { [name: string]: string }, database: LiteLlmDatabase,
+    environment: { [name: string]: string },
   ): { proxy: ecs.ContainerDefinition; migration: ecs.ContainerDefinition } {
     const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
     // The image has no init: Prisma's query and schema engines are child processes of
@@ -538,8 +544,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
         LITELLM_MIGRATION_LOCK_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
       },
-      // The database's secrets only: the same ECS secrets the proxy reads.
-      secrets: Object.fromEntries(Object.keys(database.containerSecrets()).map(name => [name, secrets[name]])),
+      // No secrets: the database is reached with an IAM token (the task role's grant).
       linuxParameters,
       logging: logging('migrate'),
     });
@@ -578,18 +583,19 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * After the master key or the database password rotates, new tasks must read the
-   * new value: a rule on Secrets Manager's RotationSucceeded event forces a rolling
-   * deployment (min healthy 100 %, so no downtime).
+   * After the master key rotates, new tasks must read the new value: a rule on Secrets
+   * Manager's RotationSucceeded event forces a rolling deployment (min healthy 100 %,
+   * so no downtime). The database password's rotation concerns administrators only:
+   * the tasks log in with IAM tokens.
    */
-  private addRedeployOnRotation(security: LiteLlmSecurity, database: LiteLlmDatabase, removalPolicy: RemovalPolicy): cloudwatch.Alarm {
+  private addRedeployOnRotation(security: LiteLlmSecurity, removalPolicy: RemovalPolicy): cloudwatch.Alarm {
     const logGroup = new logs.LogGroup(this, 'RedeployFunctionLogs', {
       encryptionKey: security.encryptionKey,
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy,
     });
     const fn = new RedeployFunction(this, 'RedeployFunction', {
-      description: 'Forces a new LiteLLM deployment after a secret rotation',
+      description: 'Forces a new LiteLLM deployment after a master key rotation',
       timeout: Duration.minutes(1),
       environment: { CLUSTER_ARN: this.cluster.clusterArn, SERVICE_NAME: this.service.serviceName },
       logGroup,
@@ -597,16 +603,23 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [this.service.serviceArn] }));
     const alarm = anyErrorAlarm(this, 'RedeployErrorsAlarm', fn.metricErrors(),
-      'Redeploying LiteLLM after a secret rotation failed: tasks may hold a rotated-away password');
+      'Redeploying LiteLLM after a master key rotation failed: old tasks hold the previous key until they are replaced');
     acknowledgeFunction(fn, fn.role!,
       'Lambda first retries a failed invocation twice (an operator can then redeploy with `aws ecs update-service --force-new-deployment`)');
     new events.Rule(this, 'RedeployOnRotation', {
-      description: 'Redeploy LiteLLM when its master key or database password rotation succeeds',
-      eventPattern: rotationSucceededPattern([security.masterKeySecret.secretArn, database.secret.secretArn]),
+      description: 'Redeploy LiteLLM when its master key rotation succeeds',
+      eventPattern: rotationSucceededPattern([security.masterKeySecret.secretArn]),
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 4 })],
     });
     return alarm;
   }
+}
+
+/** Whether the role's default policy grants ecr:GetAuthorizationToken (on `*`, its only resource). */
+function pullsFromEcr(role: iam.IRole): boolean {
+  const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+  const statements: { Action?: string | string[] }[] = policy?.document.toJSON()?.Statement ?? [];
+  return statements.some(st => ([] as string[]).concat(st.Action ?? []).includes('ecr:GetAuthorizationToken'));
 }
 
 function livelinessProbe(port: number): string {

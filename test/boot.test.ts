@@ -39,7 +39,7 @@ describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('th
   const masterKey = () => proxy.env.LITELLM_MASTER_KEY;
 
   beforeAll(async () => {
-    containers = synthContainers(profile);
+    containers = synthContainers(profile, profile === DeploymentProfile.PRODUCTION ? { loadBalancer: { allowHttp: true } } : {});
     // The default platform runs up to 4 tasks, so it has a cache: a local TLS Redis stands in.
     redis = await LocalRedis.start({ tls: true });
     proxy = await BootedProxy.start(containers, { redis });
@@ -147,20 +147,18 @@ describe('the migration container, run from the task definition, is a command Li
   // No PostgreSQL runs here that LiteLLM's Prisma engines could use (they download from
   // outside the registries), so the migration stops at the database. It must stop for
   // that reason: an unknown option would exit 2 too, with Click's "No such option".
-  test('it tries to migrate the database the secrets name, and fails only because that host does not exist', () => {
-    const containers = synthContainers(DeploymentProfile.PRODUCTION);
-    // .invalid never resolves (RFC 2606), whatever runs on this machine.
-    const result = runMigrationContainer(containers, {
-      DATABASE_HOST: 'db.litellm-boot.invalid',
-      DATABASE_PORT: '5432',
-      DATABASE_USERNAME: 'litellm',
-      DATABASE_PASSWORD: 'not-a-real-password',
-      DATABASE_NAME: 'litellm',
-    });
-    expect(result.output).not.toMatch(/No such option|Usage: litellm/);
+  test('it mints an IAM token for the database the task names, and fails only because that host does not exist', () => {
+    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    expect(containers.migrate.Secrets ?? []).toEqual([]);
+    // .invalid never resolves (RFC 2606), whatever runs on this machine. Minting a token
+    // is local signing: any credentials do (in ECS they are the task role's).
+    const result = runMigrationContainer(containers,
+      { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432', REDIS_HOST: 'cache.litellm-boot.invalid' },
+      { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret' });
+    expect(result.output).not.toMatch(/No such option|Usage: litellm|required DB env var|DATABASE_USER unset|AWS region not set/);
     expect(result.output).toContain('Database migration cannot proceed');
     expect(result.output).toContain("P1001: Can't reach database server at `db.litellm-boot.invalid:5432`");
-    expect(result.output).not.toContain('not-a-real-password');
+    expect(result.output).not.toContain('X-Amz-Signature');
     expect(result.status).toBe(2);
   }, 300_000);
 });

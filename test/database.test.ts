@@ -1,5 +1,5 @@
 import {
-  App, Duration, Stack,
+  App, CfnElement, Duration, Stack,
   aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -476,7 +476,7 @@ describe('LiteLlmDatabase options', () => {
   });
 });
 
-describe('LiteLlmDatabase.containerSecrets()', () => {
+describe('LiteLlmDatabase.containerSecrets() (the master user, for administration tools)', () => {
   let database: LiteLlmDatabase;
   let secrets: { [env: string]: ecs.Secret };
   let template: Template;
@@ -524,6 +524,87 @@ describe('LiteLlmDatabase.containerSecrets()', () => {
     const container = task.Properties.ContainerDefinitions[0];
     expect(container.Secrets.map((s: { Name: string }) => s.Name)).not.toContain('DATABASE_URL');
     expect(container.Environment).toBeUndefined();
+  });
+});
+
+describe('the proxy role (IAM authentication, no password)', () => {
+  let stack: Stack;
+  let network: LiteLlmNetwork;
+  let security: LiteLlmSecurity;
+  let database: LiteLlmDatabase;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, network, security, database, template } = platformStack());
+  });
+
+  test('a deploy-time step creates litellm_proxy with the master credentials, after the instance and its secret exist', () => {
+    // WHEN
+    const [id, resource] = Object.entries(template.findResources('Custom::LiteLlmDatabaseUser'))[0];
+
+    // THEN
+    expect(Object.keys(template.findResources('Custom::LiteLlmDatabaseUser'))).toHaveLength(1);
+    expect(resource.Properties.SecretId).toEqual(stack.resolve(database.secret.secretArn));
+    expect(resource.Properties.UserName).toBe(LiteLlmDatabase.PROXY_USERNAME);
+    expect(resource.Properties.ServiceTimeout).toBe('300');
+    expect(stack.getLogicalId(database.proxyUser.node.defaultChild as CfnElement)).toBe(id);
+    // The secret's ARN is the target attachment's: it exists once the instance does.
+    expect(JSON.stringify(resource.Properties.SecretId)).toContain('SecretAttachment');
+  });
+
+  test('its function runs in the private subnets with the rotation group, trusting the RDS certificate authorities', () => {
+    // WHEN
+    const fns = Object.values(template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('logs in with IAM tokens') },
+    }));
+
+    // THEN
+    expect(fns).toHaveLength(1);
+    const fn = fns[0].Properties;
+    expect(fn.VpcConfig.SecurityGroupIds).toEqual([stack.resolve(network.rotationSecurityGroup.securityGroupId)]);
+    expect(fn.VpcConfig.SubnetIds).toEqual(stack.resolve(network.vpc.privateSubnets.map(s => s.subnetId)));
+    expect(fn.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
+  });
+
+  test('its role may read the master secret, decrypt through Secrets Manager only, write its own logs and use the VPC', () => {
+    // WHEN
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find(r => r.includes('ProxyUserFunctionRole'))!;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+
+    // THEN
+    expect(statements).toEqual(expect.arrayContaining([
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: stack.resolve(database.secret.secretArn) },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: stack.resolve(security.encryptionKey.keyArn),
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+      },
+    ]));
+    expect(statements.flatMap((st: any) => [].concat(st.Action)).sort()).toEqual([
+      'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+    ]);
+    // Lambda needs it to create the function's network interfaces in the VPC.
+    expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toEqual([{
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']],
+    }]);
+  });
+
+  test('containerEnvironment() names the endpoint, the role and TLS, and holds no password', () => {
+    // WHEN
+    const env = stack.resolve(database.containerEnvironment());
+
+    // THEN
+    expect(env).toEqual({
+      IAM_TOKEN_DB_AUTH: 'true',
+      DATABASE_HOST: { 'Fn::GetAtt': [logicalId(stack, database.instance), 'Endpoint.Address'] },
+      DATABASE_PORT: { 'Fn::GetAtt': [logicalId(stack, database.instance), 'Endpoint.Port'] },
+      DATABASE_USER: 'litellm_proxy',
+      DATABASE_USERNAME: 'litellm_proxy',
+      DATABASE_NAME: 'litellm',
+      DATABASE_SSLMODE: 'require',
+    });
   });
 });
 

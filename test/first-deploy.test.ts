@@ -19,7 +19,7 @@ function dependsOn(resource: any): string[] {
 function platform(stackName: string, region: string | undefined, profile = DeploymentProfile.PRODUCTION): any {
   const app = new App();
   const stack = new Stack(app, 'Same', { stackName, env: region ? { account: '123456789012', region } : undefined });
-  new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()] });
+  new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()], loadBalancer: { allowHttp: true } });
   return Template.fromStack(stack).toJSON();
 }
 

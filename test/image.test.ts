@@ -57,6 +57,27 @@ describe('LiteLlmImage.fromRegistry', () => {
     expect(image).toBe(name);
   });
 
+  test('accepts a tag and a digest together (the digest decides what runs)', () => {
+    // GIVEN
+    const name = `ghcr.io/berriai/litellm:v${LiteLlmImage.DEFAULT_VERSION}@sha256:${'0f'.repeat(32)}`;
+
+    // WHEN
+    const { image } = synthImage(() => LiteLlmImage.fromRegistry(name));
+
+    // THEN
+    expect(image).toBe(name);
+  });
+
+  test.each([
+    `ghcr.io/berriai/litellm:v1.108.7@sha256:${'0f'.repeat(31)}`,
+    `ghcr.io/berriai/litellm:v1.108.7@sha256:${'0F'.repeat(32)}`,
+    `ghcr.io/berriai/litellm:v1.108.7@sha512:${'0f'.repeat(32)}`,
+    'ghcr.io/berriai/litellm@latest',
+  ])('refuses a malformed digest: %s', (name) => {
+    expect(() => LiteLlmImage.fromRegistry(name)).toThrow(new Error(
+      `LiteLlmImage.fromRegistry: "${name}" has a malformed digest: write it as <repository>[:<tag>]@sha256:<64 lowercase hex digits>`));
+  });
+
   test('an image in an ECR registry needs no internet', () => {
     // WHEN
     const image = LiteLlmImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/litellm:v1.108.7');

@@ -22,8 +22,10 @@ const BUILT_IN_GROUPS = [
 ];
 const HTTP_ONLY_WARNING = 'The load balancer serves plain HTTP: API keys would cross the network unencrypted. '
   + 'Set `domain` (or `certificate`) to serve HTTPS. [ack: cdk-litellm:httpOnly]';
-const ACCESS_LOGS_WARNING = 'Load balancer access logs are off: they need the stack\'s region. '
-  + 'Set `env: { region }` on the stack to turn them on. [ack: cdk-litellm:accessLogsNeedRegion]';
+const HTTPS_REQUIRED = 'An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
+  + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
+  + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+  + 'If TLS ends in front of the load balancer, set `allowHttp: true`.';
 const DUPLICATE_GROUP_ERROR = (name: string) => `\`wafOptions.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group `
   + `(${BUILT_IN_GROUPS.join(', ')}): list each group once`;
 
@@ -247,7 +249,7 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
 
   test('writes access logs under alb/ to its own bucket', () => {
     // THEN
-    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket!);
+    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket);
     const attributes = albAttributes(s);
     expect(attributes['access_logs.s3.enabled']).toBe('true');
     expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: bucketId });
@@ -271,7 +273,7 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
 
   test('denies every request to the access logs bucket that is not over TLS', () => {
     // THEN
-    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket!);
+    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket);
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
@@ -316,19 +318,18 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
     expect(s.loadBalancer.wafLogGroup).toBeUndefined();
   });
 
-  test('warns about neither plain HTTP nor access logs', () => {
+  test('does not warn about plain HTTP', () => {
     // THEN
     const annotations = Annotations.fromStack(s.stack);
     annotations.hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
-    annotations.hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:accessLogsNeedRegion'));
   });
 });
 
-describe('LiteLlmLoadBalancer alone, PRODUCTION without a certificate', () => {
+describe('LiteLlmLoadBalancer alone, PRODUCTION without a certificate, `allowHttp: true`', () => {
   let s: StandaloneSynth;
   beforeAll(() => {
     // GIVEN / WHEN
-    s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION }));
+    s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true }));
   });
 
   test('warns that it serves plain HTTP', () => {
@@ -796,22 +797,34 @@ describe('LiteLlmLoadBalancer settings', () => {
 
   test('`deletionProtection: false` wins over PRODUCTION', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, deletionProtection: false }));
+    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true, deletionProtection: false }));
 
     // THEN
     expect(albAttributes(s)['deletion_protection.enabled']).toBe('false');
   });
 
-  test('in a region-agnostic stack: no access logs bucket, and a warning saying why', () => {
+  test('in a region-agnostic stack: access logs to the region\'s delivery principal, resolved at deploy', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({}), { env: {} });
 
     // THEN
-    s.template.resourceCountIs('AWS::S3::Bucket', 0);
-    expect(s.loadBalancer.accessLogsBucket).toBeUndefined();
+    const bucketId = logicalId(s.stack, s.loadBalancer.accessLogsBucket);
     const attributes = albAttributes(s);
-    expect(Object.keys(attributes).filter(k => k.startsWith('access_logs.'))).toEqual([]);
-    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', ACCESS_LOGS_WARNING);
+    expect(attributes['access_logs.s3.enabled']).toBe('true');
+    expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: bucketId });
+    const template = s.template.toJSON();
+    const mapping = template.Mappings.LiteLlmElbLogDelivery;
+    expect(mapping['us-east-1']).toEqual({ account: '127311923021' }); // opened before August 2022
+    expect(mapping['eu-central-2']).toEqual({ account: 'none' }); // newer: the service principal
+    expect(template.Conditions.LiteLlmElbLegacyRegion).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::FindInMap': ['LiteLlmElbLogDelivery', { Ref: 'AWS::Region' }, 'account'] }, 'none'] }],
+    });
+    const puts = s.template.findResources('AWS::S3::BucketPolicy')[Object.keys(s.template.findResources('AWS::S3::BucketPolicy'))[0]]
+      .Properties.PolicyDocument.Statement.filter((st: any) => st.Action === 's3:PutObject');
+    expect(puts.map((st: any) => Object.keys(st.Principal)[0]).sort()).toEqual(['AWS', 'Service']);
+    expect(puts.find((st: any) => st.Principal.Service).Principal.Service).toBe('logdelivery.elasticloadbalancing.amazonaws.com');
+    expect(JSON.stringify(puts.find((st: any) => st.Principal.AWS).Principal.AWS)).toContain('LiteLlmElbLegacyRegion');
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('accessLogsNeedRegion'));
   });
 });
 
@@ -828,7 +841,7 @@ describe('LiteLlmLoadBalancer WAF switch', () => {
 
   test('`waf: false` wins over PRODUCTION', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, waf: false }));
+    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true, waf: false }));
 
     // THEN
     expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
@@ -981,7 +994,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT)', () => {
     expect(attributes['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
     expect(attributes['deletion_protection.enabled']).toBe('false');
     expect(attributes['access_logs.s3.enabled']).toBe('true');
-    expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: logicalId(s.stack, s.loadBalancer.accessLogsBucket!) });
+    expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: logicalId(s.stack, s.loadBalancer.accessLogsBucket) });
   });
 
   test('has no web ACL and warns not about plain HTTP', () => {
@@ -1096,11 +1109,29 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
     s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 1);
   });
 
-  test('PRODUCTION without a domain or certificate warns about plain HTTP', () => {
+  test('PRODUCTION without a domain or certificate, `allowHttp: true`, warns about plain HTTP', () => {
     // GIVEN / WHEN
-    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION }));
+    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
 
     // THEN
     Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', HTTP_ONLY_WARNING);
+  });
+});
+
+describe('HTTPS in PRODUCTION', () => {
+  test('an internet-facing PRODUCTION load balancer without a certificate or domain fails at synth and says how to get HTTPS', () => {
+    expect(() => synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
+    expect(() => synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: false }))).toThrow(new Error(HTTPS_REQUIRED));
+    expect(() => synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
+  });
+
+  test('an internal PRODUCTION load balancer keeps the warning', () => {
+    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, internal: true }));
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', HTTP_ONLY_WARNING);
+  });
+
+  test('DEVELOPMENT serves plain HTTP without an error', () => {
+    const s = synthStandalone(() => ({}));
+    s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
   });
 });

@@ -315,6 +315,7 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
     // GIVEN / WHEN
     s = synth(() => ({
       profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true },
       monitoring: { alarmEmails: EMAILS, p99LatencyThreshold: Duration.seconds(300) },
     }));
   });

@@ -12,9 +12,15 @@ describe('AwsSolutionsChecks', () => {
 });
 
 describe('NIST80053R5Checks', () => {
-  test('PRODUCTION with domain, WAF and dual-stack has no unacknowledged findings', () => {
-    const { app } = productionPlatform();
-    expect(nagFindings(app, 'NIST.800.53.R5')).toEqual([]);
+  const production = Object.keys(SCENARIOS).filter(name => /PRODUCTION|internal/.test(name));
+
+  test('covers every PRODUCTION setup, with and without a region', () => {
+    expect(production).toHaveLength(4);
+  });
+
+  test.each(production)('%s has no unacknowledged findings', (name) => {
+    const { app, stacks } = SCENARIOS[name]();
+    expect(stacks.flatMap(stack => nagFindings(app, 'NIST.800.53.R5', stack))).toEqual([]);
   });
 });
 

@@ -332,7 +332,7 @@ describe('DeploymentProfile defaults', () => {
   });
 
   describe('PRODUCTION', () => {
-    describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: DeploymentProfile.PRODUCTION })), {
+    describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } })), {
       multiAz: true,
       dbClass: 'db.t4g.medium',
       deletionProtection: true,
@@ -364,7 +364,7 @@ describe('every explicit prop wins over the profile', () => {
         performanceInsights: false,
         instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.LARGE),
       },
-      loadBalancer: { deletionProtection: false },
+      loadBalancer: { deletionProtection: false, allowHttp: true },
     })), {
       multiAz: false,
       dbClass: 'db.t4g.large',
@@ -503,10 +503,10 @@ describe('five-stack split: security, network, load balancer, database and servi
     }
     const master = secrets.find((e: any) => e.Name === 'LITELLM_MASTER_KEY');
     expect(master.ValueFrom['Fn::ImportValue']).toMatch(/^LiteLlmSecurity:/);
-    const password = secrets.find((e: any) => e.Name === 'DATABASE_PASSWORD');
-    expect(password.ValueFrom).toEqual({
-      'Fn::Join': ['', [{ 'Fn::ImportValue': expect.stringMatching(/^LiteLlmDatabase:/) }, ':password::']],
-    });
+    const environment = only(serviceTemplate, 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions
+      .find((c: any) => c.Name === 'litellm').Environment;
+    expect(environment.find((e: any) => e.Name === 'DATABASE_HOST').Value['Fn::ImportValue']).toMatch(/^LiteLlmDatabase:/);
+    expect(secrets.some((e: any) => e.Name.startsWith('DATABASE_'))).toBe(false);
   });
 
   test('the execution role reads exactly the imported secrets', () => {
@@ -514,7 +514,7 @@ describe('five-stack split: security, network, load balancer, database and servi
     const serviceTemplate = Template.fromStack(stacks.service);
     const roleId = logicalId(stacks.service, service.taskDefinition.executionRole!);
     const expected = [
-      security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!, database.secret,
+      security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!,
     ].map(secret => JSON.stringify(stacks.service.resolve(secret.secretArn))).sort();
 
     // WHEN
@@ -529,14 +529,13 @@ describe('five-stack split: security, network, load balancer, database and servi
     expect(resources.every(r => r.includes('Fn::ImportValue'))).toBe(true);
   });
 
-  test('the redeploy rule watches the imported master key and database secret', () => {
+  test('the redeploy rule watches the imported master key only', () => {
     // WHEN
     const rule = only(Template.fromStack(stacks.service), 'AWS::Events::Rule');
 
     // THEN
     expect(rule.Properties.EventPattern.detail.additionalEventData.SecretId).toEqual([
       stacks.service.resolve(security.masterKeySecret.secretArn),
-      stacks.service.resolve(database.secret.secretArn),
     ]);
     expect(JSON.stringify(rule.Properties.EventPattern)).toContain('Fn::ImportValue');
   });

@@ -103,6 +103,7 @@ function arnText(value: any): string {
     return parts.map(arnText).join(separator);
   }
   if (value.Ref === 'AWS::Partition') return 'aws';
+  if (value['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
   throw new Error(`not a literal ARN: ${JSON.stringify(value)}`);
 }
 
@@ -117,20 +118,20 @@ function byName<T extends { Name: string }>(list: T[]): T[] {
 
 function expectedSecrets(stack: Stack, platform: LiteLlmPlatform, providerKeys: string[]): any[] {
   const arn = (s: { secretArn: string }) => stack.resolve(s.secretArn);
-  const { security, database } = platform;
+  const { security } = platform;
   return byName([
     { Name: 'LITELLM_MASTER_KEY', ValueFrom: arn(security.masterKeySecret) },
     { Name: 'LITELLM_SALT_KEY', ValueFrom: arn(security.saltKeySecret) },
     { Name: 'UI_USERNAME', ValueFrom: secretField(arn(security.uiCredentialsSecret), 'UI_USERNAME') },
     { Name: 'UI_PASSWORD', ValueFrom: secretField(arn(security.uiCredentialsSecret), 'UI_PASSWORD') },
-    { Name: 'DATABASE_HOST', ValueFrom: secretField(arn(database.secret), 'host') },
-    { Name: 'DATABASE_PORT', ValueFrom: secretField(arn(database.secret), 'port') },
-    { Name: 'DATABASE_USERNAME', ValueFrom: secretField(arn(database.secret), 'username') },
-    { Name: 'DATABASE_PASSWORD', ValueFrom: secretField(arn(database.secret), 'password') },
-    { Name: 'DATABASE_NAME', ValueFrom: secretField(arn(database.secret), 'dbname') },
     ...(platform.cache ? [{ Name: 'REDIS_PASSWORD', ValueFrom: arn(platform.cache.authSecret) }] : []),
     ...providerKeys.map(name => ({ Name: name, ValueFrom: secretField(arn(security.providerKeysSecret!), name) })),
   ]);
+}
+
+/** The role's statements about Bedrock. */
+function bedrockStatements(template: Template, roleId: string): any[] {
+  return roleStatements(template, roleId).filter(st => asArray<string>(st.Action).some(a => a.startsWith('bedrock:')));
 }
 
 /** The execution role may use the platform key: in its own policy, or named in the key policy. */
@@ -220,7 +221,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     expect(containerDefinitions(s.template).map(c => c.Name)).toEqual(['config', 'migrate', 'litellm']);
   });
 
-  test('the migration container runs LiteLLM\'s migrations only, from the same image, with the database secrets and a 30-minute timeout', () => {
+  test('the migration container runs LiteLLM\'s migrations only, from the same image, as the IAM-auth database role, with a 30-minute timeout', () => {
     // WHEN
     const migrate = container(s.template, 'migrate');
     const litellm = container(s.template, 'litellm');
@@ -230,13 +231,13 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     expect(migrate.Image).toBe(litellm.Image);
     expect(migrate.EntryPoint).toBeUndefined();
     expect(migrate.Command).toEqual(['--skip_server_startup']);
-    expect(migrate.Secrets.map((e: any) => e.Name).sort())
-      .toEqual(['DATABASE_HOST', 'DATABASE_NAME', 'DATABASE_PASSWORD', 'DATABASE_PORT', 'DATABASE_USERNAME']);
-    expect(migrate.Secrets).toEqual(litellm.Secrets.filter((e: any) => e.Name.startsWith('DATABASE_')));
+    expect(migrate.Secrets).toBeUndefined();
     const env = environmentOf(migrate);
     expect(env).toEqual(expect.objectContaining({
       LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: '1800',
       LITELLM_MIGRATION_LOCK_TIMEOUT: '1800',
+      IAM_TOKEN_DB_AUTH: 'true',
+      DATABASE_USER: 'litellm_proxy',
       DATABASE_SSLMODE: 'require',
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
     }));
@@ -322,9 +323,41 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       LITELLM_LOG: 'INFO',
       STORE_MODEL_IN_DB: 'True',
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      DATABASE_SSLMODE: 'require',
       AWS_REGION: 'us-east-1',
     }));
+  });
+
+  test('database: IAM authentication as litellm_proxy over TLS, at the instance endpoint, no password anywhere', () => {
+    // WHEN
+    const litellm = container(s.template, 'litellm');
+    const instanceId = logicalId(s.stack, s.platform.database.instance);
+
+    // THEN: the token refresh reads DATABASE_USER, the password path DATABASE_USERNAME
+    expect(environmentOf(litellm)).toEqual(expect.objectContaining({
+      IAM_TOKEN_DB_AUTH: 'true',
+      DATABASE_HOST: { 'Fn::GetAtt': [instanceId, 'Endpoint.Address'] },
+      DATABASE_PORT: { 'Fn::GetAtt': [instanceId, 'Endpoint.Port'] },
+      DATABASE_USER: 'litellm_proxy',
+      DATABASE_USERNAME: 'litellm_proxy',
+      DATABASE_NAME: 'litellm',
+      DATABASE_SSLMODE: 'require',
+    }));
+    expect(litellm.Secrets.filter((e: any) => e.Name.startsWith('DATABASE_'))).toEqual([]);
+  });
+
+  test('task role may connect to the database as litellm_proxy only, and the service waits for that role', () => {
+    // WHEN
+    const statements = roleStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole))
+      .filter(st => asArray<string>(st.Action).includes('rds-db:connect'));
+    const userResource = onlyResource(s.template, 'Custom::LiteLlmDatabaseUser');
+
+    // THEN
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toBe('rds-db:connect');
+    expect(arnText(statements[0].Resource))
+      .toBe(`arn:aws:rds-db:us-east-1:123456789012:dbuser:\${${logicalId(s.stack, s.platform.database.instance)}.DbiResourceId}/litellm_proxy`);
+    expect(userResource.resource.Properties.UserName).toBe('litellm_proxy');
+    expect(onlyResource(s.template, 'AWS::ECS::Service').resource.DependsOn).toContain(userResource.id);
   });
 
   test('secrets: master key, salt, UI credentials, database fields and the OpenAI key field, nothing else', () => {
@@ -357,11 +390,16 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     const entries = containerDefinitions(s.template).flatMap(c => c.Environment ?? []);
 
     // THEN
+    const endpoints: Record<string, unknown> = {
+      REDIS_HOST: { 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache!.replicationGroup), 'PrimaryEndPoint.Address'] },
+      DATABASE_HOST: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Address'] },
+      DATABASE_PORT: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Port'] },
+    };
     for (const entry of entries) {
       expect(secretNames.has(entry.Name)).toBe(false);
-      // Literals, but for the cache's host, which is its endpoint's address.
-      if (entry.Name === 'REDIS_HOST') {
-        expect(entry.Value).toEqual({ 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache!.replicationGroup), 'PrimaryEndPoint.Address'] });
+      // Literals, but for the endpoints of the cache and the database.
+      if (entry.Name in endpoints) {
+        expect(entry.Value).toEqual(endpoints[entry.Name]);
         continue;
       }
       expect(typeof entry.Value).toBe('string');
@@ -474,7 +512,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     const roleId = logicalId(s.stack, s.platform.service.taskDefinition.taskRole);
 
     // WHEN
-    const statements = roleStatements(s.template, roleId);
+    const statements = bedrockStatements(s.template, roleId);
 
     // THEN
     expect(statements).toHaveLength(1);
@@ -493,8 +531,8 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
   test('execution role reads only the referenced secrets', () => {
     // GIVEN
     const roleId = logicalId(s.stack, s.platform.service.taskDefinition.executionRole!);
-    const { security, database } = s.platform;
-    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, database.secret, security.providerKeysSecret!,
+    const { security } = s.platform;
+    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!,
       s.platform.cache!.authSecret]
       .map(secret => JSON.stringify(s.stack.resolve(secret.secretArn))).sort();
 
@@ -532,17 +570,14 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       ]));
     });
 
-    test('the rule matches RotationSucceeded for exactly the master key and the database secret', () => {
+    test('the rule matches RotationSucceeded for exactly the master key (the tasks hold no database password)', () => {
       expect(rule.Properties.EventPattern).toEqual({
         'source': ['aws.secretsmanager'],
         'detail-type': ['AWS Service Event via CloudTrail'],
         'detail': {
           eventName: ['RotationSucceeded'],
           additionalEventData: {
-            SecretId: [
-              s.stack.resolve(s.platform.security.masterKeySecret.secretArn),
-              s.stack.resolve(s.platform.database.secret.secretArn),
-            ],
+            SecretId: [s.stack.resolve(s.platform.security.masterKeySecret.secretArn)],
           },
         },
       });
@@ -553,8 +588,8 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       expect(eventMatches(pattern, rotationEvent('RotationSucceeded', MASTER_KEY_ARN))).toBe(true);
     });
 
-    test('a RotationSucceeded event for the database secret matches', () => {
-      expect(eventMatches(pattern, rotationEvent('RotationSucceeded', DB_SECRET_ARN))).toBe(true);
+    test('a RotationSucceeded event for the database secret does not match: no task needs replacing', () => {
+      expect(eventMatches(pattern, rotationEvent('RotationSucceeded', DB_SECRET_ARN))).toBe(false);
     });
 
     test('a RotationSucceeded event for another secret does not match', () => {
@@ -569,7 +604,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     test('the rule targets the redeploy function, which may update only this service', () => {
       // GIVEN
       const functions = Object.entries(s.template.findResources('AWS::Lambda::Function', {
-        Properties: { Description: 'Forces a new LiteLLM deployment after a secret rotation' },
+        Properties: { Description: 'Forces a new LiteLLM deployment after a master key rotation' },
       }));
       expect(functions).toHaveLength(1);
       const [functionId, fn] = functions[0] as [string, any];
@@ -595,7 +630,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
 describe('default PRODUCTION platform', () => {
   let s: Synth;
   beforeAll(() => {
-    s = synth({ profile: DeploymentProfile.PRODUCTION });
+    s = synth({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
   });
 
   test('cluster has Container Insights on', () => {
@@ -737,7 +772,7 @@ describe('Bedrock foundation-model ids', () => {
 
   test('each gives only its foundation-model ARN in its region', () => {
     // WHEN
-    const statements = roleStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole));
+    const statements = bedrockStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole));
 
     // THEN
     expect(statements).toHaveLength(1);
@@ -768,7 +803,7 @@ describe('without Bedrock models', () => {
   });
 
   test('the task role has no Bedrock statement', () => {
-    expect(roleStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole))).toEqual([]);
+    expect(bedrockStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole))).toEqual([]);
     expect(JSON.stringify(s.template.toJSON())).not.toContain('bedrock:Invoke');
   });
 
@@ -801,6 +836,7 @@ describe('assignPublicIp', () => {
   test('in PRODUCTION is rejected', () => {
     expect(() => build({
       profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true },
       network: { natGateways: 0 },
       service: { assignPublicIp: true },
     })).toThrow(new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets'));

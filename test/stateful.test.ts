@@ -35,7 +35,7 @@ function once(key: string, make: () => Synth): Synth {
 
 /** The DESIGN one-liner, in DEVELOPMENT (the default) or PRODUCTION. */
 function oneLiner(profile?: DeploymentProfile): Synth {
-  return once(`one-liner-${profile ?? 'default'}`, () => synthPlatform(profile ? { profile } : {}));
+  return once(`one-liner-${profile ?? 'default'}`, () => synthPlatform(profile ? { profile, loadBalancer: { allowHttp: true } } : {}));
 }
 
 function resourcesOfType(template: any, type: string): [string, any][] {
@@ -247,12 +247,14 @@ function environmentNames(template: any): [string, string][] {
  * Environment names that look like secrets but only carry settings. None is
  * needed today; add one only with the reason its value is not a secret.
  */
-const SETTING_NAMES_THAT_LOOK_SECRET: { [name: string]: string } = {};
+const SETTING_NAMES_THAT_LOOK_SECRET: { [name: string]: string } = {
+  IAM_TOKEN_DB_AUTH: 'the switch that turns RDS IAM authentication on ("true"); the token is minted in the task',
+};
 
 const SECRET_LIKE_NAME = /KEY|PASSWORD|SECRET|TOKEN/i;
 const SK_KEY = /sk-[A-Za-z0-9]{20,}/;
 const AWS_ACCESS_KEY = /AKIA[0-9A-Z]{16}/;
-const SECRET_ONLY_VARIABLES = ['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'UI_PASSWORD', 'DATABASE_PASSWORD'];
+const SECRET_ONLY_VARIABLES = ['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'UI_PASSWORD'];
 
 describe.each(Object.keys(SCENARIOS))('No secret value in the templates: %s', (scenario) => {
   let synth: ScenarioSynth;
@@ -308,7 +310,7 @@ describe.each(Object.keys(SCENARIOS))('No secret value in the templates: %s', (s
     expect(names.filter(([, name]) => SECRET_LIKE_NAME.test(name) && !(name in SETTING_NAMES_THAT_LOOK_SECRET))).toEqual([]);
   });
 
-  test('the master key, salt key, UI password and database password arrive only as ECS secrets', () => {
+  test('the master key, salt key and UI password arrive only as ECS secrets, and no database password arrives at all', () => {
     // GIVEN / WHEN
     const taskDefinitions = allTemplates().flatMap(([, t]) => resourcesOfType(t, 'AWS::ECS::TaskDefinition'));
     const containers = taskDefinitions.flatMap(([, r]) => r.Properties.ContainerDefinitions as any[]);
@@ -322,5 +324,8 @@ describe.each(Object.keys(SCENARIOS))('No secret value in the templates: %s', (s
     }
     const environment = containers.flatMap(c => (c.Environment ?? []).map((e: any) => e.Name));
     expect(environment.filter(name => SECRET_ONLY_VARIABLES.includes(name))).toEqual([]);
+    // The tasks log in to the database with IAM tokens.
+    const everyName = [...environment, ...containers.flatMap(c => (c.Secrets ?? []).map((e: any) => e.Name))];
+    expect(everyName.filter(name => name === 'DATABASE_PASSWORD' || name === 'DATABASE_URL')).toEqual([]);
   });
 });

@@ -203,7 +203,7 @@ const BAD_INPUTS: BadInput[] = [
   },
   {
     name: 'loadBalancer.wafOptions.rateLimitPerFiveMinutes 5 (PRODUCTION turns WAF on)',
-    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { wafOptions: { rateLimitPerFiveMinutes: 5 } } }),
+    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, wafOptions: { rateLimitPerFiveMinutes: 5 } } }),
     message: '`wafOptions.rateLimitPerFiveMinutes` (5) must be an integer from 10 to 2000000000 (WAF limits)',
   },
   {
@@ -217,7 +217,7 @@ const BAD_INPUTS: BadInput[] = [
     name: 'a WAF managed rule group that repeats a built-in one',
     build: s => platform(s, {
       profile: DeploymentProfile.PRODUCTION,
-      loadBalancer: { wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesCommonRuleSet'] } },
+      loadBalancer: { allowHttp: true, wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesCommonRuleSet'] } },
     }),
     message: '`wafOptions.additionalManagedRuleGroups` has "AWSManagedRulesCommonRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
   },
@@ -343,7 +343,11 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'service.assignPublicIp in PRODUCTION',
     build: s => platform(s, {
-      profile: DeploymentProfile.PRODUCTION, network: { natGateways: 0 }, image: ecrImage(s), service: { assignPublicIp: true },
+      profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true },
+      network: { natGateways: 0 },
+      image: ecrImage(s),
+      service: { assignPublicIp: true },
     }),
     message: '`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets',
   },
@@ -451,6 +455,15 @@ const BAD_INPUTS: BadInput[] = [
     name: 'service.environment with UI_PASSWORD',
     build: s => platform(s, { service: { environment: { UI_PASSWORD: 'hunter2' } } }),
     message: '`environment` sets UI_PASSWORD, which the service sets itself: remove it',
+  },
+
+  {
+    name: 'PRODUCTION, internet-facing, without a certificate or domain',
+    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION }),
+    message: 'An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
+      + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
+      + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+      + 'If TLS ends in front of the load balancer, set `allowHttp: true`.',
   },
 
   // Image

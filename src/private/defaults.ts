@@ -1,6 +1,8 @@
-import { RemovalPolicy, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
 import { DeploymentProfile } from '../profile';
 
+/** How long CloudFormation waits for the library's custom resources to answer. */
+export const CUSTOM_RESOURCE_TIMEOUT = Duration.minutes(5);
 /** Most tasks autoscaling may run, unless `maxCapacity` says otherwise (the platform sizes its cache default from it). */
 export const DEFAULT_MAX_CAPACITY = 4;
 /** Uvicorn workers per task, unless `numWorkers` says otherwise. */

@@ -8,6 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, SecretsManagerRotationEvent } from 'aws-lambda';
+import { answerCloudFormation } from './cfn-response';
 
 export interface MasterKeyResourceProperties {
   readonly SecretId: string;
@@ -49,45 +50,9 @@ export async function handler(
   event: SecretsManagerRotationEvent | MasterKeyCustomResourceEvent,
 ): Promise<MasterKeyCustomResourceResult | void> {
   if ('RequestType' in event) {
-    return respondToCloudFormation(event);
+    return answerCloudFormation(event, physicalIdOf(event), () => onCustomResource(event));
   }
   return rotate(event);
-}
-
-/**
- * CloudFormation invokes this function directly (no provider framework): the
- * outcome goes to the pre-signed ResponseURL, never with the key in it.
- *
- * It answers exactly once and never throws after answering: Lambda retries a failed
- * asynchronous invocation twice, and each retry would write and answer again. It
- * throws only when CloudFormation could not be told, so that a retry can tell it.
- */
-async function respondToCloudFormation(event: MasterKeyCustomResourceEvent): Promise<MasterKeyCustomResourceResult> {
-  let result: MasterKeyCustomResourceResult | undefined;
-  let reason: string | undefined;
-  try {
-    result = await onCustomResource(event);
-  } catch (err) {
-    reason = err instanceof Error ? err.message : String(err);
-    console.error(`Master key custom resource ${event.RequestType} failed: ${reason}`);
-  }
-  const physicalResourceId = result?.PhysicalResourceId
-    ?? ('PhysicalResourceId' in event ? event.PhysicalResourceId : physicalIdOf(event));
-  const body = JSON.stringify({
-    Status: result ? 'SUCCESS' : 'FAILED',
-    Reason: reason ?? 'OK',
-    PhysicalResourceId: physicalResourceId,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-  });
-  const response = await fetch(event.ResponseURL, {
-    method: 'PUT',
-    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-    body,
-  });
-  if (!response.ok) throw new Error(`CloudFormation response was refused: HTTP ${response.status}`);
-  return { PhysicalResourceId: physicalResourceId };
 }
 
 function physicalIdOf(event: MasterKeyCustomResourceEvent): string {

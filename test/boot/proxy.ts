@@ -18,7 +18,7 @@ export interface ContainerDefinition {
   readonly Name: string;
   readonly EntryPoint?: string[];
   readonly Command?: string[];
-  readonly Environment?: { Name: string; Value: string }[];
+  readonly Environment?: { Name: string; Value: unknown }[];
   readonly Secrets?: { Name: string; ValueFrom: unknown }[];
   readonly HealthCheck?: { Command: string[] };
   readonly MountPoints?: { ContainerPath: string; SourceVolume: string }[];
@@ -32,12 +32,17 @@ export function containersOf(template: any): Record<string, ContainerDefinition>
 }
 
 /**
- * Local values for the ECS secrets, by name. The database's are left out: the proxy's
- * database layer needs Prisma engine binaries it downloads from the internet, which
- * this machine cannot reach; without DATABASE_* the proxy runs without a database.
+ * The task's database settings (IAM_TOKEN_DB_AUTH, DATABASE_*) are left out of a booted
+ * proxy: its database layer needs Prisma engine binaries it downloads from the internet,
+ * which this machine cannot reach; without them the proxy runs without a database.
  */
-export function localSecretValue(name: string): string | undefined {
-  if (name.startsWith('DATABASE_')) return undefined;
+function isDatabaseSetting(name: string): boolean {
+  return name.startsWith('DATABASE_') || name === 'IAM_TOKEN_DB_AUTH';
+}
+
+/** Local values for the ECS secrets, by name. */
+function localSecretValue(name: string): string | undefined {
+  if (isDatabaseSetting(name)) return undefined;
   switch (name) {
     case 'LITELLM_MASTER_KEY': return `sk-${randomAlnum(48)}`;
     case 'LITELLM_SALT_KEY': return randomAlnum(64);
@@ -47,20 +52,33 @@ export function localSecretValue(name: string): string | undefined {
   }
 }
 
+/** A container's environment with local values for its secrets, without the database settings. */
+export function localEnvironment(container: ContainerDefinition, omitSecrets: string[] = []): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(envOf(container)).filter(([name]) => !isDatabaseSetting(name)));
+  for (const secret of container.Secrets ?? []) {
+    if (omitSecrets.includes(secret.Name)) continue;
+    const value = localSecretValue(secret.Name);
+    if (value !== undefined) env[secret.Name] = value;
+  }
+  return env;
+}
+
 /**
  * Runs the `migrate` container of a task definition as ECS would (the image's entrypoint,
- * the container's command and environment) against `database`, the values its DATABASE_*
- * secrets would hold; returns its exit code and output.
+ * the container's command and environment) with `deployTime`, the values of its variables
+ * that resolve only at deploy (the database endpoint), and `extra` (what the task role
+ * would provide); returns its exit code and output.
  */
 export function runMigrationContainer(
-  containers: Record<string, ContainerDefinition>, database: Record<string, string>, timeoutMs = 240_000,
+  containers: Record<string, ContainerDefinition>, deployTime: Record<string, string>, extra: Record<string, string> = {}, timeoutMs = 240_000,
 ): { status: number | null; output: string } {
   const migrate = containers.migrate;
   if (!migrate) throw new Error('the task definition has no `migrate` container');
-  const secretNames = (migrate.Secrets ?? []).map(e => e.Name).sort();
-  if (JSON.stringify(secretNames) !== JSON.stringify(Object.keys(database).sort())) {
-    throw new Error(`the migrate container reads ${secretNames.join(', ')}, but the test gives ${Object.keys(database).join(', ')}`);
+  const tokens = (migrate.Environment ?? []).filter(e => typeof e.Value !== 'string').map(e => e.Name).sort();
+  if (JSON.stringify(tokens) !== JSON.stringify(Object.keys(deployTime).sort())) {
+    throw new Error(`the migrate container's deploy-time variables are ${tokens.join(', ')}, but the test gives ${Object.keys(deployTime).join(', ')}`);
   }
+  const database = { ...deployTime, ...extra };
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'litellm-migrate-'));
   try {
     const [cmd, ...args] = [...(migrate.EntryPoint ?? IMAGE_ENTRYPOINT), ...(migrate.Command ?? [])];
@@ -137,12 +155,7 @@ export class BootedProxy {
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
     const litellm = containers.litellm;
-    this.env = { ...envOf(litellm) };
-    for (const secret of litellm.Secrets ?? []) {
-      if (options.omitSecrets?.includes(secret.Name)) continue;
-      const value = localSecretValue(secret.Name);
-      if (value !== undefined) this.env[secret.Name] = value;
-    }
+    this.env = localEnvironment(litellm, options.omitSecrets);
     const hasCache = (litellm.Environment ?? []).some(e => e.Name === 'REDIS_HOST');
     if (hasCache && !options.redis) throw new Error('the task has a cache (REDIS_HOST): start a LocalRedis and pass it as `redis`');
     if (hasCache) {
@@ -268,5 +281,5 @@ export class BootedProxy {
 
 /** The container's environment; a value resolved only at deploy (a token) is left out. */
 function envOf(container: ContainerDefinition): Record<string, string> {
-  return Object.fromEntries((container.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value]));
+  return Object.fromEntries((container.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value as string]));
 }

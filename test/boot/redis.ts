@@ -1,7 +1,7 @@
 // A throwaway local Redis configured the way our ElastiCache replication group is:
 // in-transit encryption on (TLS only, no plaintext port), an AUTH token, no client
 // certificates, no persistence. For tests that run the real LiteLLM proxy (see
-// ./proxy.ts) against a Redis: `test/boot/redis-setup.sh` installs redis-server.
+// ./proxy.ts) against a Redis: `test/boot/services-setup.sh` installs redis-server.
 //
 // What differs from ElastiCache, and what follows for a test:
 // - The server certificate is signed by a CA generated here for each server
@@ -45,7 +45,7 @@ function installExitHook(): void {
   });
 }
 
-/** Whether redis-server is on PATH (test/boot/redis-setup.sh installs it). */
+/** Whether redis-server is on PATH (test/boot/services-setup.sh installs it). */
 export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
 }
@@ -58,7 +58,7 @@ export class LocalRedis {
    */
   public static async start(options: LocalRedisOptions = {}): Promise<LocalRedis> {
     if (!redisServerAvailable()) {
-      throw new Error('redis-server is not installed: run `bash test/boot/redis-setup.sh` (as root)');
+      throw new Error('redis-server is not installed: run `bash test/boot/services-setup.sh` (as root)');
     }
     let lastError: unknown;
     // The free port can be taken between choosing it and binding it: try again.

@@ -1,7 +1,7 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
-import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
+import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
+  DeploymentProfile, LiteLlmCache, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
   LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
@@ -16,17 +16,17 @@ export interface Scenario {
 }
 
 /** The DESIGN one-liner in the default (DEVELOPMENT) profile. */
-export function defaultPlatform(): Scenario {
+export function defaultPlatform(env: Environment | undefined = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'Default', { env: ENV });
+  const stack = new Stack(app, 'Default', { env });
   new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()] });
   return { app, stacks: [stack] };
 }
 
 /** PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and OpenAI models. */
-export function productionPlatform(): Scenario {
+export function productionPlatform(env: Environment | undefined = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'Production', { env: ENV });
+  const stack = new Stack(app, 'Production', { env });
   const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
   new LiteLlmPlatform(stack, 'LiteLlm', {
     profile: DeploymentProfile.PRODUCTION,
@@ -39,9 +39,9 @@ export function productionPlatform(): Scenario {
 }
 
 /** A platform in a VPC the team already has (another stack's VPC). */
-export function importedVpcPlatform(): Scenario {
+export function importedVpcPlatform(env: Environment | undefined = ENV): Scenario {
   const app = new App();
-  const vpcStack = new Stack(app, 'SharedVpc', { env: ENV });
+  const vpcStack = new Stack(app, 'SharedVpc', { env });
   const vpc = new ec2.Vpc(vpcStack, 'Vpc', {
     maxAzs: 2,
     natGateways: 1,
@@ -50,15 +50,15 @@ export function importedVpcPlatform(): Scenario {
       { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     ],
   });
-  const stack = new Stack(app, 'ImportedVpc', { env: ENV });
+  const stack = new Stack(app, 'ImportedVpc', { env });
   new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()], vpc });
   return { app, stacks: [stack] }; // the VPC's stack is the team's, not ours
 }
 
 /** The five building blocks in five stacks. */
-export function fiveStacks(): Scenario {
+export function fiveStacks(env: Environment | undefined = ENV): Scenario {
   const app = new App();
-  const stack = (id: string) => new Stack(app, id, { env: ENV });
+  const stack = (id: string) => new Stack(app, id, { env });
   const stacks = ['Security', 'Network', 'LoadBalancer', 'Database', 'Service'].map(stack);
   const [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack] = stacks;
   const models = [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })];
@@ -78,9 +78,37 @@ export function fiveStacks(): Scenario {
   return { app, stacks };
 }
 
-export const SCENARIOS: Record<string, () => Scenario> = {
+/** PRODUCTION behind an internal load balancer (reachable from the VPC and peered networks). */
+export function internalPlatform(env: Environment | undefined = ENV): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'Internal', { env });
+  new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { internal: true } });
+  return { app, stacks: [stack] };
+}
+
+/** The README's advice for private tasks: no NAT gateway, Bedrock models only, the image from ECR. */
+export function noNatPlatform(env: Environment | undefined = ENV): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'NoNat', { env });
+  new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [claude()],
+    network: { natGateways: 0 },
+    image: LiteLlmImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm'), `v${LiteLlmImage.DEFAULT_VERSION}`),
+  });
+  return { app, stacks: [stack] };
+}
+
+const SETUPS: Record<string, (env?: Environment) => Scenario> = {
   'default (DEVELOPMENT)': defaultPlatform,
   'PRODUCTION with domain, WAF and dual-stack': productionPlatform,
   'imported VPC': importedVpcPlatform,
   'five-stack split': fiveStacks,
+  'internal load balancer': internalPlatform,
+  'no NAT, Bedrock, image from ECR': noNatPlatform,
 };
+
+/** Every documented setup, in a stack with an account and region and in a region-agnostic one (`new Stack(app, 'X')`). */
+export const SCENARIOS: Record<string, () => Scenario> = Object.fromEntries(Object.entries(SETUPS).flatMap(([name, make]) => [
+  [name, () => make(ENV)],
+  [`${name}, region-agnostic`, () => make(undefined)],
+]));

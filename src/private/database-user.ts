@@ -1,0 +1,76 @@
+import {
+  CustomResource, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { CUSTOM_RESOURCE_TIMEOUT } from './defaults';
+import { functionRole } from './function-role';
+import { INLINE_POLICY_REASON, acknowledge } from './nag';
+import { privateSubnetsOf } from './subnets';
+import { DatabaseUserFunction } from '../rotation/database-user-function';
+
+export interface DatabaseUserProps {
+  readonly vpc: ec2.IVpc;
+  /** Reaches the database on 5432 and Secrets Manager on 443. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The master credentials. */
+  readonly masterSecret: secretsmanager.ISecret;
+  readonly userName: string;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A deploy-time step, inside the VPC, that creates the database role LiteLLM logs in
+ * as with IAM tokens. Whatever connects as that role depends on `resource`.
+ */
+export class DatabaseUser extends Construct {
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: DatabaseUserProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'FunctionLogs', {
+      encryptionKey: props.encryptionKey, retention: props.logRetention, removalPolicy: props.removalPolicy,
+    });
+    const role = functionRole(this, 'FunctionRole', logGroup);
+    // Lambda creates the function's network interfaces in the VPC with its role.
+    role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+    const fn = new DatabaseUserFunction(this, 'Function', {
+      description: 'Creates the LiteLLM database role that logs in with IAM tokens (rds_iam)',
+      timeout: Duration.minutes(2),
+      vpc: props.vpc,
+      vpcSubnets: privateSubnetsOf(props.vpc),
+      securityGroups: [props.securityGroup],
+      environment: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
+      logGroup,
+      role,
+    });
+    // On the role only: a grant on the key's policy would make the key's stack refer
+    // back to this one when the platform is split across stacks.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [props.masterSecret.secretArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [props.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+    }));
+    acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ',
+      'CloudFormation invokes it at deploy and waits for its answer: a failure fails and rolls back the deploy with the reason; deploying again runs the step again.');
+    acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency', 'Runs once per deploy; reserving concurrency fails in accounts at the minimum unreserved quota.');
+    acknowledge(role, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'The policy Lambda documents for functions in a VPC: it manages the function\'s network interfaces only.');
+
+    // CloudFormation calls the function itself (it answers the ResponseURL).
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: fn.functionArn,
+      resourceType: 'Custom::LiteLlmDatabaseUser',
+      properties: { SecretId: props.masterSecret.secretArn, UserName: props.userName },
+      serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
+    });
+    this.resource.node.addDependency(role);
+  }
+}
