@@ -2,9 +2,10 @@
 // path follows references across stacks, and the README's table is the script's output.
 import * as fs from 'fs';
 import * as path from 'path';
+import { defaultPlatform, productionPlatform } from './support/scenarios';
 import { criticalPath } from '../scripts/cost/critical-path';
 import { templateCost, totals } from '../scripts/cost/model';
-import { README_END, README_START, costTable } from '../scripts/cost/report';
+import { README_END, README_START, costTable, report, scenarioStacks } from '../scripts/cost/report';
 
 const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
 
@@ -104,4 +105,19 @@ test('the README\'s cost table is what `npx projen cost` prints for the scenario
   const end = readme.indexOf(README_END);
   expect(start).toBeGreaterThan(0);
   expect(readme.slice(start + README_START.length, end).trim()).toBe(costTable());
+});
+
+describe('the budgets the profiles are held to', () => {
+  test('DEVELOPMENT, with its NAT gateway, is modeled at most $90 a month', () => {
+    const dev = report(scenarioStacks(defaultPlatform()));
+    expect(dev.byComponent.find(([c]) => c === 'NAT gateways')![1]).toBeGreaterThan(0);
+    expect(dev.total).toBeLessThanOrEqual(90);
+  });
+
+  test('PRODUCTION, with a NAT gateway per AZ, Multi-AZ database and cache and two tasks, is modeled below $378 a month', () => {
+    const prod = report(scenarioStacks(productionPlatform()));
+    expect(prod.items.filter(i => i.component === 'NAT gateways')).toHaveLength(2);
+    expect(prod.items.map(i => i.detail)).toEqual(expect.arrayContaining(['db.t4g.small Multi-AZ', '2 × cache.t4g.small valkey', '2 × 1 vCPU / 4 GB']));
+    expect(prod.total).toBeLessThan(378);
+  });
 });
