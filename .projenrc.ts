@@ -113,14 +113,22 @@ project.addTask('integ:deploy', {
 project.testTask.spawn(integ);
 
 project.addTask('example', {
-  description: 'Synthesize the default scenario into cdk.out with no AWS account and print where the templates are',
-  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts integ/example.ts',
+  description: 'Synthesize the default platform into cdk.out with no AWS account; print where the templates are, the modeled monthly cost and the outputs after deploy',
+  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/example.ts',
 });
 
 project.addTask('cost', {
   description: 'Modeled monthly cost by component and fresh-deploy critical path of each scenario, or of your app: `npx projen cost -- cdk.out`',
   exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/cost.ts',
   receiveArgs: true,
+});
+
+project.addTask('local', {
+  description: 'Run the real LiteLLM proxy on 127.0.0.1 from the example\'s task definition (mock model, local secrets, no database); Ctrl-C stops it',
+  steps: [
+    { spawn: 'boot:setup' },
+    { exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/local.ts' },
+  ],
 });
 
 project.addTask('bench', {
