@@ -1,5 +1,6 @@
-// The price table the cost model reads: AWS list prices in one region, on-demand, in USD,
-// as read from the AWS pricing pages on the date below. Update the date with the figures.
+// The price table the cost model reads: AWS's published list prices in one region,
+// on-demand, in USD, written down on the date below from the pricing pages each entry names
+// (the build machine cannot reach them: check the figures there when you change the date).
 // Free tiers (the first 10 alarms, 3 dashboards…) are left out: the model is per platform,
 // and an account's free tier is shared by everything in it.
 
@@ -91,8 +92,10 @@ export const PRICES = {
 /**
  * Typical create times in seconds by resource type, for the modeled fresh-deploy critical
  * path: what CloudFormation waits for before it creates a resource that depends on it.
- * Read from deploy events of this stack's kind of resources; anything not listed takes
- * `default`.
+ * Estimates, not measurements of this library's stacks: RDS within the 10–25 minutes the
+ * integration runs report (CONTRIBUTING.md), the ECS service's wait for a steady state
+ * (image pull, migration, health checks), the rest common CloudFormation timings. Anything
+ * not listed takes `default`.
  */
 export const CREATE_SECONDS: Record<string, number> = {
   'default': 10,
