@@ -8,7 +8,8 @@ import { SCENARIOS } from '../test/support/scenarios';
 
 const README = path.join(__dirname, '..', 'README.md');
 
-const args = process.argv.slice(2);
+// projen passes the `--` of `npx projen cost -- …` on.
+const args = process.argv.slice(2).filter(a => a !== '--');
 if (args.includes('--readme')) {
   const text = fs.readFileSync(README, 'utf8');
   const start = text.indexOf(README_START);

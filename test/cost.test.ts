@@ -1,11 +1,12 @@
 // The cost report: the model prices known resources at the table's prices, the critical
 // path follows references across stacks, and the README's table is the script's output.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { defaultPlatform, productionPlatform } from './support/scenarios';
+import { defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
 import { criticalPath } from '../scripts/cost/critical-path';
 import { templateCost, totals } from '../scripts/cost/model';
-import { README_END, README_START, costTable, report, scenarioStacks } from '../scripts/cost/report';
+import { README_END, README_START, costTable, report, scenarioStacks, stacksAt } from '../scripts/cost/report';
 
 const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
 
@@ -119,5 +120,33 @@ describe('the budgets the profiles are held to', () => {
     expect(prod.items.filter(i => i.component === 'NAT gateways')).toHaveLength(2);
     expect(prod.items.map(i => i.detail)).toEqual(expect.arrayContaining(['db.t4g.small Multi-AZ', '2 × cache.t4g.small valkey', '2 × 1 vCPU / 4 GB']));
     expect(prod.total).toBeLessThan(378);
+  });
+});
+
+describe('an app given as a path', () => {
+  test('a cdk.out directory: every stack, with the stack dependencies the assembly records', () => {
+    // GIVEN
+    const dir = fiveStacks().app.synth().directory;
+
+    // WHEN
+    const fromDir = report(stacksAt(dir));
+    const fromScenario = report(scenarioStacks(fiveStacks()));
+
+    // THEN
+    expect(stacksAt(dir).find(s => s.name === 'Service')!.dependencies).toEqual(expect.arrayContaining(['Security', 'Network', 'Database']));
+    expect(fromDir.total).toBeCloseTo(fromScenario.total, 6);
+    expect(fromDir.deploy.seconds).toBe(fromScenario.deploy.seconds);
+  });
+
+  test('a template file: one stack named after the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-'));
+    const file = path.join(dir, 'Mine.template.json');
+    fs.writeFileSync(file, JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key' } } }));
+    try {
+      expect(stacksAt(file).map(s => s.name)).toEqual(['Mine']);
+      expect(report(stacksAt(file)).total).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
