@@ -5,7 +5,7 @@
  * |---|---|---|
  * | NAT gateways (`network.natGateways`) | 1: provider calls stop if its AZ fails | 2, one per AZ |
  * | interface endpoints (`network.endpoints`) | none while a NAT gateway carries AWS API calls (still TLS); all without NAT | Secrets Manager, Logs, bedrock-runtime (Bedrock models), ECR (image in ECR) |
- * | tasks (`service.minCapacity` / `maxCapacity`) | 1 / 1: no cache, a Spot interruption or deploy is a short outage | 2 / 4, spread over both AZs |
+ * | tasks (`service.minCapacity` / `maxCapacity`) | 1 / 1: no cache, no autoscaling; a Spot interruption stops the proxy until a new task runs | 2 / 4, spread over both AZs |
  * | task size per worker (`service.cpu`) | 0.5 vCPU, 4 GiB: half the throughput of LiteLLM's sizing | 1 vCPU, 4 GiB |
  * | ECS capacity | Fargate Spot | Fargate |
  * | DB instance | db.t4g.micro (1 GiB, about 84 connections) | db.t4g.small |
