@@ -2,7 +2,7 @@
 // prints where the templates are, what it would cost a month (modeled) and the outputs
 // `cdk deploy` would print.
 import * as path from 'path';
-import { MODEL_NOTE, dollars, report } from './cost/report';
+import { MODEL_NOTE, dollars, report, stacksAt } from './cost/report';
 import { exampleApp } from './example-app';
 
 const { app } = exampleApp(path.resolve('cdk.out'));
@@ -12,8 +12,10 @@ for (const s of assembly.stacks) {
   console.log(`${s.stackName}: ${resources} resources -> ${path.relative(process.cwd(), path.join(assembly.directory, s.templateFile))}`);
 }
 
-const cost = report(assembly.stacks.map(s => ({ name: s.stackName, template: s.template, dependencies: [] })));
-console.log(`\nModeled cost: ${dollars(cost.total)} a month (${cost.byComponent.filter(([, v]) => v > 0).map(([c, v]) => `${c} ${dollars(v)}`).join(', ')}).`);
+const cost = report(stacksAt(assembly.directory));
+console.log(`\nModeled cost: ${dollars(cost.total)} a month (${cost.byComponent.filter(([, v]) => v > 0).map(([c, v]) => `${c} ${dollars(v)}`).join('; ')}).`);
+const slowest = cost.deploy.steps.filter(s => s.seconds >= 60).map(s => `${s.type} ${Math.round(s.seconds / 60)} min`);
+console.log(`A first deploy takes about ${Math.round(cost.deploy.seconds / 60)} minutes (modeled critical path; longest steps: ${slowest.join(', ')}).`);
 console.log(`${MODEL_NOTE} \`npx projen cost\` has the details.`);
 
 console.log('\nAfter `cdk deploy` the stack prints:');
