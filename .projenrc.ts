@@ -38,7 +38,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     exclude: ['lib', 'dist', 'cdk.out', 'integ/**/*.snapshot', 'assets'],
     compilerOptions: {},
   },
@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'integ', 'bench', 'projenrc', '.projenrc.ts'],
+    devdirs: ['test', 'integ', 'bench', 'scripts', 'projenrc', '.projenrc.ts'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -91,7 +91,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // templates/ is used from the repository (an app pipeline's `resources.repositories`), not from npm.
-for (const p of ['/integ', '/.ci', '/bench', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml', '/templates', '/CONTRIBUTING.md']) {
+for (const p of ['/integ', '/.ci', '/bench', '/scripts', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml', '/templates', '/CONTRIBUTING.md']) {
   project.npmignore?.exclude(p);
 }
 
@@ -118,8 +118,22 @@ project.addTask('integ:deploy', {
 project.testTask.spawn(integ);
 
 project.addTask('example', {
-  description: 'Synthesize the default scenario into cdk.out with no AWS account and print where the templates are',
-  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts integ/example.ts',
+  description: 'Synthesize the default platform into cdk.out with no AWS account; print where the templates are, the modeled monthly cost and the outputs after deploy',
+  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/example.ts',
+});
+
+project.addTask('cost', {
+  description: 'Modeled monthly cost by component and fresh-deploy critical path of each scenario, or of your app: `npx projen cost -- cdk.out`',
+  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/cost.ts',
+  receiveArgs: true,
+});
+
+project.addTask('local', {
+  description: 'Run the real LiteLLM proxy on 127.0.0.1 from the example\'s task definition (mock model, local secrets, no database); Ctrl-C stops it',
+  steps: [
+    { spawn: 'boot:setup' },
+    { exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/local.ts' },
+  ],
 });
 
 project.addTask('bench', {

@@ -33,7 +33,7 @@ export interface LiteLlmDatabaseOptions {
   /**
    * Instance type.
    *
-   * @default - db.t4g.small (DEVELOPMENT), db.t4g.medium (PRODUCTION)
+   * @default - db.t4g.micro (DEVELOPMENT), db.t4g.small (PRODUCTION)
    */
   readonly instanceType?: ec2.InstanceType;
   /**

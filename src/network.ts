@@ -1,14 +1,15 @@
 import { Fn, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { profileDefaults } from './private/defaults';
+import { interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
 import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
 /**
- * VPC endpoints the network creates. Each can be switched off, e.g. in a dev
- * setup with a NAT gateway that does not want to pay for interface endpoints.
+ * VPC endpoints the network creates. Interface endpoints cost about $7.30 a month per AZ
+ * each; with a NAT gateway the tasks reach the same AWS APIs through it (over TLS), so
+ * DEVELOPMENT creates them only when the VPC has no NAT gateway, PRODUCTION always.
  */
 export interface LiteLlmEndpointOptions {
   /**
@@ -18,25 +19,27 @@ export interface LiteLlmEndpointOptions {
    */
   readonly s3?: boolean;
   /**
-   * ECR API and ECR Docker interface endpoints.
+   * ECR API and ECR Docker interface endpoints. `LiteLlmPlatform` turns them off when the
+   * image is not in ECR (nothing would use them).
    *
-   * @default true for a VPC the network creates, false for an imported VPC
+   * @default - for a VPC the network creates: true in PRODUCTION or without a NAT gateway, false otherwise; false for an imported VPC
    */
   readonly ecr?: boolean;
   /**
    * Secrets Manager interface endpoint (tasks read their secrets at start; rotation functions write them).
    *
-   * @default true for a VPC the network creates, false for an imported VPC
+   * @default - for a VPC the network creates: true in PRODUCTION or without a NAT gateway, false otherwise; false for an imported VPC
    */
   readonly secretsManager?: boolean;
   /**
    * CloudWatch Logs interface endpoint.
    *
-   * @default true for a VPC the network creates, false for an imported VPC
+   * @default - for a VPC the network creates: true in PRODUCTION or without a NAT gateway, false otherwise; false for an imported VPC
    */
   readonly logs?: boolean;
   /**
-   * bedrock-runtime interface endpoint. `LiteLlmPlatform` turns it on when a Bedrock model is configured.
+   * bedrock-runtime interface endpoint. `LiteLlmPlatform` turns it on when a Bedrock model is
+   * configured and the other interface endpoints are on.
    *
    * @default false
    */
@@ -55,9 +58,10 @@ export interface LiteLlmNetworkOptions {
   readonly cidr?: string;
   /**
    * NAT gateways of the VPC to create (0 to 2). Non-Bedrock providers and images
-   * from public registries need one. Ignored with `vpc`.
+   * from public registries need one. With one, every provider call of both AZs goes
+   * through the NAT gateway of one AZ. Not allowed with `vpc`.
    *
-   * @default 1
+   * @default - 1 (DEVELOPMENT), 2: one per AZ (PRODUCTION)
    */
   readonly natGateways?: number;
   /**
@@ -180,7 +184,7 @@ export class LiteLlmNetwork extends Construct {
       this.vpc = props.vpc;
       this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
     } else {
-      this.natGateways = props.natGateways ?? 1;
+      this.natGateways = props.natGateways ?? defaults.natGateways;
       const vpc = new ec2.Vpc(this, 'Vpc', {
         ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
         ipProtocol: this.dualStack ? ec2.IpProtocol.DUAL_STACK : ec2.IpProtocol.IPV4_ONLY,
@@ -278,12 +282,12 @@ export class LiteLlmNetwork extends Construct {
     }
 
     const asked = props.endpoints ?? {};
-    const want = (flag: boolean | undefined) => flag ?? !imported;
+    const iface = !imported && interfaceEndpointsByDefault(props.profile, this.natGateways);
     const endpoints = {
-      s3: want(asked.s3),
-      ecr: want(asked.ecr),
-      secretsManager: want(asked.secretsManager),
-      logs: want(asked.logs),
+      s3: asked.s3 ?? !imported,
+      ecr: asked.ecr ?? iface,
+      secretsManager: asked.secretsManager ?? iface,
+      logs: asked.logs ?? iface,
       bedrockRuntime: asked.bedrockRuntime ?? false,
     };
     this.endpoints = endpoints;
@@ -291,16 +295,16 @@ export class LiteLlmNetwork extends Construct {
       new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
     }
     const privateSubnets = privateSubnetsOf(this.vpc);
-    const iface = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
+    const endpoint = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
       vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
     });
     if (endpoints.ecr) {
-      iface('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
-      iface('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
+      endpoint('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
+      endpoint('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
     }
-    if (endpoints.secretsManager) iface('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
-    if (endpoints.logs) iface('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
-    if (endpoints.bedrockRuntime) iface('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME);
+    if (endpoints.secretsManager) endpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
+    if (endpoints.logs) endpoint('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
+    if (endpoints.bedrockRuntime) endpoint('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME);
   }
 }
 

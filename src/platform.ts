@@ -7,7 +7,7 @@ import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
-import { DEFAULT_MAX_CAPACITY, DEFAULT_NUM_WORKERS } from './private/defaults';
+import { DEFAULT_NUM_WORKERS, capacityOf, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
 import { DeploymentProfile } from './profile';
 import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
 import { LiteLlmService, LiteLlmServiceOptions } from './service';
@@ -76,7 +76,7 @@ export interface LiteLlmPlatformProps {
    * The cache LiteLLM's processes share rate limits, router state and (optionally)
    * cached responses through.
    *
-   * @default - a cache whenever more than one LiteLLM process can serve at once (`service.maxCapacity` > 1 or `service.numWorkers` > 1)
+   * @default - a cache whenever more than one LiteLLM process can serve at once (`service.maxCapacity` > 1 or `service.numWorkers` > 1): by default in PRODUCTION, not in DEVELOPMENT (one task, one worker)
    */
   readonly cache?: LiteLlmCacheOptions;
 }
@@ -111,6 +111,10 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     const profile = props.profile ?? DeploymentProfile.DEVELOPMENT;
     const models = props.models;
     const usesBedrock = models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+    const image = props.image ?? LiteLlmImage.fromRegistry();
+    // The endpoints the tasks would use: bedrock-runtime for Bedrock models, ECR for an image in ECR.
+    const interfaceEndpoints = props.vpc === undefined
+      && interfaceEndpointsByDefault(profile, props.network?.natGateways ?? profileDefaults(profile).natGateways);
     if (props.loadBalancer?.dualStack === true && props.network?.dualStack === false) {
       throw new Error('`loadBalancer.dualStack` is true but `network.dualStack` is false: a dual-stack load balancer needs subnets with IPv6 CIDRs. Set `network.dualStack` to true (or leave it unset)');
     }
@@ -124,7 +128,11 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       ...props.network,
       internal: props.network?.internal ?? props.loadBalancer?.internal,
       dualStack: props.network?.dualStack ?? props.loadBalancer?.dualStack,
-      endpoints: { bedrockRuntime: usesBedrock && props.vpc === undefined, ...props.network?.endpoints },
+      endpoints: {
+        bedrockRuntime: interfaceEndpoints && usesBedrock,
+        ecr: interfaceEndpoints && !image.needsInternet,
+        ...props.network?.endpoints,
+      },
       vpc: props.vpc,
       encryptionKey: this.security.encryptionKey,
       profile,
@@ -147,7 +155,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       encryptionKey: this.security.encryptionKey,
       profile,
     });
-    const processes = (props.service?.maxCapacity ?? DEFAULT_MAX_CAPACITY) * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
+    const tasks = capacityOf(profile, props.service?.minCapacity, props.service?.maxCapacity).max;
+    const processes = tasks * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
     if (props.cache?.enabled ?? processes > 1) {
       this.cache = new LiteLlmCache(this, 'Cache', {
         ...props.cache,
@@ -161,7 +170,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       ...props.service,
       cache: this.cache,
       models,
-      image: props.image,
+      image,
       network: this.network,
       security: this.security,
       database: this.database,

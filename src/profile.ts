@@ -3,9 +3,13 @@
  *
  * | setting | DEVELOPMENT | PRODUCTION |
  * |---|---|---|
- * | Multi-AZ database | off | on |
+ * | NAT gateways (`network.natGateways`) | 1: provider calls stop if its AZ fails | 2, one per AZ |
+ * | interface endpoints (`network.endpoints`) | none while a NAT gateway carries AWS API calls (still TLS); all without NAT | Secrets Manager, Logs, bedrock-runtime (Bedrock models), ECR (image in ECR) |
+ * | tasks (`service.minCapacity` / `maxCapacity`) | 1 / 1: no cache, no autoscaling; a Spot interruption stops the proxy until a new task runs | 2 / 4, spread over both AZs |
+ * | task size per worker (`service.cpu`) | 0.5 vCPU, 4 GiB: half the throughput of LiteLLM's sizing | 1 vCPU, 4 GiB |
  * | ECS capacity | Fargate Spot | Fargate |
- * | DB instance | db.t4g.small | db.t4g.medium |
+ * | DB instance | db.t4g.micro (1 GiB, about 84 connections) | db.t4g.small |
+ * | Multi-AZ database | off | on |
  * | deletion protection (ALB, RDS), removal policy | off, destroy | on, snapshot/retain |
  * | WAF | off | on |
  * | Container Insights, Performance Insights | off | on |
@@ -13,8 +17,8 @@
  * | LITELLM_LOG | INFO | ERROR |
  */
 export enum DeploymentProfile {
-  /** Cheap and disposable: single-AZ database, Fargate Spot, everything destroyed with the stack. */
+  /** Cheap and disposable: one Spot task, one NAT gateway, single-AZ database, everything destroyed with the stack. */
   DEVELOPMENT = 'DEVELOPMENT',
-  /** Durable and observable: Multi-AZ, on-demand Fargate, deletion protection, WAF, retained data. */
+  /** Durable and observable: a NAT gateway and a task per AZ, Multi-AZ database and cache, deletion protection, WAF, retained data. */
   PRODUCTION = 'PRODUCTION',
 }

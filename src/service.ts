@@ -13,7 +13,7 @@ import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
 import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
-import { DEFAULT_MAX_CAPACITY, DEFAULT_NUM_WORKERS, profileDefaults } from './private/defaults';
+import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
@@ -65,7 +65,7 @@ export interface LiteLlmServiceOptions {
   /**
    * Task CPU units. LiteLLM's production guide gives each worker one vCPU.
    *
-   * @default - 1024 × `numWorkers`, rounded up to a Fargate size
+   * @default - 1024 (PRODUCTION) or 512 (DEVELOPMENT) × `numWorkers`, rounded up to a Fargate size that holds 4 GiB per worker
    */
   readonly cpu?: number;
   /**
@@ -83,15 +83,15 @@ export interface LiteLlmServiceOptions {
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
   /**
-   * Fewest tasks.
+   * Fewest tasks. Two or more spread over both AZs.
    *
-   * @default 1
+   * @default - 1 (DEVELOPMENT), 2 (PRODUCTION), at most `maxCapacity`
    */
   readonly minCapacity?: number;
   /**
    * Most tasks autoscaling may run.
    *
-   * @default 4
+   * @default - 1 (DEVELOPMENT), 4 (PRODUCTION), at least `minCapacity`
    */
   readonly maxCapacity?: number;
   /**
@@ -241,11 +241,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
     check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
       n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
-    const size = fargateSize(workers);
+    const size = fargateSize(workers, defaults.cpuPerWorker);
     const cpu = props.cpu ?? size.cpu;
     const memory = props.memoryLimitMiB ?? size.memoryMiB;
-    const minCapacity = props.minCapacity ?? 1;
-    const maxCapacity = props.maxCapacity ?? DEFAULT_MAX_CAPACITY;
+    const { min: minCapacity, max: maxCapacity } = capacityOf(props.profile, props.minCapacity, props.maxCapacity);
     const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
     if (Token.isUnresolved(requestTimeout.toSeconds())) {
       throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
@@ -377,6 +376,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
+      // ECS spreads a service's Fargate tasks over the AZs of its subnets; with this it also
+      // moves them back after an AZ recovers, so two tasks end up in two AZs again.
+      availabilityZoneRebalancing: ecs.AvailabilityZoneRebalancing.ENABLED,
       healthCheckGracePeriod: Duration.seconds(600),
       enableExecuteCommand: false,
     });

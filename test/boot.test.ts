@@ -40,7 +40,8 @@ describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('th
 
   beforeAll(async () => {
     containers = synthContainers(profile, profile === DeploymentProfile.PRODUCTION ? { loadBalancer: { allowHttp: true } } : {});
-    // The default platform runs up to 4 tasks, so it has a cache: a local TLS Redis stands in.
+    // PRODUCTION runs up to 4 tasks, so it has a cache: a local TLS Redis stands in
+    // (DEVELOPMENT's one task has none, and ignores it).
     redis = await LocalRedis.start({ tls: true });
     proxy = await BootedProxy.start(containers, { redis });
     await proxy.waitUntilLive();

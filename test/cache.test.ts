@@ -176,10 +176,13 @@ describe('the platform and its cache', () => {
     const p = new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()], ...props });
     return { stack, platform: p, template: Template.fromStack(stack) };
   }
+  const SEVERAL_TASKS = { service: { maxCapacity: 4 } };
   const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('stateIsPerProcess'));
 
   test.each([
-    ['the default (up to 4 tasks)', {}, true],
+    ['the DEVELOPMENT default (one task, one worker)', {}, false],
+    ['the PRODUCTION default (up to 4 tasks)', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, true],
+    ['DEVELOPMENT with up to 4 tasks', { service: { maxCapacity: 4 } }, true],
     ['2 workers in one task', { service: { maxCapacity: 1, numWorkers: 2 } }, true],
     ['one task, one worker', { service: { maxCapacity: 1 } }, false],
   ] as const)('%s: cache %s', (_name, props, expected) => {
@@ -204,7 +207,7 @@ describe('the platform and its cache', () => {
   });
 
   test('the cache sits behind the network\'s cache security group, encrypted with the platform key', () => {
-    const { stack, platform: p, template } = platform();
+    const { stack, platform: p, template } = platform(SEVERAL_TASKS);
     template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       SecurityGroupIds: [stack.resolve(p.network.cacheSecurityGroup.securityGroupId)],
       KmsKeyId: stack.resolve(p.security.encryptionKey.keyArn),
@@ -213,7 +216,7 @@ describe('the platform and its cache', () => {
   });
 
   test('the LiteLLM container reads the endpoint and TLS as environment and the token as a secret; config.yaml points the router at it', () => {
-    const { stack, platform: p } = platform();
+    const { stack, platform: p } = platform(SEVERAL_TASKS);
     const template = Template.fromStack(stack).toJSON();
     const [task] = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ECS::TaskDefinition');
     const litellm = task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'litellm');
@@ -232,14 +235,14 @@ describe('the platform and its cache', () => {
   });
 
   test('responseCaching turns on LiteLLM\'s Redis response cache with the TTL', () => {
-    const { platform: p } = platform({ cache: { responseCaching: true, responseCacheTtl: Duration.minutes(5) } });
+    const { platform: p } = platform({ ...SEVERAL_TASKS, cache: { responseCaching: true, responseCacheTtl: Duration.minutes(5) } });
     const config = YAML.parse(p.service.config);
     expect(config.litellm_settings.cache).toBe(true);
     expect(config.litellm_settings.cache_params).toMatchObject({ type: 'redis', ttl: 300 });
   });
 
   test('the cache\'s alarms notify the topic and its widgets are on the dashboard', () => {
-    const { platform: p } = platform();
+    const { platform: p } = platform(SEVERAL_TASKS);
     expect(p.monitoring.alarms).toEqual(expect.arrayContaining(p.cache!.alarms));
   });
 

@@ -55,14 +55,14 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     keyArn = stack.resolve(security.encryptionKey.keyArn);
   });
 
-  test('runs PostgreSQL 17 (major only: RDS picks and patches the minor) on a db.t4g.small', () => {
+  test('runs PostgreSQL 17 (major only: RDS picks and patches the minor) on a db.t4g.micro', () => {
     // THEN
     template.resourceCountIs('AWS::RDS::DBInstance', 1);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
       EngineVersion: '17',
       AutoMinorVersionUpgrade: true,
-      DBInstanceClass: 'db.t4g.small',
+      DBInstanceClass: 'db.t4g.micro',
     });
     // cfn-lint knows full versions only; the instance tells it why a major alone is fine.
     template.hasResource('AWS::RDS::DBInstance', { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3691'] } } } });
@@ -187,9 +187,9 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     template.resourceCountIs('AWS::EC2::SecurityGroup', 6);
   });
 
-  test('knows max_connections of a db.t4g.small', () => {
+  test('knows max_connections of a db.t4g.micro', () => {
     // THEN
-    expect(database.maxConnections).toBe(168);
+    expect(database.maxConnections).toBe(84);
   });
 
   test('alarms on CPU > 80 % for 3 × 5 minutes', () => {
@@ -223,7 +223,7 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
       Namespace: 'AWS/RDS',
       MetricName: 'DatabaseConnections',
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 134, // floor(168 × 0.8)
+      Threshold: 67, // floor(84 × 0.8)
       Period: 300,
       EvaluationPeriods: 3,
     });
@@ -312,10 +312,10 @@ describe('LiteLlmDatabase (PRODUCTION) in a platform', () => {
     ({ stack, security, database, template } = platformStack({ profile: DeploymentProfile.PRODUCTION }));
   });
 
-  test('runs on a db.t4g.medium, Multi-AZ', () => {
+  test('runs on a db.t4g.small (a size up from DEVELOPMENT), Multi-AZ', () => {
     // THEN
     template.hasResourceProperties('AWS::RDS::DBInstance', {
-      DBInstanceClass: 'db.t4g.medium',
+      DBInstanceClass: 'db.t4g.small',
       MultiAZ: true,
       EngineVersion: '17',
     });
@@ -375,12 +375,12 @@ describe('LiteLlmDatabase (PRODUCTION) in a platform', () => {
     });
   });
 
-  test('sizes the connections alarm from max_connections of a db.t4g.medium', () => {
+  test('sizes the connections alarm from max_connections of a db.t4g.small', () => {
     // THEN
-    expect(database.maxConnections).toBe(337);
+    expect(database.maxConnections).toBe(168);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'DatabaseConnections',
-      Threshold: 269, // floor(337 × 0.8)
+      Threshold: 134, // floor(168 × 0.8)
       Period: 300,
       EvaluationPeriods: 3,
     });

@@ -10,13 +10,15 @@ const EMAILS = ['oncall@example.com', 'platform-team@example.com'];
  * Service (CPU, memory, unhealthy hosts, target 5xx, redeploy errors), database (CPU, storage,
  * connections, rotation), cache (CPU, memory, evictions), ALB 5xx, latency, master key.
  */
-const PLATFORM_ALARMS = 15;
+/** Alarms of a platform with one task (no cache); a cache adds its three. */
+const PLATFORM_ALARMS = 12;
+const CACHE_ALARMS = 3;
 const BASE_WIDGETS = [
   'Requests', '4xx / 5xx', 'Latency p50 / p99',
   'ECS CPU %', 'ECS memory %', 'Running tasks',
   'RDS CPU %', 'RDS connections', 'RDS free storage', 'RDS read / write latency',
-  'Cache engine CPU %', 'Cache memory %', 'Cache evictions', 'Cache connections',
 ];
+const CACHE_WIDGETS = ['Cache engine CPU %', 'Cache memory %', 'Cache evictions', 'Cache connections'];
 
 interface Synth {
   readonly stack: Stack;
@@ -339,14 +341,14 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
     });
   });
 
-  test(`every alarm of the platform (${PLATFORM_ALARMS}) notifies the topic on ALARM and OK`, () => {
+  test(`every alarm of the platform and its cache (${PLATFORM_ALARMS + CACHE_ALARMS}) notifies the topic on ALARM and OK`, () => {
     // THEN
-    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS).fill(everyStateToTopic(s)));
+    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS + CACHE_ALARMS).fill(everyStateToTopic(s)));
   });
 
-  test('dashboard adds WAF allowed / blocked last', () => {
+  test('dashboard adds the cache, then WAF allowed / blocked last', () => {
     // THEN
-    expect(widgetTitles(s.template)).toEqual([...BASE_WIDGETS, 'WAF allowed / blocked']);
+    expect(widgetTitles(s.template)).toEqual([...BASE_WIDGETS, ...CACHE_WIDGETS, 'WAF allowed / blocked']);
   });
 
   test('the WAF widget charts the web ACL\'s allowed and blocked requests in the region', () => {

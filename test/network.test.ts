@@ -114,19 +114,10 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
     });
   });
 
-  test('creates the ECR API, ECR Docker, Secrets Manager and Logs interface endpoints, and no bedrock-runtime endpoint', () => {
+  test('creates no interface endpoint: the NAT gateway carries the AWS API calls (over TLS) for free', () => {
     // THEN
-    expect(interfaceEndpointServices(template)).toEqual(DEFAULT_INTERFACE_SERVICES);
-  });
-
-  test('places each interface endpoint in the private subnets with private DNS and the endpoint security group', () => {
-    // THEN
-    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', {
-      VpcEndpointType: 'Interface',
-      PrivateDnsEnabled: true,
-      SecurityGroupIds: [groupId(stack, network.endpointSecurityGroup)],
-      SubnetIds: stack.resolve(network.vpc.privateSubnets.map(s => s.subnetId)),
-    }, 4);
+    expect(interfaceEndpointServices(template)).toEqual([]);
+    expect(network.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false });
   });
 
   test('creates exactly six security groups, none allowing all outbound traffic', () => {
@@ -270,9 +261,11 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
 });
 
 describe('LiteLlmNetwork with a new VPC (PRODUCTION)', () => {
+  const production = (props: LiteLlmNetworkProps = {}) => networkStack({ profile: DeploymentProfile.PRODUCTION, ...props });
+
   test('keeps flow logs 90 days and retains the log group', () => {
     // GIVEN / WHEN
-    const { stack, key, template } = networkStack({ profile: DeploymentProfile.PRODUCTION });
+    const { stack, key, template } = production();
 
     // THEN
     template.resourceCountIs('AWS::EC2::FlowLog', 1);
@@ -281,9 +274,58 @@ describe('LiteLlmNetwork with a new VPC (PRODUCTION)', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
-    // the profile changes nothing else of the network
-    template.resourceCountIs('AWS::EC2::NatGateway', 1);
-    expect(interfaceEndpointServices(template)).toEqual(DEFAULT_INTERFACE_SERVICES);
+  });
+
+  test('has a NAT gateway per AZ, each private subnet routing through its own AZ\'s', () => {
+    // GIVEN / WHEN
+    const { stack, network, template } = production();
+
+    // THEN
+    expect(network.natGateways).toBe(2);
+    const nats = template.findResources('AWS::EC2::NatGateway');
+    expect(Object.keys(nats)).toHaveLength(2);
+    const natOfRoute = network.vpc.privateSubnets.map(s => {
+      const routes = template.findResources('AWS::EC2::Route', {
+        Properties: { RouteTableId: stack.resolve(s.routeTable.routeTableId), DestinationCidrBlock: '0.0.0.0/0' },
+      });
+      return Object.values(routes)[0].Properties.NatGatewayId.Ref;
+    });
+    expect(new Set(natOfRoute)).toEqual(new Set(Object.keys(nats)));
+  });
+
+  test('natGateways 1 overrides the profile', () => {
+    production({ natGateways: 1 }).template.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  test('creates the ECR API, ECR Docker, Secrets Manager and Logs interface endpoints next to the NAT gateways, and no bedrock-runtime endpoint', () => {
+    expect(interfaceEndpointServices(production().template)).toEqual(DEFAULT_INTERFACE_SERVICES);
+  });
+
+  test('places each interface endpoint in the private subnets with private DNS and the endpoint security group', () => {
+    // GIVEN / WHEN
+    const { stack, network, template } = production();
+
+    // THEN
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SecurityGroupIds: [groupId(stack, network.endpointSecurityGroup)],
+      SubnetIds: stack.resolve(network.vpc.privateSubnets.map(s => s.subnetId)),
+    }, 4);
+  });
+
+  test.each([
+    ['s3', DEFAULT_INTERFACE_SERVICES, 0],
+    ['ecr', ['com.amazonaws.us-east-1.logs', 'com.amazonaws.us-east-1.secretsmanager'], 1],
+    ['secretsManager', ['com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr', 'com.amazonaws.us-east-1.logs'], 1],
+    ['logs', ['com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr', 'com.amazonaws.us-east-1.secretsmanager'], 1],
+  ])('endpoints.%s = false switches that endpoint off', (name, interfaces, gateways) => {
+    // GIVEN / WHEN
+    const { template } = production({ endpoints: { [name]: false } });
+
+    // THEN
+    expect(interfaceEndpointServices(template)).toEqual(interfaces);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, gateways);
   });
 });
 
@@ -337,7 +379,7 @@ describe('LiteLlmNetwork options', () => {
     const { stack, network, template } = networkStack({ endpoints: { bedrockRuntime: true } });
 
     // THEN
-    expect(interfaceEndpointServices(template)).toEqual([...DEFAULT_INTERFACE_SERVICES, 'com.amazonaws.us-east-1.bedrock-runtime'].sort());
+    expect(interfaceEndpointServices(template)).toEqual(['com.amazonaws.us-east-1.bedrock-runtime']);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime',
       PrivateDnsEnabled: true,
@@ -345,18 +387,10 @@ describe('LiteLlmNetwork options', () => {
     });
   });
 
-  test.each([
-    ['s3', DEFAULT_INTERFACE_SERVICES, 0],
-    ['ecr', ['com.amazonaws.us-east-1.logs', 'com.amazonaws.us-east-1.secretsmanager'], 1],
-    ['secretsManager', ['com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr', 'com.amazonaws.us-east-1.logs'], 1],
-    ['logs', ['com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr', 'com.amazonaws.us-east-1.secretsmanager'], 1],
-  ])('endpoints.%s = false switches that endpoint off', (name, interfaces, gateways) => {
-    // GIVEN / WHEN
-    const { template } = networkStack({ endpoints: { [name]: false } });
-
-    // THEN
-    expect(interfaceEndpointServices(template)).toEqual(interfaces);
-    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, gateways);
+  test.each(['ecr', 'secretsManager', 'logs'])('endpoints.%s = true creates that endpoint next to a DEVELOPMENT NAT gateway', name => {
+    const { network, template } = networkStack({ endpoints: { [name]: true } });
+    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).not.toEqual({});
+    expect(network.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false, [name]: true });
   });
 
   test('reports the endpoints it created and whether the VPC is its own', () => {
@@ -367,7 +401,7 @@ describe('LiteLlmNetwork options', () => {
 
     // THEN
     expect(created.vpcImported).toBe(false);
-    expect(created.endpoints).toEqual({ s3: true, ecr: true, secretsManager: true, logs: false, bedrockRuntime: true });
+    expect(created.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: true });
     expect(imported.vpcImported).toBe(true);
     expect(imported.endpoints).toEqual({ s3: false, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false });
   });

@@ -1,9 +1,9 @@
-import { App, CfnElement, Stack, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_logs as logs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork,
+  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork,
   LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
 } from '../src';
 
@@ -121,42 +121,31 @@ describe('the DESIGN one-liner', () => {
     });
   });
 
-  test('adds the bedrock-runtime endpoint for its Bedrock model', () => {
-    expect(endpointServices(s.template)).toEqual([
-      'com.amazonaws.${AWS::Region}.s3',
-      'com.amazonaws.us-east-1.bedrock-runtime',
-      'com.amazonaws.us-east-1.ecr.api',
-      'com.amazonaws.us-east-1.ecr.dkr',
-      'com.amazonaws.us-east-1.logs',
-      'com.amazonaws.us-east-1.secretsmanager',
-    ]);
-    s.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-      ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime',
-      VpcEndpointType: 'Interface',
-      PrivateDnsEnabled: true,
-    });
+  test('creates only the free S3 gateway endpoint: its Bedrock calls go through the NAT gateway', () => {
+    expect(endpointServices(s.template)).toEqual(['com.amazonaws.${AWS::Region}.s3']);
   });
 
-  test('derives database_connection_pool_limit from the db.t4g.small and maxCapacity 4', () => {
-    // GIVEN: 4 tasks × 2 during deploys × 1 worker = 8 pools.
+  test('derives database_connection_pool_limit from the db.t4g.micro and maxCapacity 1', () => {
+    // GIVEN: 1 task × 2 during deploys × 1 worker = 2 pools.
     const maxConnections = s.platform.database.maxConnections;
-    const expected = derivedPoolLimit(maxConnections, 4, 1);
+    const expected = derivedPoolLimit(maxConnections, 1, 1);
 
     // THEN
+    expect(maxConnections).toBe(84);
     expect(s.platform.service.databaseConnectionPoolLimit).toBe(expected);
     expect(YAML.parse(s.platform.service.config).general_settings.database_connection_pool_limit).toBe(expected);
-    expect(expected).toBeGreaterThanOrEqual(2);
-    expect(expected * 8).toBeLessThanOrEqual(maxConnections - 10);
+    expect(expected * 2).toBeLessThanOrEqual(maxConnections - 10);
   });
 });
 
 describe('database_connection_pool_limit is derived from the formula', () => {
   test.each<[string, Partial<LiteLlmPlatformProps>, number, number, number, number]>([
-    ['maxConnections 100, maxCapacity 4', { database: { maxConnections: 100 } }, 100, 4, 1, 10],
+    ['maxConnections 100, maxCapacity 4', { database: { maxConnections: 100 }, service: { maxCapacity: 4 } }, 100, 4, 1, 10],
     ['maxConnections 100, maxCapacity 8', { database: { maxConnections: 100 }, service: { maxCapacity: 8 } }, 100, 8, 1, 5],
-    ['maxConnections 100, numWorkers 2', { database: { maxConnections: 100 }, service: { numWorkers: 2 } }, 100, 4, 2, 5],
+    ['maxConnections 100, numWorkers 2', { database: { maxConnections: 100 }, service: { maxCapacity: 4, numWorkers: 2 } }, 100, 4, 2, 5],
     ['maxConnections 400, maxCapacity 12', { database: { maxConnections: 400 }, service: { maxCapacity: 12 } }, 400, 12, 1, 14],
-    ['maxConnections 1000, capped at 20', { database: { maxConnections: 1000 } }, 1000, 4, 1, 20],
+    ['maxConnections 1000, capped at 20', { database: { maxConnections: 1000 } }, 1000, 1, 1, 20],
+    ['PRODUCTION: db.t4g.small, maxCapacity 4', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, 168, 4, 1, 17],
   ])('%s', (_name, props, maxConnections, maxCapacity, numWorkers, expected) => {
     // GIVEN
     expect(derivedPoolLimit(maxConnections, maxCapacity, numWorkers)).toBe(expected);
@@ -187,11 +176,13 @@ describe('without Bedrock models', () => {
     });
   });
 
-  test('adds no bedrock-runtime endpoint', () => {
-    expect(endpointServices(s.template)).toEqual([
+  test('adds no bedrock-runtime endpoint, even in PRODUCTION', () => {
+    const stack = newStack();
+    new LiteLlmPlatform(stack, 'LiteLlm', {
+      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })],
+    });
+    expect(endpointServices(Template.fromStack(stack))).toEqual([
       'com.amazonaws.${AWS::Region}.s3',
-      'com.amazonaws.us-east-1.ecr.api',
-      'com.amazonaws.us-east-1.ecr.dkr',
       'com.amazonaws.us-east-1.logs',
       'com.amazonaws.us-east-1.secretsmanager',
     ]);
@@ -268,6 +259,13 @@ interface ProfileExpectation {
   readonly retentionDays: number;
   readonly litellmLog: string;
   readonly webAcls: number;
+  readonly natGateways: number;
+  /** Interface endpoint services, sorted, without `com.amazonaws.us-east-1.`. */
+  readonly interfaceEndpoints: string[];
+  readonly tasks: [min: number, max: number];
+  readonly cpu: string;
+  /** Cache nodes; 0 is no cache. */
+  readonly cacheNodes: number;
 }
 
 function describeProfile(make: () => Synth, expected: ProfileExpectation): void {
@@ -307,6 +305,21 @@ function describeProfile(make: () => Synth, expected: ProfileExpectation): void 
     expect(litellmEnvironment(s.template).LITELLM_LOG).toBe(expected.litellmLog);
   });
 
+  test(`${expected.natGateways} NAT gateway(s), interface endpoints: ${expected.interfaceEndpoints.join(', ') || 'none'}`, () => {
+    s.template.resourceCountIs('AWS::EC2::NatGateway', expected.natGateways);
+    const interfaces = Object.values(s.template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))
+      .map((e: any) => text(e.Properties.ServiceName).replace('com.amazonaws.us-east-1.', '')).sort();
+    expect(interfaces).toEqual(expected.interfaceEndpoints);
+  });
+
+  test(`${expected.tasks[0]} to ${expected.tasks[1]} task(s) of ${expected.cpu} CPU and 4096 MiB, ${expected.cacheNodes} cache node(s)`, () => {
+    expect(only(s.template, 'AWS::ECS::Service').Properties.DesiredCount).toBe(expected.tasks[0]);
+    s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: expected.tasks[0], MaxCapacity: expected.tasks[1] });
+    s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: expected.cpu, Memory: '4096' });
+    const caches = Object.values(s.template.findResources('AWS::ElastiCache::ReplicationGroup'));
+    expect(caches.reduce((n, c: any) => n + c.Properties.NumCacheClusters, 0)).toBe(expected.cacheNodes);
+  });
+
   test(`container logs kept ${expected.retentionDays} days, removal ${expected.logDeletionPolicy}`, () => {
     const logGroup = s.template.toJSON().Resources[logicalId(s.stack, s.platform.service.logGroup)];
     expect(logGroup.Properties.RetentionInDays).toBe(expected.retentionDays);
@@ -317,8 +330,13 @@ function describeProfile(make: () => Synth, expected: ProfileExpectation): void 
 describe('DeploymentProfile defaults', () => {
   describe('DEVELOPMENT (the default)', () => {
     describeProfile(() => synthOnce('one-liner', oneLiner), {
+      natGateways: 1,
+      interfaceEndpoints: [],
+      tasks: [1, 1],
+      cpu: '512',
+      cacheNodes: 0,
       multiAz: false,
-      dbClass: 'db.t4g.small',
+      dbClass: 'db.t4g.micro',
       deletionProtection: false,
       dbDeletionPolicy: 'Delete',
       logDeletionPolicy: 'Delete',
@@ -333,8 +351,14 @@ describe('DeploymentProfile defaults', () => {
 
   describe('PRODUCTION', () => {
     describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } })), {
+      natGateways: 2,
+      // no ECR endpoints: the default image comes from GHCR through the NAT gateways
+      interfaceEndpoints: ['bedrock-runtime', 'logs', 'secretsmanager'],
+      tasks: [2, 4],
+      cpu: '1024',
+      cacheNodes: 2,
       multiAz: true,
-      dbClass: 'db.t4g.medium',
+      dbClass: 'db.t4g.small',
       deletionProtection: true,
       dbDeletionPolicy: 'Snapshot',
       logDeletionPolicy: 'Retain',
@@ -352,7 +376,11 @@ describe('every explicit prop wins over the profile', () => {
   describe('PRODUCTION with DEVELOPMENT-like props', () => {
     describeProfile(() => synthOnce('production-overridden', stack => platformIn(stack, {
       profile: DeploymentProfile.PRODUCTION,
+      network: { natGateways: 1, endpoints: { secretsManager: false, logs: false, bedrockRuntime: false } },
       service: {
+        minCapacity: 1,
+        maxCapacity: 1,
+        cpu: 512,
         fargateSpot: true,
         containerInsights: false,
         logLevel: 'WARNING',
@@ -366,6 +394,11 @@ describe('every explicit prop wins over the profile', () => {
       },
       loadBalancer: { deletionProtection: false, allowHttp: true },
     })), {
+      natGateways: 1,
+      interfaceEndpoints: [],
+      tasks: [1, 1],
+      cpu: '512',
+      cacheNodes: 0,
       multiAz: false,
       dbClass: 'db.t4g.large',
       deletionProtection: false,
@@ -382,7 +415,11 @@ describe('every explicit prop wins over the profile', () => {
 
   describe('DEVELOPMENT with PRODUCTION-like props', () => {
     describeProfile(() => synthOnce('development-overridden', stack => platformIn(stack, {
+      network: { natGateways: 2, endpoints: { ecr: true, secretsManager: true, logs: true, bedrockRuntime: true } },
       service: {
+        minCapacity: 2,
+        maxCapacity: 4,
+        cpu: 1024,
         fargateSpot: false,
         containerInsights: true,
         logLevel: 'DEBUG',
@@ -396,6 +433,11 @@ describe('every explicit prop wins over the profile', () => {
       },
       loadBalancer: { deletionProtection: true },
     })), {
+      natGateways: 2,
+      interfaceEndpoints: ['bedrock-runtime', 'ecr.api', 'ecr.dkr', 'logs', 'secretsmanager'],
+      tasks: [2, 4],
+      cpu: '1024',
+      cacheNodes: 1,
       multiAz: true,
       dbClass: 'db.r6g.large',
       deletionProtection: true,
@@ -538,5 +580,62 @@ describe('five-stack split: security, network, load balancer, database and servi
       stacks.service.resolve(security.masterKeySecret.secretArn),
     ]);
     expect(JSON.stringify(rule.Properties.EventPattern)).toContain('Fn::ImportValue');
+  });
+});
+
+describe('profile capacity, endpoints and AZs', () => {
+  const scaling = (props: Partial<LiteLlmPlatformProps>) => {
+    const stack = newStack();
+    platformIn(stack, props);
+    const target = only(Template.fromStack(stack), 'AWS::ApplicationAutoScaling::ScalableTarget').Properties;
+    return [target.MinCapacity, target.MaxCapacity];
+  };
+
+  test.each<[string, Partial<LiteLlmPlatformProps>, number[]]>([
+    ['PRODUCTION with maxCapacity 1 runs one task', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { maxCapacity: 1 } }, [1, 1]],
+    ['PRODUCTION with minCapacity 6 may run six', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: 6 } }, [6, 6]],
+    ['DEVELOPMENT with minCapacity 3 may run three', { service: { minCapacity: 3 } }, [3, 3]],
+    ['DEVELOPMENT with maxCapacity 4 scales from one', { service: { maxCapacity: 4 } }, [1, 4]],
+  ])('an unset bound follows the other: %s', (_name, props, expected) => {
+    expect(scaling(props)).toEqual(expected);
+  });
+
+  test('DEVELOPMENT with maxCapacity 4 gets the cache again (several processes)', () => {
+    const stack = newStack();
+    expect(platformIn(stack, { service: { maxCapacity: 4 } }).cache).toBeDefined();
+  });
+
+  test('PRODUCTION spreads its tasks over both AZs and moves them back after an AZ recovers', () => {
+    const stack = newStack();
+    const platform = platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+    const service = only(Template.fromStack(stack), 'AWS::ECS::Service').Properties;
+    expect(service.DesiredCount).toBe(2);
+    expect(service.AvailabilityZoneRebalancing).toBe('ENABLED');
+    expect(service.NetworkConfiguration.AwsvpcConfiguration.Subnets).toEqual(stack.resolve(platform.network.vpc.privateSubnets.map(s => s.subnetId)));
+    const azs = platform.network.vpc.privateSubnets.map(s => s.availabilityZone);
+    expect(new Set(azs).size).toBe(2);
+  });
+
+  test('an image in ECR gets the ECR endpoints wherever the other interface endpoints are', () => {
+    const stack = newStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm');
+    platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, image: LiteLlmImage.fromEcrRepository(repository, 'v1.108.7') });
+    expect(endpointServices(Template.fromStack(stack))).toEqual(expect.arrayContaining([
+      'com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr',
+    ]));
+  });
+
+  test('DEVELOPMENT without a NAT gateway gets every endpoint its tasks need', () => {
+    const stack = newStack();
+    const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm');
+    platformIn(stack, { network: { natGateways: 0 }, image: LiteLlmImage.fromEcrRepository(repository, 'v1.108.7') });
+    expect(endpointServices(Template.fromStack(stack))).toEqual([
+      'com.amazonaws.${AWS::Region}.s3',
+      'com.amazonaws.us-east-1.bedrock-runtime',
+      'com.amazonaws.us-east-1.ecr.api',
+      'com.amazonaws.us-east-1.ecr.dkr',
+      'com.amazonaws.us-east-1.logs',
+      'com.amazonaws.us-east-1.secretsmanager',
+    ]);
   });
 });

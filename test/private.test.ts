@@ -2,7 +2,7 @@ import { App, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as log
 import { DeploymentProfile, LiteLlmModel } from '../src';
 import { bedrockInvokeArns } from '../src/private/bedrock';
 import { postgresMaxConnections } from '../src/private/connections';
-import { profileDefaults } from '../src/private/defaults';
+import { capacityOf, interfaceEndpointsByDefault, profileDefaults } from '../src/private/defaults';
 import { rotationSucceededPattern } from '../src/private/rotation-pattern';
 import { check, isToken } from '../src/private/validate';
 
@@ -98,8 +98,13 @@ describe('profileDefaults', () => {
       performanceInsights: false,
       logRetention: logs.RetentionDays.TWO_WEEKS,
       litellmLog: 'INFO',
+      natGateways: 1,
+      interfaceEndpoints: false,
+      minCapacity: 1,
+      maxCapacity: 1,
+      cpuPerWorker: 512,
     });
-    expect(dev.databaseInstanceType.toString()).toBe('t4g.small');
+    expect(dev.databaseInstanceType.toString()).toBe('t4g.micro');
   });
 
   test('PRODUCTION is durable and observable', () => {
@@ -116,8 +121,38 @@ describe('profileDefaults', () => {
       performanceInsights: true,
       logRetention: logs.RetentionDays.THREE_MONTHS,
       litellmLog: 'ERROR',
+      natGateways: 2,
+      interfaceEndpoints: true,
+      minCapacity: 2,
+      maxCapacity: 4,
+      cpuPerWorker: 1024,
     });
-    expect(prod.databaseInstanceType.toString()).toBe('t4g.medium');
+    expect(prod.databaseInstanceType.toString()).toBe('t4g.small');
+  });
+});
+
+describe('capacityOf', () => {
+  test.each<[string, DeploymentProfile, number | undefined, number | undefined, { min: number; max: number }]>([
+    ['DEVELOPMENT defaults', DeploymentProfile.DEVELOPMENT, undefined, undefined, { min: 1, max: 1 }],
+    ['PRODUCTION defaults', DeploymentProfile.PRODUCTION, undefined, undefined, { min: 2, max: 4 }],
+    ['PRODUCTION, maxCapacity 1', DeploymentProfile.PRODUCTION, undefined, 1, { min: 1, max: 1 }],
+    ['DEVELOPMENT, minCapacity 3', DeploymentProfile.DEVELOPMENT, 3, undefined, { min: 3, max: 3 }],
+    ['both set win, even when wrong (the service says why)', DeploymentProfile.PRODUCTION, 5, 3, { min: 5, max: 3 }],
+  ])('%s', (_name, profile, min, max, expected) => {
+    expect(capacityOf(profile, min, max)).toEqual(expected);
+  });
+
+  test('an unresolved bound leaves the other at the profile\'s', () => {
+    const token = Token.asNumber({ Ref: 'Tasks' });
+    expect(capacityOf(DeploymentProfile.PRODUCTION, token)).toEqual({ min: token, max: 4 });
+    expect(capacityOf(DeploymentProfile.PRODUCTION, undefined, token)).toEqual({ min: 2, max: token });
+  });
+});
+
+describe('interfaceEndpointsByDefault', () => {
+  test('PRODUCTION always; DEVELOPMENT only without a NAT gateway', () => {
+    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(DeploymentProfile.PRODUCTION, n))).toEqual([true, true, true]);
+    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(DeploymentProfile.DEVELOPMENT, n))).toEqual([true, false, false]);
   });
 });
 

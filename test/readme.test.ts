@@ -28,6 +28,10 @@ test('the README speaks to users first and keeps the two commands under "Trying 
   expect(block).toContain('npx projen build');
   // .ci/run runs exactly that test command.
   expect(fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8')).toContain('\nnpx projen build\n');
+  // The first screen, above Install, shows what a newcomer can run without an AWS account.
+  const firstScreen = README.slice(0, README.indexOf('## Install'));
+  expect(firstScreen).toContain('npx projen example');
+  expect(firstScreen).toContain('npx projen local');
   // Construct Hub translates the TypeScript example; a second, hand-written Python one would drift.
   expect(README).not.toContain('```python');
 });

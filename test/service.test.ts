@@ -206,9 +206,9 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('task definition: 1024 CPU, 4096 MiB (a vCPU and 4 GiB per worker, LiteLLM\'s sizing), X86_64 Linux on Fargate', () => {
+  test('task definition: 512 CPU, 4096 MiB (half a vCPU and LiteLLM\'s 4 GiB per worker in DEVELOPMENT), X86_64 Linux on Fargate', () => {
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Cpu: '1024',
+      Cpu: '512',
       Memory: '4096',
       NetworkMode: 'awsvpc',
       RequiresCompatibilities: ['FARGATE'],
@@ -391,7 +391,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
 
     // THEN
     const endpoints: Record<string, unknown> = {
-      REDIS_HOST: { 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache!.replicationGroup), 'PrimaryEndPoint.Address'] },
+      ...(s.platform.cache ? { REDIS_HOST: { 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache.replicationGroup), 'PrimaryEndPoint.Address'] } } : {}),
       DATABASE_HOST: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Address'] },
       DATABASE_PORT: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Port'] },
     };
@@ -476,10 +476,11 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     expect(service.resource.DependsOn).toEqual(expect.arrayContaining([masterKey.id, providerKeys.id]));
   });
 
-  test('autoscaling 1 to 4 tasks', () => {
+  test('autoscaling 1 to 1 task: one process, so no cache', () => {
+    expect(s.platform.cache).toBeUndefined();
     s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 1,
-      MaxCapacity: 4,
+      MaxCapacity: 1,
       ScalableDimension: 'ecs:service:DesiredCount',
       ServiceNamespace: 'ecs',
     });
@@ -532,8 +533,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     // GIVEN
     const roleId = logicalId(s.stack, s.platform.service.taskDefinition.executionRole!);
     const { security } = s.platform;
-    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!,
-      s.platform.cache!.authSecret]
+    const expected = [security.masterKeySecret, security.saltKeySecret, security.uiCredentialsSecret, security.providerKeysSecret!]
       .map(secret => JSON.stringify(s.stack.resolve(secret.secretArn))).sort();
 
     // WHEN
@@ -685,6 +685,7 @@ describe('service props', () => {
         databaseConnectionPoolLimit: 5,
         environment: { LITELLM_EXTRA: 'on' },
       },
+      database: { maxConnections: 200 },
     });
   });
 
@@ -784,8 +785,8 @@ describe('Bedrock foundation-model ids', () => {
   });
 
   test('no provider key secret is created or injected', () => {
-    // master key, salt, UI, database, cache token
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 5);
+    // master key, salt, UI, database (one task: no cache token)
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     expect(byName(container(s.template, 'litellm').Secrets)).toEqual(expectedSecrets(s.stack, s.platform, []));
   });
 });
@@ -914,13 +915,13 @@ describe('validation', () => {
 
   test('maxCapacity whose pools exceed an explicit maxConnections', () => {
     // 4 tasks × 2 × 2 workers = 16 pools; 40 - 10 = 30 usable; 30 × 0.9 ÷ 16 < 2.
-    expect(() => build({ service: { numWorkers: 2 }, database: { maxConnections: 40 } }))
+    expect(() => build({ service: { numWorkers: 2, maxCapacity: 4 }, database: { maxConnections: 40 } }))
       .toThrow(new Error('`maxCapacity` (4) × 2 during deploys × `numWorkers` (2) = 16 connection pools leave fewer than 2 connections each of the database\'s 30 usable connections: lower maxCapacity or numWorkers, or choose a larger database instanceType'));
   });
 
   test('explicit databaseConnectionPoolLimit too high', () => {
     // 4 tasks × 2 × 1 worker = 8 pools of 30 = 240 > 200 - 10.
-    expect(() => build({ service: { databaseConnectionPoolLimit: 30 }, database: { maxConnections: 200 } }))
+    expect(() => build({ service: { databaseConnectionPoolLimit: 30, maxCapacity: 4 }, database: { maxConnections: 200 } }))
       .toThrow(new Error('`databaseConnectionPoolLimit` (30) × 8 pools (maxCapacity 4 × 2 during deploys × 1 workers) = 240 exceeds the database\'s 190 usable connections (max_connections 200 - 10): lower it, lower maxCapacity or numWorkers, or choose a larger database instanceType'));
   });
 
@@ -969,7 +970,9 @@ describe('validation', () => {
 
   test('a token minCapacity is not judged as a literal', () => {
     // WHEN
-    const s = synth({ service: { minCapacity: Lazy.number({ produce: () => 2 }) } });
+    const s = synth({
+      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: Lazy.number({ produce: () => 2 }) },
+    });
 
     // THEN
     s.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 4 });
@@ -1070,7 +1073,24 @@ describe('sizing and scaling from LiteLLM\'s production guide', () => {
     [4, '4096', '16384'],
     [6, '8192', '24576'],
     [9, '16384', '40960'],
-  ])('%i worker(s): CPU %s, memory %s (a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
+  ])('PRODUCTION, %i worker(s): CPU %s, memory %s (a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
+    const instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE);
+    const s = synth({
+      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { numWorkers, maxCapacity: 1 }, database: { instanceType },
+    });
+    s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: cpu, Memory: memory });
+    expect(warningsOf(s.stack)).toHaveLength(0);
+  });
+
+  test.each([
+    [1, '512', '4096'],
+    [2, '1024', '8192'],
+    [3, '2048', '12288'],
+    [4, '2048', '16384'],
+    [6, '4096', '24576'],
+    [8, '8192', '32768'], // 4 vCPU hold at most 30 GiB
+    [9, '8192', '36864'],
+  ])('DEVELOPMENT, %i worker(s): CPU %s, memory %s (half a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
     const instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE);
     const s = synth({ service: { numWorkers, maxCapacity: 1 }, database: { instanceType } });
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: cpu, Memory: memory });

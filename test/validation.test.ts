@@ -292,12 +292,12 @@ const BAD_INPUTS: BadInput[] = [
   // Database connection pools
   {
     name: 'so many tasks that each pool would get fewer than 2 connections',
-    build: s => platform(s, { service: { maxCapacity: 40 } }),
+    build: s => platform(s, { service: { maxCapacity: 40 }, database: { instanceType: new ec2.InstanceType('t4g.small') } }),
     message: '`maxCapacity` (40) × 2 during deploys × `numWorkers` (1) = 80 connection pools leave fewer than 2 connections each of the database\'s 158 usable connections: lower maxCapacity or numWorkers, or choose a larger database instanceType',
   },
   {
     name: 'an explicit databaseConnectionPoolLimit the database cannot serve',
-    build: s => platform(s, { service: { databaseConnectionPoolLimit: 20 } }),
+    build: s => platform(s, { service: { databaseConnectionPoolLimit: 20, maxCapacity: 4 }, database: { instanceType: new ec2.InstanceType('t4g.small') } }),
     message: '`databaseConnectionPoolLimit` (20) × 8 pools (maxCapacity 4 × 2 during deploys × 1 workers) = 160 exceeds the database\'s 158 usable connections (max_connections 168 - 10): lower it, lower maxCapacity or numWorkers, or choose a larger database instanceType',
   },
   {
@@ -534,7 +534,7 @@ const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
   },
   {
     name: 'service.minCapacity from a parameter',
-    props: s => ({ service: { minCapacity: numberParameter(s) } }),
+    props: s => ({ service: { minCapacity: numberParameter(s), maxCapacity: 4 } }),
     lands: t => {
       t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: TOKEN_REF, MaxCapacity: 4 });
       t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: TOKEN_REF });

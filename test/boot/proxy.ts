@@ -126,6 +126,8 @@ export interface BootOptions {
   readonly redis?: { env(): Record<string, string> };
   /** Values that replace the task's (e.g. one master key for two proxies, as one secret gives two tasks). */
   readonly env?: Record<string, string>;
+  /** The loopback port for container port 4000. @default - a free one */
+  readonly port?: number;
 }
 
 /**
@@ -135,7 +137,7 @@ export interface BootOptions {
  */
 export class BootedProxy {
   public static async start(containers: Record<string, ContainerDefinition>, options: BootOptions = {}): Promise<BootedProxy> {
-    const proxy = new BootedProxy(containers, options, await freePort());
+    const proxy = new BootedProxy(containers, options, options.port ?? await freePort());
     proxy.runInitContainer();
     proxy.spawnProxy();
     return proxy;

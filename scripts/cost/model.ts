@@ -1,0 +1,123 @@
+// The monthly cost model: what the resources of CloudFormation templates cost with nothing
+// flowing through them (minimum capacity running 730 hours, list prices of PRICES).
+import { PRICES } from './prices';
+
+/** One priced resource. */
+export interface LineItem {
+  readonly component: string;
+  readonly detail: string;
+  readonly monthly: number;
+}
+
+/** Components in the order the report prints them. */
+export const COMPONENTS = [
+  'NAT gateways', 'public IPv4', 'VPC endpoints', 'load balancer', 'WAF', 'Fargate', 'database', 'cache',
+  'keys and secrets', 'alarms, dashboard, metrics',
+] as const;
+
+type Resources = Record<string, { Type: string; Properties?: any }>;
+
+const month = (hourly: number) => hourly * PRICES.hoursPerMonth;
+const truthy = (v: unknown) => v === true || v === 'true';
+
+function priceOf(table: Record<string, number>, key: string, what: string): number {
+  const price = table[key];
+  if (price === undefined) throw new Error(`no ${what} price for ${key} in scripts/cost/prices.ts: add it`);
+  return price;
+}
+
+/** The line items of one template. */
+export function templateCost(template: { Resources?: Resources }): LineItem[] {
+  const resources = template.Resources ?? {};
+  const items: LineItem[] = [];
+  const add = (component: typeof COMPONENTS[number], detail: string, monthly: number) => items.push({ component, detail, monthly });
+  for (const [id, { Type: type, Properties: p = {} }] of Object.entries(resources)) {
+    switch (type) {
+      case 'AWS::EC2::NatGateway':
+        add('NAT gateways', `NAT gateway ${id}`, month(PRICES.natGatewayHour));
+        break;
+      case 'AWS::EC2::EIP':
+        add('public IPv4', `Elastic IP ${id}`, month(PRICES.publicIpv4Hour));
+        break;
+      case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+        add('load balancer', `ALB ${id}`, month(PRICES.albHour));
+        if (p.Scheme !== 'internal') {
+          const azs = (p.Subnets ?? p.SubnetMappings ?? []).length;
+          add('public IPv4', `ALB ${id}: ${azs} public IPv4 (one per AZ)`, azs * month(PRICES.publicIpv4Hour));
+        }
+        break;
+      }
+      case 'AWS::EC2::VPCEndpoint':
+        if (p.VpcEndpointType === 'Interface') {
+          const azs = (p.SubnetIds ?? []).length;
+          add('VPC endpoints', `${serviceName(p.ServiceName)} in ${azs} AZ`, azs * month(PRICES.interfaceEndpointAzHour));
+        }
+        break;
+      case 'AWS::ECS::Service':
+        add('Fargate', ...fargate(resources, p));
+        break;
+      case 'AWS::RDS::DBInstance': {
+        const copies = truthy(p.MultiAZ) ? 2 : 1;
+        const az = copies === 2 ? 'Multi-AZ' : 'single-AZ';
+        add('database', `${p.DBInstanceClass} ${az}`, copies * month(priceOf(PRICES.rdsPostgresHour, p.DBInstanceClass, 'RDS')));
+        add('database', `${p.AllocatedStorage} GB storage ${az}`, copies * Number(p.AllocatedStorage) * PRICES.rdsStorageGbMonth);
+        break;
+      }
+      case 'AWS::ElastiCache::ReplicationGroup': {
+        const nodes = p.NumCacheClusters ?? (p.NumNodeGroups ?? 1) * ((p.ReplicasPerNodeGroup ?? 0) + 1);
+        const table = p.Engine === 'valkey' ? PRICES.elastiCacheValkeyHour : PRICES.elastiCacheRedisHour;
+        add('cache', `${nodes} × ${p.CacheNodeType} ${p.Engine}`, nodes * month(priceOf(table, p.CacheNodeType, `ElastiCache ${p.Engine}`)));
+        break;
+      }
+      case 'AWS::WAFv2::WebACL': {
+        const rules = (p.Rules ?? []).length;
+        add('WAF', `web ACL with ${rules} rules`, PRICES.wafWebAclMonth + rules * PRICES.wafRuleMonth);
+        break;
+      }
+      case 'AWS::KMS::Key':
+        add('keys and secrets', `KMS key ${id}`, PRICES.kmsKeyMonth);
+        break;
+      case 'AWS::SecretsManager::Secret':
+        add('keys and secrets', `secret ${id}`, PRICES.secretMonth);
+        break;
+      case 'AWS::CloudWatch::Alarm':
+        add('alarms, dashboard, metrics', `alarm ${id}`, PRICES.alarmMonth);
+        break;
+      case 'AWS::CloudWatch::Dashboard':
+        add('alarms, dashboard, metrics', `dashboard ${id}`, PRICES.dashboardMonth);
+        break;
+      case 'AWS::ECS::Cluster':
+        if ((p.ClusterSettings ?? []).some((s: any) => s.Name === 'containerInsights' && s.Value !== 'disabled')) {
+          add('alarms, dashboard, metrics', `Container Insights (${PRICES.containerInsightsMetrics} metrics)`,
+            PRICES.containerInsightsMetrics * PRICES.customMetricMonth);
+        }
+        break;
+    }
+  }
+  return items;
+}
+
+function fargate(resources: Resources, service: any): [string, number] {
+  const taskRef = service.TaskDefinition?.Ref;
+  const task = resources[taskRef]?.Properties;
+  if (!task) throw new Error(`the ECS service's task definition ${JSON.stringify(service.TaskDefinition)} is not in the same template`);
+  const vcpu = Number(task.Cpu) / 1024;
+  const gb = Number(task.Memory) / 1024;
+  const tasks = service.DesiredCount ?? 1;
+  const spot = (service.CapacityProviderStrategy ?? []).some((s: any) => s.CapacityProvider === 'FARGATE_SPOT');
+  const hourly = (vcpu * PRICES.fargateVcpuHour + gb * PRICES.fargateGbHour) * (spot ? 1 - PRICES.fargateSpotDiscount : 1);
+  return [`${tasks} × ${vcpu} vCPU / ${gb} GB${spot ? ' Spot' : ''}`, tasks * month(hourly)];
+}
+
+/** `ecr.api` of `com.amazonaws.<region>.ecr.api`, literal or joined. */
+function serviceName(name: any): string {
+  const parts: unknown[] = typeof name === 'string' ? [name] : name?.['Fn::Join']?.[1] ?? [];
+  const last = parts[parts.length - 1];
+  return typeof last === 'string' ? last.replace(/^(com\.amazonaws\.[a-z0-9-]+)?\./, '') : 'endpoint';
+}
+
+/** Monthly totals by component, in the report's order, and the total. */
+export function totals(items: LineItem[]): { byComponent: [string, number][]; total: number } {
+  const byComponent = COMPONENTS.map(c => [c, items.filter(i => i.component === c).reduce((s, i) => s + i.monthly, 0)] as [string, number]);
+  return { byComponent, total: byComponent.reduce((s, [, v]) => s + v, 0) };
+}

@@ -1,0 +1,75 @@
+// Cost and critical path of synthesized stacks: of a scenario, a cdk.out directory or
+// template files, and the README's table over the scenarios the quality gates check.
+import * as fs from 'fs';
+import * as path from 'path';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { StackTemplate, Step, criticalPath } from './critical-path';
+import { LineItem, templateCost, totals } from './model';
+import { PRICES } from './prices';
+import { Scenario, SETUPS } from '../../test/support/scenarios';
+
+export interface Report {
+  readonly items: LineItem[];
+  readonly byComponent: [string, number][];
+  readonly total: number;
+  readonly deploy: { seconds: number; steps: Step[] };
+}
+
+export function report(stacks: StackTemplate[]): Report {
+  const items = stacks.flatMap(s => templateCost(s.template));
+  return { items, ...totals(items), deploy: criticalPath(stacks) };
+}
+
+/** The stacks of a scenario the library creates resources in, synthesized. */
+export function scenarioStacks(scenario: Scenario): StackTemplate[] {
+  const assembly = scenario.app.synth();
+  const names = new Set(scenario.stacks.map(s => s.stackName));
+  return scenario.stacks.map(s => ({
+    name: s.stackName,
+    template: assembly.getStackByName(s.stackName).template,
+    dependencies: s.dependencies.map(d => d.stackName).filter(d => names.has(d)),
+  }));
+}
+
+/** The stacks of a cdk.out directory, or one template file. */
+export function stacksAt(location: string): StackTemplate[] {
+  if (fs.statSync(location).isDirectory()) {
+    return new CloudAssembly(location).stacksRecursively.map(s => ({
+      name: s.stackName, template: s.template, dependencies: s.dependencies.map(d => d.id),
+    }));
+  }
+  return [{ name: path.basename(location).replace(/\.template\.json$|\.json$/, ''), template: JSON.parse(fs.readFileSync(location, 'utf8')), dependencies: [] }];
+}
+
+export const dollars = (v: number) => `$${v.toFixed(2)}`;
+const minutes = (s: number) => (s < 60 ? `${s} s` : `${Math.round(s / 60)} min`);
+
+/** The report as the `cost` task prints it. */
+export function formatReport(title: string, r: Report): string {
+  const lines = [`${title}: ${dollars(r.total)} a month (modeled)`];
+  for (const [component, value] of r.byComponent.filter(([, v]) => v > 0)) {
+    lines.push(`  ${component.padEnd(28)} ${dollars(value).padStart(9)}`);
+    for (const item of r.items.filter(i => i.component === component)) lines.push(`      ${item.detail.padEnd(50)} ${dollars(item.monthly).padStart(9)}`);
+  }
+  lines.push(`  fresh deploy, critical path: about ${minutes(r.deploy.seconds)} (typical create times, one after another)`);
+  for (const s of r.deploy.steps) lines.push(`      ${minutes(s.seconds).padStart(7)}  ${s.stack}/${s.id} (${s.type})`);
+  return lines.join('\n');
+}
+
+/** The README block `npx projen cost -- --readme` rewrites. */
+export const README_START = '<!-- cost table: npx projen cost -- --readme -->';
+export const README_END = '<!-- end of cost table -->';
+
+export const MODEL_NOTE = `Modeled: AWS list prices in ${PRICES.region} as of ${PRICES.asOf}, ${PRICES.hoursPerMonth} hours a month, minimum capacity running, no traffic.`;
+
+/** The README's table: each scenario the quality gates check, by component. */
+export function costTable(): string {
+  const reports = Object.entries(SETUPS).map(([name, make]) => [name, report(scenarioStacks(make()))] as const);
+  const header = `| component | ${reports.map(([name]) => name).join(' | ')} |`;
+  const rule = `|---|${reports.map(() => '---:').join('|')}|`;
+  const rows = reports[0][1].byComponent.map(([component], i) =>
+    `| ${component} | ${reports.map(([, r]) => dollars(r.byComponent[i][1])).join(' | ')} |`);
+  const total = `| **total a month** | ${reports.map(([, r]) => `**${dollars(r.total)}**`).join(' | ')} |`;
+  const deploy = `| fresh deploy (critical path) | ${reports.map(([, r]) => minutes(r.deploy.seconds)).join(' | ')} |`;
+  return [header, rule, ...rows, total, deploy, '', MODEL_NOTE].join('\n');
+}

@@ -1,0 +1,152 @@
+// The cost report: the model prices known resources at the table's prices, the critical
+// path follows references across stacks, and the README's table is the script's output.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
+import { criticalPath } from '../scripts/cost/critical-path';
+import { templateCost, totals } from '../scripts/cost/model';
+import { README_END, README_START, costTable, report, scenarioStacks, stacksAt } from '../scripts/cost/report';
+
+const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
+
+describe('templateCost', () => {
+  test('a template with known resources costs the known figure', () => {
+    // GIVEN
+    const template = {
+      Resources: {
+        Nat: { Type: 'AWS::EC2::NatGateway', Properties: {} },
+        Eip: { Type: 'AWS::EC2::EIP', Properties: {} },
+        Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Scheme: 'internet-facing', Subnets: twoSubnets } },
+        Internal: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Scheme: 'internal', Subnets: twoSubnets } },
+        Logs: { Type: 'AWS::EC2::VPCEndpoint', Properties: { VpcEndpointType: 'Interface', ServiceName: 'com.amazonaws.us-east-1.logs', SubnetIds: twoSubnets } },
+        S3: { Type: 'AWS::EC2::VPCEndpoint', Properties: { ServiceName: 'com.amazonaws.us-east-1.s3' } },
+        Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.micro', AllocatedStorage: '20', MultiAZ: false } },
+        DbProd: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.small', AllocatedStorage: '20', MultiAZ: true } },
+        Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '1024', Memory: '4096' } },
+        Spot: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 1, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] } },
+        OnDemand: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }] } },
+        Cache: { Type: 'AWS::ElastiCache::ReplicationGroup', Properties: { Engine: 'valkey', CacheNodeType: 'cache.t4g.small', NumCacheClusters: 2 } },
+        Key: { Type: 'AWS::KMS::Key', Properties: {} },
+        SecretA: { Type: 'AWS::SecretsManager::Secret', Properties: {} },
+        SecretB: { Type: 'AWS::SecretsManager::Secret', Properties: {} },
+        AlarmA: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+        AlarmB: { Type: 'AWS::CloudWatch::Alarm', Properties: {} },
+        Dashboard: { Type: 'AWS::CloudWatch::Dashboard', Properties: {} },
+        Waf: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{}, {}, {}] } },
+        Cluster: { Type: 'AWS::ECS::Cluster', Properties: { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] } },
+        Role: { Type: 'AWS::IAM::Role', Properties: {} },
+      },
+    };
+
+    // WHEN
+    const { byComponent, total } = totals(templateCost(template));
+
+    // THEN: 730 hours at the table's prices
+    expect(Object.fromEntries(byComponent.map(([c, v]) => [c, Number(v.toFixed(4))]))).toEqual({
+      'NAT gateways': 32.85, // 0.045
+      'public IPv4': 10.95, // 0.005 × (1 EIP + 2 AZs of the internet-facing ALB)
+      'VPC endpoints': 14.6, // 0.01 × 2 AZs; the gateway endpoint is free
+      'load balancer': 32.85, // 0.0225 × 2
+      'WAF': 8, // 5 + 3 × 1
+      'Fargate': 97.8185, // (0.04048 + 4 × 0.004445) × (0.3 spot + 2 on-demand)
+      'database': 65.3, // 0.016 × 730 + 20 × 0.115, and (0.032 × 730 + 20 × 0.115) × 2
+      'cache': 37.376, // 0.0256 × 2
+      'keys and secrets': 1.8, // 1 + 2 × 0.4
+      'alarms, dashboard, metrics': 14.6, // 2 × 0.1 + 3 + 38 × 0.3
+    });
+    expect(total).toBeCloseTo(316.1445, 4);
+  });
+
+  test('an instance class the price table lacks fails and says where to add it', () => {
+    const template = { Resources: { Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.x2g.16xlarge', AllocatedStorage: '20' } } } };
+    expect(() => templateCost(template)).toThrow('no RDS price for db.x2g.16xlarge in scripts/cost/prices.ts: add it');
+  });
+});
+
+describe('criticalPath', () => {
+  test('follows Ref, GetAtt, Sub and DependsOn within a stack and stack dependencies across stacks', () => {
+    // GIVEN: network → (database 720 s, NAT 120 s in parallel) → service 360 s in another stack
+    const network = {
+      name: 'Network',
+      dependencies: [],
+      template: {
+        Resources: {
+          Vpc: { Type: 'AWS::EC2::VPC' },
+          Nat: { Type: 'AWS::EC2::NatGateway', Properties: { SubnetId: { Ref: 'Vpc' } } },
+        },
+      },
+    };
+    const app = {
+      name: 'App',
+      dependencies: ['Network'],
+      template: {
+        Resources: {
+          Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.micro' } },
+          Secret: { Type: 'AWS::SecretsManager::SecretTargetAttachment', Properties: { TargetId: { 'Fn::GetAtt': ['Db', 'Id'] } } },
+          Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Secrets: [{ 'Fn::Sub': '${Secret}:password::' }] } },
+          Service: { Type: 'AWS::ECS::Service', DependsOn: ['Listener'], Properties: { TaskDefinition: { Ref: 'Task' } } },
+          Listener: { Type: 'AWS::ElasticLoadBalancingV2::Listener' },
+        },
+      },
+    };
+
+    // WHEN
+    const path_ = criticalPath([app, network]);
+
+    // THEN
+    expect(path_.steps.map(s => `${s.stack}/${s.id}`)).toEqual(['Network/Vpc', 'Network/Nat', 'App/Db', 'App/Secret', 'App/Task', 'App/Service']);
+    expect(path_.seconds).toBe(10 + 120 + 720 + 10 + 10 + 360);
+  });
+});
+
+test('the README\'s cost table is what `npx projen cost` prints for the scenarios', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  expect(start).toBeGreaterThan(0);
+  expect(readme.slice(start + README_START.length, end).trim()).toBe(costTable());
+});
+
+describe('the budgets the profiles are held to', () => {
+  test('DEVELOPMENT, with its NAT gateway, is modeled at most $90 a month', () => {
+    const dev = report(scenarioStacks(defaultPlatform()));
+    expect(dev.byComponent.find(([c]) => c === 'NAT gateways')![1]).toBeGreaterThan(0);
+    expect(dev.total).toBeLessThanOrEqual(90);
+  });
+
+  test('PRODUCTION, with a NAT gateway per AZ, Multi-AZ database and cache and two tasks, is modeled below $378 a month', () => {
+    const prod = report(scenarioStacks(productionPlatform()));
+    expect(prod.items.filter(i => i.component === 'NAT gateways')).toHaveLength(2);
+    expect(prod.items.map(i => i.detail)).toEqual(expect.arrayContaining(['db.t4g.small Multi-AZ', '2 × cache.t4g.small valkey', '2 × 1 vCPU / 4 GB']));
+    expect(prod.total).toBeLessThan(378);
+  });
+});
+
+describe('an app given as a path', () => {
+  test('a cdk.out directory: every stack, with the stack dependencies the assembly records', () => {
+    // GIVEN
+    const dir = fiveStacks().app.synth().directory;
+
+    // WHEN
+    const fromDir = report(stacksAt(dir));
+    const fromScenario = report(scenarioStacks(fiveStacks()));
+
+    // THEN
+    expect(stacksAt(dir).find(s => s.name === 'Service')!.dependencies).toEqual(expect.arrayContaining(['Security', 'Network', 'Database']));
+    expect(fromDir.total).toBeCloseTo(fromScenario.total, 6);
+    expect(fromDir.deploy.seconds).toBe(fromScenario.deploy.seconds);
+  });
+
+  test('a template file: one stack named after the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-'));
+    const file = path.join(dir, 'Mine.template.json');
+    fs.writeFileSync(file, JSON.stringify({ Resources: { Key: { Type: 'AWS::KMS::Key' } } }));
+    try {
+      expect(stacksAt(file).map(s => s.name)).toEqual(['Mine']);
+      expect(report(stacksAt(file)).total).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
