@@ -235,25 +235,69 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: LiteLlmServiceProps) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
-    const stack = Stack.of(this);
-    const models = props.models;
     const image = props.image ?? LiteLlmImage.fromRegistry();
-    const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
-    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
-      n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
-    const size = fargateSize(workers);
-    const cpu = props.cpu ?? size.cpu;
-    const memory = props.memoryLimitMiB ?? size.memoryMiB;
-    const minCapacity = props.minCapacity ?? 1;
-    const maxCapacity = props.maxCapacity ?? DEFAULT_MAX_CAPACITY;
-    const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
-    if (Token.isUnresolved(requestTimeout.toSeconds())) {
-      throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
-    }
-    const assignPublicIp = props.assignPublicIp ?? false;
-
+    const sizing = resolveSizing(props);
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer, ...(props.cache ? [props.cache] : []));
-    validateModels(models, props.security);
+    this.validate(props, sizing, image, defaults.production);
+    this.databaseConnectionPoolLimit = poolLimit(props.database, sizing.maxCapacity, sizing.workers, props.databaseConnectionPoolLimit);
+
+    this.config = renderConfig({
+      models: props.models,
+      requestTimeoutSeconds: sizing.requestTimeout.toSeconds(),
+      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
+      jsonLogs: true,
+      sharedState: props.cache && {
+        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+      },
+    });
+    warnIfStateIsPerProcess(this, props.cache, sizing.maxCapacity, sizing.workers);
+
+    const containerInsights = props.containerInsights ?? defaults.containerInsights;
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.network.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: sizing.cpu,
+      memoryLimitMiB: sizing.memory,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const bedrockArns = this.grantBedrock(props.models);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.security.encryptionKey,
+      retention: props.logRetention ?? defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    });
+
+    const { secrets, platformSecrets, providerKeys } = this.containerSecrets(props);
+    const environment = containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers);
+    validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
+    const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
+      { ...props.environment, ...environment }, props.database);
+    this.container = containers.proxy;
+    this.migrationContainer = containers.migration;
+
+    this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
+    this.connections = this.service.connections;
+    this.addScaling(props, sizing);
+    this.redeployAlarm = this.addRedeployOnRotation(props.security, props.database, defaults.removalPolicy);
+    this.acknowledgeFindings(containerInsights, bedrockArns);
+
+    const alarms = this.createAlarms(props.loadBalancer.targetGroup);
+    this.cpuAlarm = alarms.cpu;
+    this.memoryAlarm = alarms.memory;
+    this.unhealthyHostsAlarm = alarms.unhealthyHosts;
+    this.target5xxAlarm = alarms.target5xx;
+  }
+
+  /** Checks what can be checked at synth: sizes, capacities, timeouts, subnets and egress. */
+  private validate(props: LiteLlmServiceProps, sizing: Sizing, image: LiteLlmImage, production: boolean): void {
+    const { memory, workers, minCapacity, maxCapacity, requestTimeout, assignPublicIp } = sizing;
+    validateModels(props.models, props.security);
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
     if (!Token.isUnresolved(memory) && !Token.isUnresolved(workers) && memory < 4096 * workers) {
       Annotations.of(this).addWarningV2('cdk-litellm:memoryPerWorker',
@@ -265,60 +309,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const idleSeconds = props.loadBalancer.idleTimeout.toSeconds();
     check(requestTimeout.toSeconds(), s => Token.isUnresolved(idleSeconds) || s <= idleSeconds,
       s => `\`requestTimeout\` (${s} s) exceeds the load balancer's idle timeout (${props.loadBalancer.idleTimeout.toSeconds()} s): streams would be cut; raise \`idleTimeout\` or lower requestTimeout`);
-    if (assignPublicIp && (defaults.production || props.network.natGateways > 0)) {
+    if (assignPublicIp && (production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
-    if (!assignPublicIp && props.network.natGateways === 0) {
-      // The bedrock-runtime endpoint serves the stack's region only.
-      const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
-        && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
-      const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
-      if (needing.length > 0 || image.needsInternet) {
-        const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
-        throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
-      }
-      if (!props.network.vpcImported) {
-        const endpoints = props.network.endpoints;
-        const off = [
-          ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
-          ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
-          ...(endpoints.logs ? [] : ['logs (the container log)']),
-          ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
-        ];
-        if (off.length > 0) {
-          throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
-        }
-      }
-    }
-    this.databaseConnectionPoolLimit = poolLimit(props.database, maxCapacity, workers, props.databaseConnectionPoolLimit);
+    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, image);
+  }
 
-    this.config = renderConfig({
-      models,
-      requestTimeoutSeconds: requestTimeout.toSeconds(),
-      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
-      jsonLogs: true,
-      sharedState: props.cache && {
-        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
-      },
-    });
-    warnIfStateIsPerProcess(this, props.cache, maxCapacity, workers);
-
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: props.network.vpc,
-      enableFargateCapacityProviders: true,
-      containerInsightsV2: (props.containerInsights ?? defaults.containerInsights)
-        ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
-    });
-
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu,
-      memoryLimitMiB: memory,
-      runtimePlatform: {
-        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-    const bedrockArns = bedrockInvokeArns(stack, models);
+  /** The task role may invoke the configured Bedrock models and nothing else; returns the ARNs. */
+  private grantBedrock(models: LiteLlmModel[]): string[] {
+    const bedrockArns = bedrockInvokeArns(Stack.of(this), models);
     if (bedrockArns.length > 0) {
       this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
         sid: 'InvokeConfiguredBedrockModels',
@@ -326,53 +325,20 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         resources: bedrockArns,
       }));
     }
+    return bedrockArns;
+  }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.security.encryptionKey,
-      retention: props.logRetention ?? defaults.logRetention,
-      removalPolicy: defaults.removalPolicy,
-    });
-
-    const { secrets, platformSecrets, providerKeys } = this.containerSecrets(props);
-    const environment: { [name: string]: string } = {
-      LITELLM_MODE: 'PRODUCTION',
-      LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
-      STORE_MODEL_IN_DB: 'True',
-      ...LOCAL_COPIES,
-      // rds.force_ssl is on.
-      DATABASE_SSLMODE: 'require',
-      // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
-      PYTHONUNBUFFERED: '1',
-      AWS_REGION: stack.region,
-      // The migration container has migrated before the proxy starts
-      // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
-      DISABLE_SCHEMA_UPDATE: 'true',
-      // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
-      // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
-      GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
-      // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
-      // worker spends longer than that importing LiteLLM: it would restart forever
-      // (litellm/proxy/proxy_cli.py:300-335, 987-995).
-      ...(workers > 1 ? { TIMEOUT_WORKER_HEALTHCHECK: '60' } : {}),
-      ...props.cache?.containerEnvironment(),
-    };
-    validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
-
-    const containers = this.addContainers(image.bind(this), props.network.containerPort, workers, secrets,
-      { ...props.environment, ...environment }, props.database);
-    this.container = containers.proxy;
-    this.migrationContainer = containers.migration;
-
-    const fargateSpot = props.fargateSpot ?? defaults.fargateSpot;
-    this.service = new ecs.FargateService(this, 'Service', {
+  /** The Fargate service in the target group, after the secrets are ready and the cluster's capacity providers exist. */
+  private createService(props: LiteLlmServiceProps, sizing: Sizing, fargateSpot: boolean): ecs.FargateService {
+    const service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: minCapacity,
+      desiredCount: sizing.minCapacity,
       securityGroups: [props.network.serviceSecurityGroup],
-      vpcSubnets: assignPublicIp
+      vpcSubnets: sizing.assignPublicIp
         ? { subnetType: ec2.SubnetType.PUBLIC }
         : privateSubnetsOf(props.network.vpc),
-      assignPublicIp,
+      assignPublicIp: sizing.assignPublicIp,
       capacityProviderStrategies: [{ capacityProvider: fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
@@ -380,17 +346,21 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       healthCheckGracePeriod: Duration.seconds(600),
       enableExecuteCommand: false,
     });
-    this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
-    this.service.node.addDependency(props.security.secretsReady);
+    service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
+    service.node.addDependency(props.security.secretsReady);
     // The cluster's capacity-provider association is added at synth (by an aspect):
     // depending on the whole cluster orders the service after it on create and before
     // it on delete, when ECS refuses to remove a capacity provider a service still uses.
-    this.service.node.addDependency(this.cluster);
-    this.connections = this.service.connections;
+    service.node.addDependency(this.cluster);
+    return service;
+  }
 
-    // LiteLLM's production guide: scale on CPU at about 60 %, never on memory, which rises
-    // after one large request and stays up, so a memory target would never scale in.
-    const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+  /**
+   * LiteLLM's production guide: scale on CPU at about 60 %, never on memory, which rises
+   * after one large request and stays up, so a memory target would never scale in.
+   */
+  private addScaling(props: LiteLlmServiceProps, sizing: Sizing): void {
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
     const cooldowns = { scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60) };
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, ...cooldowns });
     if (props.requestsPerTarget !== undefined) {
@@ -398,45 +368,50 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         n => `\`requestsPerTarget\` (${n}) must be an integer >= 1 (requests per task per minute)`);
       scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: props.loadBalancer.targetGroup, ...cooldowns });
     }
+  }
 
-    this.redeployAlarm = this.addRedeployOnRotation(props.security, props.database, defaults.removalPolicy);
-
+  /** cdk-nag acknowledgements of the task definition, its roles and the cluster, each with its reason. */
+  private acknowledgeFindings(containerInsights: boolean, bedrockArns: string[]): void {
     acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(this.taskDefinition.obtainExecutionRole(), 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The environment holds settings only (log level, mode, the rendered config without keys); every key and password is an ECS secret.');
-    if (!(props.containerInsights ?? defaults.containerInsights)) {
+    if (!containerInsights) {
       acknowledge(this.cluster, 'AwsSolutions-ECS4', 'Container Insights is off by choice (DEVELOPMENT profile or containerInsights: false).');
     }
     for (const arn of bedrockArns.filter(a => a.includes(':bedrock:*::foundation-model/'))) {
       acknowledge(this.taskDefinition.taskRole, `AwsSolutions-IAM5[Resource::${arn.replace(/^arn:[^:]+:/, 'arn:<AWS::Partition>:')}]`,
         'A cross-region inference profile routes to this one foundation model in several regions; the region is the only wildcard.');
     }
+  }
 
+  /** CPU, memory, unhealthy hosts and target 5xx alarms. */
+  private createAlarms(tg: elbv2.ApplicationTargetGroup): {
+    cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; unhealthyHosts: cloudwatch.Alarm; target5xx: cloudwatch.Alarm;
+  } {
     const five = Duration.minutes(5);
-    const tg = props.loadBalancer.targetGroup;
-    this.cpuAlarm = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
+    const cpu = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
       alarmDescription: 'LiteLLM tasks CPU above 85 % for 15 minutes',
       threshold: 85,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.memoryAlarm = this.service.metricMemoryUtilization({ period: five }).createAlarm(this, 'MemoryAlarm', {
+    const memory = this.service.metricMemoryUtilization({ period: five }).createAlarm(this, 'MemoryAlarm', {
       alarmDescription: 'LiteLLM tasks memory above 90 % for 15 minutes',
       threshold: 90,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.unhealthyHostsAlarm = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
+    const unhealthyHosts = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
       alarmDescription: 'A LiteLLM task failed its load balancer health check for 3 minutes',
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.target5xxAlarm = tg.metrics.httpCodeTarget(
+    const target5xx = tg.metrics.httpCodeTarget(
       elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
       { period: five, statistic: 'Sum' },
     ).createAlarm(this, 'Target5xxAlarm', {
@@ -446,6 +421,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    return { cpu, memory, unhealthyHosts, target5xx };
   }
 
   /**
@@ -606,6 +582,90 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 4 })],
     });
     return alarm;
+  }
+}
+
+/** Task size, capacities and timeouts after defaults. */
+interface Sizing {
+  readonly workers: number;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly requestTimeout: Duration;
+  readonly assignPublicIp: boolean;
+}
+
+function resolveSizing(props: LiteLlmServiceProps): Sizing {
+  const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
+  check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
+    n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
+  const size = fargateSize(workers);
+  const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
+  if (Token.isUnresolved(requestTimeout.toSeconds())) {
+    throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
+  }
+  return {
+    workers,
+    cpu: props.cpu ?? size.cpu,
+    memory: props.memoryLimitMiB ?? size.memoryMiB,
+    minCapacity: props.minCapacity ?? 1,
+    maxCapacity: props.maxCapacity ?? DEFAULT_MAX_CAPACITY,
+    requestTimeout,
+    assignPublicIp: props.assignPublicIp ?? false,
+  };
+}
+
+/** The proxy's settings as environment variables (never secrets). */
+function containerEnvironment(props: LiteLlmServiceProps, region: string, logLevel: string, workers: number): { [name: string]: string } {
+  return {
+    LITELLM_MODE: 'PRODUCTION',
+    LITELLM_LOG: logLevel,
+    STORE_MODEL_IN_DB: 'True',
+    ...LOCAL_COPIES,
+    // rds.force_ssl is on.
+    DATABASE_SSLMODE: 'require',
+    // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
+    PYTHONUNBUFFERED: '1',
+    AWS_REGION: region,
+    // The migration container has migrated before the proxy starts
+    // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
+    DISABLE_SCHEMA_UPDATE: 'true',
+    // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
+    // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
+    GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
+    // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
+    // worker spends longer than that importing LiteLLM: it would restart forever
+    // (litellm/proxy/proxy_cli.py:300-335, 987-995).
+    ...(workers > 1 ? { TIMEOUT_WORKER_HEALTHCHECK: '60' } : {}),
+    ...props.cache?.containerEnvironment(),
+  };
+}
+
+/**
+ * Private tasks without NAT reach only what VPC endpoints serve: every model and the
+ * image must be reachable that way, and the endpoints must be on.
+ */
+function validateEgress(stack: Stack, props: LiteLlmServiceProps, image: LiteLlmImage): void {
+  const models = props.models;
+  // The bedrock-runtime endpoint serves the stack's region only.
+  const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
+    && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
+  const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
+  if (needing.length > 0 || image.needsInternet) {
+    const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
+    throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
+  }
+  if (props.network.vpcImported) return;
+  const endpoints = props.network.endpoints;
+  const off = [
+    ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
+    ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
+    ...(endpoints.logs ? [] : ['logs (the container log)']),
+    ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
+  ];
+  if (off.length > 0) {
+    throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
   }
 }
 
