@@ -1,11 +1,11 @@
 import {
   Annotations, Duration, RemovalPolicy, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_s3 as s3,
   aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache } from './cache';
-import { renderConfig } from './config';
+import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
@@ -164,8 +164,14 @@ export interface LiteLlmServiceOptions {
  * Properties of a `LiteLlmService`.
  */
 export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
-  /** The models the proxy serves. */
+  /** The models the proxy serves; may be empty when `config.configFile` brings them. */
   readonly models: LiteLlmModel[];
+  /**
+   * LiteLLM's config beyond the models: routing, fallbacks, callbacks, raw settings, a config file.
+   *
+   * @default - the platform's defaults
+   */
+  readonly config?: LiteLlmConfigOptions;
   /** VPC and security groups. */
   readonly network: LiteLlmNetwork;
   /** Key and secrets. */
@@ -219,6 +225,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The rendered LiteLLM config (`config.yaml`). */
   public readonly config: string;
+  /** Every deployment the proxy serves: `models` and those of `config.configFile`. */
+  public readonly models: LiteLlmModel[];
+  /** The bucket request logs go to, with `LiteLlmCallback.s3Logging`. */
+  public readonly requestLogsBucket?: s3.IBucket;
   /** `database_connection_pool_limit` in the config. */
   public readonly databaseConnectionPoolLimit: number;
   /** CPU > 85 % for 3 × 5 minutes. */
@@ -238,18 +248,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const image = props.image ?? LiteLlmImage.fromRegistry();
     const sizing = resolveSizing(props);
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer, ...(props.cache ? [props.cache] : []));
-    this.validate(props, sizing, image, defaults.production);
+    const config = LiteLlmConfig.load(props.models, props.config);
+    this.models = config.models;
+    this.validate(props, config, sizing, image, defaults.production);
     this.databaseConnectionPoolLimit = poolLimit(props.database, sizing.maxCapacity, sizing.workers, props.databaseConnectionPoolLimit);
-
-    this.config = renderConfig({
-      models: props.models,
-      requestTimeoutSeconds: sizing.requestTimeout.toSeconds(),
-      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
-      jsonLogs: true,
-      sharedState: props.cache && {
-        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
-      },
-    });
     warnIfStateIsPerProcess(this, props.cache, sizing.maxCapacity, sizing.workers);
 
     const containerInsights = props.containerInsights ?? defaults.containerInsights;
@@ -266,16 +268,33 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
-    const bedrockArns = this.grantBedrock(props.models);
+    const bedrockArns = this.grantBedrock(config.models);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.security.encryptionKey,
       retention: props.logRetention ?? defaults.logRetention,
       removalPolicy: defaults.removalPolicy,
     });
 
-    const { secrets, platformSecrets, providerKeys } = this.containerSecrets(props);
-    const environment = containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers);
-    validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
+    const callbacks = config.callbacks.map((c, i) => c.bind(new Construct(this, `Callback${i}`), {
+      encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy: defaults.removalPolicy,
+    }));
+    this.requestLogsBucket = callbacks.find(c => c.bucket)?.bucket;
+    this.config = config.render({
+      requestTimeoutSeconds: sizing.requestTimeout.toSeconds(),
+      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
+      jsonLogs: true,
+      sharedState: props.cache && {
+        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+      },
+      callbacks,
+    });
+
+    const { secrets, platformSecrets } = this.containerSecrets(props, config.secretEnvNames);
+    const environment = {
+      ...containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers),
+      ...Object.assign({}, ...callbacks.map(c => c.environment)),
+    };
+    validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
     const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
       { ...props.environment, ...environment }, props.database);
     this.container = containers.proxy;
@@ -295,9 +314,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   }
 
   /** Checks what can be checked at synth: sizes, capacities, timeouts, subnets and egress. */
-  private validate(props: LiteLlmServiceProps, sizing: Sizing, image: LiteLlmImage, production: boolean): void {
+  private validate(props: LiteLlmServiceProps, config: LiteLlmConfig, sizing: Sizing, image: LiteLlmImage, production: boolean): void {
     const { memory, workers, minCapacity, maxCapacity, requestTimeout, assignPublicIp } = sizing;
-    validateModels(props.models, props.security);
+    validateProviderKeys(config.secretEnvNames, props.security);
+    if (config.replacedFileKeys.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-litellm:configFileKeysReplaced',
+        `\`config.configFile\` sets ${config.replacedFileKeys.join(', ')}, which the platform owns: the platform's values replace them`);
+    }
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
     if (!Token.isUnresolved(memory) && !Token.isUnresolved(workers) && memory < 4096 * workers) {
       Annotations.of(this).addWarningV2('cdk-litellm:memoryPerWorker',
@@ -312,7 +335,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     if (assignPublicIp && (production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
-    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, image);
+    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config.models, image);
   }
 
   /** The task role may invoke the configured Bedrock models and nothing else; returns the ARNs. */
@@ -428,8 +451,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * Every secret the proxy reads, as ECS secrets from secret fields; the execution role
    * may decrypt them.
    */
-  private containerSecrets(props: LiteLlmServiceProps): {
-    secrets: { [name: string]: ecs.Secret }; platformSecrets: string[]; providerKeys: string[];
+  private containerSecrets(props: LiteLlmServiceProps, providerKeys: string[]): {
+    secrets: { [name: string]: ecs.Secret }; platformSecrets: string[];
   } {
     const security = props.security;
     const stack = Stack.of(this);
@@ -443,7 +466,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       ...props.cache?.containerSecrets(secretFor(this, 'CacheAuthSecret', props.cache.authSecret)),
     };
     const platformSecrets = Object.keys(secrets);
-    const providerKeys = providerKeyNames(props.models);
     if (providerKeys.length > 0) {
       const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
       for (const name of providerKeys) {
@@ -464,7 +486,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }));
     }
-    return { secrets, platformSecrets, providerKeys };
+    return { secrets, platformSecrets };
   }
 
   /**
@@ -646,8 +668,7 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
  * Private tasks without NAT reach only what VPC endpoints serve: every model and the
  * image must be reachable that way, and the endpoints must be on.
  */
-function validateEgress(stack: Stack, props: LiteLlmServiceProps, image: LiteLlmImage): void {
-  const models = props.models;
+function validateEgress(stack: Stack, props: LiteLlmServiceProps, models: LiteLlmModel[], image: LiteLlmImage): void {
   // The bedrock-runtime endpoint serves the stack's region only.
   const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
     && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
@@ -673,27 +694,29 @@ function livelinessProbe(port: number): string {
   return `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("http://127.0.0.1:${port}/health/liveliness", timeout=5).status == 200 else 1)`;
 }
 
-function providerKeyNames(models: LiteLlmModel[]): string[] {
-  return [...new Set(models.flatMap(m => m.secretEnvNames))];
-}
-
 /**
- * Neither a model's key nor `environment` may take a name the service sets itself
- * (`platform`), and `environment` may not shadow a provider key either.
+ * Neither a provider key (a model's, a callback's or a setting's) nor `environment` may
+ * take a name the service sets itself (`platform`), and `environment` may not shadow a
+ * provider key either.
  */
-function validateEnvironment(props: LiteLlmServiceProps, platform: Set<string>, providerKeys: string[]): void {
-  for (const model of props.models) {
-    const name = model.secretEnvNames.find(n => platform.has(n) || n === 'DATABASE_URL');
+function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, platform: Set<string>): void {
+  const taken = (n: string) => platform.has(n) || n === 'DATABASE_URL';
+  for (const model of config.models) {
+    const name = model.secretEnvNames.find(taken);
     if (name) {
       throw new Error(`model "${model.name}" reads its key from ${name}, which the service sets itself: give the key another environment variable name`);
     }
   }
-  for (const name of Object.keys(props.environment ?? {})) {
-    if (name === 'DATABASE_URL') {
+  const name = config.secretEnvNames.find(taken);
+  if (name) {
+    throw new Error(`\`config\` reads os.environ/${name} as a provider key, but the service sets ${name} itself: give the key another environment variable name`);
+  }
+  for (const env of Object.keys(props.environment ?? {})) {
+    if (env === 'DATABASE_URL') {
       throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
     }
-    if (platform.has(name) || providerKeys.includes(name)) {
-      throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
+    if (platform.has(env) || config.secretEnvNames.includes(env)) {
+      throw new Error(`\`environment\` sets ${env}, which the service sets itself${env === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
     }
   }
 }
@@ -712,16 +735,7 @@ function warnIfStateIsPerProcess(scope: Construct, cache: LiteLlmCache | undefin
     + `so every limit is multiplied by up to ${processes}. Add a cache (LiteLlmPlatform: remove \`cache.enabled: false\`; LiteLlmService: pass \`cache\`), or set maxCapacity and numWorkers to 1`);
 }
 
-function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void {
-  if (models.length === 0) {
-    throw new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })');
-  }
-  const seen = new Set<string>();
-  for (const m of models) {
-    if (seen.has(m.name)) throw new Error(`\`models\` has two models named "${m.name}": model names must be unique`);
-    seen.add(m.name);
-  }
-  const needed = providerKeyNames(models);
+function validateProviderKeys(needed: string[], security: LiteLlmSecurity): void {
   if (needed.length > 0 && !security.providerKeysSecret) {
     throw new Error(`models need provider keys (${needed.join(', ')}) but the security has no provider keys secret: pass \`providerKeyNames\` or \`providerKeysSecret\` to LiteLlmSecurity`);
   }

@@ -851,18 +851,19 @@ describe('validation', () => {
       .toThrow(new Error('`numWorkers` (17) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers'));
   });
 
-  test('duplicate model names', () => {
+  test('two identical deployments in one group', () => {
     expect(() => build({
       models: [
         LiteLlmModel.bedrock({ name: 'claude', modelId: SONNET_PROFILE }),
-        LiteLlmModel.anthropic({ name: 'claude', modelId: 'claude-sonnet-4-20250514' }),
+        LiteLlmModel.bedrock({ name: 'claude', modelId: SONNET_PROFILE }),
       ],
-    })).toThrow(new Error('`models` has two models named "claude": model names must be unique'));
+    })).toThrow(new Error(`\`models\` has two identical deployments of "claude" ({"model":"bedrock/${SONNET_PROFILE}"}): `
+      + 'LiteLLM would keep only one; remove one or make them differ (region, endpoint, model id)'));
   });
 
   test('empty models', () => {
     expect(() => build({ models: [] }))
-      .toThrow(new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })'));
+      .toThrow(new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`'));
   });
 
   test('maxCapacity whose pools exceed a db.t4g.micro', () => {
