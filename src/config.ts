@@ -99,6 +99,14 @@ export interface LiteLlmConfigOptions {
    */
   readonly callbacks?: LiteLlmCallback[];
   /**
+   * More fields of the provider keys secret for what LiteLLM reads straight from its
+   * environment rather than from the config, e.g. `DD_API_KEY` for the `datadog` callback or
+   * `SLACK_WEBHOOK_URL` for Slack alerting. Each becomes an ECS secret of the proxy.
+   *
+   * @default - only the names the models, callbacks and settings reference
+   */
+  readonly secretEnvNames?: string[];
+  /**
    * Raw `litellm_settings`, merged over the platform's defaults. Reference secrets as
    * `os.environ/NAME`: NAME becomes a field of the provider keys secret.
    *
@@ -189,7 +197,10 @@ export class LiteLlmConfig {
     return new LiteLlmConfig([...models, ...(file?.models ?? [])], options, file);
   }
 
-  /** Fields of the provider keys secret the config reads: models', callbacks' and settings' `os.environ/NAME`. */
+  /**
+   * Fields of the provider keys secret the config reads: models', callbacks' and settings'
+   * `os.environ/NAME`, which LiteLLM resolves anywhere in the config (litellm/proxy/proxy_server.py:5860-5900).
+   */
   public readonly secretEnvNames: string[];
   /** The file's settings after the reserved keys were dropped. */
   private readonly fileSettings: Record<Section, Settings>;
@@ -226,6 +237,7 @@ export class LiteLlmConfig {
     this.secretEnvNames = [...new Set([
       ...models.flatMap(m => m.secretEnvNames),
       ...(options.callbacks ?? []).flatMap(c => c.secretEnvNames),
+      ...(options.secretEnvNames ?? []),
       ...SECTIONS.flatMap(s => envReferences(options[RAW_PROP[s]] ?? {})),
       ...SECTIONS.flatMap(s => envReferences(this.fileSettings[s])),
     ])];

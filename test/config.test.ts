@@ -428,6 +428,11 @@ describe('raw settings', () => {
     expect(config.secretEnvNames).toEqual(['OPENAI_API_KEY', 'SLACK_WEBHOOK_URL', 'OPENAI_BUDGET']);
   });
 
+  test('secretEnvNames adds fields for what LiteLLM reads from its environment directly', () => {
+    const config = LiteLlmConfig.load([MOCK('m')], { litellmSettings: { success_callback: ['datadog'] }, secretEnvNames: ['DD_API_KEY'] });
+    expect(config.secretEnvNames).toEqual(['DD_API_KEY']);
+  });
+
   test('a literal credential in a raw setting is refused', () => {
     expect(() => LiteLlmConfig.load([MOCK('m')], { litellmSettings: { langfuse_secret: 'sk-lf-123' } })).toThrow(new Error(
       '`config.litellmSettings.langfuse_secret` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret'));
