@@ -407,7 +407,8 @@ function validateRaw(section: Section, settings: Settings): void {
 /**
  * Deployments that share a name are one group LiteLLM load-balances. Two identical ones
  * would get the same id (litellm/router.py:9550-9575) and LiteLLM would silently keep one
- * (router.py:10588-10628).
+ * (router.py:10588-10628). A group that mixes models or modes LiteLLM accepts as it is
+ * (router.py:11262-11275), so the platform does too.
  */
 function validateGroups(models: LiteLlmModel[]): void {
   const seen = new Map<string, string>();
