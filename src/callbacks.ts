@@ -4,6 +4,8 @@ import { acknowledge } from './private/nag';
 
 /** The environment variable that carries the S3 logging bucket's name to `s3_callback_params`. */
 const S3_BUCKET_ENV = 'LITELLM_S3_LOGGING_BUCKET';
+/** The construct id of the request logs bucket, under the service. */
+const REQUEST_LOGS_ID = 'RequestLogs';
 
 /**
  * Options for `LiteLlmCallback.s3Logging`.
@@ -171,7 +173,11 @@ class S3LoggingCallback extends LiteLlmCallback {
   }
 
   private createBucket(scope: Construct, context: LiteLlmCallbackContext): s3.IBucket {
-    const bucket = new s3.Bucket(scope, 'RequestLogs', {
+    // A stable id: the bucket holds data, and its logical id must not depend on the callbacks' order.
+    if (scope.node.tryFindChild(REQUEST_LOGS_ID)) {
+      throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
+    }
+    const bucket = new s3.Bucket(scope, REQUEST_LOGS_ID, {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: context.encryptionKey,
       bucketKeyEnabled: true,

@@ -275,10 +275,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       removalPolicy: defaults.removalPolicy,
     });
 
-    const callbacks = config.callbacks.map((c, i) => c.bind(new Construct(this, `Callback${i}`), {
+    const callbacks = config.callbacks.map(c => c.bind(this, {
       encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy: defaults.removalPolicy,
     }));
-    this.requestLogsBucket = callbacks.find(c => c.bucket)?.bucket;
+    const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
+    if (buckets.length > 1) {
+      throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
+    }
+    this.requestLogsBucket = buckets[0];
     this.config = config.render({
       requestTimeoutSeconds: sizing.requestTimeout.toSeconds(),
       databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,

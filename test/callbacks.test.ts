@@ -99,6 +99,29 @@ describe('LiteLlmCallback.s3Logging', () => {
       },
     });
   });
+
+  test('twice is refused, with a bucket created or given', () => {
+    const message = '`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one';
+    expect(() => synth({ config: { callbacks: [LiteLlmCallback.s3Logging(), LiteLlmCallback.s3Logging()] } })).toThrow(new Error(message));
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const [a, b] = ['a', 'b'].map(name => s3.Bucket.fromBucketName(stack, name, `logs-${name}`));
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: [LiteLlmModel.mock({ name: 'm' })],
+      config: { callbacks: [LiteLlmCallback.s3Logging({ bucket: a }), LiteLlmCallback.s3Logging({ bucket: b })] },
+    })).toThrow(new Error(message));
+  });
+
+  // The bucket holds data: its logical ID is how CloudFormation knows it. Never update this
+  // literal to make the test pass; keep the construct id or pin the old one.
+  test('the bucket keeps its logical ID, whatever the order of the callbacks', () => {
+    for (const callbacks of [
+      [LiteLlmCallback.s3Logging(), LiteLlmCallback.langfuse()],
+      [LiteLlmCallback.langfuse(), LiteLlmCallback.s3Logging()],
+    ]) {
+      const { template } = synth({ config: { callbacks } });
+      expect(template.toJSON().Resources.LiteLlmServiceRequestLogs6EEEC885?.Type).toBe('AWS::S3::Bucket');
+    }
+  });
 });
 
 describe('LiteLlmCallback.openTelemetry', () => {

@@ -1,7 +1,7 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
+  DeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
   LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
@@ -23,7 +23,10 @@ export function defaultPlatform(): Scenario {
   return { app, stacks: [stack] };
 }
 
-/** PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and OpenAI models. */
+/**
+ * PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and
+ * OpenAI models, and request logs in S3.
+ */
 export function productionPlatform(): Scenario {
   const app = new App();
   const stack = new Stack(app, 'Production', { env: ENV });
@@ -34,6 +37,7 @@ export function productionPlatform(): Scenario {
     network: { dualStack: true },
     loadBalancer: { domain: { hostedZone, recordName: 'llm' } },
     monitoring: { alarmEmails: ['platform-team@example.com'] },
+    config: { callbacks: [LiteLlmCallback.s3Logging()] },
   });
   return { app, stacks: [stack] };
 }
