@@ -275,28 +275,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       removalPolicy: defaults.removalPolicy,
     });
 
-    const callbacks = config.callbacks.map(c => c.bind(this, {
-      encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy: defaults.removalPolicy,
-    }));
-    const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
-    if (buckets.length > 1) {
-      throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
-    }
-    this.requestLogsBucket = buckets[0];
-    this.config = config.render({
-      requestTimeoutSeconds: sizing.requestTimeout.toSeconds(),
-      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
-      jsonLogs: true,
-      sharedState: props.cache && {
-        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
-      },
-      callbacks,
-    });
+    const rendered = this.renderConfig(config, props, sizing.requestTimeout, defaults.removalPolicy);
+    this.config = rendered.text;
+    this.requestLogsBucket = rendered.bucket;
 
     const { secrets, platformSecrets } = this.containerSecrets(props, config.secretEnvNames);
     const environment = {
       ...containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers),
-      ...Object.assign({}, ...callbacks.map(c => c.environment)),
+      ...rendered.environment,
     };
     validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
     const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
@@ -315,6 +301,32 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     this.memoryAlarm = alarms.memory;
     this.unhealthyHostsAlarm = alarms.unhealthyHosts;
     this.target5xxAlarm = alarms.target5xx;
+  }
+
+  /**
+   * Binds the callbacks (a bucket, grants) and renders the config with the values the platform
+   * owns; returns it with the variables the callbacks need.
+   */
+  private renderConfig(config: LiteLlmConfig, props: LiteLlmServiceProps, requestTimeout: Duration, removalPolicy: RemovalPolicy): {
+    text: string; environment: { [name: string]: string }; bucket?: s3.IBucket;
+  } {
+    const callbacks = config.callbacks.map(c => c.bind(this, {
+      encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy,
+    }));
+    const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
+    if (buckets.length > 1) {
+      throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
+    }
+    const text = config.render({
+      requestTimeoutSeconds: requestTimeout.toSeconds(),
+      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
+      jsonLogs: true,
+      sharedState: props.cache && {
+        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+      },
+      callbacks,
+    });
+    return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
   }
 
   /** Checks what can be checked at synth: sizes, capacities, timeouts, subnets and egress. */
