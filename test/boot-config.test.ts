@@ -9,6 +9,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LiteLlmConfigOptions, LiteLlmModel, LiteLlmPlatform } from '../src';
+import { MAX_CONFIG_BYTES, taskDefinitionBytes } from '../src/config';
 import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
 
 const TEAM_CONFIG = path.join(__dirname, 'fixtures', 'team-config.yaml');
@@ -25,11 +26,15 @@ const MODELS = () => [
   LiteLlmModel.mock({ name: 'stable', response: FROM_FALLBACK }),
 ];
 
-function synthContainers(models: LiteLlmModel[], config: LiteLlmConfigOptions): Record<string, ContainerDefinition> {
+function synth(models: LiteLlmModel[], config: LiteLlmConfigOptions): { platform: LiteLlmPlatform; containers: Record<string, ContainerDefinition> } {
   const stack = new Stack(new App(), 'Boot', { env: { account: '123456789012', region: 'us-east-1' } });
   // One task, one worker: no cache to stand in for.
-  new LiteLlmPlatform(stack, 'LiteLlm', { models, config, service: { maxCapacity: 1 } });
-  return containersOf(Template.fromStack(stack).toJSON());
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models, config, service: { maxCapacity: 1 } });
+  return { platform, containers: containersOf(Template.fromStack(stack).toJSON()) };
+}
+
+function synthContainers(models: LiteLlmModel[], config: LiteLlmConfigOptions): Record<string, ContainerDefinition> {
+  return synth(models, config).containers;
 }
 
 async function chat(proxy: BootedProxy, model: string): Promise<{ status: number; body: any }> {
@@ -130,6 +135,31 @@ describe('a platform built from a team\'s config.yaml', () => {
   test('the task reads the file\'s provider keys from the provider keys secret', () => {
     expect(proxy.env).toMatchObject({ OPENAI_API_KEY: 'placeholder-openai_api_key', MISTRAL_API_KEY: 'placeholder-mistral_api_key' });
   });
+});
+
+describe('a config of the largest size the guard lets through', () => {
+  let proxy: BootedProxy;
+  let answer: string;
+
+  beforeAll(async () => {
+    // One mock deployment whose answer pads the config to exactly MAX_CONFIG_BYTES in the task definition.
+    const overhead = taskDefinitionBytes(synth([LiteLlmModel.mock({ name: 'big', response: 'x' })], {}).platform.service.config) - 1;
+    answer = 'x'.repeat(MAX_CONFIG_BYTES - overhead);
+    const { platform, containers } = synth([LiteLlmModel.mock({ name: 'big', response: answer })], {});
+    expect(taskDefinitionBytes(platform.service.config)).toBe(MAX_CONFIG_BYTES);
+    proxy = await BootedProxy.start(containers);
+    await proxy.waitUntilLive(180_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  test('travels through the init container to the proxy whole', async () => {
+    const { status, body } = await chat(proxy, 'big');
+    expect(status).toBe(200);
+    expect(text(body)).toBe(answer);
+  }, 60_000);
 });
 
 describe('a broken config still fails with LiteLLM\'s own message', () => {
