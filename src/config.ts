@@ -180,9 +180,9 @@ const CALLBACK_LISTS = ['callbacks', 'success_callback', 'failure_callback'];
 
 /**
  * The config travels in the task definition (the init container's environment, JSON-escaped)
- * and ECS caps a task definition at 64 KiB. Everything else in it measures under 9 KiB with
+ * and ECS caps a task definition at 64 KiB. Everything else in it measures about 9 KiB with
  * each deploy-time value counted as 200 characters (test/config.test.ts, "the size guard"):
- * 40 KiB for the config leaves room for many more secrets and variables.
+ * 40 KiB for the config leaves 15 KiB for more secrets and variables.
  */
 export const MAX_CONFIG_BYTES = 40 * 1024;
 
