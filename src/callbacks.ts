@@ -123,6 +123,9 @@ export abstract class LiteLlmCallback {
   /** Fields of the provider keys secret this callback reads; each becomes an ECS secret of the proxy. */
   public abstract readonly secretEnvNames: string[];
 
+  /** Whether the callback sends to the internet (through NAT). */
+  public abstract readonly needsInternet: boolean;
+
   /** Adds what the callback needs (bucket, grant) to `scope` and returns its settings. */
   public abstract bind(scope: Construct, context: LiteLlmCallbackContext): LiteLlmCallbackBinding;
 }
@@ -141,6 +144,8 @@ export interface LiteLlmCallbackContext {
 
 class S3LoggingCallback extends LiteLlmCallback {
   public readonly secretEnvNames: string[] = [];
+  // Through the VPC's S3 gateway endpoint.
+  public readonly needsInternet = false;
 
   constructor(private readonly options: S3LoggingOptions) {
     super();
@@ -209,6 +214,8 @@ function nagResource(scope: Construct, arn: string): string {
 
 class OpenTelemetryCallback extends LiteLlmCallback {
   public readonly secretEnvNames: string[];
+  // The endpoint is yours: a collector in the VPC needs no NAT, and one outside fails at runtime, not synth.
+  public readonly needsInternet = false;
 
   constructor(private readonly options: OpenTelemetryOptions) {
     super();
@@ -232,9 +239,12 @@ class OpenTelemetryCallback extends LiteLlmCallback {
 class LangfuseCallback extends LiteLlmCallback {
   // litellm/integrations/langfuse/langfuse.py:270-279
   public readonly secretEnvNames = ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY'];
+  public readonly needsInternet: boolean;
 
   constructor(private readonly options: LangfuseOptions) {
     super();
+    // Langfuse Cloud is on the internet; a host of your own may be in the VPC.
+    this.needsInternet = options.host === undefined;
   }
 
   public bind(): LiteLlmCallbackBinding {

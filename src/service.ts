@@ -351,7 +351,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     if (assignPublicIp && (production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
-    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config.models, image);
+    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config, image);
   }
 
   /** The task role may invoke the configured Bedrock models and nothing else; returns the ARNs. */
@@ -684,13 +684,16 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
  * Private tasks without NAT reach only what VPC endpoints serve: every model and the
  * image must be reachable that way, and the endpoints must be on.
  */
-function validateEgress(stack: Stack, props: LiteLlmServiceProps, models: LiteLlmModel[], image: LiteLlmImage): void {
+function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLlmConfig, image: LiteLlmImage): void {
+  const models = config.models;
   // The bedrock-runtime endpoint serves the stack's region only.
   const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
     && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
   const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
-  if (needing.length > 0 || image.needsInternet) {
-    const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
+  const what = needing.length > 0 ? `models ${needing.join(', ')} need`
+    : config.callbacks.some(c => c.needsInternet) ? 'a callback (Langfuse Cloud) needs'
+      : image.needsInternet ? 'the image from a public registry needs' : undefined;
+  if (what) {
     throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
   }
   if (props.network.vpcImported) return;

@@ -1,7 +1,7 @@
-import { App, Stack, aws_route53 as route53, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_ecr as ecrRepo, aws_route53 as route53, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmCallback, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, OtlpProtocol } from '../src';
+import { DeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, OtlpProtocol } from '../src';
 import { nagFindings } from './support/nag';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -171,6 +171,37 @@ describe('LiteLlmCallback.langfuse', () => {
     expect(JSON.stringify(secrets.LANGFUSE_SECRET_KEY)).toContain(':LANGFUSE_SECRET_KEY::');
     expect(platform.security.providerKeyNames).toEqual(['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY']);
     expect(platform.service.config).not.toContain('LANGFUSE_SECRET_KEY');
+  });
+});
+
+describe('egress', () => {
+  const ecr = (stack: Stack) => LiteLlmImage.fromEcrRepository(ecrRepo.Repository.fromRepositoryName(stack, 'Repo', 'litellm'), 'v1.108.7');
+
+  test('Langfuse Cloud needs internet: without NAT synth fails', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: [LiteLlmModel.mock({ name: 'm' })],
+      image: ecr(stack),
+      network: { natGateways: 0 },
+      config: { callbacks: [LiteLlmCallback.langfuse()] },
+    })).toThrow(new Error('a callback (Langfuse Cloud) needs internet egress, but `natGateways` is 0 and tasks run in private subnets: '
+      + 'set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)'));
+  });
+
+  test('a Langfuse host of your own, S3 logging and OpenTelemetry need no NAT', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: [LiteLlmModel.mock({ name: 'm' })],
+      image: ecr(stack),
+      network: { natGateways: 0 },
+      config: {
+        callbacks: [
+          LiteLlmCallback.langfuse({ host: 'http://langfuse.internal' }),
+          LiteLlmCallback.s3Logging(),
+          LiteLlmCallback.openTelemetry({ endpoint: 'http://otel.internal:4318' }),
+        ],
+      },
+    })).not.toThrow();
   });
 });
 
