@@ -155,7 +155,8 @@ class S3LoggingCallback extends LiteLlmCallback {
     const bucket = this.options.bucket ?? this.createBucket(scope, context);
     // s3_v2 writes each log with one signed PUT (litellm/integrations/s3_v2.py:451-468); reading
     // logs back for the admin UI's "cold storage" view (s3_v2.py:983-1067) is not granted.
-    // Under SSE-KMS a PUT needs a data key from the bucket's key.
+    // Keys are `<s3_path>/<date>/<request>.json` (integrations/s3.py:384-397), so the grant ends in
+    // `<path>/*`. Under SSE-KMS a PUT needs a data key from the bucket's key.
     const objects = bucket.arnForObjects(this.options.path ? `${this.options.path}/*` : '*');
     context.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteRequestLogs', actions: ['s3:PutObject'], resources: [objects] }));
     bucket.encryptionKey?.grant(context.role, 'kms:GenerateDataKey');
