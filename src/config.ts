@@ -267,9 +267,11 @@ export class LiteLlmConfig {
         ...(m.modelInfo ? { model_info: m.modelInfo } : {}),
       })),
     };
+    // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
+    const defaults = { ...PLATFORM_DEFAULTS, litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs } };
     for (const section of SECTIONS) {
       doc[section] = merge(
-        PLATFORM_DEFAULTS[section],
+        defaults[section],
         this.fileSettings[section],
         this.options[RAW_PROP[section]] ?? {},
         typed[section],
@@ -355,7 +357,6 @@ function platformOwned(input: LiteLlmPlatformSettings): Record<Section, Settings
   return {
     litellm_settings: {
       request_timeout: input.requestTimeoutSeconds,
-      json_logs: input.jsonLogs,
       ...(responseTtl !== undefined ? {
         cache: true,
         cache_params: { type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true, ttl: responseTtl },

@@ -47,8 +47,8 @@ describe('rendering', () => {
       'litellm_settings:',
       '  drop_params: true',
       '  num_retries: 2',
-      '  request_timeout: 600',
       '  json_logs: true',
+      '  request_timeout: 600',
       'general_settings:',
       '  proxy_batch_write_at: 60',
       '  disable_spend_logs: false',
@@ -223,7 +223,7 @@ describe('rendering', () => {
     }));
 
     // THEN
-    expect(doc.litellm_settings).toEqual({ drop_params: true, num_retries: 2, request_timeout: 300, json_logs: false });
+    expect(doc.litellm_settings).toEqual({ drop_params: true, num_retries: 2, json_logs: false, request_timeout: 300 });
     expect(doc.general_settings).toEqual({
       proxy_batch_write_at: 60,
       disable_spend_logs: false,
@@ -391,7 +391,7 @@ describe('raw settings', () => {
     // WHEN
     const doc = parse(render([MOCK('m')], {}, {
       configFile: file,
-      litellmSettings: { set_verbose: true, success_callback: ['datadog'] },
+      litellmSettings: { set_verbose: true, success_callback: ['datadog'], json_logs: false },
       routerSettings: { retry_after: 2 },
       generalSettings: { alerting_threshold: 200, disable_spend_logs: true },
       routingStrategy: LiteLlmRoutingStrategy.USAGE_BASED_V2,
@@ -402,9 +402,9 @@ describe('raw settings', () => {
       drop_params: false, // the file over the default
       num_retries: 4, // the file over the default; no typed prop given
       set_verbose: true, // raw over the file
+      json_logs: false, // raw over the default
       success_callback: ['langfuse', 'datadog'], // callback lists are joined
       request_timeout: 600, // the platform's
-      json_logs: true,
     });
     expect(doc.router_settings).toEqual({ routing_strategy: 'usage-based-routing-v2', num_retries: 2, retry_after: 2, timeout: 600 });
     expect(doc.general_settings).toEqual({
