@@ -259,6 +259,9 @@ export class LiteLlmConfig {
       s => `\`config.routerSettings.stream_timeout\` (${s} s) exceeds \`service.requestTimeout\` (${requestTimeoutSeconds} s): streams would be cut first; lower it`);
     const typed = this.typedSettings();
     const callbacks = platform.callbacks ?? [];
+    const raw = this.options.litellmSettings ?? {};
+    const taken = callbacks.flatMap(c => Object.keys(c.litellmSettings)).find(k => !CALLBACK_LISTS.includes(k) && k in raw);
+    if (taken) throw new Error(`\`config.litellmSettings.${taken}\` is set by a callback in \`config.callbacks\`: remove one of them`);
     const owned = platformOwned(platform);
     const doc: Settings = {
       model_list: this.models.map(m => ({

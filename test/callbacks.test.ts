@@ -206,6 +206,11 @@ describe('egress', () => {
 });
 
 describe('several callbacks', () => {
+  test('a raw setting a callback sets too is refused', () => {
+    expect(() => synth({ config: { callbacks: [LiteLlmCallback.s3Logging()], litellmSettings: { s3_callback_params: { s3_bucket_name: 'other' } } } }))
+      .toThrow(new Error('`config.litellmSettings.s3_callback_params` is set by a callback in `config.callbacks`: remove one of them'));
+  });
+
   test('join their lists with the raw settings\' and each other\'s', () => {
     // WHEN
     const { config } = synth({
