@@ -1,9 +1,320 @@
+import * as fs from 'fs';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as YAML from 'yaml';
+import { LiteLlmCallback, LiteLlmCallbackBinding } from './callbacks';
 import { LiteLlmModel } from './models';
+import { envReference, envReferences, literalCredentials } from './private/credentials';
+import { check } from './private/validate';
 
-/** What the rendered LiteLLM config depends on. */
-export interface LiteLlmConfigInput {
-  readonly models: LiteLlmModel[];
+/**
+ * How LiteLLM's router picks a deployment of a model group (`router_settings.routing_strategy`;
+ * the names LiteLLM accepts: litellm/router_utils/routing_groups.py:20, litellm/types/router.py:1161-1167).
+ */
+export enum LiteLlmRoutingStrategy {
+  /** Random, weighted by `weight`, then `rpm`, then `tpm` (LiteLLM's default and its recommendation for production). */
+  SIMPLE_SHUFFLE = 'simple-shuffle',
+  /** The deployment with the fewest requests in flight. */
+  LEAST_BUSY = 'least-busy',
+  /** The deployment with the lowest recent latency. */
+  LATENCY_BASED = 'latency-based-routing',
+  /** The deployment with the lowest tokens-per-minute use (needs Redis with several processes). */
+  USAGE_BASED = 'usage-based-routing',
+  /** The async, Redis-backed version of usage-based routing. */
+  USAGE_BASED_V2 = 'usage-based-routing-v2',
+  /** The cheapest deployment. */
+  COST_BASED = 'cost-based-routing',
+  /** Within provider budgets (`provider_budget_config` in `routerSettings`). */
+  PROVIDER_BUDGET = 'provider-budget-routing',
+  /** LiteLLM's latency-aware routing with a single-deployment affinity (`lar1`). */
+  LAR1 = 'lar1',
+}
+
+/**
+ * Where a model group's requests go when it fails.
+ */
+export interface LiteLlmFallback {
+  /** The model name (group) that fails, or `*` for every group without its own fallback. */
+  readonly model: string;
+  /** The model names to try next, in order. */
+  readonly fallbackModels: string[];
+}
+
+/**
+ * LiteLLM's whole config: typed where it pays, raw where LiteLLM moves fast. Merge
+ * order, later wins: the platform's defaults, `configFile`'s settings, the raw settings,
+ * the typed props, then the keys the platform owns (which no other layer may set).
+ */
+export interface LiteLlmConfigOptions {
+  /**
+   * A team's existing LiteLLM `config.yaml`, read at synth. Its `model_list` joins
+   * `models` (Bedrock entries get the same grants and endpoint rules as
+   * `LiteLlmModel.bedrock`), its `os.environ/NAME` references become fields of the
+   * provider keys secret, and its settings merge under everything else. Keys the platform
+   * owns are replaced with a warning; a literal credential fails synth.
+   *
+   * @default - no file
+   */
+  readonly configFile?: string;
+  /**
+   * How the router picks a deployment within a model group.
+   *
+   * @default LiteLlmRoutingStrategy.SIMPLE_SHUFFLE
+   */
+  readonly routingStrategy?: LiteLlmRoutingStrategy;
+  /**
+   * Model groups to try when a group fails after its retries (`router_settings.fallbacks`).
+   *
+   * @default - none
+   */
+  readonly fallbacks?: LiteLlmFallback[];
+  /**
+   * Model groups with a larger context window to try when a request is too long for a
+   * group (`router_settings.context_window_fallbacks`).
+   *
+   * @default - none
+   */
+  readonly contextWindowFallbacks?: LiteLlmFallback[];
+  /**
+   * Retries of a failed request within its group, before fallbacks (`num_retries`).
+   *
+   * @default 2
+   */
+  readonly numRetries?: number;
+  /**
+   * Failures a deployment may have in a minute before it cools down (`router_settings.allowed_fails`).
+   *
+   * @default - LiteLLM's default (3)
+   */
+  readonly allowedFails?: number;
+  /**
+   * How long a deployment that failed too often is left out (`router_settings.cooldown_time`).
+   *
+   * @default - LiteLLM's default (5 seconds)
+   */
+  readonly cooldownTime?: Duration;
+  /**
+   * Where each request's log, trace or span goes.
+   *
+   * @default - none
+   */
+  readonly callbacks?: LiteLlmCallback[];
+  /**
+   * More fields of the provider keys secret for what LiteLLM reads straight from its
+   * environment rather than from the config, e.g. `DD_API_KEY` for the `datadog` callback or
+   * `SLACK_WEBHOOK_URL` for Slack alerting. Each becomes an ECS secret of the proxy.
+   *
+   * @default - only the names the models, callbacks and settings reference
+   */
+  readonly secretEnvNames?: string[];
+  /**
+   * Raw `litellm_settings`, merged over the platform's defaults. Reference secrets as
+   * `os.environ/NAME`: NAME becomes a field of the provider keys secret.
+   *
+   * @default - none
+   */
+  readonly litellmSettings?: { [key: string]: any };
+  /**
+   * Raw `general_settings`, merged over the platform's defaults.
+   *
+   * @default - none
+   */
+  readonly generalSettings?: { [key: string]: any };
+  /**
+   * Raw `router_settings`, merged over the platform's defaults.
+   *
+   * @default - none
+   */
+  readonly routerSettings?: { [key: string]: any };
+}
+
+type Settings = { [key: string]: any };
+type Section = 'litellm_settings' | 'general_settings' | 'router_settings';
+const SECTIONS: Section[] = ['litellm_settings', 'general_settings', 'router_settings'];
+/** The prop that holds each section's raw settings. */
+const RAW_PROP: Record<Section, 'litellmSettings' | 'generalSettings' | 'routerSettings'> = {
+  litellm_settings: 'litellmSettings', general_settings: 'generalSettings', router_settings: 'routerSettings',
+};
+
+/**
+ * Keys the platform sets itself, with the prop to use instead. Set anywhere else they
+ * would break a rule the platform keeps (rotation, pool sizing, shared state, timeouts).
+ */
+const RESERVED: Record<Section, { [key: string]: string }> = {
+  litellm_settings: {
+    request_timeout: 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)',
+    cache: 'use `cache.responseCaching` (the platform\'s ElastiCache, TLS and AUTH)',
+    cache_params: 'use `cache.responseCaching` and `cache.responseCacheTtl`',
+  },
+  general_settings: {
+    master_key: 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates',
+    database_url: 'remove it: the database is the platform\'s (`database`), its password read from the rotated secret',
+    database_connection_pool_limit: 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)',
+    disable_prisma_schema_update: 'remove it: the `migrate` container migrates before the proxy starts',
+    coordination_redis: 'use `cache` (the platform\'s ElastiCache)',
+  },
+  router_settings: {
+    redis_host: 'use `cache` (the platform\'s ElastiCache)',
+    redis_port: 'use `cache` (the platform\'s ElastiCache)',
+    redis_password: 'use `cache` (the platform\'s ElastiCache)',
+    redis_url: 'use `cache` (the platform\'s ElastiCache)',
+    timeout: 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)',
+  },
+};
+
+/** Keys a typed prop of `LiteLlmConfigOptions` sets. */
+const TYPED: Record<Section, { [key: string]: string }> = {
+  litellm_settings: { num_retries: 'config.numRetries', fallbacks: 'config.fallbacks', context_window_fallbacks: 'config.contextWindowFallbacks' },
+  general_settings: {},
+  router_settings: {
+    routing_strategy: 'config.routingStrategy',
+    fallbacks: 'config.fallbacks',
+    context_window_fallbacks: 'config.contextWindowFallbacks',
+    num_retries: 'config.numRetries',
+    allowed_fails: 'config.allowedFails',
+    cooldown_time: 'config.cooldownTime',
+  },
+};
+
+/** `litellm_settings` lists every layer adds to rather than replaces. */
+const CALLBACK_LISTS = ['callbacks', 'success_callback', 'failure_callback'];
+
+/**
+ * The config travels in the task definition (the init container's environment, JSON-escaped)
+ * and ECS caps a task definition at 64 KiB. Everything else in it measures about 9 KiB with
+ * each deploy-time value counted as 200 characters (test/config.test.ts, "the size guard"):
+ * 40 KiB for the config leaves 15 KiB for more secrets and variables.
+ */
+export const MAX_CONFIG_BYTES = 40 * 1024;
+
+/** A config, its file read and its parts checked, before the platform's values are known. */
+export class LiteLlmConfig {
+  /**
+   * Reads `options.configFile`, joins its models to `models` and checks everything that
+   * needs no platform value: model groups, fallbacks, reserved keys, literal credentials.
+   */
+  public static load(models: LiteLlmModel[], options: LiteLlmConfigOptions = {}): LiteLlmConfig {
+    const file = options.configFile !== undefined ? readConfigFile(options.configFile) : undefined;
+    return new LiteLlmConfig([...models, ...(file?.models ?? [])], options, file);
+  }
+
+  /**
+   * Fields of the provider keys secret the config reads: models', callbacks' and settings'
+   * `os.environ/NAME`, which LiteLLM resolves anywhere in the config (litellm/proxy/proxy_server.py:5860-5900).
+   */
+  public readonly secretEnvNames: string[];
+  /** The file's settings after the reserved keys were dropped. */
+  private readonly fileSettings: Record<Section, Settings>;
+  /** Reserved keys the file set, which the platform replaces. */
+  public readonly replacedFileKeys: string[];
+
+  private constructor(
+    /** Every deployment: `models` and the file's. */
+    public readonly models: LiteLlmModel[],
+    private readonly options: LiteLlmConfigOptions,
+    file?: ConfigFile,
+  ) {
+    if (models.length === 0) {
+      throw new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`');
+    }
+    validateGroups(models);
+    for (const section of SECTIONS) validateRaw(section, options[RAW_PROP[section]] ?? {});
+    this.replacedFileKeys = [];
+    this.fileSettings = { litellm_settings: {}, general_settings: {}, router_settings: {} };
+    for (const section of SECTIONS) {
+      for (const [key, value] of Object.entries(file?.settings[section] ?? {})) {
+        if (key in RESERVED[section]) this.replacedFileKeys.push(`${section}.${key}`);
+        else this.fileSettings[section][key] = value;
+      }
+    }
+    const names = new Set(models.map(m => m.name));
+    validateFallbacks('config.fallbacks', options.fallbacks ?? [], names);
+    validateFallbacks('config.contextWindowFallbacks', options.contextWindowFallbacks ?? [], names);
+    for (const key of ['fallbacks', 'context_window_fallbacks']) {
+      validateFallbacks(`configFile router_settings.${key}`, fromLiteLlmFallbacks(this.fileSettings.router_settings[key]), names);
+    }
+    check(options.numRetries, n => Number.isInteger(n) && n >= 0, n => `\`config.numRetries\` (${n}) must be an integer >= 0`);
+    check(options.allowedFails, n => Number.isInteger(n) && n >= 0, n => `\`config.allowedFails\` (${n}) must be an integer >= 0`);
+    this.secretEnvNames = [...new Set([
+      ...models.flatMap(m => m.secretEnvNames),
+      ...(options.callbacks ?? []).flatMap(c => c.secretEnvNames),
+      ...(options.secretEnvNames ?? []),
+      ...SECTIONS.flatMap(s => envReferences(options[RAW_PROP[s]] ?? {})),
+      ...SECTIONS.flatMap(s => envReferences(this.fileSettings[s])),
+    ])];
+  }
+
+  /** The callbacks, to bind to the service. */
+  public get callbacks(): LiteLlmCallback[] {
+    return this.options.callbacks ?? [];
+  }
+
+  /**
+   * Renders LiteLLM's `config.yaml`. Pure: the same input gives the same text. Keys are
+   * only ever referenced as `os.environ/NAME`.
+   */
+  public render(platform: LiteLlmPlatformSettings): string {
+    const { requestTimeoutSeconds } = platform;
+    const stream = this.options.routerSettings?.stream_timeout;
+    check(stream, (s: number) => typeof s !== 'number' || s <= requestTimeoutSeconds,
+      s => `\`config.routerSettings.stream_timeout\` (${s} s) exceeds \`service.requestTimeout\` (${requestTimeoutSeconds} s): streams would be cut first; lower it`);
+    const typed = this.typedSettings();
+    const callbacks = platform.callbacks ?? [];
+    const raw = this.options.litellmSettings ?? {};
+    const taken = callbacks.flatMap(c => Object.keys(c.litellmSettings)).find(k => !CALLBACK_LISTS.includes(k) && k in raw);
+    if (taken) throw new Error(`\`config.litellmSettings.${taken}\` is set by a callback in \`config.callbacks\`: remove one of them`);
+    const owned = platformOwned(platform);
+    const doc: Settings = {
+      model_list: this.models.map(m => ({
+        model_name: m.name,
+        litellm_params: m.litellmParams,
+        ...(m.modelInfo ? { model_info: m.modelInfo } : {}),
+      })),
+    };
+    // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
+    const defaults = { ...PLATFORM_DEFAULTS, litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs } };
+    for (const section of SECTIONS) {
+      doc[section] = merge(
+        defaults[section],
+        this.fileSettings[section],
+        this.options[RAW_PROP[section]] ?? {},
+        typed[section],
+        section === 'litellm_settings' ? merge(...callbacks.map(c => c.litellmSettings)) : {},
+        owned[section],
+      );
+    }
+    // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.
+    const text = YAML.stringify(doc, { version: '1.1', lineWidth: 0, sortMapEntries: false });
+    const bytes = taskDefinitionBytes(text);
+    if (bytes > MAX_CONFIG_BYTES) {
+      throw new Error(`the rendered LiteLLM config takes ${bytes} bytes of the task definition, over the ${MAX_CONFIG_BYTES} it may use `
+        + '(ECS caps a whole task definition at 64 KiB): split the deployments across platforms, shorten model_info, '
+        + 'or add models at runtime through the admin UI or /model/new (STORE_MODEL_IN_DB is on)');
+    }
+    return text;
+  }
+
+  private typedSettings(): Record<Section, Settings> {
+    const o = this.options;
+    const retries = o.numRetries ?? PLATFORM_NUM_RETRIES;
+    const cooldown = o.cooldownTime?.toSeconds();
+    if (cooldown !== undefined && Token.isUnresolved(cooldown)) throw new Error('`config.cooldownTime` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
+    return {
+      litellm_settings: o.numRetries !== undefined ? { num_retries: retries } : {},
+      general_settings: {},
+      router_settings: {
+        ...(o.routingStrategy ? { routing_strategy: o.routingStrategy } : {}),
+        ...(o.numRetries !== undefined ? { num_retries: retries } : {}),
+        ...(o.fallbacks ? { fallbacks: toLiteLlmFallbacks(o.fallbacks) } : {}),
+        ...(o.contextWindowFallbacks ? { context_window_fallbacks: toLiteLlmFallbacks(o.contextWindowFallbacks) } : {}),
+        ...(o.allowedFails !== undefined ? { allowed_fails: o.allowedFails } : {}),
+        ...(cooldown !== undefined ? { cooldown_time: cooldown } : {}),
+      },
+    };
+  }
+}
+
+/** The values the platform owns, known once the service is sized. */
+export interface LiteLlmPlatformSettings {
   /** Seconds a request to a provider may take (`request_timeout`). */
   readonly requestTimeoutSeconds: number;
   /** Connections each worker's database pool may open (`database_connection_pool_limit`). */
@@ -15,6 +326,8 @@ export interface LiteLlmConfigInput {
    * REDIS_SSL in the container's environment.
    */
   readonly sharedState?: LiteLlmSharedStateInput;
+  /** The callbacks, bound. */
+  readonly callbacks?: LiteLlmCallbackBinding[];
 }
 
 /** The cache's part of the config. */
@@ -23,11 +336,14 @@ export interface LiteLlmSharedStateInput {
   readonly responseCacheTtlSeconds?: number;
 }
 
-/**
- * Renders LiteLLM's `config.yaml`. Pure: the same input gives the same text.
- * Provider keys are only ever referenced as `os.environ/NAME`.
- */
-export function renderConfig(input: LiteLlmConfigInput): string {
+const PLATFORM_NUM_RETRIES = 2;
+const PLATFORM_DEFAULTS: Record<Section, Settings> = {
+  litellm_settings: { drop_params: true, num_retries: PLATFORM_NUM_RETRIES },
+  general_settings: { proxy_batch_write_at: 60, disable_spend_logs: false },
+  router_settings: { routing_strategy: LiteLlmRoutingStrategy.SIMPLE_SHUFFLE, num_retries: PLATFORM_NUM_RETRIES },
+};
+
+function platformOwned(input: LiteLlmPlatformSettings): Record<Section, Settings> {
   // The router (cooldowns, usage) reads router_settings.redis_*; the rate limiters use the
   // coordination Redis. Given explicitly, a task that started while the cache was
   // unreachable still joins it later; from REDIS_* alone it would keep its own state
@@ -41,13 +357,9 @@ export function renderConfig(input: LiteLlmConfigInput): string {
     coordination_redis: { host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true },
   };
   const responseTtl = input.sharedState?.responseCacheTtlSeconds;
-  const doc = {
-    model_list: input.models.map(m => ({ model_name: m.name, litellm_params: m.litellmParams })),
+  return {
     litellm_settings: {
       request_timeout: input.requestTimeoutSeconds,
-      drop_params: true,
-      json_logs: input.jsonLogs,
-      num_retries: 2,
       ...(responseTtl !== undefined ? {
         cache: true,
         cache_params: { type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true, ttl: responseTtl },
@@ -56,17 +368,132 @@ export function renderConfig(input: LiteLlmConfigInput): string {
     general_settings: {
       master_key: 'os.environ/LITELLM_MASTER_KEY',
       database_connection_pool_limit: input.databaseConnectionPoolLimit,
-      proxy_batch_write_at: 60,
-      disable_spend_logs: false,
       ...coordination,
     },
-    router_settings: {
-      routing_strategy: 'simple-shuffle',
-      num_retries: 2,
-      timeout: input.requestTimeoutSeconds,
-      ...redis,
-    },
+    router_settings: { timeout: input.requestTimeoutSeconds, ...redis },
   };
-  // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.
-  return YAML.stringify(doc, { version: '1.1', lineWidth: 0, sortMapEntries: false });
+}
+
+/** What `text` takes in the task definition's JSON: escaped, in UTF-8. */
+export function taskDefinitionBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8');
+}
+
+/** Later layers win key by key; callback lists are joined, each name once. */
+function merge(...layers: Settings[]): Settings {
+  const out: Settings = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (CALLBACK_LISTS.includes(key) && Array.isArray(out[key]) && Array.isArray(value)) {
+        out[key] = [...new Set([...out[key], ...value])];
+      } else {
+        out[key] = value;
+      }
+    }
+  }
+  return out;
+}
+
+function validateRaw(section: Section, settings: Settings): void {
+  const prop = `config.${RAW_PROP[section]}`;
+  for (const key of Object.keys(settings)) {
+    const reserved = RESERVED[section][key];
+    if (reserved) throw new Error(`\`${prop}.${key}\` is set by the platform: ${reserved}`);
+    const typed = TYPED[section][key];
+    if (typed) throw new Error(`\`${prop}.${key}\` has a typed prop: use \`${typed}\``);
+  }
+  const literals = literalCredentials(settings, prop);
+  if (literals.length > 0) {
+    throw new Error(`\`${literals[0]}\` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret`);
+  }
+}
+
+/**
+ * Deployments that share a name are one group LiteLLM load-balances. Two identical ones
+ * would get the same id (litellm/router.py:9550-9575) and LiteLLM would silently keep one
+ * (router.py:10588-10628). A group that mixes models or modes LiteLLM accepts as it is
+ * (router.py:11262-11275), so the platform does too.
+ */
+function validateGroups(models: LiteLlmModel[]): void {
+  const seen = new Map<string, string>();
+  for (const m of models) {
+    const key = JSON.stringify([m.name, sortKeys(m.litellmParams)]);
+    if (seen.has(key)) {
+      throw new Error(`\`models\` has two identical deployments of "${m.name}" (${JSON.stringify(m.litellmParams)}): LiteLLM would keep only one; remove one or make them differ (region, endpoint, model id)`);
+    }
+    seen.set(key, m.name);
+  }
+}
+
+function validateFallbacks(prop: string, fallbacks: LiteLlmFallback[], names: Set<string>): void {
+  for (const f of fallbacks) {
+    if (f.model !== '*' && !names.has(f.model)) {
+      throw new Error(`\`${prop}\` falls back from "${f.model}", which is not a model name: use one of ${[...names].join(', ')}`);
+    }
+    if (f.fallbackModels.length === 0) throw new Error(`\`${prop}\` for "${f.model}" has no \`fallbackModels\`: name at least one`);
+    const unknown = f.fallbackModels.find(n => !names.has(n));
+    if (unknown !== undefined) {
+      throw new Error(`\`${prop}\` for "${f.model}" falls back to "${unknown}", which is not a model name: use one of ${[...names].join(', ')}`);
+    }
+    if (f.fallbackModels.includes(f.model)) throw new Error(`\`${prop}\` for "${f.model}" falls back to itself: remove "${f.model}" from fallbackModels`);
+  }
+}
+
+/** LiteLLM's shape: `[{ "gpt-4o": ["claude", "llama"] }]` (litellm/router_utils/fallback_event_handlers.py:573-602). */
+function toLiteLlmFallbacks(fallbacks: LiteLlmFallback[]): Settings[] {
+  return fallbacks.map(f => ({ [f.model]: [...f.fallbackModels] }));
+}
+
+function fromLiteLlmFallbacks(value: unknown): LiteLlmFallback[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(v => v !== null && typeof v === 'object')
+    .flatMap(v => Object.entries(v as Settings).map(([model, to]) => ({ model, fallbackModels: Array.isArray(to) ? to : [to] })));
+}
+
+function sortKeys(value: any): any {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map(k => [k, sortKeys(value[k])]));
+}
+
+interface ConfigFile {
+  readonly models: LiteLlmModel[];
+  readonly settings: Partial<Record<Section, Settings>>;
+}
+
+/** A Bedrock `model` (`bedrock/<id>`, `bedrock/converse/<id>`, `bedrock/invoke/<id>`) and its model id. */
+const BEDROCK_MODEL = /^bedrock\/(?:converse\/|invoke\/)?(.+)$/;
+
+function readConfigFile(path: string): ConfigFile {
+  let doc: any;
+  try {
+    // LiteLLM reads its config with PyYAML: YAML 1.1.
+    doc = YAML.parse(fs.readFileSync(path, 'utf8'), { version: '1.1' }) ?? {};
+  } catch (e) {
+    throw new Error(`\`config.configFile\` (${path}) cannot be read: ${(e as Error).message}`);
+  }
+  const literals = literalCredentials(doc, 'configFile');
+  if (literals.length > 0) {
+    throw new Error(`\`config.configFile\` (${path}) holds a credential at \`${literals[0].replace(/^configFile\./, '')}\`; it would be written into the template. `
+      + 'Write "os.environ/NAME" instead: NAME becomes a field of the provider keys secret');
+  }
+  const unsupported = Object.keys(doc).filter(k => !['model_list', ...SECTIONS].includes(k));
+  if (unsupported.length > 0) {
+    throw new Error(`\`config.configFile\` (${path}) has ${unsupported.join(', ')}, which the platform does not carry over: `
+      + 'remove them, or keep only model_list, litellm_settings, general_settings and router_settings');
+  }
+  const models = ((doc.model_list ?? []) as any[]).map((entry, i) => {
+    const params = entry?.litellm_params;
+    if (typeof entry?.model_name !== 'string' || params === null || typeof params !== 'object' || typeof params.model !== 'string') {
+      throw new Error(`\`config.configFile\` (${path}): model_list[${i}] needs a model_name and litellm_params with a model`);
+    }
+    const bedrock = BEDROCK_MODEL.exec(params.model);
+    const region = typeof params.aws_region_name === 'string' ? params.aws_region_name : undefined;
+    const internet = !bedrock && params.mock_response === undefined;
+    return LiteLlmModel._fromConfigFile(entry.model_name, { ...params }, entry.model_info, envReferences(params), internet,
+      bedrock ? { modelId: bedrock[1], region: envReference(region) === undefined ? region : undefined } : undefined);
+  });
+  const settings: Partial<Record<Section, Settings>> = {};
+  for (const section of SECTIONS) settings[section] = doc[section] ?? {};
+  return { models, settings };
 }

@@ -1,4 +1,7 @@
 export * from './cache';
+export * from './callbacks';
+export { LiteLlmRoutingStrategy } from './config';
+export type { LiteLlmConfigOptions, LiteLlmFallback } from './config';
 export * from './database';
 export * from './image';
 export * from './load-balancer';

@@ -1,7 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-
-/** `litellm_params` keys that hold credentials (api_key, aws_secret_access_key, azure_ad_token, vertex_credentials…). */
-const CREDENTIAL_PARAM = /(^|_)(api_key|access_key|token|password|secret|credentials)$/i;
+import { envReference, isCredentialKey } from './private/credentials';
+import { check } from './private/validate';
 
 /**
  * Options shared by every model factory.
@@ -11,6 +10,39 @@ export interface LiteLlmModelBaseOptions {
    * The model name clients send in `model` (LiteLLM's `model_name`).
    */
   readonly name: string;
+  /**
+   * Requests per minute this deployment accepts (`litellm_params.rpm`): the router skips
+   * it once reached and, with `simple-shuffle`, weighs deployments of a group by it.
+   *
+   * @default - no limit
+   */
+  readonly rpm?: number;
+  /**
+   * Tokens per minute this deployment accepts (`litellm_params.tpm`).
+   *
+   * @default - no limit
+   */
+  readonly tpm?: number;
+  /**
+   * Relative share of a group's traffic under `simple-shuffle` (`litellm_params.weight`).
+   *
+   * @default - an equal share
+   */
+  readonly weight?: number;
+  /**
+   * Priority within the group (`litellm_params.order`): the router uses the deployments
+   * with the lowest order and moves to the next order only when those are unavailable.
+   *
+   * @default - no order: every deployment of the group is used
+   */
+  readonly order?: number;
+  /**
+   * LiteLLM's `model_info` for this deployment (e.g. `{ mode: 'embedding' }`, `base_model`,
+   * costs per token, `max_tokens`).
+   *
+   * @default - none
+   */
+  readonly modelInfo?: { [key: string]: any };
 }
 
 /**
@@ -150,24 +182,24 @@ export class LiteLlmModel {
   public static bedrock(options: BedrockModelOptions): LiteLlmModel {
     const params: { [key: string]: any } = { model: `bedrock/${options.modelId}` };
     if (options.region) params.aws_region_name = options.region;
-    return new LiteLlmModel(options.name, LiteLlmProvider.BEDROCK, params, [], false, options.modelId, options.region);
+    return new LiteLlmModel(options, LiteLlmProvider.BEDROCK, params, [], false, options.modelId, options.region);
   }
 
   /** A model at OpenAI; its key is read from `OPENAI_API_KEY`. */
   public static openAi(options: ProviderModelOptions): LiteLlmModel {
-    return new LiteLlmModel(options.name, LiteLlmProvider.OPENAI,
+    return new LiteLlmModel(options, LiteLlmProvider.OPENAI,
       { model: `openai/${options.modelId}`, api_key: 'os.environ/OPENAI_API_KEY' }, ['OPENAI_API_KEY'], true);
   }
 
   /** A model at Anthropic; its key is read from `ANTHROPIC_API_KEY`. */
   public static anthropic(options: ProviderModelOptions): LiteLlmModel {
-    return new LiteLlmModel(options.name, LiteLlmProvider.ANTHROPIC,
+    return new LiteLlmModel(options, LiteLlmProvider.ANTHROPIC,
       { model: `anthropic/${options.modelId}`, api_key: 'os.environ/ANTHROPIC_API_KEY' }, ['ANTHROPIC_API_KEY'], true);
   }
 
   /** An Azure OpenAI deployment; its key is read from `AZURE_API_KEY`. */
   public static azureOpenAi(options: AzureOpenAiModelOptions): LiteLlmModel {
-    return new LiteLlmModel(options.name, LiteLlmProvider.AZURE_OPENAI, {
+    return new LiteLlmModel(options, LiteLlmProvider.AZURE_OPENAI, {
       model: `azure/${options.deployment}`,
       api_base: options.apiBase,
       api_version: options.apiVersion ?? '2024-10-21',
@@ -180,7 +212,7 @@ export class LiteLlmModel {
     const params: { [key: string]: any } = { model: `openai/${options.modelId}`, api_base: options.apiBase };
     const env = options.apiKeyEnvName ? [options.apiKeyEnvName] : [];
     if (options.apiKeyEnvName) params.api_key = `os.environ/${options.apiKeyEnvName}`;
-    return new LiteLlmModel(options.name, LiteLlmProvider.OPENAI_COMPATIBLE, params, env, options.needsInternet ?? true);
+    return new LiteLlmModel(options, LiteLlmProvider.OPENAI_COMPATIBLE, params, env, options.needsInternet ?? true);
   }
 
   /**
@@ -188,7 +220,7 @@ export class LiteLlmModel {
    * provider. For tests and integration checks without provider keys.
    */
   public static mock(options: MockModelOptions): LiteLlmModel {
-    return new LiteLlmModel(options.name, LiteLlmProvider.MOCK, {
+    return new LiteLlmModel(options, LiteLlmProvider.MOCK, {
       model: 'openai/mock',
       mock_response: options.response ?? LiteLlmModel.DEFAULT_MOCK_RESPONSE,
     }, [], false);
@@ -199,9 +231,8 @@ export class LiteLlmModel {
     const secretEnvNames = options.secretEnvNames ?? [];
     for (const [param, value] of Object.entries(options.litellmParams)) {
       // Numbers are settings such as input_cost_per_token, never credentials.
-      if (!CREDENTIAL_PARAM.test(param) || typeof value === 'number' || typeof value === 'boolean') continue;
-      // A literal, an object or a deploy-time token alike would land in the task definition's plain-text config.
-      const env = typeof value === 'string' && !Token.isUnresolved(value) ? /^os\.environ\/(.+)$/.exec(value)?.[1] : undefined;
+      if (!isCredentialKey(param) || typeof value === 'number' || typeof value === 'boolean') continue;
+      const env = envReference(value);
       if (env === undefined) {
         throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` holds a value; it would be written into the template. `
           + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`');
@@ -211,16 +242,33 @@ export class LiteLlmModel {
           + `which is not in \`secretEnvNames\`: add "${env}" so the task receives it from the provider keys secret`);
       }
     }
-    return new LiteLlmModel(options.name, LiteLlmProvider.CUSTOM, { ...options.litellmParams },
+    return new LiteLlmModel(options, LiteLlmProvider.CUSTOM, { ...options.litellmParams },
       secretEnvNames, options.needsInternet ?? true);
   }
 
+  /**
+   * A deployment read from a team's config.yaml (`configFile`), already checked for
+   * literal credentials.
+   *
+   * @internal
+   */
+  public static _fromConfigFile(name: string, params: { [key: string]: any }, modelInfo: { [key: string]: any } | undefined,
+    secretEnvNames: string[], needsInternet: boolean, bedrock?: { modelId: string; region?: string }): LiteLlmModel {
+    return new LiteLlmModel({ name, modelInfo }, bedrock ? LiteLlmProvider.BEDROCK : LiteLlmProvider.CUSTOM, params,
+      secretEnvNames, needsInternet, bedrock?.modelId, bedrock?.region);
+  }
+
+  /** The name clients send in `model`; deployments that share it form one model group. */
+  public readonly name: string;
+  /** LiteLLM's `model_info` for this deployment, if any. */
+  public readonly modelInfo?: { [key: string]: any };
+  private readonly params: { [key: string]: any };
+
   private constructor(
-    /** The name clients send in `model`. */
-    public readonly name: string,
+    options: LiteLlmModelBaseOptions,
     /** The provider family. */
     public readonly provider: LiteLlmProvider,
-    private readonly params: { [key: string]: any },
+    params: { [key: string]: any },
     /** Provider-key environment variables this model reads. */
     public readonly secretEnvNames: string[],
     /** Whether reaching the model needs internet egress (NAT). */
@@ -229,7 +277,22 @@ export class LiteLlmModel {
     public readonly bedrockModelId?: string,
     /** The Bedrock region, when it differs from the stack's. */
     public readonly bedrockRegion?: string,
-  ) {}
+  ) {
+    this.name = options.name;
+    this.modelInfo = options.modelInfo && { ...options.modelInfo };
+    const deployment: { [key: string]: number } = {};
+    for (const key of ['rpm', 'tpm', 'weight', 'order'] as const) {
+      const value = options[key];
+      if (value === undefined) continue;
+      if (Token.isUnresolved(value)) {
+        throw new Error(`model "${options.name}": \`${key}\` is a token: it is written into config.yaml at synth, so it must be a literal number`);
+      }
+      check(value, n => Number.isInteger(n) && n >= (key === 'order' ? 1 : 0),
+        n => `model "${options.name}": \`${key}\` (${n}) must be an integer >= ${key === 'order' ? 1 : 0}`);
+      deployment[key] = value;
+    }
+    this.params = { ...params, ...deployment };
+  }
 
   /** LiteLLM's `litellm_params` for this model. */
   public get litellmParams(): { [key: string]: any } {

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache, LiteLlmCacheOptions } from './cache';
+import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
@@ -16,8 +17,18 @@ import { LiteLlmService, LiteLlmServiceOptions } from './service';
  * Properties of a `LiteLlmPlatform`.
  */
 export interface LiteLlmPlatformProps {
-  /** The models the proxy serves. */
+  /**
+   * The models the proxy serves. Several with the same `name` are one model group
+   * LiteLLM load-balances. May be empty when `config.configFile` brings the models.
+   */
   readonly models: LiteLlmModel[];
+  /**
+   * LiteLLM's config beyond the models: routing strategy, fallbacks, retries, callbacks,
+   * raw `litellm_settings` / `general_settings` / `router_settings`, a team's config.yaml.
+   *
+   * @default - the platform's defaults
+   */
+  readonly config?: LiteLlmConfigOptions;
   /**
    * Defaults for everything not set explicitly.
    *
@@ -109,8 +120,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: LiteLlmPlatformProps) {
     super(scope, id);
     const profile = props.profile ?? DeploymentProfile.DEVELOPMENT;
-    const models = props.models;
-    const usesBedrock = models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+    const config = LiteLlmConfig.load(props.models, props.config);
+    const usesBedrock = config.models.some(m => m.provider === LiteLlmProvider.BEDROCK);
     const image = props.image ?? LiteLlmImage.fromRegistry();
     // The endpoints the tasks would use: bedrock-runtime for Bedrock models, ECR for an image in ECR.
     const interfaceEndpoints = props.vpc === undefined
@@ -122,7 +133,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     this.security = new LiteLlmSecurity(this, 'Security', {
       ...props.security,
       profile,
-      providerKeyNames: models.flatMap(m => m.secretEnvNames),
+      providerKeyNames: config.secretEnvNames,
     });
     this.network = new LiteLlmNetwork(this, 'Network', {
       ...props.network,
@@ -169,7 +180,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
       cache: this.cache,
-      models,
+      models: props.models,
+      config: props.config,
       image,
       network: this.network,
       security: this.security,

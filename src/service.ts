@@ -1,11 +1,11 @@
 import {
   Annotations, Duration, RemovalPolicy, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_s3 as s3,
   aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache } from './cache';
-import { renderConfig } from './config';
+import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
@@ -164,8 +164,14 @@ export interface LiteLlmServiceOptions {
  * Properties of a `LiteLlmService`.
  */
 export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
-  /** The models the proxy serves. */
+  /** The models the proxy serves; may be empty when `config.configFile` brings them. */
   readonly models: LiteLlmModel[];
+  /**
+   * LiteLLM's config beyond the models: routing, fallbacks, callbacks, raw settings, a config file.
+   *
+   * @default - the platform's defaults
+   */
+  readonly config?: LiteLlmConfigOptions;
   /** VPC and security groups. */
   readonly network: LiteLlmNetwork;
   /** Key and secrets. */
@@ -219,6 +225,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The rendered LiteLLM config (`config.yaml`). */
   public readonly config: string;
+  /** Every deployment the proxy serves: `models` and those of `config.configFile`. */
+  public readonly models: LiteLlmModel[];
+  /** The bucket request logs go to, with `LiteLlmCallback.s3Logging`. */
+  public readonly requestLogsBucket?: s3.IBucket;
   /** `database_connection_pool_limit` in the config. */
   public readonly databaseConnectionPoolLimit: number;
   /** CPU > 85 % for 3 × 5 minutes. */
@@ -235,24 +245,98 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: LiteLlmServiceProps) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
-    const stack = Stack.of(this);
-    const models = props.models;
     const image = props.image ?? LiteLlmImage.fromRegistry();
-    const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
-    check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
-      n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
-    const size = fargateSize(workers, defaults.cpuPerWorker);
-    const cpu = props.cpu ?? size.cpu;
-    const memory = props.memoryLimitMiB ?? size.memoryMiB;
-    const { min: minCapacity, max: maxCapacity } = capacityOf(props.profile, props.minCapacity, props.maxCapacity);
-    const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
-    if (Token.isUnresolved(requestTimeout.toSeconds())) {
-      throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
-    }
-    const assignPublicIp = props.assignPublicIp ?? false;
-
+    const sizing = resolveSizing(props);
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer, ...(props.cache ? [props.cache] : []));
-    validateModels(models, props.security);
+    const config = LiteLlmConfig.load(props.models, props.config);
+    this.models = config.models;
+    this.validate(props, config, sizing, image, defaults.production);
+    this.databaseConnectionPoolLimit = poolLimit(props.database, sizing.maxCapacity, sizing.workers, props.databaseConnectionPoolLimit);
+    warnIfStateIsPerProcess(this, props.cache, sizing.maxCapacity, sizing.workers);
+
+    const containerInsights = props.containerInsights ?? defaults.containerInsights;
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.network.vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: sizing.cpu,
+      memoryLimitMiB: sizing.memory,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    const bedrockArns = this.grantBedrock(config.models);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.security.encryptionKey,
+      retention: props.logRetention ?? defaults.logRetention,
+      removalPolicy: defaults.removalPolicy,
+    });
+
+    const rendered = this.renderConfig(config, props, sizing.requestTimeout, defaults.removalPolicy);
+    this.config = rendered.text;
+    this.requestLogsBucket = rendered.bucket;
+
+    const { secrets, platformSecrets } = this.containerSecrets(props, config.secretEnvNames);
+    const environment = {
+      ...containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers),
+      ...rendered.environment,
+    };
+    validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
+    const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
+      { ...props.environment, ...environment });
+    this.container = containers.proxy;
+    this.migrationContainer = containers.migration;
+
+    this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
+    this.connections = this.service.connections;
+    this.addScaling(props, sizing);
+    this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
+    this.acknowledgeFindings(containerInsights, bedrockArns);
+
+    const alarms = this.createAlarms(props.loadBalancer.targetGroup);
+    this.cpuAlarm = alarms.cpu;
+    this.memoryAlarm = alarms.memory;
+    this.unhealthyHostsAlarm = alarms.unhealthyHosts;
+    this.target5xxAlarm = alarms.target5xx;
+  }
+
+  /**
+   * Binds the callbacks (a bucket, grants) and renders the config with the values the platform
+   * owns; returns it with the variables the callbacks need.
+   */
+  private renderConfig(config: LiteLlmConfig, props: LiteLlmServiceProps, requestTimeout: Duration, removalPolicy: RemovalPolicy): {
+    text: string; environment: { [name: string]: string }; bucket?: s3.IBucket;
+  } {
+    const callbacks = config.callbacks.map(c => c.bind(this, {
+      encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy,
+    }));
+    const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
+    if (buckets.length > 1) {
+      throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
+    }
+    const text = config.render({
+      requestTimeoutSeconds: requestTimeout.toSeconds(),
+      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
+      jsonLogs: true,
+      sharedState: props.cache && {
+        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+      },
+      callbacks,
+    });
+    return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
+  }
+
+  /** Checks what can be checked at synth: sizes, capacities, timeouts, subnets and egress. */
+  private validate(props: LiteLlmServiceProps, config: LiteLlmConfig, sizing: Sizing, image: LiteLlmImage, production: boolean): void {
+    const { memory, workers, minCapacity, maxCapacity, requestTimeout, assignPublicIp } = sizing;
+    validateProviderKeys(config.secretEnvNames, props.security);
+    if (config.replacedFileKeys.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-litellm:configFileKeysReplaced',
+        `\`config.configFile\` sets ${config.replacedFileKeys.join(', ')}, which the platform owns: the platform's values replace them`);
+    }
     check(memory, m => m >= 2048, m => `\`memoryLimitMiB\` (${m}) is too low: LiteLLM needs 2048 MiB or more per task`);
     if (!Token.isUnresolved(memory) && !Token.isUnresolved(workers) && memory < 4096 * workers) {
       Annotations.of(this).addWarningV2('cdk-litellm:memoryPerWorker',
@@ -264,60 +348,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const idleSeconds = props.loadBalancer.idleTimeout.toSeconds();
     check(requestTimeout.toSeconds(), s => Token.isUnresolved(idleSeconds) || s <= idleSeconds,
       s => `\`requestTimeout\` (${s} s) exceeds the load balancer's idle timeout (${props.loadBalancer.idleTimeout.toSeconds()} s): streams would be cut; raise \`idleTimeout\` or lower requestTimeout`);
-    if (assignPublicIp && (defaults.production || props.network.natGateways > 0)) {
+    if (assignPublicIp && (production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
-    if (!assignPublicIp && props.network.natGateways === 0) {
-      // The bedrock-runtime endpoint serves the stack's region only.
-      const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
-        && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
-      const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
-      if (needing.length > 0 || image.needsInternet) {
-        const what = needing.length > 0 ? `models ${needing.join(', ')} need` : 'the image from a public registry needs';
-        throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
-      }
-      if (!props.network.vpcImported) {
-        const endpoints = props.network.endpoints;
-        const off = [
-          ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
-          ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
-          ...(endpoints.logs ? [] : ['logs (the container log)']),
-          ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
-        ];
-        if (off.length > 0) {
-          throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
-        }
-      }
-    }
-    this.databaseConnectionPoolLimit = poolLimit(props.database, maxCapacity, workers, props.databaseConnectionPoolLimit);
+    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config, image);
+  }
 
-    this.config = renderConfig({
-      models,
-      requestTimeoutSeconds: requestTimeout.toSeconds(),
-      databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
-      jsonLogs: true,
-      sharedState: props.cache && {
-        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
-      },
-    });
-    warnIfStateIsPerProcess(this, props.cache, maxCapacity, workers);
-
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: props.network.vpc,
-      enableFargateCapacityProviders: true,
-      containerInsightsV2: (props.containerInsights ?? defaults.containerInsights)
-        ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
-    });
-
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu,
-      memoryLimitMiB: memory,
-      runtimePlatform: {
-        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-    const bedrockArns = bedrockInvokeArns(stack, models);
+  /** The task role may invoke the configured Bedrock models and nothing else; returns the ARNs. */
+  private grantBedrock(models: LiteLlmModel[]): string[] {
+    const bedrockArns = bedrockInvokeArns(Stack.of(this), models);
     if (bedrockArns.length > 0) {
       this.taskDefinition.addToTaskRolePolicy(new iam.PolicyStatement({
         sid: 'InvokeConfiguredBedrockModels',
@@ -325,53 +364,20 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         resources: bedrockArns,
       }));
     }
+    return bedrockArns;
+  }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.security.encryptionKey,
-      retention: props.logRetention ?? defaults.logRetention,
-      removalPolicy: defaults.removalPolicy,
-    });
-
-    const { secrets, platformSecrets, providerKeys } = this.containerSecrets(props);
-    const environment: { [name: string]: string } = {
-      LITELLM_MODE: 'PRODUCTION',
-      LITELLM_LOG: props.logLevel ?? defaults.litellmLog,
-      STORE_MODEL_IN_DB: 'True',
-      ...LOCAL_COPIES,
-      // IAM database authentication, over TLS: no password that a rotation could make stale.
-      ...props.database.containerEnvironment(),
-      // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
-      PYTHONUNBUFFERED: '1',
-      AWS_REGION: stack.region,
-      // The migration container has migrated before the proxy starts
-      // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
-      DISABLE_SCHEMA_UPDATE: 'true',
-      // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
-      // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
-      GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
-      // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
-      // worker spends longer than that importing LiteLLM: it would restart forever
-      // (litellm/proxy/proxy_cli.py:300-335, 987-995).
-      ...(workers > 1 ? { TIMEOUT_WORKER_HEALTHCHECK: '60' } : {}),
-      ...props.cache?.containerEnvironment(),
-    };
-    validateEnvironment(props, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]), providerKeys);
-
-    const containers = this.addContainers(image.bind(this), props.network.containerPort, workers, secrets,
-      { ...props.environment, ...environment });
-    this.container = containers.proxy;
-    this.migrationContainer = containers.migration;
-
-    const fargateSpot = props.fargateSpot ?? defaults.fargateSpot;
-    this.service = new ecs.FargateService(this, 'Service', {
+  /** The Fargate service in the target group, after the secrets are ready and the cluster's capacity providers exist. */
+  private createService(props: LiteLlmServiceProps, sizing: Sizing, fargateSpot: boolean): ecs.FargateService {
+    const service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: minCapacity,
+      desiredCount: sizing.minCapacity,
       securityGroups: [props.network.serviceSecurityGroup],
-      vpcSubnets: assignPublicIp
+      vpcSubnets: sizing.assignPublicIp
         ? { subnetType: ec2.SubnetType.PUBLIC }
         : privateSubnetsOf(props.network.vpc),
-      assignPublicIp,
+      assignPublicIp: sizing.assignPublicIp,
       capacityProviderStrategies: [{ capacityProvider: fargateSpot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 }],
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
@@ -382,20 +388,24 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       healthCheckGracePeriod: Duration.seconds(600),
       enableExecuteCommand: false,
     });
-    this.service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
-    this.service.node.addDependency(props.security.secretsReady);
+    service.attachToApplicationTargetGroup(props.loadBalancer.targetGroup);
+    service.node.addDependency(props.security.secretsReady);
     // Both containers log in as the database role this step creates.
     props.database.grantConnect(this.taskDefinition.taskRole);
-    this.service.node.addDependency(props.database.proxyUser);
+    service.node.addDependency(props.database.proxyUser);
     // The cluster's capacity-provider association is added at synth (by an aspect):
     // depending on the whole cluster orders the service after it on create and before
     // it on delete, when ECS refuses to remove a capacity provider a service still uses.
-    this.service.node.addDependency(this.cluster);
-    this.connections = this.service.connections;
+    service.node.addDependency(this.cluster);
+    return service;
+  }
 
-    // LiteLLM's production guide: scale on CPU at about 60 %, never on memory, which rises
-    // after one large request and stays up, so a memory target would never scale in.
-    const scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+  /**
+   * LiteLLM's production guide: scale on CPU at about 60 %, never on memory, which rises
+   * after one large request and stays up, so a memory target would never scale in.
+   */
+  private addScaling(props: LiteLlmServiceProps, sizing: Sizing): void {
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
     const cooldowns = { scaleInCooldown: Duration.seconds(300), scaleOutCooldown: Duration.seconds(60) };
     scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, ...cooldowns });
     if (props.requestsPerTarget !== undefined) {
@@ -403,9 +413,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         n => `\`requestsPerTarget\` (${n}) must be an integer >= 1 (requests per task per minute)`);
       scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: props.loadBalancer.targetGroup, ...cooldowns });
     }
+  }
 
-    this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
-
+  /** cdk-nag acknowledgements of the task definition, its roles and the cluster, each with its reason. */
+  private acknowledgeFindings(containerInsights: boolean, bedrockArns: string[]): void {
     acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(this.taskDefinition.obtainExecutionRole(), 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     if (pullsFromEcr(this.taskDefinition.obtainExecutionRole())) {
@@ -414,38 +425,42 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The environment holds settings only (log level, mode, the rendered config without keys); every key and password is an ECS secret.');
-    if (!(props.containerInsights ?? defaults.containerInsights)) {
+    if (!containerInsights) {
       acknowledge(this.cluster, 'AwsSolutions-ECS4', 'Container Insights is off by choice (DEVELOPMENT profile or containerInsights: false).');
     }
     for (const arn of bedrockArns.filter(a => a.includes(':bedrock:*::foundation-model/'))) {
       acknowledge(this.taskDefinition.taskRole, `AwsSolutions-IAM5[Resource::${arn.replace(/^arn:[^:]+:/, 'arn:<AWS::Partition>:')}]`,
         'A cross-region inference profile routes to this one foundation model in several regions; the region is the only wildcard.');
     }
+  }
 
+  /** CPU, memory, unhealthy hosts and target 5xx alarms. */
+  private createAlarms(tg: elbv2.ApplicationTargetGroup): {
+    cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; unhealthyHosts: cloudwatch.Alarm; target5xx: cloudwatch.Alarm;
+  } {
     const five = Duration.minutes(5);
-    const tg = props.loadBalancer.targetGroup;
-    this.cpuAlarm = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
+    const cpu = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
       alarmDescription: 'LiteLLM tasks CPU above 85 % for 15 minutes',
       threshold: 85,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.memoryAlarm = this.service.metricMemoryUtilization({ period: five }).createAlarm(this, 'MemoryAlarm', {
+    const memory = this.service.metricMemoryUtilization({ period: five }).createAlarm(this, 'MemoryAlarm', {
       alarmDescription: 'LiteLLM tasks memory above 90 % for 15 minutes',
       threshold: 90,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.unhealthyHostsAlarm = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
+    const unhealthyHosts = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
       alarmDescription: 'A LiteLLM task failed its load balancer health check for 3 minutes',
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.target5xxAlarm = tg.metrics.httpCodeTarget(
+    const target5xx = tg.metrics.httpCodeTarget(
       elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
       { period: five, statistic: 'Sum' },
     ).createAlarm(this, 'Target5xxAlarm', {
@@ -455,14 +470,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    return { cpu, memory, unhealthyHosts, target5xx };
   }
 
   /**
    * Every secret the proxy reads, as ECS secrets from secret fields; the execution role
    * may decrypt them.
    */
-  private containerSecrets(props: LiteLlmServiceProps): {
-    secrets: { [name: string]: ecs.Secret }; platformSecrets: string[]; providerKeys: string[];
+  private containerSecrets(props: LiteLlmServiceProps, providerKeys: string[]): {
+    secrets: { [name: string]: ecs.Secret }; platformSecrets: string[];
   } {
     const security = props.security;
     const stack = Stack.of(this);
@@ -475,7 +491,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       ...props.cache?.containerSecrets(secretFor(this, 'CacheAuthSecret', props.cache.authSecret)),
     };
     const platformSecrets = Object.keys(secrets);
-    const providerKeys = providerKeyNames(props.models);
     if (providerKeys.length > 0) {
       const providerSecret = secretFor(this, 'ProviderKeysSecret', security.providerKeysSecret!);
       for (const name of providerKeys) {
@@ -496,7 +511,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }));
     }
-    return { secrets, platformSecrets, providerKeys };
+    return { secrets, platformSecrets };
   }
 
   /**
@@ -617,6 +632,93 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   }
 }
 
+/** Task size, capacities and timeouts after defaults. */
+interface Sizing {
+  readonly workers: number;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly requestTimeout: Duration;
+  readonly assignPublicIp: boolean;
+}
+
+function resolveSizing(props: LiteLlmServiceProps): Sizing {
+  const workers = props.numWorkers ?? DEFAULT_NUM_WORKERS;
+  check(workers, n => Number.isInteger(n) && n >= 1 && n <= 16,
+    n => `\`numWorkers\` (${n}) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers`);
+  const size = fargateSize(workers, profileDefaults(props.profile).cpuPerWorker);
+  const capacity = capacityOf(props.profile, props.minCapacity, props.maxCapacity);
+  const requestTimeout = props.requestTimeout ?? Duration.seconds(600);
+  if (Token.isUnresolved(requestTimeout.toSeconds())) {
+    throw new Error('`requestTimeout` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
+  }
+  return {
+    workers,
+    cpu: props.cpu ?? size.cpu,
+    memory: props.memoryLimitMiB ?? size.memoryMiB,
+    minCapacity: capacity.min,
+    maxCapacity: capacity.max,
+    requestTimeout,
+    assignPublicIp: props.assignPublicIp ?? false,
+  };
+}
+
+/** The proxy's settings as environment variables (never secrets). */
+function containerEnvironment(props: LiteLlmServiceProps, region: string, logLevel: string, workers: number): { [name: string]: string } {
+  return {
+    LITELLM_MODE: 'PRODUCTION',
+    LITELLM_LOG: logLevel,
+    STORE_MODEL_IN_DB: 'True',
+    ...LOCAL_COPIES,
+    // IAM database authentication, over TLS: no password that a rotation could make stale.
+    ...props.database.containerEnvironment(),
+    // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
+    PYTHONUNBUFFERED: '1',
+    AWS_REGION: region,
+    // The migration container has migrated before the proxy starts
+    // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
+    DISABLE_SCHEMA_UPDATE: 'true',
+    // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
+    // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
+    GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
+    // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
+    // worker spends longer than that importing LiteLLM: it would restart forever
+    // (litellm/proxy/proxy_cli.py:300-335, 987-995).
+    ...(workers > 1 ? { TIMEOUT_WORKER_HEALTHCHECK: '60' } : {}),
+    ...props.cache?.containerEnvironment(),
+  };
+}
+
+/**
+ * Private tasks without NAT reach only what VPC endpoints serve: every model and the
+ * image must be reachable that way, and the endpoints must be on.
+ */
+function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLlmConfig, image: LiteLlmImage): void {
+  const models = config.models;
+  // The bedrock-runtime endpoint serves the stack's region only.
+  const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
+    && !Token.isUnresolved(stack.region) && m.bedrockRegion !== stack.region;
+  const needing = models.filter(m => m.needsInternet || otherRegion(m)).map(m => m.name);
+  const what = needing.length > 0 ? `models ${needing.join(', ')} need`
+    : config.callbacks.some(c => c.needsInternet) ? 'a callback (Langfuse Cloud) needs'
+      : image.needsInternet ? 'the image from a public registry needs' : undefined;
+  if (what) {
+    throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
+  }
+  if (props.network.vpcImported) return;
+  const endpoints = props.network.endpoints;
+  const off = [
+    ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
+    ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
+    ...(endpoints.logs ? [] : ['logs (the container log)']),
+    ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
+  ];
+  if (off.length > 0) {
+    throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
+  }
+}
+
 /** Whether the role's default policy grants ecr:GetAuthorizationToken (on `*`, its only resource). */
 function pullsFromEcr(role: iam.IRole): boolean {
   const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
@@ -628,27 +730,29 @@ function livelinessProbe(port: number): string {
   return `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("http://127.0.0.1:${port}/health/liveliness", timeout=5).status == 200 else 1)`;
 }
 
-function providerKeyNames(models: LiteLlmModel[]): string[] {
-  return [...new Set(models.flatMap(m => m.secretEnvNames))];
-}
-
 /**
- * Neither a model's key nor `environment` may take a name the service sets itself
- * (`platform`), and `environment` may not shadow a provider key either.
+ * Neither a provider key (a model's, a callback's or a setting's) nor `environment` may
+ * take a name the service sets itself (`platform`), and `environment` may not shadow a
+ * provider key either.
  */
-function validateEnvironment(props: LiteLlmServiceProps, platform: Set<string>, providerKeys: string[]): void {
-  for (const model of props.models) {
-    const name = model.secretEnvNames.find(n => platform.has(n) || n === 'DATABASE_URL');
+function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, platform: Set<string>): void {
+  const taken = (n: string) => platform.has(n) || n === 'DATABASE_URL';
+  for (const model of config.models) {
+    const name = model.secretEnvNames.find(taken);
     if (name) {
       throw new Error(`model "${model.name}" reads its key from ${name}, which the service sets itself: give the key another environment variable name`);
     }
   }
-  for (const name of Object.keys(props.environment ?? {})) {
-    if (name === 'DATABASE_URL') {
+  const name = config.secretEnvNames.find(taken);
+  if (name) {
+    throw new Error(`\`config\` reads os.environ/${name} as a provider key, but the service sets ${name} itself: give the key another environment variable name`);
+  }
+  for (const env of Object.keys(props.environment ?? {})) {
+    if (env === 'DATABASE_URL') {
       throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
     }
-    if (platform.has(name) || providerKeys.includes(name)) {
-      throw new Error(`\`environment\` sets ${name}, which the service sets itself${name === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
+    if (platform.has(env) || config.secretEnvNames.includes(env)) {
+      throw new Error(`\`environment\` sets ${env}, which the service sets itself${env === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
     }
   }
 }
@@ -667,16 +771,7 @@ function warnIfStateIsPerProcess(scope: Construct, cache: LiteLlmCache | undefin
     + `so every limit is multiplied by up to ${processes}. Add a cache (LiteLlmPlatform: remove \`cache.enabled: false\`; LiteLlmService: pass \`cache\`), or set maxCapacity and numWorkers to 1`);
 }
 
-function validateModels(models: LiteLlmModel[], security: LiteLlmSecurity): void {
-  if (models.length === 0) {
-    throw new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })');
-  }
-  const seen = new Set<string>();
-  for (const m of models) {
-    if (seen.has(m.name)) throw new Error(`\`models\` has two models named "${m.name}": model names must be unique`);
-    seen.add(m.name);
-  }
-  const needed = providerKeyNames(models);
+function validateProviderKeys(needed: string[], security: LiteLlmSecurity): void {
   if (needed.length > 0 && !security.providerKeysSecret) {
     throw new Error(`models need provider keys (${needed.join(', ')}) but the security has no provider keys secret: pass \`providerKeyNames\` or \`providerKeysSecret\` to LiteLlmSecurity`);
   }

@@ -1,18 +1,35 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { renderConfig, LiteLlmConfigInput } from '../src/config';
-import { LiteLlmModel } from '../src/models';
+import { LiteLlmConfig, LiteLlmConfigOptions, LiteLlmPlatformSettings, LiteLlmRoutingStrategy, MAX_CONFIG_BYTES } from '../src/config';
+import { LiteLlmModel, LiteLlmProvider } from '../src/models';
+import { LiteLlmPlatform } from '../src/platform';
+import { DeploymentProfile } from '../src/profile';
 
-const SETTINGS = { requestTimeoutSeconds: 600, databaseConnectionPoolLimit: 20, jsonLogs: true };
+const PLATFORM: LiteLlmPlatformSettings = { requestTimeoutSeconds: 600, databaseConnectionPoolLimit: 20, jsonLogs: true };
+const TEAM_CONFIG = path.join(__dirname, 'fixtures', 'team-config.yaml');
 
-function render(models: LiteLlmModel[], overrides: Partial<LiteLlmConfigInput> = {}): string {
-  return renderConfig({ ...SETTINGS, models, ...overrides });
+function render(models: LiteLlmModel[], platform: Partial<LiteLlmPlatformSettings> = {}, options: LiteLlmConfigOptions = {}): string {
+  return LiteLlmConfig.load(models, options).render({ ...PLATFORM, ...platform });
 }
 
 function parse(text: string): any {
   return YAML.parse(text);
 }
 
-describe('renderConfig', () => {
+/** A config file with `text`, in a fresh temporary directory. */
+function configFile(text: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-litellm-config-')), 'config.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const MOCK = (name: string, response?: string) => LiteLlmModel.mock({ name, response });
+
+describe('rendering', () => {
   test('renders the exact config for one OpenAI model', () => {
     // GIVEN
     const models = [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })];
@@ -28,15 +45,15 @@ describe('renderConfig', () => {
       '      model: openai/gpt-4o',
       '      api_key: os.environ/OPENAI_API_KEY',
       'litellm_settings:',
-      '  request_timeout: 600',
       '  drop_params: true',
-      '  json_logs: true',
       '  num_retries: 2',
+      '  json_logs: true',
+      '  request_timeout: 600',
       'general_settings:',
-      '  master_key: os.environ/LITELLM_MASTER_KEY',
-      '  database_connection_pool_limit: 20',
       '  proxy_batch_write_at: 60',
       '  disable_spend_logs: false',
+      '  master_key: os.environ/LITELLM_MASTER_KEY',
+      '  database_connection_pool_limit: 20',
       'router_settings:',
       '  routing_strategy: simple-shuffle',
       '  num_retries: 2',
@@ -160,14 +177,19 @@ describe('renderConfig', () => {
   test('does not mutate its input', () => {
     // GIVEN
     const model = LiteLlmModel.azureOpenAi({ name: 'azure-gpt', deployment: 'd', apiBase: 'https://r.openai.azure.com' });
-    const input: LiteLlmConfigInput = { ...SETTINGS, models: [model] };
-    const before = JSON.stringify({ ...input, params: model.litellmParams });
+    const options: LiteLlmConfigOptions = {
+      litellmSettings: { success_callback: ['datadog'] },
+      routerSettings: { retry_after: 5 },
+      fallbacks: [{ model: 'azure-gpt', fallbackModels: ['other'] }],
+    };
+    const models = [model, LiteLlmModel.mock({ name: 'other' })];
+    const before = JSON.stringify({ options, params: model.litellmParams });
 
     // WHEN
-    renderConfig(input);
+    render(models, {}, options);
 
     // THEN
-    expect(JSON.stringify({ ...input, params: model.litellmParams })).toBe(before);
+    expect(JSON.stringify({ options, params: model.litellmParams })).toBe(before);
   });
 
   test('references every key as os.environ/NAME and holds no literal key', () => {
@@ -201,12 +223,12 @@ describe('renderConfig', () => {
     }));
 
     // THEN
-    expect(doc.litellm_settings).toEqual({ request_timeout: 300, drop_params: true, json_logs: false, num_retries: 2 });
+    expect(doc.litellm_settings).toEqual({ drop_params: true, num_retries: 2, json_logs: false, request_timeout: 300 });
     expect(doc.general_settings).toEqual({
-      master_key: 'os.environ/LITELLM_MASTER_KEY',
-      database_connection_pool_limit: 7,
       proxy_batch_write_at: 60,
       disable_spend_logs: false,
+      master_key: 'os.environ/LITELLM_MASTER_KEY',
+      database_connection_pool_limit: 7,
     });
     expect(doc.router_settings).toEqual({ routing_strategy: 'simple-shuffle', num_retries: 2, timeout: 300 });
   });
@@ -247,4 +269,342 @@ describe('YAML 1.1, as LiteLLM (PyYAML) reads it', () => {
     expect(doc.model_list[0].litellm_params.api_version).toBe('2024-10-21');
     expect(doc.model_list[1].litellm_params.mock_response).toBe('yes');
   });
+});
+
+describe('model groups', () => {
+  test('deployments that share a name render as one group, each with its rpm, tpm, weight, order and model_info', () => {
+    // GIVEN
+    const models = [
+      LiteLlmModel.bedrock({ name: 'claude', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', rpm: 100, weight: 2, order: 1 }),
+      LiteLlmModel.bedrock({ name: 'claude', modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0', region: 'eu-west-1', tpm: 50_000, order: 2 }),
+      LiteLlmModel.openAi({ name: 'embed', modelId: 'text-embedding-3-small', modelInfo: { mode: 'embedding' } }),
+    ];
+
+    // WHEN
+    const doc = parse(render(models));
+
+    // THEN
+    expect(doc.model_list).toEqual([
+      { model_name: 'claude', litellm_params: { model: 'bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0', rpm: 100, weight: 2, order: 1 } },
+      {
+        model_name: 'claude',
+        litellm_params: { model: 'bedrock/eu.anthropic.claude-sonnet-4-20250514-v1:0', aws_region_name: 'eu-west-1', tpm: 50_000, order: 2 },
+      },
+      {
+        model_name: 'embed',
+        litellm_params: { model: 'openai/text-embedding-3-small', api_key: 'os.environ/OPENAI_API_KEY' },
+        model_info: { mode: 'embedding' },
+      },
+    ]);
+  });
+
+  test('two deployments that differ only in their mock response are a group', () => {
+    expect(parse(render([MOCK('g', 'a'), MOCK('g', 'b')])).model_list.map((m: any) => m.model_name)).toEqual(['g', 'g']);
+  });
+
+  test('two identical deployments are refused, whatever the order of their params', () => {
+    // GIVEN
+    const a = LiteLlmModel.custom({ name: 'g', litellmParams: { model: 'mistral/x', api_base: 'https://a' } });
+    const b = LiteLlmModel.custom({ name: 'g', litellmParams: { api_base: 'https://a', model: 'mistral/x' } });
+
+    // THEN
+    expect(() => LiteLlmConfig.load([a, b])).toThrow(new Error(
+      '`models` has two identical deployments of "g" ({"api_base":"https://a","model":"mistral/x"}): '
+      + 'LiteLLM would keep only one; remove one or make them differ (region, endpoint, model id)'));
+  });
+
+  test('an empty model list is refused', () => {
+    expect(() => LiteLlmConfig.load([])).toThrow(new Error(
+      '`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`'));
+  });
+});
+
+describe('routing and fallbacks', () => {
+  const models = () => [MOCK('a'), MOCK('a', 'second'), MOCK('b'), MOCK('big')];
+
+  test('typed routing renders into router_settings (and num_retries into both sections)', () => {
+    // WHEN
+    const doc = parse(render(models(), {}, {
+      routingStrategy: LiteLlmRoutingStrategy.LATENCY_BASED,
+      fallbacks: [{ model: 'a', fallbackModels: ['b'] }, { model: '*', fallbackModels: ['b', 'big'] }],
+      contextWindowFallbacks: [{ model: 'a', fallbackModels: ['big'] }],
+      numRetries: 0,
+      allowedFails: 1,
+      cooldownTime: Duration.seconds(30),
+    }));
+
+    // THEN
+    expect(doc.router_settings).toEqual({
+      routing_strategy: 'latency-based-routing',
+      num_retries: 0,
+      fallbacks: [{ a: ['b'] }, { '*': ['b', 'big'] }],
+      context_window_fallbacks: [{ a: ['big'] }],
+      allowed_fails: 1,
+      cooldown_time: 30,
+      timeout: 600,
+    });
+    expect(doc.litellm_settings.num_retries).toBe(0);
+  });
+
+  test('every strategy is one LiteLLM 1.108.7 accepts', () => {
+    // litellm/router_utils/routing_groups.py:20 (VALID_ROUTING_STRATEGIES)
+    expect(Object.values(LiteLlmRoutingStrategy).sort()).toEqual([
+      'cost-based-routing', 'lar1', 'latency-based-routing', 'least-busy', 'provider-budget-routing',
+      'simple-shuffle', 'usage-based-routing', 'usage-based-routing-v2',
+    ]);
+  });
+
+  test.each<[string, LiteLlmConfigOptions, string]>([
+    ['a fallback from an unknown model', { fallbacks: [{ model: 'x', fallbackModels: ['b'] }] },
+      '`config.fallbacks` falls back from "x", which is not a model name: use one of a, b, big'],
+    ['a fallback to an unknown model', { fallbacks: [{ model: 'a', fallbackModels: ['b', 'y'] }] },
+      '`config.fallbacks` for "a" falls back to "y", which is not a model name: use one of a, b, big'],
+    ['a context-window fallback to an unknown model', { contextWindowFallbacks: [{ model: 'a', fallbackModels: ['huge'] }] },
+      '`config.contextWindowFallbacks` for "a" falls back to "huge", which is not a model name: use one of a, b, big'],
+    ['a fallback to itself', { fallbacks: [{ model: 'a', fallbackModels: ['a'] }] },
+      '`config.fallbacks` for "a" falls back to itself: remove "a" from fallbackModels'],
+    ['a fallback with no fallback models', { fallbacks: [{ model: 'a', fallbackModels: [] }] },
+      '`config.fallbacks` for "a" has no `fallbackModels`: name at least one'],
+    ['negative retries', { numRetries: -1 }, '`config.numRetries` (-1) must be an integer >= 0'],
+    ['fractional allowed fails', { allowedFails: 0.5 }, '`config.allowedFails` (0.5) must be an integer >= 0'],
+  ])('%s is refused', (_name, options, message) => {
+    expect(() => LiteLlmConfig.load(models(), options)).toThrow(new Error(message));
+  });
+
+  test('a stream_timeout longer than the request timeout is refused', () => {
+    expect(() => render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 301 } })).toThrow(new Error(
+      '`config.routerSettings.stream_timeout` (301 s) exceeds `service.requestTimeout` (300 s): streams would be cut first; lower it'));
+    const doc = parse(render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 300 } }));
+    expect(doc.router_settings.stream_timeout).toBe(300);
+  });
+});
+
+describe('raw settings', () => {
+  test('merge order, later wins: platform defaults, configFile, raw settings, typed props, platform-owned keys', () => {
+    // GIVEN: num_retries 4 and routing least-busy in the file; drop_params false in the file, true by default.
+    const file = configFile([
+      'litellm_settings: { drop_params: false, num_retries: 4, set_verbose: false, success_callback: [langfuse] }',
+      'router_settings: { routing_strategy: least-busy, retry_after: 1 }',
+      'general_settings: { alerting_threshold: 100 }',
+    ].join('\n'));
+
+    // WHEN
+    const doc = parse(render([MOCK('m')], {}, {
+      configFile: file,
+      litellmSettings: { set_verbose: true, success_callback: ['datadog'], json_logs: false },
+      routerSettings: { retry_after: 2 },
+      generalSettings: { alerting_threshold: 200, disable_spend_logs: true },
+      routingStrategy: LiteLlmRoutingStrategy.USAGE_BASED_V2,
+    }));
+
+    // THEN
+    expect(doc.litellm_settings).toEqual({
+      drop_params: false, // the file over the default
+      num_retries: 4, // the file over the default; no typed prop given
+      set_verbose: true, // raw over the file
+      json_logs: false, // raw over the default
+      success_callback: ['langfuse', 'datadog'], // callback lists are joined
+      request_timeout: 600, // the platform's
+    });
+    expect(doc.router_settings).toEqual({ routing_strategy: 'usage-based-routing-v2', num_retries: 2, retry_after: 2, timeout: 600 });
+    expect(doc.general_settings).toEqual({
+      proxy_batch_write_at: 60,
+      disable_spend_logs: true,
+      alerting_threshold: 200,
+      master_key: 'os.environ/LITELLM_MASTER_KEY',
+      database_connection_pool_limit: 20,
+    });
+  });
+
+  test('an os.environ/NAME reference in a setting becomes a provider key, like a model\'s key', () => {
+    // WHEN
+    const config = LiteLlmConfig.load([LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })], {
+      litellmSettings: { success_callback: ['datadog'] },
+      generalSettings: { alerting: ['slack'], alerting_args: { webhook: 'os.environ/SLACK_WEBHOOK_URL' } },
+      routerSettings: { provider_budget_config: { openai: { budget_limit: 'os.environ/OPENAI_BUDGET' } } },
+    });
+
+    // THEN
+    expect(config.secretEnvNames).toEqual(['OPENAI_API_KEY', 'SLACK_WEBHOOK_URL', 'OPENAI_BUDGET']);
+  });
+
+  test('secretEnvNames adds fields for what LiteLLM reads from its environment directly', () => {
+    const config = LiteLlmConfig.load([MOCK('m')], { litellmSettings: { success_callback: ['datadog'] }, secretEnvNames: ['DD_API_KEY'] });
+    expect(config.secretEnvNames).toEqual(['DD_API_KEY']);
+  });
+
+  test('a literal credential in a raw setting is refused', () => {
+    expect(() => LiteLlmConfig.load([MOCK('m')], { litellmSettings: { langfuse_secret: 'sk-lf-123' } })).toThrow(new Error(
+      '`config.litellmSettings.langfuse_secret` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret'));
+    expect(() => LiteLlmConfig.load([MOCK('m')], { generalSettings: { alerting_args: { api_key: 'abc' } } })).toThrow(
+      /^`config.generalSettings.alerting_args.api_key` holds a value/);
+  });
+
+  // The messages are the contract: each names the prop to use instead.
+  test.each<[keyof LiteLlmConfigOptions, string, string]>([
+    ['litellmSettings', 'request_timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
+    ['litellmSettings', 'cache', 'use `cache.responseCaching` (the platform\'s ElastiCache, TLS and AUTH)'],
+    ['litellmSettings', 'cache_params', 'use `cache.responseCaching` and `cache.responseCacheTtl`'],
+    ['generalSettings', 'master_key', 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates'],
+    ['generalSettings', 'database_url', 'remove it: the database is the platform\'s (`database`), its password read from the rotated secret'],
+    ['generalSettings', 'database_connection_pool_limit', 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)'],
+    ['generalSettings', 'disable_prisma_schema_update', 'remove it: the `migrate` container migrates before the proxy starts'],
+    ['generalSettings', 'coordination_redis', 'use `cache` (the platform\'s ElastiCache)'],
+    ['routerSettings', 'redis_host', 'use `cache` (the platform\'s ElastiCache)'],
+    ['routerSettings', 'redis_port', 'use `cache` (the platform\'s ElastiCache)'],
+    ['routerSettings', 'redis_password', 'use `cache` (the platform\'s ElastiCache)'],
+    ['routerSettings', 'redis_url', 'use `cache` (the platform\'s ElastiCache)'],
+    ['routerSettings', 'timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
+  ])('the platform-owned %s.%s is refused', (prop, key, instead) => {
+    expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 'os.environ/X' } }))
+      .toThrow(new Error(`\`config.${prop}.${key}\` is set by the platform: ${instead}`));
+  });
+
+  test.each<[keyof LiteLlmConfigOptions, string, string]>([
+    ['litellmSettings', 'num_retries', 'config.numRetries'],
+    ['litellmSettings', 'fallbacks', 'config.fallbacks'],
+    ['litellmSettings', 'context_window_fallbacks', 'config.contextWindowFallbacks'],
+    ['routerSettings', 'routing_strategy', 'config.routingStrategy'],
+    ['routerSettings', 'fallbacks', 'config.fallbacks'],
+    ['routerSettings', 'context_window_fallbacks', 'config.contextWindowFallbacks'],
+    ['routerSettings', 'num_retries', 'config.numRetries'],
+    ['routerSettings', 'allowed_fails', 'config.allowedFails'],
+    ['routerSettings', 'cooldown_time', 'config.cooldownTime'],
+  ])('the typed %s.%s is refused raw', (prop, key, typed) => {
+    expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 1 } }))
+      .toThrow(new Error(`\`config.${prop}.${key}\` has a typed prop: use \`${typed}\``));
+  });
+});
+
+describe('configFile', () => {
+  test('its models join `models`: Bedrock, OpenAI and a custom provider, with their keys as provider keys', () => {
+    // WHEN
+    const config = LiteLlmConfig.load([MOCK('platform-mock')], { configFile: TEAM_CONFIG });
+
+    // THEN
+    expect(config.models.map(m => [m.name, m.provider, m.needsInternet])).toEqual([
+      ['platform-mock', LiteLlmProvider.MOCK, false],
+      ['claude-sonnet', LiteLlmProvider.BEDROCK, false],
+      ['gpt-4o', LiteLlmProvider.CUSTOM, true],
+      ['mistral-large', LiteLlmProvider.CUSTOM, true],
+      ['team-mock', LiteLlmProvider.CUSTOM, false],
+    ]);
+    const bedrock = config.models[1];
+    expect([bedrock.bedrockModelId, bedrock.bedrockRegion]).toEqual(['us.anthropic.claude-sonnet-4-20250514-v1:0', 'us-east-1']);
+    expect(config.secretEnvNames).toEqual(['OPENAI_API_KEY', 'MISTRAL_API_KEY']);
+    expect(config.replacedFileKeys).toEqual(['litellm_settings.request_timeout', 'general_settings.master_key']);
+  });
+
+  test('renders the file\'s models and settings under the typed props; the platform replaces the keys it owns', () => {
+    // WHEN
+    const doc = parse(render([], { requestTimeoutSeconds: 600 }, { configFile: TEAM_CONFIG, numRetries: 1 }));
+
+    // THEN
+    expect(doc.model_list).toEqual([
+      { model_name: 'claude-sonnet', litellm_params: { model: 'bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0', aws_region_name: 'us-east-1' } },
+      { model_name: 'gpt-4o', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.environ/OPENAI_API_KEY', rpm: 500 } },
+      { model_name: 'mistral-large', litellm_params: { model: 'mistral/mistral-large-latest', api_key: 'os.environ/MISTRAL_API_KEY' }, model_info: { mode: 'chat' } },
+      { model_name: 'team-mock', litellm_params: { model: 'openai/mock', mock_response: 'hello from the team\'s config file' } },
+    ]);
+    expect(doc.litellm_settings).toEqual({ drop_params: false, num_retries: 1, request_timeout: 600, json_logs: true });
+    expect(doc.router_settings).toEqual({ routing_strategy: 'least-busy', num_retries: 1, fallbacks: [{ 'gpt-4o': ['claude-sonnet'] }], timeout: 600 });
+    expect(doc.general_settings).toMatchObject({ alerting_threshold: 300, master_key: 'os.environ/LITELLM_MASTER_KEY' });
+  });
+
+  test('an os.environ region of a Bedrock model leaves the region to the stack', () => {
+    const file = configFile('model_list:\n  - model_name: c\n    litellm_params: { model: bedrock/converse/anthropic.claude-3-haiku-20240307-v1:0, aws_region_name: os.environ/BEDROCK_REGION }\n');
+    const [model] = LiteLlmConfig.load([], { configFile: file }).models;
+    expect([model.provider, model.bedrockModelId, model.bedrockRegion, model.secretEnvNames])
+      .toEqual([LiteLlmProvider.BEDROCK, 'anthropic.claude-3-haiku-20240307-v1:0', undefined, ['BEDROCK_REGION']]);
+  });
+
+  test('a literal key in the file is refused', () => {
+    const file = configFile('model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      api_key: sk-proj-abc123\n');
+    expect(() => LiteLlmConfig.load([], { configFile: file })).toThrow(new Error(
+      `\`config.configFile\` (${file}) holds a credential at \`model_list[0].litellm_params.api_key\`; it would be written into the template. `
+      + 'Write "os.environ/NAME" instead: NAME becomes a field of the provider keys secret'));
+  });
+
+  test('a literal master key in the file is refused too, though the platform would replace it', () => {
+    const file = configFile('model_list: []\ngeneral_settings:\n  master_key: sk-1234\n');
+    expect(() => LiteLlmConfig.load([MOCK('m')], { configFile: file })).toThrow(/holds a credential at `general_settings.master_key`/);
+  });
+
+  test('top-level sections the platform does not carry are refused', () => {
+    const file = configFile('model_list: []\nenvironment_variables:\n  FOO: bar\n');
+    expect(() => LiteLlmConfig.load([MOCK('m')], { configFile: file })).toThrow(new Error(
+      `\`config.configFile\` (${file}) has environment_variables, which the platform does not carry over: `
+      + 'remove them, or keep only model_list, litellm_settings, general_settings and router_settings'));
+  });
+
+  test('a model entry without a model is refused', () => {
+    const file = configFile('model_list:\n  - model_name: x\n');
+    expect(() => LiteLlmConfig.load([], { configFile: file }))
+      .toThrow(new Error(`\`config.configFile\` (${file}): model_list[0] needs a model_name and litellm_params with a model`));
+  });
+
+  test('a missing file is refused with the path', () => {
+    expect(() => LiteLlmConfig.load([], { configFile: '/nonexistent/config.yaml' }))
+      .toThrow(/^`config.configFile` \(\/nonexistent\/config.yaml\) cannot be read: ENOENT/);
+  });
+
+  test('a fallback in the file to a model nobody configured is refused', () => {
+    const file = configFile('router_settings:\n  fallbacks: [{ gpt: [nope] }]\nmodel_list:\n  - model_name: gpt\n    litellm_params: { model: openai/mock, mock_response: hi }\n');
+    expect(() => LiteLlmConfig.load([], { configFile: file }))
+      .toThrow(new Error('`configFile router_settings.fallbacks` for "gpt" falls back to "nope", which is not a model name: use one of gpt'));
+  });
+
+  test('typed fallbacks may name the file\'s models', () => {
+    const config = LiteLlmConfig.load([MOCK('mine')], { configFile: TEAM_CONFIG, fallbacks: [{ model: 'mine', fallbackModels: ['team-mock'] }] });
+    expect(parse(config.render(PLATFORM)).router_settings.fallbacks).toEqual([{ mine: ['team-mock'] }]);
+  });
+});
+
+describe('the size guard', () => {
+  /** `n` deployments of one group, each with a long mock response. */
+  const many = (n: number, size: number) => Array.from({ length: n }, (_, i) => MOCK('big', `${i}:${'x'.repeat(size)}`));
+
+  test('a config at the limit renders; one byte of text more fails with the sizes and what to do', () => {
+    // GIVEN: one large deployment whose size we tune to the limit
+    const overhead = JSON.stringify(render([MOCK('big', 'x')])).length - 1;
+    const fits = [MOCK('big', 'x'.repeat(MAX_CONFIG_BYTES - overhead))];
+    const over = [MOCK('big', 'x'.repeat(MAX_CONFIG_BYTES - overhead + 1))];
+
+    // THEN
+    expect(JSON.stringify(render(fits)).length).toBe(MAX_CONFIG_BYTES);
+    expect(() => render(over)).toThrow(new Error(
+      `the rendered LiteLLM config takes ${MAX_CONFIG_BYTES + 1} bytes of the task definition, over the ${MAX_CONFIG_BYTES} it may use `
+      + '(ECS caps a whole task definition at 64 KiB): split the deployments across platforms, shorten model_info, '
+      + 'or add models at runtime through the admin UI or /model/new (STORE_MODEL_IN_DB is on)'));
+  });
+
+  test('counts the config as the task definition holds it: JSON-escaped newlines and quotes, UTF-8 bytes', () => {
+    // 2000 lines of `"é"` take 2 bytes each for é and 2 for each escaped quote and newline.
+    expect(() => render(many(400, 100))).toThrow(/^the rendered LiteLLM config takes \d+ bytes/);
+    expect(() => render([MOCK('big', '"é"\n'.repeat(MAX_CONFIG_BYTES / 8))])).toThrow(/^the rendered LiteLLM config takes \d+ bytes/);
+  });
+
+  test.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])(
+    'measured: the rest of the %s task definition plus the largest config stays under ECS\'s 64 KiB', (profile) => {
+      // GIVEN: a platform with a cache, a provider key and a callback; each deploy-time value
+      // (Ref, GetAtt, Join…) counted as 200 characters, longer than any ARN it resolves to.
+      const stack = new Stack(new App(), 'Size', { env: { account: '123456789012', region: 'us-east-1' } });
+      new LiteLlmPlatform(stack, 'LiteLlm', { profile, loadBalancer: { allowHttp: true }, models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })] });
+      const task = Object.values<any>(Template.fromStack(stack).toJSON().Resources).find(r => r.Type === 'AWS::ECS::TaskDefinition');
+      const resolved = (v: any): any => {
+        if (Array.isArray(v)) return v.map(resolved);
+        if (v === null || typeof v !== 'object') return v;
+        const keys = Object.keys(v);
+        if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return 'x'.repeat(200);
+        return Object.fromEntries(keys.map(k => [k, resolved(v[k])]));
+      };
+      const config = task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'config').Environment[0].Value;
+
+      // WHEN
+      const rest = Buffer.byteLength(JSON.stringify(resolved(task.Properties))) - Buffer.byteLength(JSON.stringify(config));
+
+      // THEN: 8,952 bytes when measured (cdk-litellm 1.x, Dec 2026); the config's 40 KiB on top
+      // must leave at least 12 KiB of the 64 KiB for more secrets and variables.
+      expect(rest + MAX_CONFIG_BYTES).toBeLessThan(64 * 1024 - 12 * 1024);
+    });
 });

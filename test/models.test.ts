@@ -214,3 +214,49 @@ test('litellmParams returns a copy: mutating it does not change the model', () =
   // THEN
   expect(model.litellmParams.model).toBe('openai/gpt-4o');
 });
+
+describe('deployment options on every factory', () => {
+  const OPTIONS = { rpm: 600, tpm: 100_000, weight: 3, order: 1, modelInfo: { mode: 'chat', base_model: 'gpt-4o' } };
+
+  test.each<[string, () => LiteLlmModel]>([
+    ['bedrock', () => LiteLlmModel.bedrock({ name: 'm', modelId: 'anthropic.claude-3-haiku-20240307-v1:0', ...OPTIONS })],
+    ['openAi', () => LiteLlmModel.openAi({ name: 'm', modelId: 'gpt-4o', ...OPTIONS })],
+    ['anthropic', () => LiteLlmModel.anthropic({ name: 'm', modelId: 'claude-sonnet-4-20250514', ...OPTIONS })],
+    ['azureOpenAi', () => LiteLlmModel.azureOpenAi({ name: 'm', deployment: 'd', apiBase: 'https://r.openai.azure.com', ...OPTIONS })],
+    ['openAiCompatible', () => LiteLlmModel.openAiCompatible({ name: 'm', modelId: 'x', apiBase: 'https://api.together.xyz/v1', ...OPTIONS })],
+    ['mock', () => LiteLlmModel.mock({ name: 'm', ...OPTIONS })],
+    ['custom', () => LiteLlmModel.custom({ name: 'm', litellmParams: { model: 'mistral/mistral-large-latest' }, ...OPTIONS })],
+  ])('%s puts rpm, tpm, weight and order into litellm_params and keeps model_info apart', (_name, factory) => {
+    // WHEN
+    const model = factory();
+
+    // THEN
+    expect(model.litellmParams).toMatchObject({ rpm: 600, tpm: 100_000, weight: 3, order: 1 });
+    expect(model.modelInfo).toEqual({ mode: 'chat', base_model: 'gpt-4o' });
+  });
+
+  test('without options a model has no deployment keys and no model_info', () => {
+    const model = LiteLlmModel.mock({ name: 'm' });
+    expect(Object.keys(model.litellmParams).sort()).toEqual(['mock_response', 'model']);
+    expect(model.modelInfo).toBeUndefined();
+  });
+
+  test('an option wins over the same key in custom params', () => {
+    const model = LiteLlmModel.custom({ name: 'm', litellmParams: { model: 'mistral/x', rpm: 10 }, rpm: 20 });
+    expect(model.litellmParams.rpm).toBe(20);
+  });
+
+  test.each<[string, object, string]>([
+    ['a negative rpm', { rpm: -1 }, 'model "m": `rpm` (-1) must be an integer >= 0'],
+    ['a fractional tpm', { tpm: 1.5 }, 'model "m": `tpm` (1.5) must be an integer >= 0'],
+    ['a negative weight', { weight: -2 }, 'model "m": `weight` (-2) must be an integer >= 0'],
+    ['order 0', { order: 0 }, 'model "m": `order` (0) must be an integer >= 1'],
+  ])('%s is refused', (_name, options, message) => {
+    expect(() => LiteLlmModel.mock({ name: 'm', ...options })).toThrow(new Error(message));
+  });
+
+  test('a token is refused: the config is written at synth', () => {
+    expect(() => LiteLlmModel.mock({ name: 'm', rpm: Token.asNumber({ Ref: 'Rpm' }) }))
+      .toThrow(new Error('model "m": `rpm` is a token: it is written into config.yaml at synth, so it must be a literal number'));
+  });
+});

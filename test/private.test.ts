@@ -2,6 +2,7 @@ import { App, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as log
 import { DeploymentProfile, LiteLlmModel } from '../src';
 import { bedrockInvokeArns } from '../src/private/bedrock';
 import { postgresMaxConnections } from '../src/private/connections';
+import { envReference, envReferences, isCredentialKey, literalCredentials } from '../src/private/credentials';
 import { capacityOf, interfaceEndpointsByDefault, profileDefaults } from '../src/private/defaults';
 import { rotationSucceededPattern } from '../src/private/rotation-pattern';
 import { check, isToken } from '../src/private/validate';
@@ -197,5 +198,36 @@ describe('bedrockInvokeArns', () => {
     expect(arns).toHaveLength(2);
     expect(JSON.stringify(arns)).not.toContain('foundation-model/*');
     expect(resolved([LiteLlmModel.mock({ name: 'mock' })])).toEqual([]);
+  });
+});
+
+describe('credentials', () => {
+  test.each(['api_key', 'aws_secret_access_key', 'azure_ad_token', 'vertex_credentials', 'LANGFUSE_SECRET_KEY', 'master_key', 'password', 'langfuse_secret'])(
+    '%s is a credential key', key => expect(isCredentialKey(key)).toBe(true));
+
+  test.each(['model', 'api_base', 'max_tokens', 'default_max_tokens', 'token_counter', 'aws_region_name', 'secret_fields'])(
+    '%s is not a credential key', key => expect(isCredentialKey(key)).toBe(false));
+
+  test('envReference reads os.environ/NAME only, never a token', () => {
+    expect(envReference('os.environ/OPENAI_API_KEY')).toBe('OPENAI_API_KEY');
+    expect(envReference('bearer os.environ/X')).toBeUndefined();
+    expect(envReference(Token.asString({ Ref: 'Key' }))).toBeUndefined();
+    expect(envReference(42)).toBeUndefined();
+  });
+
+  test('envReferences finds every reference in nested objects and lists', () => {
+    expect(envReferences({ a: 'os.environ/A', b: [{ c: 'os.environ/C' }, 'os.environ/D'], e: { f: 1 } })).toEqual(['A', 'C', 'D']);
+  });
+
+  test('literalCredentials names each credential key holding a literal, an object or a token, with its path', () => {
+    expect(literalCredentials({
+      model_list: [{ litellm_params: { api_key: 'sk-1', aws_secret_access_key: 'os.environ/S', rpm: 5 } }],
+      general_settings: { master_key: { nested: 'x' }, alerting_args: { slack_token: Token.asString({ Ref: 'T' }) } },
+      litellm_settings: { ssl_verify: false, api_key: null },
+    }, 'file')).toEqual([
+      'file.model_list[0].litellm_params.api_key',
+      'file.general_settings.master_key',
+      'file.general_settings.alerting_args.slack_token',
+    ]);
   });
 });

@@ -11,8 +11,8 @@ test('every acknowledgement made in src is listed in the README with its reason'
   const missing = new Set<string>();
   for (const make of Object.values(SCENARIOS)) {
     for (const { rule, reason } of acknowledgementsOf(make().app)) {
-      // The Bedrock wildcard is acknowledged per model id; the README shows the pattern.
-      const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>');
+      // The Bedrock wildcard is acknowledged per model id, the request logs' per bucket; the README shows the pattern.
+      const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>').replace(/<LiteLlmServiceRequestLogs[0-9A-F]{8}\.Arn>/, '<request logs bucket ARN>');
       if (!README.includes(`\`${listed}\``) || !README.includes(reason)) missing.add(`${listed}: ${reason}`);
     }
   }

@@ -888,18 +888,19 @@ describe('validation', () => {
       .toThrow(new Error('`numWorkers` (17) must be an integer from 1 to 16: scale out with more tasks (maxCapacity) rather than more workers'));
   });
 
-  test('duplicate model names', () => {
+  test('two identical deployments in one group', () => {
     expect(() => build({
       models: [
         LiteLlmModel.bedrock({ name: 'claude', modelId: SONNET_PROFILE }),
-        LiteLlmModel.anthropic({ name: 'claude', modelId: 'claude-sonnet-4-20250514' }),
+        LiteLlmModel.bedrock({ name: 'claude', modelId: SONNET_PROFILE }),
       ],
-    })).toThrow(new Error('`models` has two models named "claude": model names must be unique'));
+    })).toThrow(new Error(`\`models\` has two identical deployments of "claude" ({"model":"bedrock/${SONNET_PROFILE}"}): `
+      + 'LiteLLM would keep only one; remove one or make them differ (region, endpoint, model id)'));
   });
 
   test('empty models', () => {
     expect(() => build({ models: [] }))
-      .toThrow(new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })'));
+      .toThrow(new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`'));
   });
 
   test('maxCapacity whose pools exceed a db.t4g.micro', () => {
@@ -1128,5 +1129,53 @@ describe('sizing and scaling from LiteLLM\'s production guide', () => {
 
   test('requestsPerTarget must be a positive integer', () => {
     expect(() => build({ service: { requestsPerTarget: 0 } })).toThrow('`requestsPerTarget` (0) must be an integer >= 1 (requests per task per minute)');
+  });
+});
+
+describe('a platform built from a team\'s config.yaml', () => {
+  const TEAM_CONFIG = `${__dirname}/fixtures/team-config.yaml`;
+  let s: Synth;
+  beforeAll(() => {
+    s = synth({ models: [], config: { configFile: TEAM_CONFIG } });
+  });
+
+  test('serves the file\'s models', () => {
+    expect(s.platform.service.models.map(m => m.name)).toEqual(['claude-sonnet', 'gpt-4o', 'mistral-large', 'team-mock']);
+    expect(YAML.parse(s.platform.service.config).model_list.map((m: any) => m.model_name))
+      .toEqual(['claude-sonnet', 'gpt-4o', 'mistral-large', 'team-mock']);
+  });
+
+  test('its Bedrock model gets the same least-privilege grant as LiteLlmModel.bedrock', () => {
+    const statements = bedrockStatements(s.template, logicalId(s.stack, s.platform.service.taskDefinition.taskRole));
+    expect(statements).toHaveLength(1);
+    expect(asArray(statements[0].Resource).map(arnText)).toEqual([
+      `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${SONNET_PROFILE}`,
+      'arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
+    ]);
+  });
+
+  test('its Bedrock model adds the bedrock-runtime endpoint wherever interface endpoints are (PRODUCTION), as LiteLlmModel.bedrock does', () => {
+    const production = synth({
+      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [], config: { configFile: TEAM_CONFIG },
+    });
+    production.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime' });
+  });
+
+  test('its os.environ keys become provider-key fields and ECS secrets', () => {
+    expect(s.platform.security.providerKeyNames).toEqual(['OPENAI_API_KEY', 'MISTRAL_API_KEY']);
+    const secrets = byName(container(s.template, 'litellm').Secrets);
+    expect(secrets).toEqual(expectedSecrets(s.stack, s.platform, ['OPENAI_API_KEY', 'MISTRAL_API_KEY']));
+  });
+
+  test('the keys of the file the platform owns are replaced, with a warning', () => {
+    const warnings = Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('configFile'));
+    expect(warnings.map(w => w.entry.data)).toEqual([expect.stringContaining(
+      '`config.configFile` sets litellm_settings.request_timeout, general_settings.master_key, which the platform owns: the platform\'s values replace them')]);
+  });
+
+  test('its internet models count for the egress check', () => {
+    expect(() => synth({ models: [], config: { configFile: TEAM_CONFIG }, network: { natGateways: 0 } })).toThrow(new Error(
+      'models gpt-4o, mistral-large need internet egress, but `natGateways` is 0 and tasks run in private subnets: '
+      + 'set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)'));
   });
 });

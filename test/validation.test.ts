@@ -226,12 +226,28 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'no models',
     build: s => platform(s, { models: [] }),
-    message: '`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId })',
+    message: '`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`',
   },
   {
-    name: 'two models with the same name',
-    build: s => platform(s, { models: [SONNET(), LiteLlmModel.mock({ name: 'claude-sonnet' })] }),
-    message: '`models` has two models named "claude-sonnet": model names must be unique',
+    name: 'two identical deployments in one model group',
+    build: s => platform(s, { models: [SONNET(), SONNET()] }),
+    message: '`models` has two identical deployments of "claude-sonnet" ({"model":"bedrock/us.anthropic.claude-sonnet-4-20250514-v1:0"}): '
+      + 'LiteLLM would keep only one; remove one or make them differ (region, endpoint, model id)',
+  },
+  {
+    name: 'a fallback to a model name nobody configured',
+    build: s => platform(s, { config: { fallbacks: [{ model: 'claude-sonnet', fallbackModels: ['gpt-5'] }] } }),
+    message: '`config.fallbacks` for "claude-sonnet" falls back to "gpt-5", which is not a model name: use one of claude-sonnet',
+  },
+  {
+    name: 'a raw request_timeout, which the idle-timeout rule owns',
+    build: s => platform(s, { config: { litellmSettings: { request_timeout: 3600 } } }),
+    message: '`config.litellmSettings.request_timeout` is set by the platform: use `service.requestTimeout` (checked against the load balancer\'s idle timeout)',
+  },
+  {
+    name: 'a provider key read from a setting under a name the service sets itself',
+    build: s => platform(s, { config: { generalSettings: { alerting_webhook: 'os.environ/AWS_REGION' } } }),
+    message: '`config` reads os.environ/AWS_REGION as a provider key, but the service sets AWS_REGION itself: give the key another environment variable name',
   },
   {
     name: 'a service whose security has no provider keys secret (building block only)',

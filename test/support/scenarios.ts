@@ -1,8 +1,8 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform,
-  LiteLlmSecurity, LiteLlmService,
+  DeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmPlatform, LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
 export const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -23,7 +23,10 @@ export function defaultPlatform(env: Environment | undefined = ENV): Scenario {
   return { app, stacks: [stack] };
 }
 
-/** PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and OpenAI models. */
+/**
+ * PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and
+ * OpenAI models, and request logs in S3.
+ */
 export function productionPlatform(env: Environment | undefined = ENV): Scenario {
   const app = new App();
   const stack = new Stack(app, 'Production', { env });
@@ -34,6 +37,7 @@ export function productionPlatform(env: Environment | undefined = ENV): Scenario
     network: { dualStack: true },
     loadBalancer: { domain: { hostedZone, recordName: 'llm' } },
     monitoring: { alarmEmails: ['platform-team@example.com'] },
+    config: { callbacks: [LiteLlmCallback.s3Logging()] },
   });
   return { app, stacks: [stack] };
 }
