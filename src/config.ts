@@ -147,7 +147,7 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
   },
   general_settings: {
     master_key: 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates',
-    database_url: 'remove it: the database is the platform\'s (`database`), its password read from the rotated secret',
+    database_url: 'remove it: the proxy reaches the platform\'s `database` as litellm_proxy with RDS IAM tokens, and LiteLLM builds the URL itself',
     database_connection_pool_limit: 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)',
     disable_prisma_schema_update: 'remove it: the `migrate` container migrates before the proxy starts',
     coordination_redis: 'use `cache` (the platform\'s ElastiCache)',

@@ -14,9 +14,9 @@ import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 
-/** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
 /** CDK's singleton LogRetention function id suffix. */
 const LOG_RETENTION_UUID = 'aae0aa3c5b4d4f87b02d85b201efdd8a';
+/** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
 /**
@@ -232,7 +232,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     }).resource;
 
     acknowledge(this.instance, 'AwsSolutions-RDS11',
-      'LiteLLM builds its database URL from DATABASE_HOST without a port, so the instance listens on the default 5432; only the service and rotation security groups may reach it.');
+      'The instance listens on PostgreSQL\'s default 5432; only the service and rotation security groups may reach it, over TLS, the proxy with IAM tokens.');
     if (!(props.multiAz ?? defaults.multiAz)) {
       acknowledge(this.instance, 'AwsSolutions-RDS3', 'Single-AZ by choice (DEVELOPMENT profile or multiAz: false).');
     }

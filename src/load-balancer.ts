@@ -84,7 +84,7 @@ export interface LiteLlmLoadBalancerOptions {
   /**
    * Certificate for HTTPS on 443; port 80 then redirects to 443.
    *
-   * @default - HTTP only on port 80
+   * @default - HTTP only on port 80 (an internet-facing PRODUCTION load balancer then needs `domain` or `allowHttp: true`)
    */
   readonly certificate?: acm.ICertificate;
   /**

@@ -352,6 +352,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
     if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config, image);
+    if (props.network.natGateways === 0) validateDatabaseStepEndpoints(props);
   }
 
   /** The task role may invoke the configured Bedrock models and nothing else; returns the ARNs. */
@@ -719,6 +720,26 @@ function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLl
   }
 }
 
+/**
+ * Database settings LiteLLM would read besides the ones the service sets: a URL or a
+ * password (its password path) or a schema (the proxy's role owns only `public`).
+ */
+const DATABASE_OVERRIDES = ['DATABASE_URL', 'DATABASE_PASSWORD', 'DATABASE_SCHEMA'];
+
+/**
+ * Without NAT, the database-role step (a function in the private subnets, whatever the
+ * tasks do) reaches Secrets Manager and CloudFormation's response URL (S3) only through
+ * VPC endpoints; without them it never answers and the deploy fails after 5 minutes.
+ */
+function validateDatabaseStepEndpoints(props: LiteLlmServiceProps): void {
+  if (props.network.vpcImported) return;
+  const endpoints = props.network.endpoints;
+  const off = [...(endpoints.secretsManager ? [] : ['secretsManager']), ...(endpoints.s3 ? [] : ['s3'])];
+  if (off.length > 0) {
+    throw new Error(`\`natGateways\` is 0, so the step that creates the proxy's database role (a function in the private subnets) reaches Secrets Manager and CloudFormation (through S3) only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
+  }
+}
+
 /** Whether the role's default policy grants ecr:GetAuthorizationToken (on `*`, its only resource). */
 function pullsFromEcr(role: iam.IRole): boolean {
   const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
@@ -736,7 +757,7 @@ function livelinessProbe(port: number): string {
  * provider key either.
  */
 function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, platform: Set<string>): void {
-  const taken = (n: string) => platform.has(n) || n === 'DATABASE_URL';
+  const taken = (n: string) => platform.has(n) || DATABASE_OVERRIDES.includes(n);
   for (const model of config.models) {
     const name = model.secretEnvNames.find(taken);
     if (name) {
@@ -748,10 +769,10 @@ function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, 
     throw new Error(`\`config\` reads os.environ/${name} as a provider key, but the service sets ${name} itself: give the key another environment variable name`);
   }
   for (const env of Object.keys(props.environment ?? {})) {
-    if (env === 'DATABASE_URL') {
-      throw new Error('`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it');
+    if (DATABASE_OVERRIDES.includes(env)) {
+      throw new Error(`\`environment\` sets ${env}: the proxy reaches the database as litellm_proxy with IAM tokens, from which LiteLLM builds the URL itself (DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_NAME). Remove it`);
     }
-    if (platform.has(env) || config.secretEnvNames.includes(env)) {
+    if (taken(env) || config.secretEnvNames.includes(env)) {
       throw new Error(`\`environment\` sets ${env}, which the service sets itself${env === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
     }
   }

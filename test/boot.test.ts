@@ -98,7 +98,7 @@ describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('th
     expect(listed.split('\n').slice(0, fromFile.length).map(l => l.trim())).toEqual(fromFile);
   });
 
-  test('the task gives the proxy every secret but the database\'s, and no DATABASE_URL', () => {
+  test('the task gives the proxy every secret, no database password or URL (the boot has no database)', () => {
     const names = (containers.litellm.Secrets ?? []).map(s => s.Name);
     expect(names).toEqual(expect.arrayContaining(['LITELLM_MASTER_KEY', 'LITELLM_SALT_KEY', 'UI_USERNAME', 'UI_PASSWORD', 'OPENAI_API_KEY']));
     expect(Object.keys(proxy.env).filter(n => n.startsWith('DATABASE_') && n !== 'DATABASE_SSLMODE')).toEqual([]);

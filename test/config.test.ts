@@ -446,7 +446,7 @@ describe('raw settings', () => {
     ['litellmSettings', 'cache', 'use `cache.responseCaching` (the platform\'s ElastiCache, TLS and AUTH)'],
     ['litellmSettings', 'cache_params', 'use `cache.responseCaching` and `cache.responseCacheTtl`'],
     ['generalSettings', 'master_key', 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates'],
-    ['generalSettings', 'database_url', 'remove it: the database is the platform\'s (`database`), its password read from the rotated secret'],
+    ['generalSettings', 'database_url', 'remove it: the proxy reaches the platform\'s `database` as litellm_proxy with RDS IAM tokens, and LiteLLM builds the URL itself'],
     ['generalSettings', 'database_connection_pool_limit', 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)'],
     ['generalSettings', 'disable_prisma_schema_update', 'remove it: the `migrate` container migrates before the proxy starts'],
     ['generalSettings', 'coordination_redis', 'use `cache` (the platform\'s ElastiCache)'],

@@ -460,7 +460,7 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'service.environment with DATABASE_URL',
     build: s => platform(s, { service: { environment: { DATABASE_URL: 'postgresql://litellm:pw@db:5432/litellm' } } }),
-    message: '`environment` sets DATABASE_URL: LiteLLM would prefer it to the rotated DATABASE_* secrets and keep a stale password. Remove it',
+    message: '`environment` sets DATABASE_URL: the proxy reaches the database as litellm_proxy with IAM tokens, from which LiteLLM builds the URL itself (DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_NAME). Remove it',
   },
   {
     name: 'service.environment with LITELLM_LOG',
@@ -480,6 +480,21 @@ const BAD_INPUTS: BadInput[] = [
       + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
       + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
       + 'If TLS ends in front of the load balancer, set `allowHttp: true`.',
+  },
+
+  {
+    name: 'service.environment with DATABASE_PASSWORD',
+    build: s => platform(s, { service: { environment: { DATABASE_PASSWORD: 'hunter2' } } }),
+    message: '`environment` sets DATABASE_PASSWORD: the proxy reaches the database as litellm_proxy with IAM tokens, from which LiteLLM builds the URL '
+      + 'itself (DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_NAME). Remove it',
+  },
+  {
+    name: 'natGateways 0 with public task IPs but no Secrets Manager endpoint for the database-role step',
+    build: s => platform(s, {
+      network: { natGateways: 0, endpoints: { secretsManager: false } }, image: ecrImage(s), service: { assignPublicIp: true },
+    }),
+    message: '`natGateways` is 0, so the step that creates the proxy\'s database role (a function in the private subnets) reaches Secrets Manager '
+      + 'and CloudFormation (through S3) only through VPC endpoints, but `endpoints` has no secretsManager: turn them on, or set natGateways to 1',
   },
 
   // Image
