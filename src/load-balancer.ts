@@ -212,25 +212,7 @@ export class LiteLlmLoadBalancer extends Construct {
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
       dropInvalidHeaderFields: true,
     });
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // ALB access logs support SSE-S3 only.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [{ expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
-      removalPolicy: defaults.removalPolicy,
-      autoDeleteObjects: defaults.removalPolicy === RemovalPolicy.DESTROY,
-    });
-    this.accessLogsBucket = bucket;
-    logAccessLogs(this.loadBalancer, bucket, 'alb');
-    const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
-    acknowledge(bucket, 'AwsSolutions-S1', logsReason);
-    acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
-    acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
-    acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
-      `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
+    this.accessLogsBucket = this.addAccessLogs(retentionDays, defaults.removalPolicy);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
@@ -250,6 +232,54 @@ export class LiteLlmLoadBalancer extends Construct {
       },
     });
 
+    this.certificate = this.resolveCertificate(props);
+    const served = this.addListeners(props, defaults.production, this.certificate);
+    this.listener = served.listener;
+    this.url = served.url;
+
+    if (props.domain) {
+      const alias = {
+        zone: props.domain.hostedZone,
+        recordName: props.domain.recordName,
+        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
+      };
+      this.record = new route53.ARecord(this, 'AliasRecord', alias);
+      if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
+      this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
+    }
+
+    if (props.waf ?? defaults.waf) {
+      const waf = this.addWaf(props, defaults.logRetention, defaults.removalPolicy);
+      this.webAcl = waf.webAcl;
+      this.wafLogGroup = waf.logGroup;
+    }
+  }
+
+  /** The access logs bucket (SSE-S3, the only encryption log delivery supports), and delivery into it. */
+  private addAccessLogs(retentionDays: number, removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      // ALB access logs support SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    logAccessLogs(this.loadBalancer, bucket, 'alb');
+    const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
+    acknowledge(bucket, 'AwsSolutions-S1', logsReason);
+    acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
+    acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
+    acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
+      `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
+    return bucket;
+  }
+
+  /** The certificate of the HTTPS listener: the domain's, the one given, or a new DNS-validated one. */
+  private resolveCertificate(props: LiteLlmLoadBalancerProps): acm.ICertificate | undefined {
     if (props.domain?.certificate && props.certificate) {
       throw new Error('`certificate` and `domain.certificate` are both set: keep one of them');
     }
@@ -264,10 +294,15 @@ export class LiteLlmLoadBalancer extends Construct {
       domainName: fqdn(props.domain.recordName, props.domain.hostedZone.zoneName),
       validation: acm.CertificateValidation.fromDns(props.domain.hostedZone),
     }) : undefined);
-    this.certificate = certificate;
+    return certificate;
+  }
 
+  /** HTTPS with an HTTP redirect when there is a certificate; else plain HTTP, refused for an internet-facing PRODUCTION one. */
+  private addListeners(
+    props: LiteLlmLoadBalancerProps, production: boolean, certificate?: acm.ICertificate,
+  ): { listener: elbv2.ApplicationListener; url: string } {
     if (certificate) {
-      this.listener = this.loadBalancer.addListener('Https', {
+      const listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [certificate],
@@ -281,89 +316,81 @@ export class LiteLlmLoadBalancer extends Construct {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
       acknowledge(redirect, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'Port 80 only redirects to HTTPS on 443, which uses the ACM certificate.');
-      this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
+      return { listener, url: `https://${this.loadBalancer.loadBalancerDnsName}` };
     } else {
-      if (defaults.production && !props.internal && !props.allowHttp) {
+      if (production && !props.internal && !props.allowHttp) {
         throw new Error('An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
           + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
           + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
           + 'If TLS ends in front of the load balancer, set `allowHttp: true`.');
       }
-      if (defaults.production) {
+      if (production) {
         Annotations.of(this).addWarningV2('cdk-litellm:httpOnly',
           'The load balancer serves plain HTTP: API keys would cross the network unencrypted. Set `domain` (or `certificate`) to serve HTTPS.');
       }
-      this.listener = this.loadBalancer.addListener('Http', {
+      const listener = this.loadBalancer.addListener('Http', {
         port: 80,
         open: false,
         defaultTargetGroups: [this.targetGroup],
       });
       const choice = 'Plain HTTP by choice: no certificate in DEVELOPMENT, behind an internal load balancer, or with `allowHttp: true`.';
-      acknowledge(this.listener, 'NIST.800.53.R5-ALBHttpToHttpsRedirection', choice);
-      acknowledge(this.listener, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', choice);
-      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+      acknowledge(listener, 'NIST.800.53.R5-ALBHttpToHttpsRedirection', choice);
+      acknowledge(listener, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', choice);
+      return { listener, url: `http://${this.loadBalancer.loadBalancerDnsName}` };
     }
+  }
 
-    if (props.domain) {
-      const alias = {
-        zone: props.domain.hostedZone,
-        recordName: props.domain.recordName,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
-      };
-      this.record = new route53.ARecord(this, 'AliasRecord', alias);
-      if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
-      this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
-    }
-
-    if (props.waf ?? defaults.waf) {
-      const rateLimit = props.wafOptions?.rateLimitPerFiveMinutes ?? 2000;
-      check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
-        n => `\`wafOptions.rateLimitPerFiveMinutes\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
-      // The stack's UUID ends the name: a group retained by a deleted stack must not block
-      // the same stack from being created again.
-      const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
-      this.wafLogGroup = new logs.LogGroup(this, 'WafLogs', {
-        // WAF only delivers to log groups whose name starts with aws-waf-logs-.
-        logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`,
-        encryptionKey: props.encryptionKey,
-        retention: defaults.logRetention,
-        removalPolicy: defaults.removalPolicy,
-      });
-      const acl = new WebAcl(this, 'WebAcl', {
-        metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
-        rateLimitPerFiveMinutes: rateLimit,
-        excludedCommonRules: props.wafOptions?.excludedCommonRules ?? [],
-        additionalManagedRuleGroups: props.wafOptions?.additionalManagedRuleGroups ?? [],
-        blockBodyPatterns: props.wafOptions?.blockBodyPatterns ?? false,
-      });
-      this.webAcl = acl.webAcl;
-      new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-        resourceArn: this.loadBalancer.loadBalancerArn,
-        webAclArn: acl.webAcl.attrArn,
-      });
-      // Without a policy of its own, WAF appends to the account's shared CloudWatch Logs
-      // resource policy, whose 5,120 characters other services fill up.
-      const wafLogsPolicy = new logs.ResourcePolicy(this, 'WafLogsPolicy', {
-        resourcePolicyName: Fn.join('-', [Aws.STACK_NAME, 'waf-logs', Names.uniqueId(this).slice(-8)]),
-        policyStatements: [new iam.PolicyStatement({
-          sid: 'WafLogDelivery',
-          principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${this.wafLogGroup.logGroupArn}`],
-          conditions: {
-            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-            ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
-          },
-        })],
-      });
-      const wafLogging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
-        resourceArn: acl.webAcl.attrArn,
-        logDestinationConfigs: [Stack.of(this).formatArn({
-          service: 'logs', resource: 'log-group', resourceName: this.wafLogGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        })],
-      });
-      wafLogging.node.addDependency(wafLogsPolicy);
-    }
+  /** A web ACL on the load balancer, logged to its own `aws-waf-logs-` group through a resource policy of its own. */
+  private addWaf(
+    props: LiteLlmLoadBalancerProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
+  ): { webAcl: wafv2.CfnWebACL; logGroup: logs.ILogGroup } {
+    const rateLimit = props.wafOptions?.rateLimitPerFiveMinutes ?? 2000;
+    check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
+      n => `\`wafOptions.rateLimitPerFiveMinutes\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
+    // The stack's UUID ends the name: a group retained by a deleted stack must not block
+    // the same stack from being created again.
+    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
+    const logGroup = new logs.LogGroup(this, 'WafLogs', {
+      // WAF only delivers to log groups whose name starts with aws-waf-logs-.
+      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`,
+      encryptionKey: props.encryptionKey,
+      retention: logRetention,
+      removalPolicy,
+    });
+    const acl = new WebAcl(this, 'WebAcl', {
+      metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
+      rateLimitPerFiveMinutes: rateLimit,
+      excludedCommonRules: props.wafOptions?.excludedCommonRules ?? [],
+      additionalManagedRuleGroups: props.wafOptions?.additionalManagedRuleGroups ?? [],
+      blockBodyPatterns: props.wafOptions?.blockBodyPatterns ?? false,
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.loadBalancer.loadBalancerArn,
+      webAclArn: acl.webAcl.attrArn,
+    });
+    // Without a policy of its own, WAF appends to the account's shared CloudWatch Logs
+    // resource policy, whose 5,120 characters other services fill up.
+    const wafLogsPolicy = new logs.ResourcePolicy(this, 'WafLogsPolicy', {
+      resourcePolicyName: Fn.join('-', [Aws.STACK_NAME, 'waf-logs', Names.uniqueId(this).slice(-8)]),
+      policyStatements: [new iam.PolicyStatement({
+        sid: 'WafLogDelivery',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${logGroup.logGroupArn}`],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+        },
+      })],
+    });
+    const wafLogging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: acl.webAcl.attrArn,
+      logDestinationConfigs: [Stack.of(this).formatArn({
+        service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })],
+    });
+    wafLogging.node.addDependency(wafLogsPolicy);
+    return { webAcl: acl.webAcl, logGroup };
   }
 }
 
