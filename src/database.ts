@@ -231,12 +231,23 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       removalPolicy: defaults.removalPolicy,
     }).resource;
 
+    this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection);
+
+    const alarms = this.createAlarms(maxConnections, rotationFunctionName);
+    this.cpuAlarm = alarms.cpu;
+    this.freeStorageAlarm = alarms.freeStorage;
+    this.connectionsAlarm = alarms.connections;
+    this.passwordRotationAlarm = alarms.passwordRotation;
+  }
+
+  /** What the rule packs report that is right by choice or beyond this construct (each reason in the README). */
+  private acknowledgeFindings(multiAz: boolean, deletionProtection: boolean): void {
     acknowledge(this.instance, 'AwsSolutions-RDS11',
       'The instance listens on PostgreSQL\'s default 5432; only the service and rotation security groups may reach it, over TLS, the proxy with IAM tokens.');
-    if (!(props.multiAz ?? defaults.multiAz)) {
+    if (!multiAz) {
       acknowledge(this.instance, 'AwsSolutions-RDS3', 'Single-AZ by choice (DEVELOPMENT profile or multiAz: false).');
     }
-    if (!(props.deletionProtection ?? defaults.deletionProtection)) {
+    if (!deletionProtection) {
       acknowledge(this.instance, 'AwsSolutions-RDS10', 'Deletion protection off by choice (DEVELOPMENT profile or deletionProtection: false).');
     }
     acknowledge(this.instance, 'NIST.800.53.R5-RDSInBackupPlan',
@@ -255,32 +266,37 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         'CDK\'s LogRetention function must set retention on log groups whose names RDS chooses at deploy.');
       acknowledge(logRetention, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s LogRetention function role, created and scoped by aws-cdk-lib.');
     }
+  }
 
+  private createAlarms(maxConnections: number, rotationFunctionName: string): {
+    cpu: cloudwatch.Alarm; freeStorage: cloudwatch.Alarm; connections: cloudwatch.Alarm; passwordRotation: cloudwatch.Alarm;
+  } {
     const fiveMinutes = Duration.minutes(5);
-    this.cpuAlarm = this.instance.metricCPUUtilization({ period: fiveMinutes }).createAlarm(this, 'CpuAlarm', {
+    const cpu = this.instance.metricCPUUtilization({ period: fiveMinutes }).createAlarm(this, 'CpuAlarm', {
       alarmDescription: 'LiteLLM database CPU above 80 % for 15 minutes',
       threshold: 80,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.freeStorageAlarm = this.instance.metricFreeStorageSpace({ period: fiveMinutes }).createAlarm(this, 'FreeStorageAlarm', {
+    const freeStorage = this.instance.metricFreeStorageSpace({ period: fiveMinutes }).createAlarm(this, 'FreeStorageAlarm', {
       alarmDescription: 'LiteLLM database free storage below 5 GiB for 15 minutes',
       threshold: Size.gibibytes(5).toBytes(),
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.connectionsAlarm = this.instance.metricDatabaseConnections({ period: fiveMinutes, statistic: 'Maximum' }).createAlarm(this, 'ConnectionsAlarm', {
+    const connections = this.instance.metricDatabaseConnections({ period: fiveMinutes, statistic: 'Maximum' }).createAlarm(this, 'ConnectionsAlarm', {
       alarmDescription: `LiteLLM database connections above 80 % of max_connections (${maxConnections}) for 15 minutes`,
       threshold: Math.floor(maxConnections * 0.8),
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.passwordRotationAlarm = anyErrorAlarm(this, 'PasswordRotationAlarm',
+    const passwordRotation = anyErrorAlarm(this, 'PasswordRotationAlarm',
       new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensionsMap: { FunctionName: rotationFunctionName } }),
       'Rotating the LiteLLM database password failed: Secrets Manager keeps the old one and retries at the next schedule');
+    return { cpu, freeStorage, connections, passwordRotation };
   }
 
   /** The database alarms: CPU, free storage, connections, password rotation. */
