@@ -772,7 +772,7 @@ function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, 
     if (DATABASE_OVERRIDES.includes(env)) {
       throw new Error(`\`environment\` sets ${env}: the proxy reaches the database as litellm_proxy with IAM tokens, from which LiteLLM builds the URL itself (DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_NAME). Remove it`);
     }
-    if (taken(env) || config.secretEnvNames.includes(env)) {
+    if (platform.has(env) || config.secretEnvNames.includes(env)) {
       throw new Error(`\`environment\` sets ${env}, which the service sets itself${env === 'LITELLM_LOG' ? ' (use `logLevel`)' : ''}: remove it`);
     }
   }

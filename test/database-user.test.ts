@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Client } from 'pg';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { LocalPostgres } from './boot/postgres';
-import { VENV, containersOf } from './boot/proxy';
+import { VENV, containersOf, envOf } from './boot/proxy';
 import { ensureProxyUser, proxyUserStatements } from '../src/rotation/database-user.lambda';
 
 const MASTER = 'litellm';
@@ -115,7 +115,7 @@ describe('the URL LiteLLM builds from the task definition', () => {
     const stack = new Stack(new App(), 'Url', { env: { account: '123456789012', region: 'us-east-1' } });
     new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock', response: 'hi' })] });
     const litellm = containersOf(Template.fromStack(stack).toJSON()).litellm;
-    const env = Object.fromEntries((litellm.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value as string]));
+    const env = envOf(litellm);
     const deployTime = (litellm.Environment ?? []).filter(e => typeof e.Value !== 'string' && e.Name.startsWith('DATABASE_')).map(e => e.Name);
     expect(deployTime.sort()).toEqual(['DATABASE_HOST', 'DATABASE_PORT']); // the instance endpoint
     expect((litellm.Secrets ?? []).filter(e => e.Name.startsWith('DATABASE_'))).toEqual([]);

@@ -282,6 +282,6 @@ export class BootedProxy {
 }
 
 /** The container's environment; a value resolved only at deploy (a token) is left out. */
-function envOf(container: ContainerDefinition): Record<string, string> {
+export function envOf(container: ContainerDefinition): Record<string, string> {
   return Object.fromEntries((container.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value as string]));
 }
