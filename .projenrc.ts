@@ -7,7 +7,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   author: 'cdk-litellm contributors',
   authorAddress: 'maintainers@cdk-litellm.dev',
   repositoryUrl: 'https://github.com/cdk-litellm/cdk-litellm.git',
-  keywords: ['aws', 'cdk', 'litellm', 'llm', 'bedrock', 'ecs', 'fargate', 'openai'],
+  // Construct Hub lists a jsii package under a permissive licence that carries one of its
+  // framework keywords (awscdk, cdk8s, cdktf: https://constructs.dev/contribute).
+  keywords: ['awscdk', 'aws-cdk', 'aws', 'cdk', 'litellm', 'llm', 'bedrock', 'ecs', 'fargate', 'openai'],
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
@@ -44,7 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   // The post-deploy smoke test app pipelines run (templates/): `npx cdk-litellm-smoke`.
-  bin: { 'cdk-litellm-smoke': 'lib/smoke/cli.js' },
+  // The cost report of any synthesized app: `npx cdk-litellm-cost cdk.out`.
+  bin: { 'cdk-litellm-smoke': 'lib/smoke/cli.js', 'cdk-litellm-cost': 'lib/cost/cli.js' },
 
   deps: ['yaml@^2.8.0'],
   bundledDeps: ['yaml'],
@@ -92,13 +95,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // templates/ is used from the repository (an app pipeline's `resources.repositories`), not from npm.
-for (const p of ['/integ', '/.ci', '/bench', '/scripts', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml', '/templates', '/CONTRIBUTING.md']) {
+for (const p of ['/integ', '/.ci', '/bench', '/scripts', 'cdk.out', '/test', '/projenrc', '/.venv*', '/azure-pipelines.yml', '/templates', '/CONTRIBUTING.md', '/examples']) {
   project.npmignore?.exclude(p);
 }
 
 // Lambda handlers import the AWS SDK that the Node.js runtime provides.
 project.eslint?.allowDevDeps('src/**/*.lambda.ts');
 project.eslint?.allowDevDeps('src/rotation/ecs-redeploy.ts');
+
+// Whatever synthesizes a platform needs the Lambda handlers bundled into assets/ (only
+// `build` runs them, in pre-compile): a fresh clone's first command must work, and a
+// package without them fails in the consumer's app.
+const bundle = project.tasks.tryFind('bundle');
+if (!bundle) throw new Error('projen no longer defines the bundle task');
 
 // integ-runner lives in devDeps; the tests under integ/ are discovered by name.
 const integArgs = '--directory integ --parallel-regions us-east-1 --language typescript --app "npx ts-node -T -P tsconfig.dev.json --prefer-ts-exts {filePath}"';
@@ -116,22 +125,29 @@ project.addTask('integ:deploy', {
   exec: `integ-runner ${integArgs} --force --update-on-failed`,
   receiveArgs: true,
 });
+for (const name of ['integ', 'integ:update', 'integ:deploy']) project.tasks.tryFind(name)!.prependSpawn(bundle);
 project.testTask.spawn(integ);
 
 project.addTask('example', {
   description: 'Synthesize the default platform into cdk.out with no AWS account; print where the templates are, the modeled monthly cost and the outputs after deploy',
-  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/example.ts',
+  steps: [
+    { spawn: bundle.name },
+    { exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/example.ts' },
+  ],
 });
 
 project.addTask('cost', {
   description: 'Modeled monthly cost by component and fresh-deploy critical path of each scenario, or of your app: `npx projen cost -- cdk.out`',
-  exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/cost.ts',
-  receiveArgs: true,
+  steps: [
+    { spawn: bundle.name },
+    { exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/cost.ts', receiveArgs: true },
+  ],
 });
 
 project.addTask('local', {
   description: 'Run the real LiteLLM proxy on 127.0.0.1 from the example\'s task definition (mock model, local secrets, no database); Ctrl-C stops it',
   steps: [
+    { spawn: bundle.name },
     { spawn: 'boot:setup' },
     { exec: 'ts-node -T -P tsconfig.dev.json --prefer-ts-exts scripts/local.ts' },
   ],
@@ -139,8 +155,10 @@ project.addTask('local', {
 
 project.addTask('bench', {
   description: 'Median synth time of LiteLlmPlatform against ecs_patterns.ApplicationLoadBalancedFargateService',
-  exec: 'ts-node -P tsconfig.dev.json --prefer-ts-exts bench/synth.bench.ts',
-  receiveArgs: true,
+  steps: [
+    { spawn: bundle.name },
+    { exec: 'ts-node -P tsconfig.dev.json --prefer-ts-exts bench/synth.bench.ts', receiveArgs: true },
+  ],
 });
 
 // README examples compile in every jsii language.
@@ -196,6 +214,7 @@ const packageCheck = project.addTask('package:check', {
 // checks both: one task list for .ci/run, the Azure Build stage and the README.
 const packageAll = project.tasks.tryFind('package-all');
 if (!packageAll) throw new Error('projen no longer defines the package-all task');
+for (const name of ['package:js', 'package:python']) project.tasks.tryFind(name)!.prependSpawn(bundle);
 project.packageTask.reset();
 project.packageTask.spawn(packageAll);
 project.packageTask.spawn(packageCheck);

@@ -1,9 +1,12 @@
 // `npx projen cost`: the modeled monthly cost by component and the fresh-deploy critical
-// path of each scenario, or of your app: `npx projen cost -- cdk.out` (or template files).
-// `--readme` rewrites the README's cost table.
+// path of each scenario, or of your app: `npx projen cost -- cdk.out` (or template files),
+// which is what the packaged `cdk-litellm-cost` command prints. `--readme` rewrites the
+// README's cost table.
 import * as fs from 'fs';
 import * as path from 'path';
-import { MODEL_NOTE, README_END, README_START, costTable, formatReport, report, scenarioStacks, stacksAt } from './cost/report';
+import { README_END, README_START, costTable, scenarioStacks } from './cost/scenarios';
+import { main } from '../src/cost/cli';
+import { formatReport, report } from '../src/cost/report';
 import { SETUPS } from '../test/support/scenarios';
 
 const README = path.join(__dirname, '..', 'README.md');
@@ -18,8 +21,7 @@ if (args.includes('--readme')) {
   fs.writeFileSync(README, `${text.slice(0, start + README_START.length)}\n${costTable()}\n${text.slice(end)}`);
   console.log('README.md: cost table rewritten');
 } else if (args.length > 0) {
-  console.log(formatReport(args.join(' + '), report(args.flatMap(stacksAt))));
-  console.log(MODEL_NOTE);
+  process.exitCode = main(args);
 } else {
   for (const [name, make] of Object.entries(SETUPS)) console.log(`${formatReport(name, report(scenarioStacks(make())))}\n`);
   console.log(costTable());

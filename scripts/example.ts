@@ -2,7 +2,7 @@
 // prints where the templates are, what it would cost a month (modeled) and the outputs
 // `cdk deploy` would print.
 import * as path from 'path';
-import { MODEL_NOTE, dollars, report, stacksAt } from './cost/report';
+import { MODEL_NOTE, dollars, report, stacksAt } from '../src/cost/report';
 import { exampleApp } from './example-app';
 
 const { app } = exampleApp(path.resolve('cdk.out'));
@@ -24,7 +24,7 @@ for (const s of assembly.stacks) {
     console.log(`  ${s.stackName}.${id} = ${valueText(output.Value)}\n      ${output.Description}`);
   }
 }
-console.log('Then call the proxy with the key from that secret (README: "Minimal example"), or try it here first: npx projen local');
+console.log('Read them by key and give your apps virtual keys: README, "The first hour after deploy". Or try the proxy here first: npx projen local');
 
 /** A template value as text, each deploy-time part as <resource.attribute>. */
 function valueText(value: any): string {

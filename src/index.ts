@@ -8,6 +8,7 @@ export * from './load-balancer';
 export * from './models';
 export * from './monitoring';
 export * from './network';
+export * from './outputs';
 export * from './platform';
 export * from './profile';
 export * from './security';

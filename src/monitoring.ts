@@ -30,11 +30,34 @@ export interface LiteLlmMonitoringOptions {
 }
 
 /**
+ * Properties of `LiteLlmMonitoring.createAlarmTopic`.
+ */
+export interface LiteLlmAlarmTopicProps {
+  /** Key that encrypts the topic. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * E-mail addresses subscribed to the topic (each must confirm).
+   *
+   * @default - none
+   */
+  readonly alarmEmails?: string[];
+}
+
+/**
  * Properties of a `LiteLlmMonitoring`.
  */
 export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
   /** Key that encrypts the topic. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * The topic the alarms notify. In a split across stacks, an alarm in one stack that
+   * notifies a topic in a later stack is a dependency cycle: create the topic early with
+   * `LiteLlmMonitoring.createAlarmTopic` (in the security stack) and pass it here; its
+   * e-mail subscriptions are then the topic's, not `alarmEmails`.
+   *
+   * @default - a topic of its own, encrypted with `encryptionKey`
+   */
+  readonly alarmTopic?: sns.ITopic;
   /** The service to chart and whose alarms notify the topic. */
   readonly service: LiteLlmService;
   /** The database to chart and whose alarms notify the topic. */
@@ -70,15 +93,19 @@ export class LiteLlmMonitoring extends Construct {
   /** p99 target response time above the threshold for 3 × 5 minutes. */
   public readonly latencyAlarm: cloudwatch.Alarm;
 
-  constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
-    super(scope, id);
+  /**
+   * An encrypted SNS topic that this account's CloudWatch alarms may publish to (ALARM and
+   * OK), with the e-mail subscriptions given. `LiteLlmMonitoring` creates one unless it is
+   * given `alarmTopic`; create it yourself when the alarms live in several stacks.
+   */
+  public static createAlarmTopic(scope: Construct, id: string, props: LiteLlmAlarmTopicProps): sns.Topic {
     for (const email of props.alarmEmails ?? []) {
       if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
         throw new Error(`\`alarmEmails\` has "${email}", which is not an e-mail address: fix it or remove it`);
       }
     }
-    const stack = Stack.of(this);
-    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: props.encryptionKey, enforceSSL: true });
+    const stack = Stack.of(scope);
+    const topic = new sns.Topic(scope, id, { masterKey: props.encryptionKey, enforceSSL: true });
     // A topic policy replaces SNS's default one, so with only enforceSSL's Deny nothing
     // could publish: let this account's alarms in (the key policy already lets them encrypt).
     topic.addToResourcePolicy(new iam.PolicyStatement({
@@ -92,6 +119,16 @@ export class LiteLlmMonitoring extends Construct {
       },
     }));
     for (const email of props.alarmEmails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
+  }
+
+  constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
+    super(scope, id);
+    if (props.alarmTopic && props.alarmEmails?.length) {
+      throw new Error('`alarmEmails` subscribe to the topic LiteLlmMonitoring creates; with `alarmTopic`, pass them to `LiteLlmMonitoring.createAlarmTopic` (or subscribe them to your topic)');
+    }
+    const stack = Stack.of(this);
+    const topic = props.alarmTopic ?? LiteLlmMonitoring.createAlarmTopic(this, 'AlarmTopic', props);
     this.alarmTopic = topic;
 
     const albMetrics = props.loadBalancer.loadBalancer.metrics;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
+import { Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache, LiteLlmCacheOptions } from './cache';
 import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
@@ -8,6 +8,7 @@ import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
+import { LiteLlmOutputs } from './outputs';
 import { DEFAULT_NUM_WORKERS, capacityOf, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
 import { DeploymentProfile } from './profile';
 import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
@@ -116,6 +117,11 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
   public readonly url: string;
   /** Network connections of the LiteLLM tasks. */
   public readonly connections: ec2.Connections;
+  /**
+   * The stack outputs under stable keys that start with this construct's id (letters
+   * and digits only): `LiteLlmUrl`, `LiteLlmMasterKeySecretArn`… for the id `LiteLlm`.
+   */
+  public readonly outputs: LiteLlmOutputs;
 
   constructor(scope: Construct, id: string, props: LiteLlmPlatformProps) {
     super(scope, id);
@@ -201,10 +207,12 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     this.url = this.loadBalancer.url;
     this.connections = this.service.connections;
 
-    new CfnOutput(this, 'Url', { description: 'Base URL of the LiteLLM proxy', value: this.url });
-    new CfnOutput(this, 'MasterKeySecretArn', {
-      description: 'Secret holding the LiteLLM master key',
-      value: this.security.masterKeySecret.secretArn,
+    this.outputs = new LiteLlmOutputs(this, 'Outputs', {
+      prefix: id.replace(/[^A-Za-z0-9]/g, '') || 'LiteLlm',
+      loadBalancer: this.loadBalancer,
+      security: this.security,
+      service: this.service,
+      monitoring: this.monitoring,
     });
   }
 

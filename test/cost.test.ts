@@ -4,9 +4,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
-import { criticalPath } from '../scripts/cost/critical-path';
-import { templateCost, totals } from '../scripts/cost/model';
-import { README_END, README_START, costTable, report, scenarioStacks, stacksAt } from '../scripts/cost/report';
+import { README_END, README_START, costTable, scenarioStacks } from '../scripts/cost/scenarios';
+import { main as costCommand } from '../src/cost/cli';
+import { criticalPath } from '../src/cost/critical-path';
+import { templateCost, totals } from '../src/cost/model';
+import { MODEL_NOTE, formatReport, report, stacksAt } from '../src/cost/report';
 
 const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
 
@@ -60,7 +62,7 @@ describe('templateCost', () => {
 
   test('an instance class the price table lacks fails and says where to add it', () => {
     const template = { Resources: { Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.x2g.16xlarge', AllocatedStorage: '20' } } } };
-    expect(() => templateCost(template)).toThrow('no RDS price for db.x2g.16xlarge in scripts/cost/prices.ts: add it');
+    expect(() => templateCost(template)).toThrow('no RDS price for db.x2g.16xlarge in src/cost/prices.ts: add it');
   });
 });
 
@@ -148,5 +150,49 @@ describe('an app given as a path', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cdk-litellm-cost, the command the package ships', () => {
+  function run(args: string[]): { status: number; out: string; err: string } {
+    let out = '';
+    let err = '';
+    const status = costCommand(args, l => { out += `${l}\n`; }, l => { err += `${l}\n`; });
+    return { status, out, err };
+  }
+
+  test('prints the report of a cdk.out directory, as `npx projen cost -- cdk.out` does', () => {
+    // GIVEN
+    const dir = fiveStacks().app.synth().directory;
+
+    // WHEN
+    const { status, out, err } = run([dir]);
+
+    // THEN
+    expect(err).toBe('');
+    expect(status).toBe(0);
+    expect(out).toBe(`${formatReport(dir, report(stacksAt(dir)))}\n${MODEL_NOTE}\n`);
+  });
+
+  test('without an argument it reads ./cdk.out, and says what to do when there is none', () => {
+    const cwd = process.cwd();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cost-cli-'));
+    try {
+      process.chdir(dir);
+      const { status, out, err } = run([]);
+      expect(status).toBe(2);
+      expect(out).toBe('');
+      expect(err).toContain('no such file or directory: cdk.out (run `cdk synth` first');
+      expect(err).toContain('usage: cdk-litellm-cost');
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('is the package\'s bin, compiled from src/cost/cli.ts', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(pkg.bin['cdk-litellm-cost']).toBe('lib/cost/cli.js');
+    expect(fs.readFileSync(path.join(__dirname, '..', 'src', 'cost', 'cli.ts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 });

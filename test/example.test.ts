@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { dollars, report, stacksAt } from '../scripts/cost/report';
+import { dollars, report, stacksAt } from '../src/cost/report';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -24,8 +24,14 @@ test('prints the template, its modeled monthly cost and deploy time, and the sta
     expect(run.stdout).toMatch(/^LiteLlmExample: \d+ resources -> cdk\.out\/LiteLlmExample\.template\.json$/m);
     expect(run.stdout).toContain(`Modeled cost: ${dollars(modeled.total)} a month (NAT gateways $32.85;`);
     expect(run.stdout).toContain(`A first deploy takes about ${Math.round(modeled.deploy.seconds / 60)} minutes`);
-    expect(run.stdout).toMatch(/LiteLlmExample\.LiteLlmUrl\w+ = http:\/\/<LiteLlmLoadBalancer\w+\.DNSName>\n\s+Base URL of the LiteLLM proxy/);
-    expect(run.stdout).toMatch(/LiteLlmExample\.LiteLlmMasterKeySecretArn\w+ = <LiteLlmSecurityMasterKey\w+>\n\s+Secret holding the LiteLLM master key/);
+    // The stable keys the README's `out` function reads, each with its description.
+    expect(run.stdout).toMatch(/LiteLlmExample\.LiteLlmUrl = http:\/\/<LiteLlmLoadBalancer\w+\.DNSName>\n\s+Base URL of the LiteLLM proxy/);
+    expect(run.stdout).toMatch(/LiteLlmExample\.LiteLlmMasterKeySecretArn = <LiteLlmSecurityMasterKey\w+>\n\s+Secret holding the LiteLLM master key/);
+    const keys = [...run.stdout.matchAll(/^ {2}LiteLlmExample\.(\w+) = /gm)].map(m => m[1]);
+    expect(keys).toEqual(['LiteLlmUrl', 'LiteLlmAdminUi', 'LiteLlmMasterKeySecretArn', 'LiteLlmUiCredentialsSecretArn', 'LiteLlmClusterName',
+      'LiteLlmServiceName', 'LiteLlmLogGroupName', 'LiteLlmDashboardName', 'LiteLlmAlarmTopicArn']);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const key of keys) expect(readme).toContain(`\`${key}\``);
   } finally {
     fs.rmSync(cwd, { recursive: true, force: true });
   }

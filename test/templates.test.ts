@@ -295,6 +295,17 @@ describe('cdk-litellm-smoke.yml finds the outputs and runs cdk-litellm-smoke', (
     expect(r.calls[r.calls.length - 1]).toBe(`npx --no cdk-litellm-smoke --url http://alb.example.com --model claude-sonnet --key-secret-arn ${ARN} --timeout-seconds 60`);
   });
 
+  test('the stable keys of LiteLlmOutputs are found beside the platform\'s other outputs (the admin UI\'s URL is not the Url)', () => {
+    const r = run(params(), [
+      outputs('Prod-Network', ['ExportsOutputRefNetworkVpc7FB7348F649FC110\\tvpc-1']),
+      outputs('Prod-LiteLlm', ['LiteLlmUrl\\thttp://alb.example.com', 'LiteLlmAdminUi\\thttp://alb.example.com/ui', `LiteLlmMasterKeySecretArn\\t${ARN}`,
+        'LiteLlmUiCredentialsSecretArn\\tarn:ui', 'LiteLlmClusterName\\tc', 'LiteLlmServiceName\\ts', 'LiteLlmLogGroupName\\tl', 'LiteLlmDashboardName\\td', 'LiteLlmAlarmTopicArn\\tarn:t']),
+    ].join('\n'));
+    expect(r.output).toContain('Url: Prod-LiteLlm LiteLlmUrl -> http://alb.example.com');
+    expect(r.status).toBe(0);
+    expect(r.calls[r.calls.length - 1]).toBe(`npx --no cdk-litellm-smoke --url http://alb.example.com --model claude-sonnet --key-secret-arn ${ARN} --timeout-seconds 60`);
+  });
+
   test('expectDatabase false adds --no-database; an exact output key and one stack narrow the search', () => {
     const r = run(params({ expectDatabase: false, outputStack: 'Other', urlOutput: 'ProxyUrl', masterKeySecretOutput: 'KeyArn' }), [
       outputs('Other', ['ProxyUrl\\thttps://llm.example.com', `KeyArn\\t${ARN}`, 'DashboardUrl\\thttps://console']),

@@ -22,7 +22,7 @@ export function logAccessLogs(loadBalancer: elbv2.ApplicationLoadBalancer, bucke
   loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
   const logs = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
 
-  const account = Fn.findInMap(deliveryAccounts(stack).logicalId, Aws.REGION, 'account');
+  const account = deliveryAccounts(stack).findInMap(Aws.REGION, 'account');
   const legacy = stack.node.tryFindChild('LiteLlmElbLegacyRegion') as CfnCondition | undefined
     ?? new CfnCondition(stack, 'LiteLlmElbLegacyRegion', { expression: Fn.conditionNot(Fn.conditionEquals(account, NEW_REGION)) });
   // In a newer region the statement names the stack's own account, which changes nothing.
@@ -48,5 +48,6 @@ function deliveryAccounts(stack: Stack): CfnMapping {
   for (const region of RegionInfo.regions) {
     mapping[region.name] = { account: region.elbv2Account ?? NEW_REGION };
   }
-  return new CfnMapping(stack, id, { mapping });
+  // Lazy: rendered because findInMap's region is only known at deploy, and no synth INFO.
+  return new CfnMapping(stack, id, { mapping, lazy: true });
 }

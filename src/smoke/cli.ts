@@ -7,10 +7,10 @@ import { SmokeResult, runSmokeTest } from './smoke';
 
 export const USAGE = `usage: cdk-litellm-smoke --url URL --model NAME [--key-secret-arn ARN | --key-env VAR] [--no-database] [--timeout-seconds N]
 
-  --url URL              base URL of the proxy (the stack's Url output)
+  --url URL              base URL of the proxy (the stack output <id>Url, e.g. LiteLlmUrl)
   --model NAME           a model the proxy is configured with
   --key-secret-arn ARN   read the master key from this secret with the AWS CLI
-                         (the stack's MasterKeySecretArn output)
+                         (the stack output <id>MasterKeySecretArn)
   --key-env VAR          read the master key from this environment variable
                          (default: LITELLM_MASTER_KEY)
   --no-database          do not require /health/readiness to report a connected database

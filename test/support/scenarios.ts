@@ -1,8 +1,8 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmPlatform, LiteLlmSecurity, LiteLlmService,
+  DeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring,
+  LiteLlmNetwork, LiteLlmOutputs, LiteLlmPlatform, LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
 export const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -16,9 +16,9 @@ export interface Scenario {
 }
 
 /** The DESIGN one-liner in the default (DEVELOPMENT) profile. */
-export function defaultPlatform(env: Environment | undefined = ENV): Scenario {
+export function defaultPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'Default', { env });
+  const stack = new Stack(app, 'Default', { env: env ?? undefined });
   new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()] });
   return { app, stacks: [stack] };
 }
@@ -27,9 +27,9 @@ export function defaultPlatform(env: Environment | undefined = ENV): Scenario {
  * PRODUCTION with a domain (certificate, HTTPS, A and AAAA aliases), WAF, dual-stack, Bedrock and
  * OpenAI models, and request logs in S3.
  */
-export function productionPlatform(env: Environment | undefined = ENV): Scenario {
+export function productionPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'Production', { env });
+  const stack = new Stack(app, 'Production', { env: env ?? undefined });
   const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
   new LiteLlmPlatform(stack, 'LiteLlm', {
     profile: DeploymentProfile.PRODUCTION,
@@ -43,9 +43,9 @@ export function productionPlatform(env: Environment | undefined = ENV): Scenario
 }
 
 /** A platform in a VPC the team already has (another stack's VPC). */
-export function importedVpcPlatform(env: Environment | undefined = ENV): Scenario {
+export function importedVpcPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const vpcStack = new Stack(app, 'SharedVpc', { env });
+  const vpcStack = new Stack(app, 'SharedVpc', { env: env ?? undefined });
   const vpc = new ec2.Vpc(vpcStack, 'Vpc', {
     maxAzs: 2,
     natGateways: 1,
@@ -54,23 +54,33 @@ export function importedVpcPlatform(env: Environment | undefined = ENV): Scenari
       { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     ],
   });
-  const stack = new Stack(app, 'ImportedVpc', { env });
+  const stack = new Stack(app, 'ImportedVpc', { env: env ?? undefined });
   new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()], vpc });
   return { app, stacks: [stack] }; // the VPC's stack is the team's, not ours
 }
 
-/** The five building blocks in five stacks. */
-export function fiveStacks(env: Environment | undefined = ENV): Scenario {
+/**
+ * The five building blocks in five stacks, with the cache next to the database and the
+ * monitoring and outputs next to the service: the README's "five building blocks in five
+ * stacks", line for line (test/readme-examples.test.ts compares their templates).
+ */
+export function fiveStacks(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = (id: string) => new Stack(app, id, { env });
-  const stacks = ['Security', 'Network', 'LoadBalancer', 'Database', 'Service'].map(stack);
-  const [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack] = stacks;
+  const stack = (id: string) => new Stack(app, id, { env: env ?? undefined });
   const models = [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })];
+
+  const securityStack = stack('Security');
   const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: models.flatMap(m => m.secretEnvNames) });
-  const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true } });
-  const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
+  const alarmTopic = LiteLlmMonitoring.createAlarmTopic(securityStack, 'AlarmTopic', {
+    encryptionKey: security.encryptionKey,
+    alarmEmails: ['platform-team@example.com'],
+  });
+
+  const network = new LiteLlmNetwork(stack('Network'), 'Network', { encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true } });
+  const loadBalancer = new LiteLlmLoadBalancer(stack('LoadBalancer'), 'LoadBalancer', {
     vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, encryptionKey: security.encryptionKey,
   });
+  const databaseStack = stack('Database');
   const database = new LiteLlmDatabase(databaseStack, 'Database', {
     vpc: network.vpc,
     securityGroup: network.databaseSecurityGroup,
@@ -78,22 +88,29 @@ export function fiveStacks(env: Environment | undefined = ENV): Scenario {
     encryptionKey: security.encryptionKey,
   });
   const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
-  new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
-  return { app, stacks };
+
+  const serviceStack = stack('Service');
+  const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
+  const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
+    encryptionKey: security.encryptionKey, alarmTopic, service, database, loadBalancer, cache,
+    additionalAlarms: [security.masterKeyRotationAlarm],
+  });
+  new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
+  return { app, stacks: app.node.children.filter(Stack.isStack) };
 }
 
 /** PRODUCTION behind an internal load balancer (reachable from the VPC and peered networks). */
-export function internalPlatform(env: Environment | undefined = ENV): Scenario {
+export function internalPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'Internal', { env });
+  const stack = new Stack(app, 'Internal', { env: env ?? undefined });
   new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { internal: true } });
   return { app, stacks: [stack] };
 }
 
 /** The README's advice for private tasks: no NAT gateway, Bedrock models only, the image from ECR. */
-export function noNatPlatform(env: Environment | undefined = ENV): Scenario {
+export function noNatPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = new Stack(app, 'NoNat', { env });
+  const stack = new Stack(app, 'NoNat', { env: env ?? undefined });
   new LiteLlmPlatform(stack, 'LiteLlm', {
     models: [claude()],
     network: { natGateways: 0 },
@@ -102,7 +119,7 @@ export function noNatPlatform(env: Environment | undefined = ENV): Scenario {
   return { app, stacks: [stack] };
 }
 
-const MAKERS: Record<string, (env?: Environment) => Scenario> = {
+const MAKERS: Record<string, (env: Environment | null) => Scenario> = {
   'default (DEVELOPMENT)': defaultPlatform,
   'PRODUCTION with domain, WAF and dual-stack': productionPlatform,
   'imported VPC': importedVpcPlatform,
@@ -117,5 +134,5 @@ export const SETUPS: Record<string, () => Scenario> = Object.fromEntries(Object.
 /** Every documented setup, with an account and region and region-agnostic (`new Stack(app, 'X')`). */
 export const SCENARIOS: Record<string, () => Scenario> = Object.fromEntries(Object.entries(MAKERS).flatMap(([name, make]) => [
   [name, () => make(ENV)],
-  [`${name}, region-agnostic`, () => make(undefined)],
+  [`${name}, region-agnostic`, () => make(null)],
 ]));

@@ -22,7 +22,7 @@ const truthy = (v: unknown) => v === true || v === 'true';
 
 function priceOf(table: Record<string, number>, key: string, what: string): number {
   const price = table[key];
-  if (price === undefined) throw new Error(`no ${what} price for ${key} in scripts/cost/prices.ts: add it`);
+  if (price === undefined) throw new Error(`no ${what} price for ${key} in src/cost/prices.ts: add it`);
   return price;
 }
 

@@ -1,12 +1,10 @@
-// Cost and critical path of synthesized stacks: of a scenario, a cdk.out directory or
-// template files, and the README's table over the scenarios the quality gates check.
+// Cost and critical path of synthesized stacks: of a cdk.out directory or template files.
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { StackTemplate, Step, criticalPath } from './critical-path';
 import { LineItem, templateCost, totals } from './model';
 import { PRICES } from './prices';
-import { Scenario, SETUPS } from '../../test/support/scenarios';
 
 export interface Report {
   readonly items: LineItem[];
@@ -20,17 +18,6 @@ export function report(stacks: StackTemplate[]): Report {
   return { items, ...totals(items), deploy: criticalPath(stacks) };
 }
 
-/** The stacks of a scenario the library creates resources in, synthesized. */
-export function scenarioStacks(scenario: Scenario): StackTemplate[] {
-  const assembly = scenario.app.synth();
-  const names = new Set(scenario.stacks.map(s => s.stackName));
-  return scenario.stacks.map(s => ({
-    name: s.stackName,
-    template: assembly.getStackByName(s.stackName).template,
-    dependencies: s.dependencies.map(d => d.stackName).filter(d => names.has(d)),
-  }));
-}
-
 /** The stacks of a cdk.out directory, or one template file. */
 export function stacksAt(location: string): StackTemplate[] {
   if (fs.statSync(location).isDirectory()) {
@@ -42,7 +29,7 @@ export function stacksAt(location: string): StackTemplate[] {
 }
 
 export const dollars = (v: number) => `$${v.toFixed(2)}`;
-const minutes = (s: number) => (s < 60 ? `${s} s` : `${Math.round(s / 60)} min`);
+export const minutes = (s: number) => (s < 60 ? `${s} s` : `${Math.round(s / 60)} min`);
 
 /** The report as the `cost` task prints it. */
 export function formatReport(title: string, r: Report): string {
@@ -56,20 +43,4 @@ export function formatReport(title: string, r: Report): string {
   return lines.join('\n');
 }
 
-/** The README block `npx projen cost -- --readme` rewrites. */
-export const README_START = '<!-- cost table: npx projen cost -- --readme -->';
-export const README_END = '<!-- end of cost table -->';
-
 export const MODEL_NOTE = `Modeled: AWS list prices in ${PRICES.region} as of ${PRICES.asOf}, ${PRICES.hoursPerMonth} hours a month, minimum capacity running, no traffic.`;
-
-/** The README's table: each scenario the quality gates check, by component. */
-export function costTable(): string {
-  const reports = Object.entries(SETUPS).map(([name, make]) => [name, report(scenarioStacks(make()))] as const);
-  const header = `| component | ${reports.map(([name]) => name).join(' | ')} |`;
-  const rule = `|---|${reports.map(() => '---:').join('|')}|`;
-  const rows = reports[0][1].byComponent.map(([component], i) =>
-    `| ${component} | ${reports.map(([, r]) => dollars(r.byComponent[i][1])).join(' | ')} |`);
-  const total = `| **total a month** | ${reports.map(([, r]) => `**${dollars(r.total)}**`).join(' | ')} |`;
-  const deploy = `| fresh deploy (critical path) | ${reports.map(([, r]) => minutes(r.deploy.seconds)).join(' | ')} |`;
-  return [header, rule, ...rows, total, deploy, '', MODEL_NOTE].join('\n');
-}
