@@ -144,8 +144,13 @@ project.addTask('cost', {
   ],
 });
 
+// npm runs a bin through `sh -c`; Debian's dash neither execs it nor passes a SIGINT on to a
+// running command, so \`kill -INT <npx pid>\` never reached \`npx projen local\`'s proxy. bash
+// execs the one command, so the signal reaches projen, and local.ts sees its parent go.
+project.npmrc.addConfig('script-shell', '/bin/bash');
+
 project.addTask('local', {
-  description: 'Run the real LiteLLM proxy on 127.0.0.1 from the example\'s task definition (mock model, local secrets, no database); Ctrl-C stops it',
+  description: 'Run the real LiteLLM proxy on 127.0.0.1 from the example\'s task definition (mock model, local secrets, no database); Ctrl-C or kill -INT <npx pid> stops it',
   steps: [
     { spawn: bundle.name },
     { spawn: 'boot:setup' },

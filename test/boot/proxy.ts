@@ -128,6 +128,8 @@ export interface BootOptions {
   readonly env?: Record<string, string>;
   /** The loopback port for container port 4000. @default - a free one */
   readonly port?: number;
+  /** A file that receives everything the proxy prints, as it prints it. @default - kept in memory only */
+  readonly logFile?: string;
 }
 
 /**
@@ -257,10 +259,17 @@ export class BootedProxy {
     const child = spawn(path.join(BIN, cmd), rest, {
       cwd: this.workdir, env: this.processEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const collect = (chunk: Buffer) => { this.output += chunk.toString(); };
+    const log = this.options.logFile ? fs.createWriteStream(this.options.logFile, { flags: 'a' }) : undefined;
+    const collect = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      log?.write(chunk);
+    };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
-    child.on('exit', code => { this.exitCode = code; });
+    child.on('exit', code => {
+      this.exitCode = code;
+      log?.end();
+    });
     this.child = child;
   }
 
