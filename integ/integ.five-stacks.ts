@@ -1,11 +1,14 @@
 // The five building blocks in five stacks, as the original hand-written
-// CloudFormation had them: security, network, load balancer, database (with the
-// cache next to it), service.
+// CloudFormation had them: security (with the alarm topic), network, load balancer,
+// database (with the cache next to it), service (with the dashboard and the outputs),
+// as the README's split places them.
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { assertProxyWorks, mockModel } from './assertions';
 import { assertionStack, stackName } from './naming';
-import { LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmNetwork, LiteLlmSecurity, LiteLlmService } from '../src';
+import {
+  LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmOutputs, LiteLlmSecurity, LiteLlmService,
+} from '../src';
 
 const app = new App();
 const securityStack = new Stack(app, 'LiteLlmSplitSecurity', { stackName: stackName('LiteLlmSplitSecurity') });
@@ -16,6 +19,7 @@ const serviceStack = new Stack(app, 'LiteLlmSplitService', { stackName: stackNam
 
 const models = [mockModel()];
 const security = new LiteLlmSecurity(securityStack, 'Security');
+const alarmTopic = LiteLlmMonitoring.createAlarmTopic(securityStack, 'AlarmTopic', { encryptionKey: security.encryptionKey });
 const network = new LiteLlmNetwork(networkStack, 'Network', { encryptionKey: security.encryptionKey });
 const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
   vpc: network.vpc,
@@ -32,7 +36,12 @@ const cache = new LiteLlmCache(databaseStack, 'Cache', {
   securityGroup: network.cacheSecurityGroup,
   encryptionKey: security.encryptionKey,
 });
-new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
+const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
+const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
+  encryptionKey: security.encryptionKey, alarmTopic, service, database, loadBalancer, cache,
+  additionalAlarms: [security.masterKeyRotationAlarm],
+});
+new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
 
 const test = new IntegTest(app, 'LiteLlmFiveStacksTest', {
   testCases: [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack],
