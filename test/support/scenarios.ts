@@ -70,7 +70,8 @@ export function fiveStacks(env: Environment | null = ENV): Scenario {
   const models = [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })];
 
   const securityStack = stack('Security');
-  const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: models.flatMap(m => m.secretEnvNames) });
+  // A field in the provider keys secret for each key the models read (their secretEnvNames).
+  const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: ['ANTHROPIC_API_KEY'] });
   const alarmTopic = LiteLlmMonitoring.createAlarmTopic(securityStack, 'AlarmTopic', {
     encryptionKey: security.encryptionKey,
     alarmEmails: ['platform-team@example.com'],
