@@ -17,6 +17,7 @@ import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defa
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
+import { rdsCaCertificatePem } from './private/rds-ca';
 import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
@@ -29,6 +30,11 @@ import { LiteLlmSecurity } from './security';
 const CONFIG_PATH = '/litellm-config/config.yaml';
 /** The init container's variable that carries the rendered config. */
 const CONFIG_ENV = 'LITELLM_CONFIG_YAML';
+/** The RDS CA the init container writes beside the config, from this variable. */
+const CA_PATH = '/litellm-config/rds-ca.pem';
+const CA_ENV = 'DATABASE_CA_PEM';
+/** How much longer than the load balancer's idle timeout uvicorn keeps an idle connection. */
+const KEEPALIVE_MARGIN_SECONDS = 5;
 /** Fargate's longest stop timeout: SIGTERM, then SIGKILL this much later. */
 const STOP_TIMEOUT = Duration.seconds(120);
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
@@ -534,12 +540,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const volume = 'litellm-config';
     this.taskDefinition.addVolume({ name: volume });
     const configDir = CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf('/'));
+    // The RDS CA the database is verified against travels the same way: no fetch at start.
+    const write = (file: string, env: string) => `open(${JSON.stringify(file)}, "w").write(os.environ[${JSON.stringify(env)}])`;
     const init = this.taskDefinition.addContainer('config', {
       image,
       essential: false,
       entryPoint: ['python3', '-c'],
-      command: [`import os; open(${JSON.stringify(CONFIG_PATH)}, "w").write(os.environ[${JSON.stringify(CONFIG_ENV)}])`],
-      environment: { [CONFIG_ENV]: this.config },
+      command: [`import os; ${write(CONFIG_PATH, CONFIG_ENV)}; ${write(CA_PATH, CA_ENV)}`],
+      environment: { [CONFIG_ENV]: this.config, [CA_ENV]: rdsCaCertificatePem(this) },
       logging: logging('config'),
     });
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
@@ -566,6 +574,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       linuxParameters,
       logging: logging('migrate'),
     });
+    // It verifies the database against the CA the init container writes.
+    migration.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
+    migration.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
 
     const proxy = this.taskDefinition.addContainer('litellm', {
       image,
@@ -674,6 +685,11 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
     ...LOCAL_COPIES,
     // IAM database authentication, over TLS: no password that a rotation could make stale.
     ...props.database.containerEnvironment(),
+    // The IAM token is a bearer password for 15 minutes: verify the server (chain and host
+    // name) against RDS's CA before sending it. LiteLLM turns these into Prisma's
+    // sslmode=require&sslcert=<file>&sslaccept=strict (litellm/proxy/db/db_url_settings.py:221-253, 420-437).
+    DATABASE_SSLMODE: 'verify-full',
+    DATABASE_SSLROOTCERT: CA_PATH,
     // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
     PYTHONUNBUFFERED: '1',
     AWS_REGION: region,
@@ -683,6 +699,13 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
     // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
     // litellm/proxy/graceful_shutdown_manager.py:54-71); ECS kills at the stop timeout.
     GRACEFUL_SHUTDOWN_TIMEOUT: String(STOP_TIMEOUT.toSeconds() - 10),
+    // uvicorn closes an idle keep-alive connection after 5 s unless told otherwise
+    // (proxy_cli.py:328-329, 980-984); the load balancer reuses it for its idle timeout, and
+    // a target that closes first answers the next request on it with a 502. Outlast the ALB.
+    KEEPALIVE_TIMEOUT: String(props.loadBalancer.idleTimeout.toSeconds() + KEEPALIVE_MARGIN_SECONDS),
+    // The public origin: LiteLLM builds the admin UI's redirects from it and marks its cookies
+    // Secure when it is https (proxy/utils.py:9362-9368, proxy/auth/ip_address_utils.py:200-227).
+    PROXY_BASE_URL: props.loadBalancer.url,
     // With several workers uvicorn restarts one that misses a 5 s health ping, and a new
     // worker spends longer than that importing LiteLLM: it would restart forever
     // (litellm/proxy/proxy_cli.py:300-335, 987-995).

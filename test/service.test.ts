@@ -238,9 +238,13 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       LITELLM_MIGRATION_LOCK_TIMEOUT: '1800',
       IAM_TOKEN_DB_AUTH: 'true',
       DATABASE_USER: 'litellm_proxy',
-      DATABASE_SSLMODE: 'require',
+      DATABASE_SSLMODE: 'verify-full',
+      DATABASE_SSLROOTCERT: '/litellm-config/rds-ca.pem',
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
     }));
+    // It reads the CA the config container writes, after that container succeeded.
+    expect(migrate.MountPoints).toEqual([{ ContainerPath: '/litellm-config', ReadOnly: true, SourceVolume: 'litellm-config' }]);
+    expect(migrate.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }]);
     // With it, --skip_server_startup only prints a schema diff and migrates nothing.
     expect(env.DISABLE_SCHEMA_UPDATE).toBeUndefined();
     expect(migrate.LinuxParameters).toEqual(expect.objectContaining({ InitProcessEnabled: true }));
@@ -289,8 +293,14 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     expect(init.Essential).toBe(false);
     expect(init.Image).toBe(container(s.template, 'litellm').Image);
     expect(init.EntryPoint).toEqual(['python3', '-c']);
-    expect(init.Command).toEqual([`import os; open("${CONFIG_PATH}", "w").write(os.environ["LITELLM_CONFIG_YAML"])`]);
-    expect(init.Environment).toEqual([{ Name: 'LITELLM_CONFIG_YAML', Value: s.platform.service.config }]);
+    expect(init.Command).toEqual([
+      `import os; open("${CONFIG_PATH}", "w").write(os.environ["LITELLM_CONFIG_YAML"]); open("/litellm-config/rds-ca.pem", "w").write(os.environ["DATABASE_CA_PEM"])`,
+    ]);
+    expect(init.Environment).toEqual([
+      { Name: 'LITELLM_CONFIG_YAML', Value: s.platform.service.config },
+      // The region's RDS CA (test/database-tls.test.ts proves the proxy verifies against it).
+      { Name: 'DATABASE_CA_PEM', Value: expect.stringContaining('-----BEGIN CERTIFICATE-----') },
+    ]);
     expect(init.MountPoints).toEqual([{ ContainerPath: '/litellm-config', ReadOnly: false, SourceVolume: 'litellm-config' }]);
     expect(init.Secrets).toBeUndefined();
   });
@@ -340,7 +350,8 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       DATABASE_USER: 'litellm_proxy',
       DATABASE_USERNAME: 'litellm_proxy',
       DATABASE_NAME: 'litellm',
-      DATABASE_SSLMODE: 'require',
+      DATABASE_SSLMODE: 'verify-full',
+      DATABASE_SSLROOTCERT: '/litellm-config/rds-ca.pem',
     }));
     expect(litellm.Secrets.filter((e: any) => e.Name.startsWith('DATABASE_'))).toEqual([]);
   });

@@ -24,6 +24,8 @@ export function postgresBinDir(): string | undefined {
 export interface LocalPostgresOptions {
   /** `user@database` pairs that log in over TLS without a password check (the IAM-token stand-in). */
   readonly trustedOverTls?: string[];
+  /** The server's certificate and key (PEM), e.g. signed by a test CA. @default - self-signed for CN=127.0.0.1 */
+  readonly serverCertificate?: { readonly cert: string; readonly key: string };
 }
 
 export class LocalPostgres {
@@ -32,7 +34,7 @@ export class LocalPostgres {
     if (!bin) throw new Error('PostgreSQL is not installed: run `bash test/boot/services-setup.sh` (as root)');
     const server = new LocalPostgres(bin, await freePort());
     try {
-      await server.launch(options.trustedOverTls ?? []);
+      await server.launch(options.trustedOverTls ?? [], options.serverCertificate);
     } catch (e) {
       await server.stop();
       throw e;
@@ -56,13 +58,18 @@ export class LocalPostgres {
     return { uid: id('-u'), gid: id('-g') };
   }
 
-  private async launch(trusted: string[]): Promise<void> {
+  private async launch(trusted: string[], certificate?: { cert: string; key: string }): Promise<void> {
     const { uid, gid } = this.owner;
     const data = path.join(this.dir, 'data');
     const pwfile = path.join(this.dir, 'pw');
     fs.writeFileSync(pwfile, this.superuserPassword);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', path.join(this.dir, 'server.key'), '-out', path.join(this.dir, 'server.crt')], { stdio: 'ignore' });
+    if (certificate) {
+      fs.writeFileSync(path.join(this.dir, 'server.crt'), certificate.cert);
+      fs.writeFileSync(path.join(this.dir, 'server.key'), certificate.key);
+    } else {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-keyout', path.join(this.dir, 'server.key'), '-out', path.join(this.dir, 'server.crt')], { stdio: 'ignore' });
+    }
     fs.chmodSync(path.join(this.dir, 'server.key'), 0o600);
     if (uid !== undefined) {
       for (const f of [this.dir, pwfile, path.join(this.dir, 'server.key'), path.join(this.dir, 'server.crt')]) fs.chownSync(f, uid, gid!);
