@@ -61,7 +61,7 @@ beforeAll(() => {
 describe.each([
   ['the platform\'s task definition', {}],
   ['a control with uvicorn\'s defaults', { KEEPALIVE_TIMEOUT: '5', PROXY_BASE_URL: '' }],
-] as const)('behind the load balancer: %s', (what, env) => {
+] as const)('behind the load balancer: %s', (_, env) => {
   const control = Object.keys(env).length > 0;
   let containers: Record<string, ContainerDefinition>;
   let proxy: BootedProxy;
