@@ -1,5 +1,5 @@
 import {
-  Aws, Duration, Fn, Names, Stack, Token,
+  Annotations, ArnFormat, Aws, Duration, Fn, Names, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam,
   aws_kms as kms, aws_sns as sns,
   aws_sns_subscriptions as subscriptions,
@@ -105,7 +105,26 @@ export class LiteLlmMonitoring extends Construct {
       }
     }
     const stack = Stack.of(scope);
-    const topic = new sns.Topic(scope, id, { masterKey: props.encryptionKey, enforceSSL: true });
+    // A name known at synth lets the key policy name this topic without referencing it
+    // (the topic references the key: a reference back would be a cycle).
+    const topicName = `${stack.stackName}-${id}-${Names.uniqueId(scope).slice(-8)}`.slice(-256);
+    const topic = new sns.Topic(scope, id, { topicName, masterKey: props.encryptionKey, enforceSSL: true });
+    const topicArn = stack.formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    // SNS encrypts each message with a data key whose encryption context names the topic
+    // (kms:EncryptionContext:aws:sns:topicArn): CloudWatch may use the key for this topic only.
+    const added = props.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `CloudWatchAlarmsTo${Names.uniqueId(topic).slice(-24)}`.replace(/[^A-Za-z0-9]/g, ''),
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account, 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
+      },
+    }), false);
+    if (!added.statementAdded) {
+      Annotations.of(topic).addWarningV2('cdk-litellm:alarmTopicKey', 'The alarm topic\'s key is not managed here: its key policy must let '
+        + `cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* with kms:EncryptionContext:aws:sns:topicArn ${topicName}, or no alarm reaches the topic.`);
+    }
     // A topic policy replaces SNS's default one, so with only enforceSSL's Deny nothing
     // could publish: let this account's alarms in (the key policy already lets them encrypt).
     topic.addToResourcePolicy(new iam.PolicyStatement({

@@ -108,13 +108,7 @@ export class LiteLlmSecurity extends Construct {
       resources: ['*'],
       conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
     }));
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AlarmsPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-    }));
+    // CloudWatch alarms may use the key for the alarm topic only: LiteLlmMonitoring.createAlarmTopic adds that statement.
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'SecretsManagerAndSnsInThisAccount',
       principals: [new iam.AccountRootPrincipal()],

@@ -540,3 +540,40 @@ describe('two platforms in one stack', () => {
     expect(new Set(names).size).toBe(2);
   });
 });
+
+describe('the alarm topic\'s key', () => {
+  test('CloudWatch may use the platform key only for the alarm topic, named by its ARN in the encryption context', () => {
+    // GIVEN
+    const s = synth();
+    const topic = only(s.template, 'AWS::SNS::Topic').Properties;
+    const key = only(s.template, 'AWS::KMS::Key').Properties;
+
+    // WHEN
+    const forCloudWatch = key.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+
+    // THEN
+    expect(topic.TopicName).toMatch(/^Stack-AlarmTopic-[0-9A-F]{8}$/);
+    expect(forCloudWatch).toEqual([expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: {
+        StringEquals: {
+          'aws:SourceAccount': '123456789012',
+          'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:us-east-1:123456789012:${topic.TopicName}`]] },
+        },
+      },
+    })]);
+  });
+
+  test('in a split the topic created beside the key scopes the key the same way, and alarms of later stacks publish to it', () => {
+    // GIVEN
+    const { fiveStacks } = jest.requireActual('./support/scenarios');
+    const app = fiveStacks().app;
+    const security = Template.fromStack(app.node.findChild('Security') as Stack);
+
+    // THEN
+    const topic = only(security, 'AWS::SNS::Topic').Properties;
+    const statements = only(security, 'AWS::KMS::Key').Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(statements).toHaveLength(1);
+    expect(JSON.stringify(statements[0].Condition)).toContain(topic.TopicName);
+  });
+});
