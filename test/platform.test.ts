@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork,
+  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmOutputs,
   LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
 } from '../src';
 
@@ -110,15 +110,16 @@ describe('the DESIGN one-liner', () => {
     });
   });
 
-  test('outputs the URL and the master key secret ARN', () => {
-    s.template.hasOutput('*', {
-      Description: 'Base URL of the LiteLLM proxy',
+  test('outputs the URL and the master key secret ARN under stable keys: the platform\'s id and a name', () => {
+    s.template.hasOutput('LiteLlmUrl', {
+      Description: Match.stringLikeRegexp('^Base URL of the LiteLLM proxy'),
       Value: s.stack.resolve(s.platform.url),
     });
-    s.template.hasOutput('*', {
-      Description: 'Secret holding the LiteLLM master key',
+    s.template.hasOutput('LiteLlmMasterKeySecretArn', {
+      Description: Match.stringLikeRegexp('^Secret holding the LiteLLM master key'),
       Value: s.stack.resolve(s.platform.security.masterKeySecret.secretArn),
     });
+    expect(s.platform.outputs.keys.Url).toBe('LiteLlmUrl');
   });
 
   test('creates only the free S3 gateway endpoint: its Bedrock calls go through the NAT gateway', () => {
@@ -637,5 +638,29 @@ describe('profile capacity, endpoints and AZs', () => {
       'com.amazonaws.us-east-1.logs',
       'com.amazonaws.us-east-1.secretsmanager',
     ]);
+  });
+});
+
+describe('LiteLlmOutputs', () => {
+  const models = () => [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })];
+
+  test('two platforms in one stack keep their outputs apart by their ids; an id with other characters is reduced to letters and digits', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Two', { env: { account: '123456789012', region: 'us-east-1' } });
+
+    // WHEN
+    new LiteLlmPlatform(stack, 'Team-A', { models: models() });
+    new LiteLlmPlatform(stack, 'TeamB', { models: models() });
+
+    // THEN
+    const keys = Object.keys(Template.fromStack(stack).toJSON().Outputs);
+    expect(keys).toEqual(expect.arrayContaining(['TeamAUrl', 'TeamBUrl', 'TeamAMasterKeySecretArn', 'TeamBAdminUi', 'TeamBDashboardName']));
+  });
+
+  test('a prefix that is not letters and digits fails at synth and says why', () => {
+    const stack = new Stack(new App(), 'Bad');
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: models() });
+    expect(() => new LiteLlmOutputs(stack, 'Out', { ...platform, prefix: 'my-platform' }))
+      .toThrow('LiteLlmOutputs: the prefix "my-platform" must be letters and digits only (CloudFormation output keys are alphanumeric); pass `prefix`');
   });
 });
