@@ -1,5 +1,5 @@
 import {
-  Annotations, ArnFormat, Aws, Duration, Fn, Names, RemovalPolicy, Stack, Token,
+  Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token,
   aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
@@ -9,7 +9,7 @@ import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { WebAcl } from './private/web-acl';
+import { WebAcl, redactedLogFields } from './private/web-acl';
 import { DeploymentProfile } from './profile';
 
 /**
@@ -324,9 +324,12 @@ export class LiteLlmLoadBalancer extends Construct {
           + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
           + 'If TLS ends in front of the load balancer, set `allowHttp: true`.');
       }
-      if (production) {
-        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly',
-          'The load balancer serves plain HTTP: API keys would cross the network unencrypted. Set `domain` (or `certificate`) to serve HTTPS.');
+      if (production || !props.internal) {
+        // DEVELOPMENT's one-liner stays deployable, but never silently: keys cross the network in clear text.
+        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly', `The load balancer serves plain HTTP${props.internal ? '' : ' to the internet'}: `
+          + 'the master key, virtual keys, the admin UI password and every prompt cross the network unencrypted. '
+          + 'Serve HTTPS with `domain` (or `certificate`), or keep it from the internet with `network.allowedCidrs` (your addresses only) '
+          + 'or `internal: true`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\').');
       }
       const listener = this.loadBalancer.addListener('Http', {
         port: 80,
@@ -340,7 +343,10 @@ export class LiteLlmLoadBalancer extends Construct {
     }
   }
 
-  /** A web ACL on the load balancer, logged to its own `aws-waf-logs-` group through a resource policy of its own. */
+  /**
+   * A web ACL on the load balancer, logged to its own `aws-waf-logs-` group, with the key
+   * headers and the query string redacted; the group carries its own resource policy.
+   */
   private addWaf(
     props: LiteLlmLoadBalancerProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
   ): { webAcl: wafv2.CfnWebACL; logGroup: logs.ILogGroup } {
@@ -350,13 +356,15 @@ export class LiteLlmLoadBalancer extends Construct {
     // The stack's UUID ends the name: a group retained by a deleted stack must not block
     // the same stack from being created again.
     const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
+    // WAF only delivers to log groups whose name starts with aws-waf-logs-.
+    const logGroupName = `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`;
     const logGroup = new logs.LogGroup(this, 'WafLogs', {
-      // WAF only delivers to log groups whose name starts with aws-waf-logs-.
-      logGroupName: `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`,
+      logGroupName,
       encryptionKey: props.encryptionKey,
       retention: logRetention,
       removalPolicy,
     });
+    this.allowWafLogDelivery(logGroup, logGroupName);
     const acl = new WebAcl(this, 'WebAcl', {
       metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
       rateLimitPerFiveMinutes: rateLimit,
@@ -368,29 +376,43 @@ export class LiteLlmLoadBalancer extends Construct {
       resourceArn: this.loadBalancer.loadBalancerArn,
       webAclArn: acl.webAcl.attrArn,
     });
-    // Without a policy of its own, WAF appends to the account's shared CloudWatch Logs
-    // resource policy, whose 5,120 characters other services fill up.
-    const wafLogsPolicy = new logs.ResourcePolicy(this, 'WafLogsPolicy', {
-      resourcePolicyName: Fn.join('-', [Aws.STACK_NAME, 'waf-logs', Names.uniqueId(this).slice(-8)]),
-      policyStatements: [new iam.PolicyStatement({
-        sid: 'WafLogDelivery',
-        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${logGroup.logGroupArn}`],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
-        },
-      })],
-    });
-    const wafLogging = new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+    // The destination names the group by Ref: the group, and the policy it carries, exist
+    // before WAF checks that it may deliver there.
+    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
       resourceArn: acl.webAcl.attrArn,
       logDestinationConfigs: [Stack.of(this).formatArn({
         service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       })],
+      redactedFields: redactedLogFields(),
     });
-    wafLogging.node.addDependency(wafLogsPolicy);
     return { webAcl: acl.webAcl, logGroup };
+  }
+
+  /**
+   * Lets CloudWatch Logs' delivery service write this account's WAF logs into the group,
+   * through the group's own resource policy. An account-level policy (AWS::Logs::ResourcePolicy,
+   * or the shared one WAF appends to) counts against the account's 10 per region, one per
+   * stack with WAF; a log group's own policy counts against nothing.
+   */
+  private allowWafLogDelivery(logGroup: logs.LogGroup, logGroupName: string): void {
+    const stack = Stack.of(this);
+    // From the name, not logGroup.logGroupArn: a resource cannot read its own attributes.
+    const groupArn = stack.formatArn({
+      service: 'logs', resource: 'log-group', resourceName: `${logGroupName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const policy = new iam.PolicyDocument({
+      statements: [new iam.PolicyStatement({
+        sid: 'WafLogDelivery',
+        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [groupArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+        },
+      })],
+    });
+    (logGroup.node.defaultChild as logs.CfnLogGroup).resourcePolicyDocument = policy;
   }
 }
 

@@ -1,5 +1,5 @@
 import {
-  CustomResource, Duration, SecretValue, Stack, aws_cloudwatch as cloudwatch,
+  CustomResource, Duration, SecretValue, Stack, Token, aws_cloudwatch as cloudwatch,
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
@@ -23,6 +23,29 @@ export interface LiteLlmSecurityOptions {
    * @default Duration.days(30)
    */
   readonly masterKeyRotation?: Duration;
+  /**
+   * When the master key rotates, as a Secrets Manager schedule expression in UTC, e.g.
+   * `cron(0 4 ? * SUN#1 *)` (first Sunday of the month, 04:00) or `rate(30 days)`. Each
+   * rotation makes clients of the old key get 401 once the redeployed tasks serve (see the
+   * README's rotation timeline): pick your quiet hour. Replaces `masterKeyRotation`.
+   *
+   * @default - every `masterKeyRotation`, at a time Secrets Manager picks
+   */
+  readonly masterKeyRotationSchedule?: string;
+  /**
+   * How long after the scheduled time the rotation may start (Secrets Manager's rotation
+   * window), from 1 to 24 hours.
+   *
+   * @default - Secrets Manager's: the end of the day of the schedule (UTC)
+   */
+  readonly masterKeyRotationWindow?: Duration;
+  /**
+   * Whether the master key rotates at all. Off, it stays as first written until an operator
+   * rotates it (`aws secretsmanager rotate-secret`), which still redeploys the service.
+   *
+   * @default true
+   */
+  readonly masterKeyRotationEnabled?: boolean;
   /**
    * An existing JSON secret holding the provider API keys, one field per environment
    * variable (`OPENAI_API_KEY`…). It must have every field the models need.
@@ -184,9 +207,12 @@ export class LiteLlmSecurity extends Construct {
     });
     const rotationSchedule = masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
-      automaticallyAfter: rotation,
+      // Off: the schedule stays (so `rotate-secret` uses the function) with no automatic rotation.
+      automaticallyAfter: props.masterKeyRotationEnabled === false ? Duration.days(0) : rotation,
       rotateImmediatelyOnUpdate: false,
     });
+    const rules = rotationRules(props);
+    if (rules) (rotationSchedule.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride('RotationRules', rules);
     requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
     this.masterKeyFunction = masterKeyFunction;
 
@@ -246,4 +272,31 @@ function requireSourceAccount(fn: lambda.Function, principal: string, account: s
     && c.principal === principal);
   if (permissions.length === 0) throw new Error(`no invoke permission for ${principal} on ${fn.node.path}`);
   for (const permission of permissions) permission.sourceAccount = account;
+}
+
+/** The rotation rules a schedule or a window asks for, or undefined for CDK's `rate(n days)`. */
+function rotationRules(props: LiteLlmSecurityOptions): { ScheduleExpression?: string; Duration?: string } | undefined {
+  const schedule = props.masterKeyRotationSchedule;
+  const window = props.masterKeyRotationWindow;
+  if (props.masterKeyRotationEnabled === false) {
+    if (schedule || window) throw new Error('`masterKeyRotationSchedule` and `masterKeyRotationWindow` need rotation: remove them, or `masterKeyRotationEnabled: false`');
+    return undefined;
+  }
+  if (schedule === undefined && window === undefined) return undefined;
+  if (schedule !== undefined && props.masterKeyRotation !== undefined) {
+    throw new Error('`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them');
+  }
+  if (schedule !== undefined && !Token.isUnresolved(schedule)
+    && !/^cron\((\S+ ){5}\S+\)$/.test(schedule) && !/^rate\(([4-9]|1\d|2[0-3]) hours\)$|^rate\(\d+ days?\)$/.test(schedule)) {
+    throw new Error(`\`masterKeyRotationSchedule\` ("${schedule}") must be a Secrets Manager schedule expression: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 4 ? * SUN#1 *), or rate(4 to 23 hours) or rate(N days)`);
+  }
+  if (window !== undefined) {
+    check(window.toHours({ integral: false }), h => Number.isInteger(h) && h >= 1 && h <= 24,
+      h => `\`masterKeyRotationWindow\` (${h} hours) must be whole hours from 1 to 24, as Secrets Manager allows`);
+  }
+  const days = (props.masterKeyRotation ?? Duration.days(30)).toDays();
+  return {
+    ScheduleExpression: schedule ?? `rate(${days} days)`,
+    ...(window ? { Duration: `${window.toHours()}h` } : {}),
+  };
 }

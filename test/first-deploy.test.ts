@@ -84,7 +84,7 @@ describe.each(Object.entries(SCENARIOS))('%s', (name, make) => {
 });
 
 describe('names two copies of one app can share', () => {
-  test('no dashboard, web ACL or log resource policy name is built from the construct path alone', () => {
+  test('no dashboard or web ACL name is built from the construct path alone, and no account-level log resource policy exists', () => {
     const a = platform('litellm-eu', 'eu-west-1');
     const b = platform('litellm-us', 'us-east-1');
     const name = (t: any, type: string, prop: string) => JSON.stringify(resourcesOf(t, type).map(([, r]) => r.Properties[prop]));
@@ -93,7 +93,7 @@ describe('names two copies of one app can share', () => {
     expect(name(a, 'AWS::CloudWatch::Dashboard', 'DashboardName')).not.toEqual(name(b, 'AWS::CloudWatch::Dashboard', 'DashboardName'));
     for (const t of [a, b]) {
       expect(name(t, 'AWS::CloudWatch::Dashboard', 'DashboardName')).toContain('AWS::StackName');
-      expect(name(t, 'AWS::Logs::ResourcePolicy', 'PolicyName')).toContain('AWS::StackName');
+      expect(resourcesOf(t, 'AWS::Logs::ResourcePolicy')).toHaveLength(0);
     }
   });
 
@@ -115,19 +115,19 @@ describe('names two copies of one app can share', () => {
 });
 
 describe('WAF logging has a resource policy of its own', () => {
-  test('delivery.logs may write to the WAF log group only, for this account, before logging is configured', () => {
+  test('the WAF log group lets delivery.logs write into it only, for this account, before logging is configured', () => {
     const t = platform('litellm-eu', 'eu-west-1');
-    const [[groupId]] = resourcesOf(t, 'AWS::Logs::LogGroup').filter(([id]) => id.includes('WafLogs'));
-    const [[policyId, policy]] = resourcesOf(t, 'AWS::Logs::ResourcePolicy');
-    const document = JSON.parse(JSON.stringify(policy.Properties.PolicyDocument));
-    const text = JSON.stringify(document);
+    expect(resourcesOf(t, 'AWS::Logs::ResourcePolicy')).toHaveLength(0);
+    const [[groupId, group]] = resourcesOf(t, 'AWS::Logs::LogGroup').filter(([id]) => id.includes('WafLogs'));
+    const text = JSON.stringify(group.Properties.ResourcePolicyDocument);
     expect(text).toContain('delivery.logs.amazonaws.com');
     expect(text).toContain('logs:CreateLogStream');
     expect(text).toContain('logs:PutLogEvents');
-    expect(text).toContain(groupId);
+    expect(text).toContain(group.Properties.LogGroupName['Fn::Join'][1][0]); // the group's own name
+    expect(text).not.toContain(groupId); // a resource cannot read its own attributes
     expect(text).toContain('aws:SourceAccount');
     const [[, logging]] = resourcesOf(t, 'AWS::WAFv2::LoggingConfiguration');
-    expect(dependsOn(logging)).toContain(policyId);
+    expect(JSON.stringify(logging.Properties.LogDestinationConfigs)).toContain(JSON.stringify({ Ref: groupId }));
   });
 });
 

@@ -20,8 +20,10 @@ const BUILT_IN_GROUPS = [
   'AWSManagedRulesKnownBadInputsRuleSet',
   'AWSManagedRulesSQLiRuleSet',
 ];
-const HTTP_ONLY_WARNING = 'The load balancer serves plain HTTP: API keys would cross the network unencrypted. '
-  + 'Set `domain` (or `certificate`) to serve HTTPS. [ack: cdk-litellm:httpOnly]';
+const httpOnlyWarning = (internet: boolean) => `The load balancer serves plain HTTP${internet ? ' to the internet' : ''}: `
+  + 'the master key, virtual keys, the admin UI password and every prompt cross the network unencrypted. '
+  + 'Serve HTTPS with `domain` (or `certificate`), or keep it from the internet with `network.allowedCidrs` (your addresses only) '
+  + 'or `internal: true`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\'). [ack: cdk-litellm:httpOnly]';
 const HTTPS_REQUIRED = 'An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
   + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
   + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
@@ -171,9 +173,37 @@ function wafResourceCounts(template: Template) {
 const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
 
 const count = (name: string) => ({ Name: name, ActionToUse: { Count: {} } });
-/** What the Common rule set counts instead of blocking: body size, then XSS, LFI and RFI in the body. */
-const COMMON_COUNTED = ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY'].map(count);
+/** What the Common rule set counts instead of blocking: body size, then XSS, LFI, RFI and EC2 metadata SSRF in the body. */
+const COMMON_COUNTED = ['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'GenericLFI_BODY', 'GenericRFI_BODY', 'EC2MetaDataSSRF_BODY'].map(count);
 const SQLI_COUNTED = ['SQLi_BODY', 'SQLiExtendedPatterns_BODY'].map(count);
+
+/**
+ * Headers LiteLLM 1.108.7 takes a key or a session from (litellm/types/proxy/auth/special_headers.py,
+ * user_api_key_auth.py, user_api_key_auth_mcp.py; the UI's `token` cookie), lowercase.
+ */
+const KEY_HEADERS = [
+  'authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'ocp-apim-subscription-key', 'x-litellm-api-key', 'x-mcp-auth', 'cookie',
+];
+
+/** The WAF log delivery statement of a log group named `aws-waf-logs-<prefix><stack UUID>`. */
+function wafLogDelivery(namePrefix: string, region = 'us-east-1', account = '123456789012'): any {
+  const arn = (rest: any[]) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...rest]] });
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'WafLogDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      // Built from the name: a log group cannot read its own Arn.
+      Resource: arn([`:logs:${region}:${account}:log-group:${namePrefix}`, STACK_UUID, ':*']),
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': account },
+        ArnLike: { 'aws:SourceArn': arn([`:logs:${region}:${account}:*`]) },
+      },
+    }],
+  };
+}
 
 const NO_WAF = { webAcls: 0, associations: 0, loggingConfigurations: 0, wafLogGroups: 0 };
 const ONE_WAF = { webAcls: 1, associations: 1, loggingConfigurations: 1, wafLogGroups: 1 };
@@ -318,10 +348,14 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
     expect(s.loadBalancer.wafLogGroup).toBeUndefined();
   });
 
-  test('does not warn about plain HTTP', () => {
+  test('warns that it serves plain HTTP to the internet, and says how to close it', () => {
     // THEN
-    const annotations = Annotations.fromStack(s.stack);
-    annotations.hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', httpOnlyWarning(true));
+  });
+
+  test('an internal one does not warn: the one-liner\'s warning is about the internet', () => {
+    const internal = synthStandalone(() => ({ internal: true }));
+    Annotations.fromStack(internal.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
   });
 });
 
@@ -334,7 +368,7 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION without a certificate, `allowHtt
 
   test('warns that it serves plain HTTP', () => {
     // THEN
-    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', HTTP_ONLY_WARNING);
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', httpOnlyWarning(true));
   });
 
   test('turns deletion protection on', () => {
@@ -464,7 +498,7 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
     s.template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       DefaultAction: { Allow: {} },
-      VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: Match.stringLikeRegexp('-WebAcl$') },
+      VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: Match.stringLikeRegexp('-WebAcl$') },
     });
     expect(s.loadBalancer.webAcl).toBeDefined();
     expect(logicalId(s.stack, s.loadBalancer.webAcl!)).toBe(Object.keys(s.template.findResources('AWS::WAFv2::WebACL'))[0]);
@@ -523,12 +557,29 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
     }
   });
 
-  test('every rule emits CloudWatch metrics and sampled requests', () => {
+  test('every rule emits CloudWatch metrics', () => {
     // THEN
     const rules = webAclRules(s.template);
     expect(rules).toHaveLength(5);
     for (const r of rules) {
-      expect(r.VisibilityConfig).toEqual({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: expect.stringMatching(new RegExp(`-${r.Name}$`)) });
+      expect(r.VisibilityConfig).toEqual({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false, MetricName: expect.stringMatching(new RegExp(`-${r.Name}$`)) });
+    }
+  });
+
+  test('neither the web ACL nor any rule samples requests: samples show key headers unredacted in the console', () => {
+    // THEN
+    const acl = only(s.template, 'AWS::WAFv2::WebACL').Properties;
+    const configs = [acl.VisibilityConfig, ...acl.Rules.map((r: any) => r.VisibilityConfig)];
+    expect(configs).toHaveLength(6);
+    for (const config of configs) expect(config.SampledRequestsEnabled).toBe(false);
+  });
+
+  test('counts EC2MetaDataSSRF_BODY: a prompt may quote 169.254.169.254; the SSRF rules on path, query and cookie still block', () => {
+    // THEN
+    const counted = ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet').map((o: any) => o.Name);
+    expect(counted).toContain('EC2MetaDataSSRF_BODY');
+    for (const ssrf of ['EC2MetaDataSSRF_URIPATH', 'EC2MetaDataSSRF_QUERYARGUMENTS', 'EC2MetaDataSSRF_COOKIE']) {
+      expect(counted).not.toContain(ssrf);
     }
   });
 
@@ -561,6 +612,38 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
         'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:', { Ref: logGroupId }]],
       }],
     });
+  });
+
+  test('the WAF logs redact every header LiteLLM reads a key or session from, named in lowercase', () => {
+    // THEN
+    const redacted = only(s.template, 'AWS::WAFv2::LoggingConfiguration').Properties.RedactedFields;
+    expect(redacted.filter((f: any) => f.SingleHeader)).toEqual(KEY_HEADERS.map(name => ({ SingleHeader: { Name: name } })));
+    // WAF takes at most 100 redacted fields.
+    expect(redacted.length).toBeLessThanOrEqual(100);
+  });
+
+  test('the WAF logs redact the query string: LiteLLM takes keys from `?key=` too', () => {
+    // THEN
+    const redacted = only(s.template, 'AWS::WAFv2::LoggingConfiguration').Properties.RedactedFields;
+    expect(redacted).toContainEqual({ QueryString: {} });
+  });
+
+  test('the WAF log group carries its own resource policy: delivery.logs may write into it, for this account only', () => {
+    // THEN
+    const logGroup = resource(s, s.loadBalancer.wafLogGroup!);
+    const [, [namePrefix]] = logGroup.Properties.LogGroupName['Fn::Join'];
+    expect(logGroup.Properties.ResourcePolicyDocument).toEqual(wafLogDelivery(namePrefix));
+  });
+
+  test('creates no account-level CloudWatch Logs resource policy (an account holds at most 10 per region)', () => {
+    // THEN
+    s.template.resourceCountIs('AWS::Logs::ResourcePolicy', 0);
+  });
+
+  test('the logging configuration names the log group by Ref, so CloudFormation creates the group and its policy first', () => {
+    // THEN
+    const destinations = JSON.stringify(only(s.template, 'AWS::WAFv2::LoggingConfiguration').Properties.LogDestinationConfigs);
+    expect(destinations).toContain(JSON.stringify({ Ref: logicalId(s.stack, s.loadBalancer.wafLogGroup!) }));
   });
 });
 
@@ -895,7 +978,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
     ]);
   });
 
-  test('`blockBodyPatterns` lets the body-pattern rules block; the body size rule still only counts', () => {
+  test('`blockBodyPatterns` lets the body-pattern rules, EC2MetaDataSSRF_BODY included, block; the body size rule still only counts', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({ waf: true, wafOptions: { blockBodyPatterns: true } }));
 
@@ -925,7 +1008,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
       const added = rule(s.template, group);
       expect(added.OverrideAction).toEqual({ None: {} });
       expect(added.Statement).toEqual({ ManagedRuleGroupStatement: { VendorName: 'AWS', Name: group } });
-      expect(added.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+      expect(added.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false });
     }
   });
 
@@ -997,10 +1080,10 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT)', () => {
     expect(attributes['access_logs.s3.bucket']).toEqual({ Ref: logicalId(s.stack, s.loadBalancer.accessLogsBucket) });
   });
 
-  test('has no web ACL and warns not about plain HTTP', () => {
+  test('has no web ACL and warns that it serves plain HTTP to the internet', () => {
     // THEN
     expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
-    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', httpOnlyWarning(true));
   });
 
   test('the platform url is the load balancer\'s http:// url, and an output', () => {
@@ -1008,7 +1091,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT)', () => {
     const expected = { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(s.stack, s.loadBalancer.loadBalancer), 'DNSName'] }]] };
     expect(s.platform.url).toBe(s.loadBalancer.url);
     expect(s.stack.resolve(s.platform.url)).toEqual(expected);
-    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy', Value: expected });
+    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy (OpenAI-compatible API under /v1)', Value: expected });
   });
 });
 
@@ -1038,7 +1121,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
     // THEN
     s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'A', HostedZoneId: ZONE_ID });
     expect(s.platform.url).toBe('https://llm.example.com');
-    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy', Value: 'https://llm.example.com' });
+    s.template.hasOutput('*', { Description: 'Base URL of the LiteLLM proxy (OpenAI-compatible API under /v1)', Value: 'https://llm.example.com' });
   });
 
   test('deletion protection is on', () => {
@@ -1066,6 +1149,36 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
   test('does not warn about plain HTTP', () => {
     // THEN
     Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
+  });
+});
+
+describe('WAF log delivery does not grow with the number of platforms', () => {
+  test('two platforms with WAF in two stacks create no account-level resource policy; each WAF log group carries its own', () => {
+    // GIVEN
+    const app = new App();
+    const stacks = ['LiteLlmA', 'LiteLlmB'].map(name => {
+      const stack = new Stack(app, name, { env: ENV });
+      new LiteLlmPlatform(stack, 'LiteLlm', {
+        profile: DeploymentProfile.PRODUCTION,
+        models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+        loadBalancer: { allowHttp: true },
+      });
+      return stack;
+    });
+
+    // WHEN
+    const templates = stacks.map(stack => Template.fromStack(stack));
+
+    // THEN
+    for (const template of templates) {
+      expect(wafResourceCounts(template)).toEqual(ONE_WAF);
+      template.resourceCountIs('AWS::Logs::ResourcePolicy', 0);
+      const wafLogGroups = Object.values(template.findResources('AWS::Logs::LogGroup'))
+        .filter((g: any) => g.Properties?.LogGroupName && joinedText(g.Properties.LogGroupName).startsWith('aws-waf-logs-'));
+      expect(wafLogGroups).toHaveLength(1);
+      const [, [namePrefix]] = (wafLogGroups[0] as any).Properties.LogGroupName['Fn::Join'];
+      expect((wafLogGroups[0] as any).Properties.ResourcePolicyDocument).toEqual(wafLogDelivery(namePrefix));
+    }
   });
 });
 
@@ -1114,7 +1227,7 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
     const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
 
     // THEN
-    Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', HTTP_ONLY_WARNING);
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', httpOnlyWarning(true));
   });
 });
 
@@ -1127,7 +1240,7 @@ describe('HTTPS in PRODUCTION', () => {
 
   test('an internal PRODUCTION load balancer keeps the warning', () => {
     const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, internal: true }));
-    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', HTTP_ONLY_WARNING);
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', httpOnlyWarning(false));
   });
 
   test('DEVELOPMENT serves plain HTTP without an error', () => {

@@ -398,3 +398,35 @@ describe('LiteLlmSecurity validation', () => {
     expect(newSecurity({ providerKeyNames: [name] })).not.toThrow();
   });
 });
+
+describe('when the master key rotates', () => {
+  const rules = (props: LiteLlmSecurityProps) => {
+    const { template } = securityStack(props);
+    const schedules = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(schedules).toHaveLength(1);
+    return schedules[0].Properties.RotationRules;
+  };
+
+  test('by default every 30 days, at a time Secrets Manager picks', () => {
+    expect(rules({})).toEqual({ ScheduleExpression: 'rate(30 days)' });
+  });
+
+  test('on a team\'s schedule, within a window', () => {
+    expect(rules({ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 *)', masterKeyRotationWindow: Duration.hours(2) }))
+      .toEqual({ ScheduleExpression: 'cron(0 4 ? * SUN#1 *)', Duration: '2h' });
+  });
+
+  test('turned off: the schedule keeps the function for a manual rotate-secret, with no automatic rotation', () => {
+    expect(rules({ masterKeyRotationEnabled: false })).toBeUndefined();
+  });
+
+  test.each([
+    [{ masterKeyRotationSchedule: 'every sunday' }, '`masterKeyRotationSchedule` ("every sunday") must be a Secrets Manager schedule expression'],
+    [{ masterKeyRotationSchedule: 'rate(2 hours)' }, '`masterKeyRotationSchedule` ("rate(2 hours)") must be a Secrets Manager schedule expression'],
+    [{ masterKeyRotationWindow: Duration.hours(30) }, '`masterKeyRotationWindow` (30 hours) must be whole hours from 1 to 24'],
+    [{ masterKeyRotationSchedule: 'rate(7 days)', masterKeyRotation: Duration.days(7) }, '`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them'],
+    [{ masterKeyRotationEnabled: false, masterKeyRotationWindow: Duration.hours(2) }, '`masterKeyRotationSchedule` and `masterKeyRotationWindow` need rotation'],
+  ] as [LiteLlmSecurityProps, string][])('%j fails at synth', (props, message) => {
+    expect(() => securityStack(props)).toThrow(message);
+  });
+});
