@@ -38,7 +38,12 @@ const cache = new LiteLlmCache(databaseStack, 'Cache', {
 });
 const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
 const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
-  encryptionKey: security.encryptionKey, alarmTopic, service, database, loadBalancer, cache,
+  encryptionKey: security.encryptionKey,
+  alarmTopic,
+  service,
+  database,
+  loadBalancer,
+  cache,
   additionalAlarms: [security.masterKeyRotationAlarm],
 });
 new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });

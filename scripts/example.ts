@@ -2,8 +2,8 @@
 // prints where the templates are, what it would cost a month (modeled) and the outputs
 // `cdk deploy` would print.
 import * as path from 'path';
-import { MODEL_NOTE, dollars, report, stacksAt } from '../src/cost/report';
 import { exampleApp } from './example-app';
+import { MODEL_NOTE, dollars, report, stacksAt } from '../src/cost/report';
 
 const { app } = exampleApp(path.resolve('cdk.out'));
 const assembly = app.synth();

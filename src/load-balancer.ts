@@ -1,6 +1,6 @@
 import {
   Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token,
-  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
+  aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -10,6 +10,9 @@ import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
 import { WebAcl, redactedLogFields } from './private/web-acl';
+
+/** The target group's nominal port (the tasks register on their container port). */
+const TARGET_GROUP_PORT = 4000;
 import { DeploymentProfile } from './profile';
 
 /**
@@ -95,6 +98,13 @@ export interface LiteLlmLoadBalancerOptions {
    * @default false
    */
   readonly allowHttp?: boolean;
+  /**
+   * The host name clients use with `certificate`, when its DNS record is yours (not
+   * `domain`'s Route 53 zone): the URL and the Url output become `https://<domainName>`.
+   *
+   * @default - with `certificate` alone, the load balancer's DNS name (with a synth warning)
+   */
+  readonly domainName?: string;
   /**
    * A DNS name for the proxy, with HTTPS.
    *
@@ -216,7 +226,11 @@ export class LiteLlmLoadBalancer extends Construct {
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
-      port: props.containerPort ?? 4000,
+      // ECS registers each task with its container port, so the group's own port is only a
+      // default, and health checks go to the traffic port. Fixed, so that changing
+      // containerPort does not replace the group: in a split, the service stack imports its
+      // ARN, and CloudFormation refuses to change an export in use.
+      port: TARGET_GROUP_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
       // A task leaving (deploy, scale-in, redeploy after rotation) keeps serving its open
@@ -246,6 +260,12 @@ export class LiteLlmLoadBalancer extends Construct {
       this.record = new route53.ARecord(this, 'AliasRecord', alias);
       if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
       this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
+    } else if (props.domainName) {
+      if (!props.certificate) throw new Error('`domainName` names the host of `certificate`: give the certificate too, or use `domain` for a Route 53 zone');
+      this.url = `https://${props.domainName}`;
+    } else if (props.certificate) {
+      Annotations.of(this).addWarningV2('cdk-litellm:certificateName', 'With `certificate` and no `domain`, the URL (and the Url output) is the load '
+        + 'balancer\'s own DNS name, which the certificate does not name: clients would fail its TLS check. Set `domainName` to the name your DNS points at the load balancer.');
     }
 
     if (props.waf ?? defaults.waf) {
@@ -253,6 +273,23 @@ export class LiteLlmLoadBalancer extends Construct {
       this.webAcl = waf.webAcl;
       this.wafLogGroup = waf.logGroup;
     }
+  }
+
+  /**
+   * A metric of the target group (AWS/ApplicationELB, e.g. `HealthyHostCount`,
+   * `UnHealthyHostCount`, `HTTPCode_Target_5XX_Count`), by the load balancer's and the target
+   * group's names, not through a listener: in a split, adding a certificate replaces the
+   * listener, and an alarm that imported it would block the update.
+   */
+  public metricTarget(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/ApplicationELB',
+      metricName,
+      dimensionsMap: { LoadBalancer: this.loadBalancer.loadBalancerFullName, TargetGroup: this.targetGroup.targetGroupFullName },
+      period: Duration.minutes(5),
+      statistic: 'Sum',
+      ...props,
+    });
   }
 
   /** The access logs bucket (SSE-S3, the only encryption log delivery supports), and delivery into it. */

@@ -82,17 +82,6 @@ export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
  * The alarm topic every alarm of the platform notifies (ALARM and OK), and a dashboard.
  */
 export class LiteLlmMonitoring extends Construct {
-  /** Encrypted SNS topic for ALARM and OK notifications. */
-  public readonly alarmTopic: sns.ITopic;
-  /** Dashboard of the load balancer, the service and the database. */
-  public readonly dashboard: cloudwatch.Dashboard;
-  /** Every alarm that notifies the topic. */
-  public readonly alarms: cloudwatch.IAlarm[];
-  /** Load balancer 5xx (its own, e.g. no healthy target) > 10 for 2 × 5 minutes. */
-  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
-  /** p99 target response time above the threshold for 3 × 5 minutes. */
-  public readonly latencyAlarm: cloudwatch.Alarm;
-
   /**
    * An encrypted SNS topic that this account's CloudWatch alarms may publish to (ALARM and
    * OK), with the e-mail subscriptions given. `LiteLlmMonitoring` creates one unless it is
@@ -140,6 +129,17 @@ export class LiteLlmMonitoring extends Construct {
     for (const email of props.alarmEmails ?? []) topic.addSubscription(new subscriptions.EmailSubscription(email));
     return topic;
   }
+
+  /** Encrypted SNS topic for ALARM and OK notifications. */
+  public readonly alarmTopic: sns.ITopic;
+  /** Dashboard of the load balancer, the service and the database. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm that notifies the topic. */
+  public readonly alarms: cloudwatch.IAlarm[];
+  /** Load balancer 5xx (its own, e.g. no healthy target) > 10 for 2 × 5 minutes. */
+  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
+  /** p99 target response time above the threshold for 3 × 5 minutes. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
     super(scope, id);
@@ -211,7 +211,7 @@ export class LiteLlmMonitoring extends Construct {
       // Insights' RunningTaskCount they have data in every profile.
       new cloudwatch.GraphWidget({
         title: 'Running tasks',
-        left: [props.loadBalancer.targetGroup.metrics.healthyHostCount({ period: five, statistic: 'Minimum' })],
+        left: [props.loadBalancer.metricTarget('HealthyHostCount', { period: five, statistic: 'Minimum' })],
       }),
     );
     this.dashboard.addWidgets(

@@ -16,8 +16,8 @@ import { bedrockInvokeArns } from './private/bedrock';
 import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
-import { rotationSucceededPattern } from './private/rotation-pattern';
 import { rdsCaCertificatePem } from './private/rds-ca';
+import { rotationSucceededPattern } from './private/rotation-pattern';
 import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
@@ -254,6 +254,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const image = props.image ?? LiteLlmImage.fromRegistry();
     const sizing = resolveSizing(props);
     dependOnStacksOf(this, props.security, props.network, props.database, props.loadBalancer, ...(props.cache ? [props.cache] : []));
+    // In a split, the URL the tasks and outputs read is the load balancer's DNS name until a
+    // domain or certificate name replaces it; keep exporting it then, or CloudFormation would
+    // refuse to update the load balancer stack while this one still imports it.
+    const lbStack = Stack.of(props.loadBalancer);
+    if (lbStack !== Stack.of(this)) lbStack.exportValue(props.loadBalancer.loadBalancer.loadBalancerDnsName);
     const config = LiteLlmConfig.load(props.models, props.config);
     this.models = config.models;
     this.validate(props, config, sizing, image, defaults.production);
@@ -302,7 +307,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
     this.acknowledgeFindings(containerInsights, bedrockArns);
 
-    const alarms = this.createAlarms(props.loadBalancer.targetGroup);
+    const alarms = this.createAlarms(props.loadBalancer);
     this.cpuAlarm = alarms.cpu;
     this.memoryAlarm = alarms.memory;
     this.unhealthyHostsAlarm = alarms.unhealthyHosts;
@@ -442,7 +447,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   }
 
   /** CPU, memory, unhealthy hosts and target 5xx alarms. */
-  private createAlarms(tg: elbv2.ApplicationTargetGroup): {
+  private createAlarms(lb: LiteLlmLoadBalancer): {
     cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; unhealthyHosts: cloudwatch.Alarm; target5xx: cloudwatch.Alarm;
   } {
     const five = Duration.minutes(5);
@@ -460,17 +465,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const unhealthyHosts = tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
+    const unhealthyHosts = lb.metricTarget('UnHealthyHostCount', { period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
       alarmDescription: 'A LiteLLM task failed its load balancer health check for 3 minutes',
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const target5xx = tg.metrics.httpCodeTarget(
-      elbv2.HttpCodeTarget.TARGET_5XX_COUNT,
-      { period: five, statistic: 'Sum' },
-    ).createAlarm(this, 'Target5xxAlarm', {
+    const target5xx = lb.metricTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'Target5xxAlarm', {
       alarmDescription: 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row',
       threshold: 10,
       evaluationPeriods: 2,

@@ -93,7 +93,9 @@ describe.each([
  * HTTP, with the task's environment and, as the control, without its PROXY_BASE_URL: one
  * Python process, as importing LiteLLM takes seconds.
  */
-function loginResponses(task: Record<string, string>): { platform: { cookie: string; redirect: string }; control: { cookie: string; redirect: string } } {
+interface Login { readonly cookie: string; readonly redirect: string }
+
+function loginResponses(task: Record<string, string>): { platform: Login; control: Login } {
   const script = [
     'import os',
     'from starlette.requests import Request',

@@ -10,9 +10,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
-import { LocalPostgres } from './boot/postgres';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
+import { LocalPostgres } from './boot/postgres';
+import { ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
 import { RDS_CA_RSA2048_G1 } from '../src/private/rds-ca-certificates';
 
 const PYTHON = path.join(VENV, 'bin', 'python3');
@@ -83,7 +83,10 @@ describe('the proxy verifies the database against the RDS CA', () => {
         ...database,
         // The endpoint resolves at deploy; the token is signed locally (RDS would check it).
         DATABASE_PORT: String(postgres.port),
-        AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example', PATH: '/usr/bin:/bin',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'example',
+        PATH: '/usr/bin:/bin',
       },
     }).trim().split('\n');
     return cases.map((_, i) => ({ libpq: out[2 * i], prisma: out[2 * i + 1] }));

@@ -73,9 +73,13 @@ describe.each(Object.entries(SCENARIOS))('%s', (name, make) => {
         Action: 'sns:Publish',
         Condition: {
           StringEquals: { 'aws:SourceAccount': account },
-          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', agnostic
-            ? ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', region, ':', account, ':alarm:*']
-            : ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']] } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': ['', agnostic
+                ? ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', region, ':', account, ':alarm:*']
+                : ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']],
+            },
+          },
         },
       }),
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),

@@ -3,7 +3,7 @@ import {
   aws_certificatemanager as acm, aws_ec2 as ec2, aws_kms as kms, aws_route53 as route53,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   DeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
@@ -806,12 +806,16 @@ describe('LiteLlmLoadBalancer placement', () => {
     });
   });
 
-  test('`containerPort` sets the target group port', () => {
+  test('`containerPort` leaves the target group as it is: tasks register on their port, so a port change replaces nothing another stack imports', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({ containerPort: 8080 }));
+    const d = synthStandalone(() => ({}));
 
     // THEN
-    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 8080, Protocol: 'HTTP', TargetType: 'ip' });
+    const tg = (t: Template) => Object.values(t.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))[0].Properties;
+    expect(tg(s.template)).toEqual(tg(d.template));
+    expect(tg(s.template)).toMatchObject({ Port: 4000, Protocol: 'HTTP', TargetType: 'ip' });
+    expect(tg(s.template).HealthCheckPort).toBeUndefined(); // the traffic port: the task's own
   });
 });
 
@@ -1246,5 +1250,24 @@ describe('HTTPS in PRODUCTION', () => {
   test('DEVELOPMENT serves plain HTTP without an error', () => {
     const s = synthStandalone(() => ({}));
     s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+  });
+});
+
+describe('the URL with a certificate of your own', () => {
+  const cert = (scope: IConstruct) => acm.Certificate.fromCertificateArn(scope as Construct, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+
+  test('`domainName` is the host the certificate names: the URL is https://<domainName>', () => {
+    const s = synthStandalone(zone => ({ certificate: cert(zone), domainName: 'llm.internal.example.com' }));
+    expect(s.loadBalancer.url).toBe('https://llm.internal.example.com');
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:certificateName'));
+  });
+
+  test('a certificate alone warns that the URL is the load balancer\'s own name, which the certificate does not match', () => {
+    const s = synthStandalone(zone => ({ certificate: cert(zone) }));
+    Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', Match.stringLikeRegexp('Set `domainName` to the name your DNS points at the load balancer'));
+  });
+
+  test('`domainName` without a certificate fails at synth', () => {
+    expect(() => synthStandalone(() => ({ domainName: 'llm.example.com' }))).toThrow('`domainName` names the host of `certificate`');
   });
 });

@@ -2,8 +2,8 @@
 import { X509Certificate } from 'crypto';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RDS_CA_RSA2048_G1 } from '../src/private/rds-ca-certificates';
 import { rdsCaCertificatePem } from '../src/private/rds-ca';
+import { RDS_CA_RSA2048_G1 } from '../src/private/rds-ca-certificates';
 
 describe('the vendored rds-ca-rsa2048-g1 roots', () => {
   test.each(Object.entries(RDS_CA_RSA2048_G1))('%s: a self-signed CA named for its region, valid for decades', (region, pem) => {

@@ -405,6 +405,8 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       ...(s.platform.cache ? { REDIS_HOST: { 'Fn::GetAtt': [s.stack.getLogicalId(s.platform.cache.replicationGroup), 'PrimaryEndPoint.Address'] } } : {}),
       DATABASE_HOST: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Address'] },
       DATABASE_PORT: { 'Fn::GetAtt': [logicalId(s.stack, s.platform.database.instance), 'Endpoint.Port'] },
+      // The platform's public URL: the load balancer's DNS name.
+      PROXY_BASE_URL: s.stack.resolve(s.platform.url),
     };
     for (const entry of entries) {
       expect(secretNames.has(entry.Name)).toBe(false);
