@@ -75,7 +75,10 @@ export interface LiteLlmConfigOptions {
    */
   readonly contextWindowFallbacks?: LiteLlmFallback[];
   /**
-   * Retries of a failed request within its group, before fallbacks (`num_retries`).
+   * Retries of a failed request within its group, before fallbacks (`num_retries`). Every
+   * attempt, retries and fallbacks included, shares `service.requestTimeout`: each gets that
+   * time divided by the most attempts a request may make, and synth fails if that leaves an
+   * attempt under 30 seconds.
    *
    * @default 2
    */
@@ -142,6 +145,7 @@ const RAW_PROP: Record<Section, 'litellmSettings' | 'generalSettings' | 'routerS
 const RESERVED: Record<Section, { [key: string]: string }> = {
   litellm_settings: {
     request_timeout: 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)',
+    num_retries_per_request: 'remove it: the platform caps each request at the attempts `config.numRetries` and the fallbacks allow, so the request fits `service.requestTimeout`',
     cache: 'use `cache.responseCaching` (the platform\'s ElastiCache, TLS and AUTH)',
     cache_params: 'use `cache.responseCaching` and `cache.responseCacheTtl`',
   },
@@ -161,19 +165,51 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
   },
 };
 
-/** Keys a typed prop of `LiteLlmConfigOptions` sets. */
-const TYPED: Record<Section, { [key: string]: string }> = {
-  litellm_settings: { num_retries: 'config.numRetries', fallbacks: 'config.fallbacks', context_window_fallbacks: 'config.contextWindowFallbacks' },
+/**
+ * Keys a typed prop of `LiteLlmConfigOptions` sets, with that prop, in each section LiteLLM
+ * reads them from: the router takes `num_retries`, `allowed_fails` and the fallbacks from
+ * `litellm_settings` when `router_settings` lacks them (litellm/router.py:1393-1396, 1413-1419,
+ * 1442, 1458). Written raw or in `configFile` they merge like any setting; written raw beside
+ * their typed prop they conflict.
+ */
+const TYPED: Record<Section, { [key: string]: keyof LiteLlmConfigOptions }> = {
+  litellm_settings: { num_retries: 'numRetries', allowed_fails: 'allowedFails', fallbacks: 'fallbacks', context_window_fallbacks: 'contextWindowFallbacks' },
   general_settings: {},
   router_settings: {
-    routing_strategy: 'config.routingStrategy',
-    fallbacks: 'config.fallbacks',
-    context_window_fallbacks: 'config.contextWindowFallbacks',
-    num_retries: 'config.numRetries',
-    allowed_fails: 'config.allowedFails',
-    cooldown_time: 'config.cooldownTime',
+    routing_strategy: 'routingStrategy',
+    fallbacks: 'fallbacks',
+    context_window_fallbacks: 'contextWindowFallbacks',
+    num_retries: 'numRetries',
+    allowed_fails: 'allowedFails',
+    cooldown_time: 'cooldownTime',
   },
 };
+
+/**
+ * Router settings LiteLLM reads from `router_settings` and, when that lacks them, from
+ * `litellm_settings` (litellm/router.py:1393-1396, 1413-1426, 1442-1460). Within a layer
+ * `router_settings` wins, as in LiteLLM; across layers the later one wins, in both sections,
+ * so the platform's default `router_settings.num_retries` cannot shadow a
+ * `litellm_settings.num_retries` written in `configFile` or raw.
+ */
+const ROUTER_KEYS_READ_FROM_BOTH = [
+  'num_retries', 'max_fallbacks', 'allowed_fails', 'fallbacks', 'default_fallbacks', 'context_window_fallbacks', 'content_policy_fallbacks',
+];
+
+/**
+ * LiteLLM's longest wait before a retry: exponential back-off capped at MAX_RETRY_DELAY (8 s),
+ * `retry_after` capped the same way, plus up to JITTER (0.75 s)
+ * (litellm/utils.py:7695-7718, litellm/constants.py:549-551).
+ */
+const MAX_RETRY_WAIT_SECONDS = 8.75;
+
+/**
+ * The shortest time a provider attempt may be given: below it a long completion could never
+ * finish. (A provider's Retry-After, which LiteLLM honours up to 60 s before a retry in a
+ * group with one deployment or none healthy (litellm/router.py:8731-8770,
+ * litellm/utils.py:7706-7708), is the provider asking to wait and is not budgeted.)
+ */
+const MIN_ATTEMPT_SECONDS = 30;
 
 /** `litellm_settings` lists every layer adds to rather than replaces. */
 const CALLBACK_LISTS = ['callbacks', 'success_callback', 'failure_callback'];
@@ -217,7 +253,7 @@ export class LiteLlmConfig {
       throw new Error('`models` is empty: add at least one model, e.g. LiteLlmModel.bedrock({ name, modelId }), or bring them in `config.configFile`');
     }
     validateGroups(models);
-    for (const section of SECTIONS) validateRaw(section, options[RAW_PROP[section]] ?? {});
+    for (const section of SECTIONS) validateRaw(section, options);
     this.replacedFileKeys = [];
     this.fileSettings = { litellm_settings: {}, general_settings: {}, router_settings: {} };
     for (const section of SECTIONS) {
@@ -229,11 +265,21 @@ export class LiteLlmConfig {
     const names = new Set(models.map(m => m.name));
     validateFallbacks('config.fallbacks', options.fallbacks ?? [], names);
     validateFallbacks('config.contextWindowFallbacks', options.contextWindowFallbacks ?? [], names);
-    for (const key of ['fallbacks', 'context_window_fallbacks']) {
-      validateFallbacks(`configFile router_settings.${key}`, fromLiteLlmFallbacks(this.fileSettings.router_settings[key]), names);
-    }
     check(options.numRetries, n => Number.isInteger(n) && n >= 0, n => `\`config.numRetries\` (${n}) must be an integer >= 0`);
     check(options.allowedFails, n => Number.isInteger(n) && n >= 0, n => `\`config.allowedFails\` (${n}) must be an integer >= 0`);
+    // The typed props' checks hold for the same keys written raw or in the file.
+    for (const section of ['litellm_settings', 'router_settings'] as const) {
+      const written: [string, Settings][] = [[`configFile ${section}`, this.fileSettings[section]], [`config.${RAW_PROP[section]}`, options[RAW_PROP[section]] ?? {}]];
+      for (const [where, settings] of written) {
+        for (const key of ['fallbacks', 'context_window_fallbacks', 'content_policy_fallbacks']) {
+          validateFallbacks(`${where}.${key}`, fromLiteLlmFallbacks(settings[key]), names);
+        }
+        for (const key of ['num_retries', 'allowed_fails', 'max_fallbacks']) {
+          check(settings[key], (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0,
+            n => `\`${where}.${key}\` (${JSON.stringify(n)}) must be an integer >= 0`);
+        }
+      }
+    }
     this.secretEnvNames = [...new Set([
       ...models.flatMap(m => m.secretEnvNames),
       ...(options.callbacks ?? []).flatMap(c => c.secretEnvNames),
@@ -253,16 +299,26 @@ export class LiteLlmConfig {
    * only ever referenced as `os.environ/NAME`.
    */
   public render(platform: LiteLlmPlatformSettings): string {
-    const { requestTimeoutSeconds } = platform;
-    const stream = this.options.routerSettings?.stream_timeout;
-    check(stream, (s: number) => typeof s !== 'number' || s <= requestTimeoutSeconds,
-      s => `\`config.routerSettings.stream_timeout\` (${s} s) exceeds \`service.requestTimeout\` (${requestTimeoutSeconds} s): streams would be cut first; lower it`);
     const typed = this.typedSettings();
     const callbacks = platform.callbacks ?? [];
     const raw = this.options.litellmSettings ?? {};
     const taken = callbacks.flatMap(c => Object.keys(c.litellmSettings)).find(k => !CALLBACK_LISTS.includes(k) && k in raw);
     if (taken) throw new Error(`\`config.litellmSettings.${taken}\` is set by a callback in \`config.callbacks\`: remove one of them`);
-    const owned = platformOwned(platform);
+    // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
+    const defaults = { ...PLATFORM_DEFAULTS, litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs } };
+    const rawLayer = Object.fromEntries(SECTIONS.map(s => [s, this.options[RAW_PROP[s]] ?? {}])) as Record<Section, Settings>;
+    const layers = [defaults, this.fileSettings, rawLayer, typed];
+    const settings = {} as Record<Section, Settings>;
+    for (const section of SECTIONS) {
+      settings[section] = merge(
+        ...layers.map(layer => layer[section]),
+        section === 'litellm_settings' ? merge(...callbacks.map(c => c.litellmSettings)) : {},
+      );
+    }
+    alignRouterKeys(settings, layers);
+    const budget = attemptBudget(this.models, settings.router_settings, platform.requestTimeoutSeconds);
+    this.checkAttemptTimeouts(settings.router_settings, budget);
+    const owned = platformOwned(platform, budget);
     const doc: Settings = {
       model_list: this.models.map(m => ({
         model_name: m.name,
@@ -270,18 +326,7 @@ export class LiteLlmConfig {
         ...(m.modelInfo ? { model_info: m.modelInfo } : {}),
       })),
     };
-    // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
-    const defaults = { ...PLATFORM_DEFAULTS, litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs } };
-    for (const section of SECTIONS) {
-      doc[section] = merge(
-        defaults[section],
-        this.fileSettings[section],
-        this.options[RAW_PROP[section]] ?? {},
-        typed[section],
-        section === 'litellm_settings' ? merge(...callbacks.map(c => c.litellmSettings)) : {},
-        owned[section],
-      );
-    }
+    for (const section of SECTIONS) doc[section] = merge(settings[section], owned[section]);
     // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.
     const text = YAML.stringify(doc, { version: '1.1', lineWidth: 0, sortMapEntries: false });
     const bytes = taskDefinitionBytes(text);
@@ -291,6 +336,29 @@ export class LiteLlmConfig {
         + 'or add models at runtime through the admin UI or /model/new (STORE_MODEL_IN_DB is on)');
     }
     return text;
+  }
+
+  /**
+   * A timeout set per stream or per deployment replaces the per-attempt one for its
+   * requests (litellm/router.py:4577-4610), so it may not be longer.
+   */
+  private checkAttemptTimeouts(router: Settings, budget: AttemptBudget): void {
+    const limit = `the per-attempt timeout (${budget.attemptSeconds} s: \`service.requestTimeout\` ${budget.requestSeconds} s shared by up to ${budget.maxAttempts} attempts)`;
+    const within = (n: unknown) => typeof n !== 'number' || n <= budget.attemptSeconds;
+    const where = this.options.routerSettings?.stream_timeout !== undefined ? 'config.routerSettings' : 'configFile router_settings';
+    check(router.stream_timeout, within,
+      s => `\`${where}.stream_timeout\` (${s} s) exceeds ${limit}: a request's attempts would outlast the load balancer's idle timeout; lower it`);
+    for (const m of this.models) {
+      const params = m.litellmParams;
+      const timeouts: [string, unknown][] = ['timeout', 'request_timeout', 'stream_timeout'].map(k => [k, params[k]]);
+      for (const key of ['timeout_by_service_tier', 'stream_timeout_by_service_tier']) {
+        const tiers = params[key];
+        if (tiers !== null && typeof tiers === 'object') timeouts.push(...Object.entries(tiers).map(([t, v]): [string, unknown] => [`${key}.${t}`, v]));
+      }
+      for (const [key, value] of timeouts) {
+        check(value, within, v => `model "${m.name}": \`litellm_params.${key}\` (${v} s) exceeds ${limit}: lower it or remove it`);
+      }
+    }
   }
 
   private typedSettings(): Record<Section, Settings> {
@@ -315,7 +383,11 @@ export class LiteLlmConfig {
 
 /** The values the platform owns, known once the service is sized. */
 export interface LiteLlmPlatformSettings {
-  /** Seconds a request to a provider may take (`request_timeout`). */
+  /**
+   * Seconds a whole request may take, retries and fallbacks included: at most the load
+   * balancer's idle timeout, which cuts the client off. Each provider attempt gets its share
+   * (`request_timeout`), and LiteLLM is capped at that many attempts (`num_retries_per_request`).
+   */
   readonly requestTimeoutSeconds: number;
   /** Connections each worker's database pool may open (`database_connection_pool_limit`). */
   readonly databaseConnectionPoolLimit: number;
@@ -343,7 +415,7 @@ const PLATFORM_DEFAULTS: Record<Section, Settings> = {
   router_settings: { routing_strategy: LiteLlmRoutingStrategy.SIMPLE_SHUFFLE, num_retries: PLATFORM_NUM_RETRIES },
 };
 
-function platformOwned(input: LiteLlmPlatformSettings): Record<Section, Settings> {
+function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBudget): Record<Section, Settings> {
   // The router (cooldowns, usage) reads router_settings.redis_*; the rate limiters use the
   // coordination Redis. Given explicitly, a task that started while the cache was
   // unreachable still joins it later; from REDIS_* alone it would keep its own state
@@ -359,7 +431,10 @@ function platformOwned(input: LiteLlmPlatformSettings): Record<Section, Settings
   const responseTtl = input.sharedState?.responseCacheTtlSeconds;
   return {
     litellm_settings: {
-      request_timeout: input.requestTimeoutSeconds,
+      // The router gives each attempt litellm_settings.request_timeout before router_settings.timeout
+      // (litellm/router.py:1429-1434, 4588-4600); both say the same.
+      request_timeout: budget.attemptSeconds,
+      num_retries_per_request: budget.maxAttempts,
       ...(responseTtl !== undefined ? {
         cache: true,
         cache_params: { type: 'redis', host: 'os.environ/REDIS_HOST', port: 'os.environ/REDIS_PORT', password: 'os.environ/REDIS_PASSWORD', ssl: true, ttl: responseTtl },
@@ -370,8 +445,114 @@ function platformOwned(input: LiteLlmPlatformSettings): Record<Section, Settings
       database_connection_pool_limit: input.databaseConnectionPoolLimit,
       ...coordination,
     },
-    router_settings: { timeout: input.requestTimeoutSeconds, ...redis },
+    router_settings: { timeout: budget.attemptSeconds, ...redis },
   };
+}
+
+/** A whole request's time, split over the attempts LiteLLM may make for it. */
+interface AttemptBudget {
+  /** Seconds the whole request may take (`service.requestTimeout`). */
+  readonly requestSeconds: number;
+  /** Seconds each provider attempt may take (`request_timeout`, `router_settings.timeout`). */
+  readonly attemptSeconds: number;
+  /**
+   * LiteLLM's cap on a request (`num_retries_per_request`): it makes no provider call once
+   * the request's retries and fallback hops together reach it, so it makes at most this many.
+   */
+  readonly maxAttempts: number;
+}
+
+/**
+ * Nothing in LiteLLM bounds a whole request in time: a group is tried `num_retries` + 1
+ * times (litellm/router.py:8386-8590), each attempt with the full `request_timeout` and a
+ * back-off after each failure (router.py:8497-8505, 8570-8578), then each fallback group the
+ * same way, and its fallbacks in turn (litellm/router_utils/fallback_event_handlers.py:723-866).
+ * So the platform counts the attempts the config allows on the longest fallback walk, caps
+ * LiteLLM at that count and gives each attempt its share of `requestSeconds`.
+ *
+ * LiteLLM counts one per retry and one per fallback hop (litellm/router.py:8485, 8530, 9138-9188;
+ * fallback_event_handlers.py:815) and refuses a call once the count reaches the cap
+ * (litellm/litellm_core_utils/core_helpers.py:367-374, litellm/utils.py:1757-1760). A walk
+ * of S steps with R retries makes (R + 1) × S calls and counts (R + 1) × S + S − 1, the last
+ * call at (R + 2) × S − 2: a cap of (R + 2) × S − 1 lets it through (S without retries, which
+ * count nothing). Any walk under that cap makes at most cap calls, each followed by a
+ * back-off of at most MAX_RETRY_WAIT_SECONDS.
+ */
+function attemptBudget(models: LiteLlmModel[], router: Settings, requestSeconds: number): AttemptBudget {
+  // A deployment's own num_retries replaces the router's for its errors (litellm/router.py:8427-8434).
+  const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0);
+  const retries = Math.max(count(router.num_retries), ...models.map(m => count(m.litellmParams.num_retries)));
+  const walk = longestFallbackWalk(models, router);
+  const steps = walk.steps.length;
+  const maxAttempts = retries > 0 ? (retries + 2) * steps - 1 : steps;
+  const attemptSeconds = Math.floor(requestSeconds / maxAttempts - MAX_RETRY_WAIT_SECONDS);
+  if (attemptSeconds < MIN_ATTEMPT_SECONDS) {
+    const where = steps === 1 ? 'in its group' : `at each of ${steps} steps of its fallbacks (${walk.steps.join(', ')})`;
+    throw new Error(`\`service.requestTimeout\` (${requestSeconds} s) leaves ${Math.max(attemptSeconds, 0)} s per provider attempt, under the ${MIN_ATTEMPT_SECONDS} s an attempt needs: `
+      + `a request to "${walk.from}" may be tried ${retries + 1} times (\`numRetries\` ${retries}) ${where}, `
+      + `with up to ${MAX_RETRY_WAIT_SECONDS} s of back-off before each retry. Lower numRetries, shorten the fallbacks, or raise requestTimeout (and the load balancer's idleTimeout)`);
+  }
+  return { requestSeconds, attemptSeconds, maxAttempts };
+}
+
+/**
+ * The model group whose failing request goes through the most steps: itself, then each group
+ * its fallbacks reach, each tried once per request (litellm/router_utils/fallback_event_handlers.py:174-196,
+ * 786-812). A failing hop follows its own chain, else the chain of the group the request was
+ * for, else the `*` chain (fallback_event_handlers.py:529-570); the same holds for
+ * context-window and content-policy fallbacks (litellm/router.py:7968-8248). A group whose
+ * deployments have several `order` values is one step per value (router.py:8022-8076).
+ * `max_fallbacks: 0` stops every hop (fallback_event_handlers.py:762-764).
+ */
+function longestFallbackWalk(models: LiteLlmModel[], router: Settings): { from: string; steps: string[] } {
+  const orders = new Map<string, Set<number>>();
+  for (const m of models) {
+    const order = m.litellmParams.order;
+    const seen = orders.get(m.name) ?? new Set<number>();
+    if (typeof order === 'number') seen.add(order);
+    orders.set(m.name, seen);
+  }
+  const stepsOf = (group: string): string[] => {
+    const levels = [...(orders.get(group) ?? [])].sort((a, b) => a - b);
+    return levels.length > 1 ? levels.map(o => `${group} order ${o}`) : [group];
+  };
+  // default_fallbacks joins the fallbacks as a `*` entry (litellm/router.py:1447-1456).
+  const defaults = Array.isArray(router.default_fallbacks) ? [{ '*': router.default_fallbacks }] : [];
+  const lists = [
+    fromLiteLlmFallbacks([...(Array.isArray(router.fallbacks) ? router.fallbacks : []), ...defaults]),
+    fromLiteLlmFallbacks(router.context_window_fallbacks),
+    fromLiteLlmFallbacks(router.content_policy_fallbacks),
+  ];
+  const chain = (list: LiteLlmFallback[], group: string, origin: string): unknown[] => (
+    list.find(f => f.model === group) ?? list.find(f => f.model === origin) ?? list.find(f => f.model === '*')
+  )?.fallbackModels ?? [];
+  const stop = router.max_fallbacks === 0;
+  let longest = { from: models[0].name, steps: [models[0].name] };
+  for (const from of orders.keys()) {
+    const reached = [from];
+    for (let i = 0; i < reached.length && !stop; i++) {
+      for (const n of lists.flatMap(list => chain(list, reached[i], from))) {
+        if (typeof n === 'string' && !reached.includes(n)) reached.push(n);
+      }
+    }
+    const steps = stop ? [from] : reached.flatMap(stepsOf);
+    if (steps.length > longest.steps.length) longest = { from, steps };
+  }
+  return longest;
+}
+
+/**
+ * For each key LiteLLM's router reads from either section, the value of the last layer that
+ * sets it (`router_settings` first within a layer, as LiteLLM reads it), in both sections.
+ */
+function alignRouterKeys(settings: Record<Section, Settings>, layers: Record<Section, Settings>[]): void {
+  for (const key of ROUTER_KEYS_READ_FROM_BOTH) {
+    let winner: unknown;
+    for (const layer of layers) winner = layer.router_settings[key] ?? layer.litellm_settings[key] ?? winner;
+    if (winner === undefined) continue;
+    settings.router_settings[key] = winner;
+    if (key in settings.litellm_settings) settings.litellm_settings[key] = winner;
+  }
 }
 
 /** What `text` takes in the task definition's JSON: escaped, in UTF-8. */
@@ -394,13 +575,20 @@ function merge(...layers: Settings[]): Settings {
   return out;
 }
 
-function validateRaw(section: Section, settings: Settings): void {
+/**
+ * A raw key merges like a key of `configFile`, except a key the platform owns, and a key
+ * whose typed prop is set too: the typed prop would win silently.
+ */
+function validateRaw(section: Section, options: LiteLlmConfigOptions): void {
   const prop = `config.${RAW_PROP[section]}`;
+  const settings = options[RAW_PROP[section]] ?? {};
   for (const key of Object.keys(settings)) {
     const reserved = RESERVED[section][key];
     if (reserved) throw new Error(`\`${prop}.${key}\` is set by the platform: ${reserved}`);
     const typed = TYPED[section][key];
-    if (typed) throw new Error(`\`${prop}.${key}\` has a typed prop: use \`${typed}\``);
+    if (typed !== undefined && options[typed] !== undefined) {
+      throw new Error(`\`${prop}.${key}\` and \`config.${typed}\` both set ${key}: keep one (the typed prop would win)`);
+    }
   }
   const literals = literalCredentials(settings, prop);
   if (literals.length > 0) {

@@ -1,14 +1,15 @@
 import {
-  CustomResource, Duration, Names, Size, Stack, Token,
-  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_rds as rds,
-  aws_secretsmanager as secretsmanager,
+  Annotations, ArnFormat, CustomResource, Duration, Names, RemovalPolicy, Size, Stack, Token,
+  aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds,
+  aws_secretsmanager as secretsmanager, custom_resources as cr,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
 import { DatabaseUser } from './private/database-user';
 import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
+import { rdsCaCertificatePem } from './private/rds-ca';
 import { dependOnStacksOf } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
@@ -16,6 +17,10 @@ import { DeploymentProfile } from './profile';
 
 /** CDK's singleton LogRetention function id suffix. */
 const LOG_RETENTION_UUID = 'aae0aa3c5b4d4f87b02d85b201efdd8a';
+/** CDK's singleton AwsCustomResource function id (`AWS` + its uuid without dashes). */
+const AWS_CUSTOM_RESOURCE_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+/** The logs the instance exports to CloudWatch Logs (`/aws/rds/instance/<identifier>/<type>`). */
+const LOG_EXPORTS = ['postgresql', 'upgrade'];
 /** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
@@ -26,6 +31,8 @@ export interface LiteLlmDatabaseOptions {
   /**
    * PostgreSQL engine version (15 or newer). Prefer a major version: automatic minor
    * upgrades are on, and a pinned minor fails fresh deploys once RDS retires it.
+   * Raising the major version (17 → 18) upgrades the instance in place: snapshot first,
+   * expect downtime (see the README).
    *
    * @default rds.PostgresEngineVersion.VER_17 (RDS picks the default 17.x and keeps it patched)
    */
@@ -36,6 +43,15 @@ export interface LiteLlmDatabaseOptions {
    * @default - db.t4g.micro (DEVELOPMENT), db.t4g.small (PRODUCTION)
    */
   readonly instanceType?: ec2.InstanceType;
+  /**
+   * The PEM of "Amazon RDS <region> Root CA RSA2048 G1", the root that signs the instance's
+   * certificate, which the proxy verifies it against. The library carries it for the regions
+   * RDS had in November 2024; a newer region needs it from
+   * https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem.
+   *
+   * @default - the stack region's, from the library's table
+   */
+  readonly caCertificatePem?: string;
   /**
    * Multi-AZ deployment.
    *
@@ -67,7 +83,8 @@ export interface LiteLlmDatabaseOptions {
    */
   readonly allocatedStorageGiB?: number;
   /**
-   * Storage autoscaling ceiling, in GiB.
+   * Storage autoscaling ceiling, in GiB: at least 10 % above `allocatedStorageGiB` (RDS
+   * refuses a closer ceiling), or equal to it for fixed storage (no autoscaling).
    *
    * @default 100
    */
@@ -124,12 +141,14 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   public readonly maxConnections: number;
   /** CPU > 80 % for 3 × 5 minutes. */
   public readonly cpuAlarm: cloudwatch.Alarm;
-  /** Free storage < 5 GiB for 3 × 5 minutes. */
+  /** Free storage < 5 GiB for 3 × 5 minutes (no data is not a full disk: it does not alarm). */
   public readonly freeStorageAlarm: cloudwatch.Alarm;
   /** Connections > 80 % of `maxConnections` for 3 × 5 minutes. */
   public readonly connectionsAlarm: cloudwatch.Alarm;
   /** Any error of the hosted password-rotation function (a rotation step failed). */
   public readonly passwordRotationAlarm: cloudwatch.Alarm;
+  private readonly databaseUser: DatabaseUser;
+  private readonly caCertificateOverride?: string;
 
   constructor(scope: Construct, id: string, props: LiteLlmDatabaseProps) {
     super(scope, id);
@@ -138,12 +157,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17;
     check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
       v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17`);
-    const allocated = props.allocatedStorageGiB ?? 20;
-    const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
-    check(allocated, v => Number.isInteger(v) && v >= 20 && v <= 65536,
-      v => `\`allocatedStorageGiB\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
-    check(maxAllocated, v => v >= allocated,
-      v => `\`maxAllocatedStorageGiB\` (${v}) must be >= \`allocatedStorageGiB\` (${allocated}): raise maxAllocatedStorageGiB`);
+    const { allocated, maxAllocated } = this.storageOf(props);
     if (props.maxConnections !== undefined && Token.isUnresolved(props.maxConnections)) {
       throw new Error('`maxConnections` is a token: the service sizes its connection pools from it at synth, so it must be a literal number');
     }
@@ -163,9 +177,14 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       parameters: { 'rds.force_ssl': '1' },
     });
 
+    this.caCertificateOverride = props.caCertificatePem;
+    // Fails at synth for a region the library has no certificate for (unless given one).
+    rdsCaCertificatePem(this, props.caCertificatePem);
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
       instanceType,
+      // The authority whose regional root the tasks verify the server against.
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       parameterGroup,
       vpc: props.vpc,
       vpcSubnets: privateSubnetsOf(props.vpc),
@@ -177,6 +196,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       }),
       storageType: rds.StorageType.GP3,
       allocatedStorage: allocated,
+      // Undefined: storage autoscaling off (the ceiling equals the storage).
       maxAllocatedStorage: maxAllocated,
       storageEncrypted: true,
       storageEncryptionKey: props.encryptionKey,
@@ -188,10 +208,14 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       removalPolicy: defaults.dataRemovalPolicy,
       enablePerformanceInsights: props.performanceInsights ?? defaults.performanceInsights,
       performanceInsightEncryptionKey: (props.performanceInsights ?? defaults.performanceInsights) ? props.encryptionKey : undefined,
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      cloudwatchLogsExports: LOG_EXPORTS,
+      // CDK's LogRetention: creates each group unless RDS already did, and sets the retention.
       cloudwatchLogsRetention: defaults.logRetention,
       iamAuthentication: true,
       autoMinorVersionUpgrade: true,
+      // Only a permission: RDS never upgrades a major version by itself, and this changes
+      // nothing while `engineVersion` keeps its major. Without it RDS refuses 17 → 18.
+      allowMajorVersionUpgrade: true,
       copyTagsToSnapshot: true,
       monitoringInterval: defaults.production ? Duration.seconds(60) : undefined,
     });
@@ -221,15 +245,19 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       rotateImmediatelyOnUpdate: false,
     });
 
-    this.proxyUser = new DatabaseUser(this, 'ProxyUser', {
+    this.databaseUser = new DatabaseUser(this, 'ProxyUser', {
       vpc: props.vpc,
       securityGroup: props.rotationSecurityGroup,
       masterSecret: this.secret,
+      instanceResourceId: (this.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId,
       userName: LiteLlmDatabase.PROXY_USERNAME,
       encryptionKey: props.encryptionKey,
       logRetention: defaults.logRetention,
       removalPolicy: defaults.removalPolicy,
-    }).resource;
+    });
+    this.proxyUser = this.databaseUser.resource;
+
+    this.encryptLogGroups(props.encryptionKey, defaults.logRetention, defaults.removalPolicy);
 
     this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection);
 
@@ -266,6 +294,99 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         'CDK\'s LogRetention function must set retention on log groups whose names RDS chooses at deploy.');
       acknowledge(logRetention, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s LogRetention function role, created and scoped by aws-cdk-lib.');
     }
+    // The key on the RDS log groups goes on through CDK's stack-wide AwsCustomResource function.
+    const logKeyFunction = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_ID);
+    if (logKeyFunction) {
+      acknowledge(logKeyFunction, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK\'s AwsCustomResource function, which puts the platform key on the RDS log groups; the policy only lets it write its own logs.');
+      acknowledge(logKeyFunction, 'AwsSolutions-L1',
+        'CDK\'s AwsCustomResource function: aws-cdk-lib picks its Node.js runtime (a supported LTS) for the SDK it bundles; no prop sets it.');
+      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaInsideVPC',
+        'CDK\'s AwsCustomResource function calls the CloudWatch Logs API only (AssociateKmsKey) and reaches nothing inside the VPC.');
+      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaConcurrency',
+        'Runs when the instance is created or replaced; reserving concurrency fails in accounts at the minimum unreserved quota.');
+      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaDLQ',
+        'CloudFormation invokes it at deploy and waits for its answer: a failure fails and rolls back the deploy with the reason.');
+      acknowledge(logKeyFunction, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s AwsCustomResource function role, created and scoped by aws-cdk-lib.');
+    }
+    for (const logType of LOG_EXPORTS) {
+      acknowledge(this.node.findChild(logKeyIdOf(logType)).node.findChild('CustomResourcePolicy'), 'NIST.800.53.R5-IAMNoInlinePolicy',
+        'AssociateKmsKey on one RDS log group and the key through CloudWatch Logs only, attached to CDK\'s AwsCustomResource function role.');
+    }
+  }
+
+  /**
+   * Storage and its autoscaling ceiling. RDS refuses a ceiling less than 10 % above the
+   * storage ("Invalid max storage size"); an equal one means fixed storage, sent as no
+   * ceiling at all (storage autoscaling off).
+   */
+  private storageOf(props: LiteLlmDatabaseOptions): { allocated: number; maxAllocated?: number } {
+    const allocated = props.allocatedStorageGiB ?? 20;
+    const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
+    check(allocated, v => Number.isInteger(v) && v >= 20 && v <= 65536,
+      v => `\`allocatedStorageGiB\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
+    check(maxAllocated, v => v >= allocated,
+      v => `\`maxAllocatedStorageGiB\` (${v}) must be >= \`allocatedStorageGiB\` (${allocated}): raise maxAllocatedStorageGiB`);
+    if (Token.isUnresolved(allocated) || Token.isUnresolved(maxAllocated)) return { allocated, maxAllocated };
+    // 10 % above, in whole GiB, without floating point (20 × 1.1 is 22.000000000000004).
+    const lowest = Math.ceil(allocated * 11 / 10);
+    check(maxAllocated, v => v === allocated || v >= lowest,
+      v => `\`maxAllocatedStorageGiB\` (${v}) must be at least 10 % above \`allocatedStorageGiB\` (${allocated}), or RDS refuses it: `
+        + `raise maxAllocatedStorageGiB to ${lowest} or more, or set it to ${allocated} for fixed storage without autoscaling`);
+    if (maxAllocated !== allocated) return { allocated, maxAllocated };
+    if (props.maxAllocatedStorageGiB === undefined) {
+      Annotations.of(this).addWarningV2('cdk-litellm:storageAutoscalingOff',
+        `Storage autoscaling is off: \`maxAllocatedStorageGiB\` defaults to ${maxAllocated} GiB, the same as \`allocatedStorageGiB\`. `
+        + `Set maxAllocatedStorageGiB to ${lowest} or more to let RDS grow the storage, or to ${allocated} to say that fixed storage is meant.`);
+    }
+    return { allocated };
+  }
+
+  /**
+   * The exported log groups, encrypted with the platform key. RDS creates them itself, named
+   * after the instance identifier that CloudFormation generates, as soon as the instance logs:
+   * no template can create them first, and a log group resource after the instance would find
+   * the name taken. So CDK's LogRetention creates a missing group and sets the retention, and
+   * then `AssociateKmsKey` (through an AwsCustomResource) puts the key on it. CloudWatch Logs
+   * encrypts only what it ingests afterwards with the key (up to 5 minutes later): the instance's
+   * first log lines stay under CloudWatch Logs' own encryption until the retention ends.
+   * A replaced instance's groups get the key the same way (its new name is an Update).
+   */
+  private encryptLogGroups(key: kms.IKey, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): void {
+    const stack = Stack.of(this);
+    // The singleton function's own logs, encrypted, unless another construct made it first.
+    const logGroup = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_ID) ? undefined
+      : new logs.LogGroup(this, 'LogEncryptionFunctionLogs', { encryptionKey: key, retention, removalPolicy });
+    for (const logType of LOG_EXPORTS) {
+      const logGroupName = `/aws/rds/instance/${this.instance.instanceIdentifier}/${logType}`;
+      const associate: cr.AwsSdkCall = {
+        service: 'CloudWatchLogs',
+        action: 'associateKmsKey',
+        parameters: { logGroupName, kmsKeyId: key.keyArn },
+        physicalResourceId: cr.PhysicalResourceId.of(logGroupName),
+      };
+      const association = new cr.AwsCustomResource(this, logKeyIdOf(logType), {
+        resourceType: 'Custom::LiteLlmRdsLogGroupKey',
+        onCreate: associate,
+        onUpdate: associate,
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({
+            actions: ['logs:AssociateKmsKey'],
+            resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+          }),
+          // CloudWatch Logs checks the key on the caller's behalf (kms:ViaService).
+          new iam.PolicyStatement({
+            actions: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `logs.${stack.region}.amazonaws.com` } },
+          }),
+        ]),
+        installLatestAwsSdk: false,
+        logGroup,
+      });
+      // After the group exists: RDS made it, or LogRetention did.
+      association.node.addDependency(this.instance.node.findChild(`LogRetention${logType}`));
+    }
   }
 
   private createAlarms(maxConnections: number, rotationFunctionName: string): {
@@ -284,7 +405,8 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       threshold: Size.gibibytes(5).toBytes(),
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // A metric that stops (instance stopped, being replaced) says nothing about the disk.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const connections = this.instance.metricDatabaseConnections({ period: fiveMinutes, statistic: 'Maximum' }).createAlarm(this, 'ConnectionsAlarm', {
       alarmDescription: `LiteLLM database connections above 80 % of max_connections (${maxConnections}) for 15 minutes`,
@@ -299,6 +421,20 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     return { cpu, freeStorage, connections, passwordRotation };
   }
 
+  /**
+   * Makes the deploy-time step that creates `PROXY_USERNAME` (its function and custom resource)
+   * start after `dependencies` and be deleted before them. The function runs in the VPC: it
+   * reads the master secret from Secrets Manager and answers CloudFormation through an S3
+   * pre-signed URL. A NAT gateway's route it already waits for; in a VPC without one, only VPC
+   * endpoints (S3 gateway, Secrets Manager) carry that traffic, and if CloudFormation deletes
+   * them first, the step cannot answer and fails to delete. Pass those endpoints here.
+   * `LiteLlmPlatform` passes its network's. Across stacks this makes the step's stack depend
+   * on theirs.
+   */
+  public addProxyUserDependency(...dependencies: IDependable[]): void {
+    this.databaseUser.addDependency(...dependencies);
+  }
+
   /** The database alarms: CPU, free storage, connections, password rotation. */
   public get alarms(): cloudwatch.Alarm[] {
     return [this.cpuAlarm, this.freeStorageAlarm, this.connectionsAlarm, this.passwordRotationAlarm];
@@ -311,8 +447,11 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
    * litellm/proxy/db/prisma_client.py:518-562 in 1.108.7). Its refresh reads
    * `DATABASE_USER` (prisma_client.py:538-562), the password path `DATABASE_USERNAME`:
    * both are set. Grant the task role `grantConnect`, and start no task before `proxyUser`.
+   *
+   * @param caCertificatePath where the container finds `caCertificatePemFor(...)`: with it
+   * the server is verified (`verify-full`); without it, only encrypted (`require`)
    */
-  public containerEnvironment(): { [env: string]: string } {
+  public containerEnvironment(caCertificatePath?: string): { [env: string]: string } {
     return {
       IAM_TOKEN_DB_AUTH: 'true',
       DATABASE_HOST: this.instance.dbInstanceEndpointAddress,
@@ -320,9 +459,21 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       DATABASE_USER: LiteLlmDatabase.PROXY_USERNAME,
       DATABASE_USERNAME: LiteLlmDatabase.PROXY_USERNAME,
       DATABASE_NAME: LiteLlmDatabase.DATABASE_NAME,
-      // IAM tokens are accepted over TLS only (db_url_settings.py:420-437 adds it to the URL).
-      DATABASE_SSLMODE: 'require',
+      // IAM tokens are accepted over TLS only (db_url_settings.py:420-437 adds it to the URL);
+      // with the CA the server is verified (chain and host name) before the token is sent.
+      ...(caCertificatePath
+        ? { DATABASE_SSLMODE: 'verify-full', DATABASE_SSLROOTCERT: caCertificatePath }
+        : { DATABASE_SSLMODE: 'require' }),
     };
+  }
+
+  /**
+   * The PEM of the root CA that signs the instance's certificate, as a value of `scope`'s
+   * stack (in a region-agnostic stack, a lookup by region in that stack). Write it to a
+   * file in the container and pass the file's path to `containerEnvironment`.
+   */
+  public caCertificatePemFor(scope: Construct): string {
+    return rdsCaCertificatePem(scope, this.caCertificateOverride);
   }
 
   /** Lets `grantee` log in as `PROXY_USERNAME` with an IAM token (`rds-db:connect` on that user only). */
@@ -348,6 +499,11 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       DATABASE_NAME: ecs.Secret.fromSecretsManager(from, 'dbname'),
     };
   }
+}
+
+/** The id of the step that puts the key on the `logType` log group: `LogKeyPostgresql`, `LogKeyUpgrade`. */
+function logKeyIdOf(logType: string): string {
+  return `LogKey${logType[0].toUpperCase()}${logType.slice(1)}`;
 }
 
 /**

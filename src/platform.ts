@@ -172,6 +172,10 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       encryptionKey: this.security.encryptionKey,
       profile,
     });
+    // The database-role step reads the master secret and answers CloudFormation through S3:
+    // without a NAT gateway only the endpoints carry that, so they must outlive it on delete.
+    this.database.addProxyUserDependency(...this.network.node.children.filter(c =>
+      c instanceof ec2.GatewayVpcEndpoint || c instanceof ec2.InterfaceVpcEndpoint));
     const tasks = capacityOf(profile, props.service?.minCapacity, props.service?.maxCapacity).max;
     const processes = tasks * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
     if (props.cache?.enabled ?? processes > 1) {

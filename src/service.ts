@@ -14,9 +14,9 @@ import { LiteLlmNetwork } from './network';
 import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
 import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
+import { egressPorts, egressRuleDescription, unresolvedEndpoints } from './private/egress';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
-import { rdsCaCertificatePem } from './private/rds-ca';
 import { rotationSucceededPattern } from './private/rotation-pattern';
 import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
@@ -107,8 +107,10 @@ export interface LiteLlmServiceOptions {
    */
   readonly numWorkers?: number;
   /**
-   * How long a request to a provider may take (`request_timeout`). The load balancer's
-   * idle timeout must be at least this long.
+   * How long a whole request may take, retries and fallbacks included. LiteLLM has no such
+   * bound, so each provider attempt gets this divided by the most attempts the config allows
+   * (`request_timeout`), and LiteLLM is capped at that many (`num_retries_per_request`). The
+   * load balancer's idle timeout must be at least this long.
    *
    * @default Duration.seconds(600)
    */
@@ -264,6 +266,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     this.validate(props, config, sizing, image, defaults.production);
     this.databaseConnectionPoolLimit = poolLimit(props.database, sizing.maxCapacity, sizing.workers, props.databaseConnectionPoolLimit);
     warnIfStateIsPerProcess(this, props.cache, sizing.maxCapacity, sizing.workers);
+    if (!Token.isUnresolved(sizing.workers) && sizing.workers > 1) {
+      // LiteLLM mints the IAM token once, in the parent, before it starts the workers
+      // (proxy_cli.py:1244-1255); uvicorn starts a replacement worker with that environment
+      // (uvicorn/supervisors/multiprocess.py:214-238), and nothing mints before its first
+      // connection (proxy/utils.py:6644-6646, db/prisma_client.py:904-947).
+      Annotations.of(this).addWarningV2('cdk-litellm:workersWithIamToken', `\`numWorkers\` is ${sizing.workers}: the proxy logs in to the database with a `
+        + '15-minute IAM token that LiteLLM 1.108 mints once per task, so a worker uvicorn restarts after that (a missed health ping, an out-of-memory kill) '
+        + 'starts with an expired token and can fail its start, which stops the task. Prefer one worker and more tasks (maxCapacity).');
+    }
 
     const containerInsights = props.containerInsights ?? defaults.containerInsights;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -297,12 +308,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     };
     validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
     const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
-      { ...props.environment, ...environment });
+      { ...props.environment, ...environment }, props.database.caCertificatePemFor(this));
     this.container = containers.proxy;
     this.migrationContainer = containers.migration;
 
     this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
     this.connections = this.service.connections;
+    this.openEgress(props.network, rendered.text, { ...props.environment, ...rendered.environment });
     this.addScaling(props, sizing);
     this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
     this.acknowledgeFindings(containerInsights, bedrockArns);
@@ -338,6 +350,32 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       callbacks,
     });
     return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
+  }
+
+  /**
+   * The service security group lets tasks out on 443 only (besides the database and the
+   * cache): open each other port a model, callback or setting of the config calls, one rule
+   * per port, in this stack, so the rule comes and goes with the config that needs it.
+   */
+  private openEgress(network: LiteLlmNetwork, config: string, environment: { [name: string]: string }): void {
+    for (const egress of egressPorts(config, environment)) {
+      const rule = {
+        groupId: network.serviceSecurityGroup.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: egress.port,
+        toPort: egress.port,
+        description: egressRuleDescription(egress),
+      };
+      new ec2.CfnSecurityGroupEgress(this, `Egress${egress.port}`, { ...rule, cidrIp: '0.0.0.0/0' });
+      // Tasks with an IPv6 address try AAAA first: a dropped packet would stall each call.
+      if (network.dualStack) new ec2.CfnSecurityGroupEgress(this, `Egress${egress.port}Ipv6`, { ...rule, cidrIpv6: '::/0' });
+    }
+    const unresolved = unresolvedEndpoints(config, environment);
+    if (unresolved.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-litellm:egressUnresolved',
+        `${unresolved.join(', ')} ${unresolved.length === 1 ? 'is' : 'are'} only known at deploy or run time, so no egress rule is opened for `
+        + `${unresolved.length === 1 ? 'it' : 'them'}: tasks reach 443 only; for another port add a rule to \`network.serviceSecurityGroup\``);
+    }
   }
 
   /** Checks what can be checked at synth: sizes, capacities, timeouts, subnets and egress. */
@@ -529,7 +567,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    */
   private addContainers(
     image: ecs.ContainerImage, port: number, workers: number, secrets: { [name: string]: ecs.Secret },
-    environment: { [name: string]: string },
+    environment: { [name: string]: string }, caCertificatePem: string,
   ): { proxy: ecs.ContainerDefinition; migration: ecs.ContainerDefinition } {
     const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
     // The image has no init: Prisma's query and schema engines are child processes of
@@ -549,7 +587,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       essential: false,
       entryPoint: ['python3', '-c'],
       command: [`import os; ${write(CONFIG_PATH, CONFIG_ENV)}; ${write(CA_PATH, CA_ENV)}`],
-      environment: { [CONFIG_ENV]: this.config, [CA_ENV]: rdsCaCertificatePem(this) },
+      environment: { [CONFIG_ENV]: this.config, [CA_ENV]: caCertificatePem },
       logging: logging('config'),
     });
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
@@ -686,12 +724,10 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
     STORE_MODEL_IN_DB: 'True',
     ...LOCAL_COPIES,
     // IAM database authentication, over TLS: no password that a rotation could make stale.
-    ...props.database.containerEnvironment(),
     // The IAM token is a bearer password for 15 minutes: verify the server (chain and host
-    // name) against RDS's CA before sending it. LiteLLM turns these into Prisma's
-    // sslmode=require&sslcert=<file>&sslaccept=strict (litellm/proxy/db/db_url_settings.py:221-253, 420-437).
-    DATABASE_SSLMODE: 'verify-full',
-    DATABASE_SSLROOTCERT: CA_PATH,
+    // name) against RDS's CA before sending it. LiteLLM turns verify-full and the file into
+    // Prisma's sslmode=require&sslcert=<file>&sslaccept=strict (litellm/proxy/db/db_url_settings.py:221-253, 420-437).
+    ...props.database.containerEnvironment(CA_PATH),
     // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
     PYTHONUNBUFFERED: '1',
     AWS_REGION: region,

@@ -48,7 +48,8 @@ describe('rendering', () => {
       '  drop_params: true',
       '  num_retries: 2',
       '  json_logs: true',
-      '  request_timeout: 600',
+      '  request_timeout: 191',
+      '  num_retries_per_request: 3',
       'general_settings:',
       '  proxy_batch_write_at: 60',
       '  disable_spend_logs: false',
@@ -57,7 +58,7 @@ describe('rendering', () => {
       'router_settings:',
       '  routing_strategy: simple-shuffle',
       '  num_retries: 2',
-      '  timeout: 600',
+      '  timeout: 191',
       '',
     ].join('\n'));
   });
@@ -216,21 +217,21 @@ describe('rendering', () => {
     expect(text).not.toMatch(/sk-/);
   });
 
-  test('renders the settings from its input', () => {
+  test('renders the settings from its input (each of up to 3 attempts gets 300 s ÷ 3, less 8.75 s of back-off)', () => {
     // WHEN
     const doc = parse(render([LiteLlmModel.mock({ name: 'mock' })], {
       requestTimeoutSeconds: 300, databaseConnectionPoolLimit: 7, jsonLogs: false,
     }));
 
     // THEN
-    expect(doc.litellm_settings).toEqual({ drop_params: true, num_retries: 2, json_logs: false, request_timeout: 300 });
+    expect(doc.litellm_settings).toEqual({ drop_params: true, num_retries: 2, json_logs: false, request_timeout: 91, num_retries_per_request: 3 });
     expect(doc.general_settings).toEqual({
       proxy_batch_write_at: 60,
       disable_spend_logs: false,
       master_key: 'os.environ/LITELLM_MASTER_KEY',
       database_connection_pool_limit: 7,
     });
-    expect(doc.router_settings).toEqual({ routing_strategy: 'simple-shuffle', num_retries: 2, timeout: 300 });
+    expect(doc.router_settings).toEqual({ routing_strategy: 'simple-shuffle', num_retries: 2, timeout: 91 });
   });
 
   test('quotes strings YAML would otherwise read as something else', () => {
@@ -341,9 +342,10 @@ describe('routing and fallbacks', () => {
       context_window_fallbacks: [{ a: ['big'] }],
       allowed_fails: 1,
       cooldown_time: 30,
-      timeout: 600,
+      // No retries, and a, b, big on the longest walk: 3 attempts of 600 s ÷ 3 less 8.75 s.
+      timeout: 191,
     });
-    expect(doc.litellm_settings.num_retries).toBe(0);
+    expect(doc.litellm_settings).toMatchObject({ num_retries: 0, request_timeout: 191, num_retries_per_request: 3 });
   });
 
   test('every strategy is one LiteLLM 1.108.7 accepts', () => {
@@ -371,17 +373,26 @@ describe('routing and fallbacks', () => {
     expect(() => LiteLlmConfig.load(models(), options)).toThrow(new Error(message));
   });
 
-  test('a stream_timeout longer than the request timeout is refused', () => {
-    expect(() => render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 301 } })).toThrow(new Error(
-      '`config.routerSettings.stream_timeout` (301 s) exceeds `service.requestTimeout` (300 s): streams would be cut first; lower it'));
-    const doc = parse(render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 300 } }));
-    expect(doc.router_settings.stream_timeout).toBe(300);
+  test('a stream_timeout longer than an attempt\'s share of the request timeout is refused', () => {
+    // 300 s over the 3 attempts of numRetries 2: 91 s each.
+    expect(() => render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 92 } })).toThrow(new Error(
+      '`config.routerSettings.stream_timeout` (92 s) exceeds the per-attempt timeout (91 s: `service.requestTimeout` 300 s shared by up to 3 attempts): '
+      + 'a request\'s attempts would outlast the load balancer\'s idle timeout; lower it'));
+    const doc = parse(render(models(), { requestTimeoutSeconds: 300 }, { routerSettings: { stream_timeout: 91 } }));
+    expect(doc.router_settings.stream_timeout).toBe(91);
+  });
+
+  test('a stream_timeout in the file is held to the same limit and named as the file\'s', () => {
+    const file = configFile('router_settings: { stream_timeout: 250 }\n');
+    expect(() => render([MOCK('m')], { requestTimeoutSeconds: 300 }, { configFile: file })).toThrow(
+      /^`configFile router_settings.stream_timeout` \(250 s\) exceeds the per-attempt timeout \(91 s/);
   });
 });
 
 describe('raw settings', () => {
   test('merge order, later wins: platform defaults, configFile, raw settings, typed props, platform-owned keys', () => {
     // GIVEN: num_retries 4 and routing least-busy in the file; drop_params false in the file, true by default.
+    // The router reads num_retries from router_settings first, so the file's value goes there too.
     const file = configFile([
       'litellm_settings: { drop_params: false, num_retries: 4, set_verbose: false, success_callback: [langfuse] }',
       'router_settings: { routing_strategy: least-busy, retry_after: 1 }',
@@ -404,9 +415,10 @@ describe('raw settings', () => {
       set_verbose: true, // raw over the file
       json_logs: false, // raw over the default
       success_callback: ['langfuse', 'datadog'], // callback lists are joined
-      request_timeout: 600, // the platform's
+      request_timeout: 111, // the platform's: 600 s over 5 attempts, less 8.75 s of back-off each
+      num_retries_per_request: 5, // the platform's
     });
-    expect(doc.router_settings).toEqual({ routing_strategy: 'usage-based-routing-v2', num_retries: 2, retry_after: 2, timeout: 600 });
+    expect(doc.router_settings).toEqual({ routing_strategy: 'usage-based-routing-v2', num_retries: 4, retry_after: 2, timeout: 111 });
     expect(doc.general_settings).toEqual({
       proxy_batch_write_at: 60,
       disable_spend_logs: true,
@@ -443,6 +455,7 @@ describe('raw settings', () => {
   // The messages are the contract: each names the prop to use instead.
   test.each<[keyof LiteLlmConfigOptions, string, string]>([
     ['litellmSettings', 'request_timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
+    ['litellmSettings', 'num_retries_per_request', 'remove it: the platform caps each request at the attempts `config.numRetries` and the fallbacks allow, so the request fits `service.requestTimeout`'],
     ['litellmSettings', 'cache', 'use `cache.responseCaching` (the platform\'s ElastiCache, TLS and AUTH)'],
     ['litellmSettings', 'cache_params', 'use `cache.responseCaching` and `cache.responseCacheTtl`'],
     ['generalSettings', 'master_key', 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates'],
@@ -460,19 +473,77 @@ describe('raw settings', () => {
       .toThrow(new Error(`\`config.${prop}.${key}\` is set by the platform: ${instead}`));
   });
 
-  test.each<[keyof LiteLlmConfigOptions, string, string]>([
-    ['litellmSettings', 'num_retries', 'config.numRetries'],
-    ['litellmSettings', 'fallbacks', 'config.fallbacks'],
-    ['litellmSettings', 'context_window_fallbacks', 'config.contextWindowFallbacks'],
-    ['routerSettings', 'routing_strategy', 'config.routingStrategy'],
-    ['routerSettings', 'fallbacks', 'config.fallbacks'],
-    ['routerSettings', 'context_window_fallbacks', 'config.contextWindowFallbacks'],
-    ['routerSettings', 'num_retries', 'config.numRetries'],
-    ['routerSettings', 'allowed_fails', 'config.allowedFails'],
-    ['routerSettings', 'cooldown_time', 'config.cooldownTime'],
-  ])('the typed %s.%s is refused raw', (prop, key, typed) => {
-    expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 1 } }))
-      .toThrow(new Error(`\`config.${prop}.${key}\` has a typed prop: use \`${typed}\``));
+  // A key with a typed prop means the same raw as in configFile: it merges over the file and the defaults.
+  test.each<[keyof LiteLlmConfigOptions, string, unknown, string, unknown]>([
+    ['litellmSettings', 'num_retries', 1, 'router_settings', 1],
+    ['litellmSettings', 'allowed_fails', 5, 'router_settings', 5],
+    ['litellmSettings', 'fallbacks', [{ a: ['b'] }], 'router_settings', [{ a: ['b'] }]],
+    ['litellmSettings', 'context_window_fallbacks', [{ a: ['b'] }], 'router_settings', [{ a: ['b'] }]],
+    ['routerSettings', 'routing_strategy', 'least-busy', 'router_settings', 'least-busy'],
+    ['routerSettings', 'fallbacks', [{ a: ['b'] }], 'router_settings', [{ a: ['b'] }]],
+    ['routerSettings', 'context_window_fallbacks', [{ a: ['b'] }], 'router_settings', [{ a: ['b'] }]],
+    ['routerSettings', 'num_retries', 1, 'litellm_settings', 1],
+    ['routerSettings', 'allowed_fails', 5, 'router_settings', 5],
+    ['routerSettings', 'cooldown_time', 30, 'router_settings', 30],
+  ])('%s.%s, which has a typed prop, is accepted raw and is what the router reads', (prop, key, value, section, expected) => {
+    // GIVEN: the same key in the file, which the raw setting overrides
+    const file = configFile(`${prop === 'litellmSettings' ? 'litellm_settings' : 'router_settings'}:\n  ${key}: ${key.endsWith('fallbacks') ? '[{ b: [a] }]' : key === 'routing_strategy' ? 'latency-based-routing' : 3}\n`);
+
+    // WHEN
+    const doc = parse(render([MOCK('a'), MOCK('b')], {}, { configFile: file, [prop]: { [key]: value } }));
+
+    // THEN: written where it was, and where the router reads it first
+    expect(doc[prop === 'litellmSettings' ? 'litellm_settings' : 'router_settings'][key]).toEqual(value);
+    expect(doc[section][key]).toEqual(expected);
+  });
+
+  test('a raw litellm_settings.num_retries is not shadowed by the platform\'s router_settings default', () => {
+    // LiteLLM's router takes router_settings.num_retries before litellm_settings' (litellm/router.py:1413-1419).
+    const doc = parse(render([MOCK('m')], {}, { litellmSettings: { num_retries: 0 } }));
+    expect([doc.litellm_settings.num_retries, doc.router_settings.num_retries]).toEqual([0, 0]);
+  });
+
+  test('within one layer router_settings wins over litellm_settings, as in LiteLLM', () => {
+    const file = configFile('litellm_settings: { num_retries: 4 }\nrouter_settings: { num_retries: 1 }\n');
+    const doc = parse(render([MOCK('m')], {}, { configFile: file }));
+    expect([doc.litellm_settings.num_retries, doc.router_settings.num_retries]).toEqual([1, 1]);
+  });
+
+  test('a typed prop still wins over the same key in configFile', () => {
+    const file = configFile('router_settings: { allowed_fails: 1, routing_strategy: least-busy }\nlitellm_settings: { num_retries: 4 }\n');
+    const doc = parse(render([MOCK('m')], {}, { configFile: file, allowedFails: 3, numRetries: 1, routingStrategy: LiteLlmRoutingStrategy.LATENCY_BASED }));
+    expect(doc.router_settings).toMatchObject({ allowed_fails: 3, num_retries: 1, routing_strategy: 'latency-based-routing' });
+    expect(doc.litellm_settings.num_retries).toBe(1);
+  });
+
+  // Raw and typed are both props of one object: setting a key twice is a mistake, not a layer.
+  test.each<[keyof LiteLlmConfigOptions, string, keyof LiteLlmConfigOptions, LiteLlmConfigOptions]>([
+    ['litellmSettings', 'num_retries', 'numRetries', { numRetries: 1 }],
+    ['litellmSettings', 'allowed_fails', 'allowedFails', { allowedFails: 1 }],
+    ['litellmSettings', 'fallbacks', 'fallbacks', { fallbacks: [{ model: 'm', fallbackModels: ['n'] }] }],
+    ['litellmSettings', 'context_window_fallbacks', 'contextWindowFallbacks', { contextWindowFallbacks: [{ model: 'm', fallbackModels: ['n'] }] }],
+    ['routerSettings', 'routing_strategy', 'routingStrategy', { routingStrategy: LiteLlmRoutingStrategy.LEAST_BUSY }],
+    ['routerSettings', 'fallbacks', 'fallbacks', { fallbacks: [{ model: 'm', fallbackModels: ['n'] }] }],
+    ['routerSettings', 'context_window_fallbacks', 'contextWindowFallbacks', { contextWindowFallbacks: [{ model: 'm', fallbackModels: ['n'] }] }],
+    ['routerSettings', 'num_retries', 'numRetries', { numRetries: 1 }],
+    ['routerSettings', 'allowed_fails', 'allowedFails', { allowedFails: 1 }],
+    ['routerSettings', 'cooldown_time', 'cooldownTime', { cooldownTime: Duration.seconds(10) }],
+  ])('%s.%s beside its typed prop is refused, naming both', (prop, key, typed, typedOptions) => {
+    expect(() => LiteLlmConfig.load([MOCK('m'), MOCK('n')], { ...typedOptions, [prop]: { [key]: 1 } }))
+      .toThrow(new Error(`\`config.${prop}.${key}\` and \`config.${typed}\` both set ${key}: keep one (the typed prop would win)`));
+  });
+
+  test.each<[string, LiteLlmConfigOptions | (() => LiteLlmConfigOptions), string]>([
+    ['a negative raw num_retries', { routerSettings: { num_retries: -1 } }, '`config.routerSettings.num_retries` (-1) must be an integer >= 0'],
+    ['a text raw allowed_fails', { litellmSettings: { allowed_fails: '3' } }, '`config.litellmSettings.allowed_fails` ("3") must be an integer >= 0'],
+    ['a fractional max_fallbacks in the file', () => ({ configFile: configFile('router_settings: { max_fallbacks: 1.5 }\n') }),
+      '`configFile router_settings.max_fallbacks` (1.5) must be an integer >= 0'],
+    ['a raw fallback to an unknown model', { routerSettings: { fallbacks: [{ m: ['zzz'] }] } },
+      '`config.routerSettings.fallbacks` for "m" falls back to "zzz", which is not a model name: use one of m'],
+    ['a fallback in the file\'s litellm_settings to an unknown model', () => ({ configFile: configFile('litellm_settings: { context_window_fallbacks: [{ m: [zzz] }] }\n') }),
+      '`configFile litellm_settings.context_window_fallbacks` for "m" falls back to "zzz", which is not a model name: use one of m'],
+  ])('the typed props\' checks hold raw and in the file: %s is refused', (_name, options, message) => {
+    expect(() => LiteLlmConfig.load([MOCK('m')], typeof options === 'function' ? options() : options)).toThrow(new Error(message));
   });
 });
 
@@ -506,8 +577,9 @@ describe('configFile', () => {
       { model_name: 'mistral-large', litellm_params: { model: 'mistral/mistral-large-latest', api_key: 'os.environ/MISTRAL_API_KEY' }, model_info: { mode: 'chat' } },
       { model_name: 'team-mock', litellm_params: { model: 'openai/mock', mock_response: 'hello from the team\'s config file' } },
     ]);
-    expect(doc.litellm_settings).toEqual({ drop_params: false, num_retries: 1, request_timeout: 600, json_logs: true });
-    expect(doc.router_settings).toEqual({ routing_strategy: 'least-busy', num_retries: 1, fallbacks: [{ 'gpt-4o': ['claude-sonnet'] }], timeout: 600 });
+    // gpt-4o, then claude-sonnet, each tried twice: 5 attempts as LiteLLM counts them, 111 s each.
+    expect(doc.litellm_settings).toEqual({ drop_params: false, num_retries: 1, request_timeout: 111, num_retries_per_request: 5, json_logs: true });
+    expect(doc.router_settings).toEqual({ routing_strategy: 'least-busy', num_retries: 1, fallbacks: [{ 'gpt-4o': ['claude-sonnet'] }], timeout: 111 });
     expect(doc.general_settings).toMatchObject({ alerting_threshold: 300, master_key: 'os.environ/LITELLM_MASTER_KEY' });
   });
 
@@ -557,6 +629,83 @@ describe('configFile', () => {
   test('typed fallbacks may name the file\'s models', () => {
     const config = LiteLlmConfig.load([MOCK('mine')], { configFile: TEAM_CONFIG, fallbacks: [{ model: 'mine', fallbackModels: ['team-mock'] }] });
     expect(parse(config.render(PLATFORM)).router_settings.fallbacks).toEqual([{ mine: ['team-mock'] }]);
+  });
+});
+
+describe('the request budget: retries and fallbacks share service.requestTimeout', () => {
+  /** The per-attempt timeout and LiteLLM's attempt cap a config renders. */
+  const budget = (models: LiteLlmModel[], options: LiteLlmConfigOptions, requestTimeoutSeconds = 600) => {
+    const doc = parse(render(models, { requestTimeoutSeconds }, options));
+    expect(doc.router_settings.timeout).toBe(doc.litellm_settings.request_timeout);
+    return [doc.litellm_settings.request_timeout, doc.litellm_settings.num_retries_per_request];
+  };
+  const AB = () => [MOCK('a'), MOCK('b'), MOCK('c')];
+
+  // attempt = floor(requestTimeout ÷ cap − 8.75 s); cap = (retries + 2) × steps − 1, or steps without retries.
+  test.each<[string, () => LiteLlmModel[], LiteLlmConfigOptions, number, [number, number]]>([
+    ['the defaults: 3 tries of one group', AB, {}, 600, [191, 3]],
+    ['no retries: one attempt gets nearly all of it', AB, { numRetries: 0 }, 600, [591, 1]],
+    ['a fallback: 2 groups tried twice, LiteLLM counting the hop', AB, { numRetries: 1, fallbacks: [{ model: 'a', fallbackModels: ['b'] }] }, 600, [111, 5]],
+    ['a fallback\'s own fallback is a third step', AB,
+      { numRetries: 0, fallbacks: [{ model: 'a', fallbackModels: ['b'] }, { model: 'b', fallbackModels: ['c'] }] }, 600, [191, 3]],
+    ['`*` does not add a step after a group with its own chain (the hop resumes that chain)', AB,
+      { numRetries: 0, fallbacks: [{ model: 'a', fallbackModels: ['b'] }, { model: '*', fallbackModels: ['c'] }] }, 600, [291, 2]],
+    ['context-window fallbacks count as steps', AB, { numRetries: 0, contextWindowFallbacks: [{ model: 'a', fallbackModels: ['b'] }] }, 600, [291, 2]],
+    ['raw default_fallbacks count as a `*` chain', AB, { numRetries: 0, routerSettings: { default_fallbacks: ['b', 'c'] } }, 600, [191, 3]],
+    ['max_fallbacks 0 stops every hop', AB, { numRetries: 1, fallbacks: [{ model: 'a', fallbackModels: ['b'] }], routerSettings: { max_fallbacks: 0 } }, 600, [291, 2]],
+    ['each order level of a group is a step',
+      () => [LiteLlmModel.mock({ name: 'a', response: '1', order: 1 }), LiteLlmModel.mock({ name: 'a', response: '2', order: 2 }), MOCK('b')],
+      { numRetries: 1, fallbacks: [{ model: 'a', fallbackModels: ['b'] }] }, 600, [66, 8]],
+    ['a deployment\'s own num_retries counts when higher',
+      () => [LiteLlmModel.custom({ name: 'a', litellmParams: { model: 'openai/mock', mock_response: 'x', num_retries: 3 } })], {}, 600, [141, 4]],
+    ['raw num_retries counts like numRetries', AB, { routerSettings: { num_retries: 0 } }, 300, [291, 1]],
+  ])('%s', (_name, models, options, requestTimeout, expected) => {
+    expect(budget(models(), options, requestTimeout)).toEqual(expected);
+  });
+
+  test.each<[string, LiteLlmConfigOptions]>([
+    ['defaults', {}],
+    ['fallbacks', { numRetries: 3, fallbacks: [{ model: 'a', fallbackModels: ['b', 'c'] }] }],
+    ['no retries', { numRetries: 0, fallbacks: [{ model: '*', fallbackModels: ['a', 'b', 'c'] }] }],
+  ])('the cap\'s attempts with their back-off fit the request timeout (%s)', (_name, options) => {
+    for (const requestTimeout of [600, 900, 1800, 3600]) {
+      const [attempt, cap] = budget(AB(), options, requestTimeout);
+      expect(cap * (attempt + 8.75)).toBeLessThanOrEqual(requestTimeout);
+    }
+  });
+
+  test('an attempt under 30 s fails synth with the numbers, the walk and what to change', () => {
+    expect(() => render(AB(), { requestTimeoutSeconds: 300 }, { fallbacks: [{ model: 'a', fallbackModels: ['b', 'c'] }] })).toThrow(new Error(
+      '`service.requestTimeout` (300 s) leaves 18 s per provider attempt, under the 30 s an attempt needs: a request to "a" may be tried 3 times '
+      + '(`numRetries` 2) at each of 3 steps of its fallbacks (a, b, c), with up to 8.75 s of back-off before each retry. '
+      + 'Lower numRetries, shorten the fallbacks, or raise requestTimeout (and the load balancer\'s idleTimeout)'));
+    expect(() => render(AB(), { requestTimeoutSeconds: 100 })).toThrow(
+      /^`service.requestTimeout` \(100 s\) leaves 24 s per provider attempt, under the 30 s an attempt needs: a request to "a" may be tried 3 times \(`numRetries` 2\) in its group,/);
+    // One retry fewer: 2 attempts of 100 s ÷ 2 less 8.75 s.
+    expect(parse(render(AB(), { requestTimeoutSeconds: 100 }, { numRetries: 1 })).litellm_settings.request_timeout).toBe(41);
+  });
+
+  test.each<[string, { [key: string]: any }]>([
+    ['timeout', { timeout: 300 }],
+    ['request_timeout', { request_timeout: 300 }],
+    ['stream_timeout', { stream_timeout: 300 }],
+    ['timeout_by_service_tier.flex', { timeout_by_service_tier: { flex: 300 } }],
+  ])('a deployment\'s own %s longer than an attempt\'s share is refused', (key, params) => {
+    const model = LiteLlmModel.custom({ name: 'slow', litellmParams: { model: 'openai/mock', mock_response: 'x', ...params } });
+    expect(() => render([model])).toThrow(new Error(
+      `model "slow": \`litellm_params.${key}\` (300 s) exceeds the per-attempt timeout (191 s: \`service.requestTimeout\` 600 s shared by up to 3 attempts): lower it or remove it`));
+  });
+
+  test('a deployment timeout within the share is kept', () => {
+    const model = LiteLlmModel.custom({ name: 'quick', litellmParams: { model: 'openai/mock', mock_response: 'x', timeout: 60 } });
+    expect(parse(render([model])).model_list[0].litellm_params.timeout).toBe(60);
+  });
+
+  test('the file\'s num_retries_per_request is replaced like its request_timeout', () => {
+    const file = configFile('litellm_settings: { num_retries_per_request: 50, request_timeout: 5000 }\n');
+    const config = LiteLlmConfig.load([MOCK('m')], { configFile: file });
+    expect(config.replacedFileKeys).toEqual(['litellm_settings.num_retries_per_request', 'litellm_settings.request_timeout']);
+    expect(parse(config.render(PLATFORM)).litellm_settings).toMatchObject({ request_timeout: 191, num_retries_per_request: 3 });
   });
 });
 

@@ -5,13 +5,15 @@
 // a password so that it can log in), and PostgreSQL 17 (Debian ships 15).
 import { execFileSync } from 'child_process';
 import * as path from 'path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { mockClient } from 'aws-sdk-client-mock';
 import { Client } from 'pg';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { LocalPostgres } from './boot/postgres';
 import { VENV, containersOf, envOf } from './boot/proxy';
-import { ensureProxyUser, proxyUserStatements } from '../src/rotation/database-user.lambda';
+import { DatabaseUserEvent, ensureProxyUser, handler, proxyUserStatements } from '../src/rotation/database-user.lambda';
 
 const MASTER = 'litellm';
 const MASTER_PASSWORD = 'master-password-1';
@@ -31,6 +33,19 @@ beforeAll(async () => {
     CREATE TABLE "LiteLLM_Old" (id serial PRIMARY KEY, status "JobStatus");
     CREATE VIEW "OldView" AS SELECT id FROM "LiteLLM_Old";
     CREATE SEQUENCE free_standing`);
+  // Routines, as LiteLLM's 20260923000000_add_mcp_catalog_revision_trigger migration creates
+  // one (a trigger function and its trigger), and an extension whose functions are its own.
+  asMaster(`CREATE FUNCTION litellm_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+    CREATE TRIGGER litellm_revision AFTER INSERT ON "LiteLLM_Old" FOR EACH STATEMENT EXECUTE PROCEDURE litellm_bump_revision();
+    CREATE PROCEDURE litellm_old_procedure() LANGUAGE sql AS $$ SELECT 1 $$;
+    CREATE EXTENSION pgcrypto`);
+  // A trusted extension's members belong to the bootstrap superuser; hand them to the master
+  // user, so that only the step's extension clause (not the owner check) keeps them there.
+  pg.psql(`DO $$ DECLARE f regprocedure; BEGIN
+      FOR f IN SELECT d.objid::regprocedure FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+               WHERE e.extname = 'pgcrypto' AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+      LOOP EXECUTE format('ALTER ROUTINE %s OWNER TO ${MASTER}', f); END LOOP;
+    END $$`, { database: DB });
 }, 60_000);
 
 afterAll(async () => {
@@ -39,6 +54,11 @@ afterAll(async () => {
 
 function asMaster(sql: string): string {
   return pg.psql(sql, { user: MASTER, password: MASTER_PASSWORD, database: DB });
+}
+
+/** The proxy role over TLS; the password stands in for an IAM token (see `trustedOverTls`). */
+function proxy(sql: string): string {
+  return pg.psql(sql, { user: PROXY, password: 'stand-in-for-a-token', database: DB });
 }
 
 async function runStep(): Promise<void> {
@@ -79,12 +99,49 @@ describe('the proxy database role', () => {
     expect(asMaster('SELECT pg_get_userbyid(typowner) FROM pg_type WHERE typname = \'JobStatus\'')).toBe(PROXY);
   });
 
+  test('owns the functions and procedures the master user created before, and a second run changes nothing', async () => {
+    // WHEN
+    await runStep();
+    await runStep();
+
+    // THEN
+    const owners = asMaster(`SELECT p.proname || '=' || pg_get_userbyid(p.proowner) FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname LIKE 'litellm%' ORDER BY 1`);
+    expect(owners.split('\n')).toEqual([`litellm_bump_revision=${PROXY}`, `litellm_old_procedure=${PROXY}`]);
+  });
+
+  test('replaces those routines as a later migration does (CREATE OR REPLACE needs the owner)', async () => {
+    // GIVEN
+    await runStep();
+
+    // WHEN: the migration that created the trigger function, run again as the proxy role
+    proxy(`CREATE OR REPLACE FUNCTION litellm_bump_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+      DROP TRIGGER IF EXISTS litellm_revision ON "LiteLLM_Old";
+      CREATE TRIGGER litellm_revision AFTER INSERT OR UPDATE OR DELETE ON "LiteLLM_Old" FOR EACH STATEMENT EXECUTE PROCEDURE litellm_bump_revision();
+      CREATE OR REPLACE PROCEDURE litellm_old_procedure() LANGUAGE sql AS $$ SELECT 2 $$`);
+
+    // THEN
+    expect(asMaster('SELECT prosrc FROM pg_proc WHERE proname = \'litellm_old_procedure\'').trim()).toBe('SELECT 2');
+    expect(asMaster('SELECT count(*) FROM pg_trigger WHERE tgname = \'litellm_revision\'')).toBe('1');
+  });
+
+  test('leaves the functions of an extension to the extension\'s owner', async () => {
+    // WHEN
+    await runStep();
+
+    // THEN
+    const [owners, count] = asMaster(`SELECT string_agg(DISTINCT pg_get_userbyid(p.proowner), ','), count(*) FROM pg_proc p
+      JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'pgcrypto'`).split('|');
+    expect(owners).toBe(MASTER);
+    expect(Number(count)).toBeGreaterThan(10);
+  });
+
   test('logs in over TLS and creates, alters and drops tables, types and indexes in the database', async () => {
     // GIVEN
     await runStep();
 
     // WHEN
-    const proxy = (sql: string) => pg.psql(sql, { user: PROXY, password: 'stand-in-for-a-token', database: DB });
     proxy(`CREATE TABLE "LiteLLM_New" (id text PRIMARY KEY);
       ALTER TABLE "LiteLLM_New" ADD COLUMN spend double precision DEFAULT 0;
       CREATE INDEX "LiteLLM_New_spend_idx" ON "LiteLLM_New" (spend);
@@ -101,6 +158,61 @@ describe('the proxy database role', () => {
 
   test('refuses a name that is not a plain identifier, before any SQL runs', () => {
     expect(() => proxyUserStatements('proxy; DROP TABLE x', DB)).toThrow('"proxy; DROP TABLE x" is not a plain PostgreSQL identifier (a-z, 0-9, _)');
+  });
+});
+
+describe('the step on a replaced instance', () => {
+  // CloudFormation sends an Update when the instance's DbiResourceId changes (a replacement
+  // or a restore): the handler must run the same statements as on Create, on the new instance.
+  const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:litellm-db-AbCdEf';
+  const sm = mockClient(SecretsManagerClient);
+  afterEach(() => {
+    sm.reset();
+    jest.restoreAllMocks();
+  });
+
+  test('an Update runs the statements of a Create against the new host and keeps the physical id', async () => {
+    // GIVEN
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify({ host: 'new-instance.example', port: 5432, username: MASTER, password: MASTER_PASSWORD, dbname: DB }),
+    });
+    const connected: string[] = [];
+    jest.spyOn(Client.prototype, 'connect').mockImplementation(async function (this: Client) {
+      connected.push(this.host);
+    } as any);
+    const queries: string[] = [];
+    jest.spyOn(Client.prototype, 'query').mockImplementation((async (sql: string) => {
+      queries.push(sql);
+      return { rows: [] };
+    }) as any);
+    jest.spyOn(Client.prototype, 'end').mockImplementation((async () => undefined) as any);
+    const answers: any[] = [];
+    jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      answers.push(JSON.parse(String(init!.body)));
+      return new Response(null, { status: 200 });
+    });
+    jest.spyOn(console, 'log').mockImplementation(() => {});
+    const properties = { ServiceToken: 'token', SecretId: SECRET_ID, UserName: PROXY };
+    const update: DatabaseUserEvent = {
+      RequestType: 'Update',
+      ServiceToken: 'token',
+      ResponseURL: 'https://example.com/response',
+      StackId: 'stack',
+      RequestId: 'req',
+      LogicalResourceId: 'ProxyUser',
+      ResourceType: 'Custom::LiteLlmDatabaseUser',
+      PhysicalResourceId: `database-user-${PROXY}`,
+      ResourceProperties: { ...properties, DbiResourceId: 'db-NEWINSTANCE' },
+      OldResourceProperties: { ...properties, DbiResourceId: 'db-OLDINSTANCE' },
+    };
+
+    // WHEN
+    await handler(update);
+
+    // THEN
+    expect(connected).toEqual(['new-instance.example']);
+    expect(queries).toEqual(['BEGIN', ...proxyUserStatements(PROXY, DB), 'COMMIT']);
+    expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: `database-user-${PROXY}` })]);
   });
 });
 
@@ -134,13 +246,16 @@ describe('the URL LiteLLM builds from the task definition', () => {
     }).trim();
 
     // THEN
-    expect(url).toMatch(new RegExp(`^postgresql://${PROXY}:[^@]*X-Amz-Signature[^@]*@127\\.0\\.0\\.1:${pg.port}/${DB}\\?sslmode=require$`));
+    const tls = 'sslmode=verify-full&sslrootcert=%2Flitellm-config%2Frds-ca.pem';
+    expect(url).toMatch(new RegExp(`^postgresql://${PROXY}:[^@]*X-Amz-Signature[^@]*@127\\.0\\.0\\.1:${pg.port}/${DB}\\?${tls}$`));
+    // This server's certificate is self-signed: verifying it against the RDS CA is
+    // test/database-tls.test.ts's; here the session itself, over TLS, as the proxy role.
     const psql = pg.psqlPath;
-    const session = execFileSync(psql, [url, '-At', '-c', 'SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'],
+    const session = execFileSync(psql, [url.replace(tls, 'sslmode=require'), '-At', '-c', 'SELECT current_user, ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'],
       { encoding: 'utf8' }).trim();
     expect(session).toBe(`${PROXY}|t`);
     // Without TLS the server refuses it, as RDS with rds.force_ssl does.
-    expect(() => execFileSync(psql, [url.replace('sslmode=require', 'sslmode=disable'), '-c', 'SELECT 1'], { stdio: 'pipe' }))
+    expect(() => execFileSync(psql, [url.replace(tls, 'sslmode=disable'), '-c', 'SELECT 1'], { stdio: 'pipe' }))
       .toThrow(/no pg_hba.conf entry|rejects connection/);
   });
 });

@@ -1,9 +1,11 @@
 import {
   App, CfnElement, Duration, Stack,
-  aws_ec2 as ec2, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
+  aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
 } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmDatabase, LiteLlmDatabaseOptions, LiteLlmNetwork, LiteLlmSecurity } from '../src';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmDatabaseOptions, LiteLlmImage, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform, LiteLlmSecurity,
+} from '../src';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const FIVE_GIB_IN_BYTES = 5 * 1024 ** 3;
@@ -42,6 +44,43 @@ function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }
   return stack.getLogicalId(construct.node.defaultChild as rds.CfnDBInstance);
 }
 
+/** The logical IDs `resource` refers to: Ref, Fn::GetAtt and DependsOn. */
+function referencesOf(resource: any): string[] {
+  const found = new Set<string>([].concat(resource.DependsOn ?? []));
+  const walk = (v: any): void => {
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+    } else if (v && typeof v === 'object') {
+      if (typeof v.Ref === 'string') found.add(v.Ref);
+      if (Array.isArray(v['Fn::GetAtt'])) found.add(v['Fn::GetAtt'][0]);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(resource.Properties);
+  return [...found];
+}
+
+/** A resource that depends on itself through others: CloudFormation refuses such a template. */
+function dependencyCycle(resources: { [id: string]: any }): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === 'done' || !(id in resources)) return undefined;
+    if (state.get(id) === 'visiting') return [...path, id];
+    state.set(id, 'visiting');
+    for (const next of referencesOf(resources[id])) {
+      const cycle = visit(next, [...path, id]);
+      if (cycle) return cycle;
+    }
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of Object.keys(resources)) {
+    const cycle = visit(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
 describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
   let stack: Stack;
   let security: LiteLlmSecurity;
@@ -66,6 +105,11 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     });
     // cfn-lint knows full versions only; the instance tells it why a major alone is fine.
     template.hasResource('AWS::RDS::DBInstance', { Metadata: { 'cfn-lint': { config: { ignore_checks: ['W3691'] } } } });
+  });
+
+  test('allows major version upgrades: a permission only, RDS never upgrades a major version by itself', () => {
+    // THEN
+    template.hasResourceProperties('AWS::RDS::DBInstance', { AllowMajorVersionUpgrade: true });
   });
 
   test('forces TLS through its parameter group', () => {
@@ -142,6 +186,72 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     });
   });
 
+  test('keeps the upgrade log 14 days as well', () => {
+    // THEN
+    template.hasResourceProperties('Custom::LogRetention', {
+      LogGroupName: { 'Fn::Join': ['', ['/aws/rds/instance/', stack.resolve(database.instance.instanceIdentifier), '/upgrade']] },
+      RetentionInDays: 14,
+    });
+  });
+
+  test.each(['postgresql', 'upgrade'])('puts the key on the %s log group once it exists (RDS or LogRetention created it)', logType => {
+    // WHEN
+    const logGroupName = { 'Fn::Join': ['', ['/aws/rds/instance/', stack.resolve(database.instance.instanceIdentifier), `/${logType}`]] };
+    const [retentionId] = Object.keys(template.findResources('Custom::LogRetention', { Properties: { LogGroupName: logGroupName } }));
+    const associations = Object.values(template.findResources('Custom::LiteLlmRdsLogGroupKey'))
+      .filter((r: any) => JSON.stringify(r.Properties.Create).includes(`/${logType}\\"`));
+
+    // THEN
+    expect(associations).toHaveLength(1);
+    const [association] = associations as any[];
+    for (const call of [association.Properties.Create, association.Properties.Update]) {
+      const rendered = JSON.stringify(call);
+      expect(rendered).toContain('\\"service\\":\\"CloudWatchLogs\\",\\"action\\":\\"associateKmsKey\\"');
+      expect(rendered).toContain(JSON.stringify(keyArn));
+      expect(rendered).toContain(`/${logType}\\",\\"kmsKeyId`);
+    }
+    expect(association.Properties.Delete).toBeUndefined();
+    expect(association.DependsOn).toContain(retentionId);
+  });
+
+  test.each(['postgresql', 'upgrade'])('may associate a key with the %s log group only, and use the key only through CloudWatch Logs', logType => {
+    // WHEN
+    const policies = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'logs:AssociateKmsKey' })]) } },
+    })).filter((p: any) => JSON.stringify(p).includes(`/${logType}"`));
+
+    // THEN
+    expect(policies).toHaveLength(1);
+    expect((policies[0] as any).Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'logs:AssociateKmsKey',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:/aws/rds/instance/',
+            stack.resolve(database.instance.instanceIdentifier), `/${logType}`]],
+        },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 'logs.us-east-1.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  test('the function that puts the key on the log groups logs into a group encrypted with the key', () => {
+    // WHEN
+    const fn = template.findResources('AWS::Lambda::Function', {
+      Properties: { Role: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AWS679f53fac002430cb0da5b7982bd2287'), 'Arn'] } },
+    });
+    const [logGroupRef] = Object.values(fn).map((f: any) => f.Properties.LoggingConfig.LogGroup.Ref);
+
+    // THEN
+    expect(Object.keys(fn)).toHaveLength(1);
+    expect(template.toJSON().Resources[logGroupRef].Properties).toEqual({ KmsKeyId: keyArn, RetentionInDays: 14 });
+  });
+
   test('generates the credentials of user litellm into a secret encrypted with the key', () => {
     // THEN
     const secrets = template.findResources('AWS::SecretsManager::Secret', {
@@ -203,6 +313,11 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
       Period: 300,
       EvaluationPeriods: 3,
     });
+  });
+
+  test('does not alarm on free storage when the metric is missing (a stopped metric is not a full disk)', () => {
+    // THEN
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreeStorageSpace', TreatMissingData: 'notBreaching' });
   });
 
   test('alarms on free storage < 5 GiB (in bytes) for 3 × 5 minutes', () => {
@@ -415,6 +530,58 @@ describe('LiteLlmDatabase options', () => {
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
   });
 
+  test('a ceiling exactly 10 % above the storage turns storage autoscaling on (20 → 22, whole GiB)', () => {
+    // GIVEN
+    const { stack, make } = standalone({ allocatedStorageGiB: 20, maxAllocatedStorageGiB: 22 });
+
+    // WHEN
+    make();
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '20', MaxAllocatedStorage: 22 });
+  });
+
+  test('a ceiling equal to the storage means fixed storage: no MaxAllocatedStorage, no warning', () => {
+    // GIVEN
+    const { stack, make } = standalone({ allocatedStorageGiB: 50, maxAllocatedStorageGiB: 50 });
+
+    // WHEN
+    make();
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '50', MaxAllocatedStorage: Match.absent() });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Storage autoscaling'));
+  });
+
+  test('allocatedStorageGiB 100 with the default ceiling (100): fixed storage, and a warning that names the fix', () => {
+    // GIVEN
+    const { stack, make } = standalone({ allocatedStorageGiB: 100 });
+
+    // WHEN
+    make();
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '100', MaxAllocatedStorage: Match.absent() });
+    Annotations.fromStack(stack).hasWarning('/Stack/Database', Match.stringLikeRegexp(
+      'Storage autoscaling is off: `maxAllocatedStorageGiB` defaults to 100 GiB, the same as `allocatedStorageGiB`\\. '
+      + 'Set maxAllocatedStorageGiB to 110 or more to let RDS grow the storage, or to 100 to say that fixed storage is meant\\.'));
+  });
+
+  test('raising engineVersion 17 → 18 upgrades the same instance in place, its parameter group moving to postgres18', () => {
+    // GIVEN
+    const before = standalone({ engineVersion: rds.PostgresEngineVersion.VER_17 });
+    const after = standalone({ engineVersion: rds.PostgresEngineVersion.VER_18 });
+
+    // WHEN
+    const [from, to] = [before.make(), after.make()];
+
+    // THEN: same logical ID (an update, not a replacement), the new major allowed
+    expect(logicalId(after.stack, to.instance)).toBe(logicalId(before.stack, from.instance));
+    const template = Template.fromStack(after.stack);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { EngineVersion: '18', AllowMajorVersionUpgrade: true });
+    template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres18', Parameters: { 'rds.force_ssl': '1' } });
+  });
+
   test('a db.r6g.large: known max_connections and its connections alarm', () => {
     // GIVEN
     const { stack, make } = standalone({ instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE) });
@@ -551,6 +718,14 @@ describe('the proxy role (IAM authentication, no password)', () => {
     expect(JSON.stringify(resource.Properties.SecretId)).toContain('SecretAttachment');
   });
 
+  test('runs again on a new instance: it carries the instance\'s DbiResourceId, which a replacement or restore changes', () => {
+    // WHEN
+    const [resource] = Object.values(template.findResources('Custom::LiteLlmDatabaseUser'));
+
+    // THEN
+    expect(resource.Properties.DbiResourceId).toEqual({ 'Fn::GetAtt': [logicalId(stack, database.instance), 'DbiResourceId'] });
+  });
+
   test('its function runs in the private subnets with the rotation group, trusting the RDS certificate authorities', () => {
     // WHEN
     const fns = Object.values(template.findResources('AWS::Lambda::Function', {
@@ -608,6 +783,86 @@ describe('the proxy role (IAM authentication, no password)', () => {
   });
 });
 
+describe('LiteLlmDatabase.addProxyUserDependency() (what the step needs to answer CloudFormation)', () => {
+  test('the function and the step are created after the given VPC endpoints and deleted before them', () => {
+    // GIVEN: no NAT gateway; the endpoints are the only way to S3 (the answer) and Secrets Manager
+    const { stack, vpc, make } = standalone();
+    const s3 = vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    const secretsManager = vpc.addInterfaceEndpoint('SecretsManager', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER });
+    const database = make();
+
+    // WHEN
+    database.addProxyUserDependency(s3, secretsManager);
+
+    // THEN
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const endpoints = [s3, secretsManager].map(e => stack.getLogicalId(e.node.defaultChild as CfnElement));
+    const fnId = Object.keys(resources).find(id => resources[id].Type === 'AWS::Lambda::Function'
+      && /logs in with IAM tokens/.test(resources[id].Properties.Description))!;
+    const stepId = stack.getLogicalId(database.proxyUser.node.defaultChild as CfnElement);
+    expect(resources[fnId].DependsOn).toEqual(expect.arrayContaining(endpoints));
+    expect(resources[stepId].DependsOn).toEqual(expect.arrayContaining(endpoints));
+  });
+
+  test('without it, the step depends on no endpoint (a NAT gateway\'s route the function waits for by itself)', () => {
+    // GIVEN
+    const { stack, vpc, make } = standalone();
+    vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+
+    // WHEN
+    const database = make();
+
+    // THEN
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const stepId = stack.getLogicalId(database.proxyUser.node.defaultChild as CfnElement);
+    expect(JSON.stringify(resources[stepId].DependsOn ?? [])).not.toMatch(/S3/);
+  });
+
+  test('the platform\'s VPC endpoints as dependencies (the line for LiteLlmPlatform): no dependency cycle', () => {
+    // GIVEN: no NAT gateway, so the network creates the S3 and Secrets Manager endpoints
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+      network: { natGateways: 0 },
+      image: LiteLlmImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm'), 'v1.0.0'),
+    });
+
+    // WHEN
+    platform.database.addProxyUserDependency(...platform.network.node.children.filter(c =>
+      c instanceof ec2.GatewayVpcEndpoint || c instanceof ec2.InterfaceVpcEndpoint));
+
+    // THEN
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    const stepId = stack.getLogicalId(platform.database.proxyUser.node.defaultChild as CfnElement);
+    const endpointIds = Object.keys(resources).filter(id => resources[id].Type === 'AWS::EC2::VPCEndpoint');
+    expect(endpointIds.map(id => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(expect.arrayContaining(
+      ['LiteLlmNetworkS3Endpoint', 'LiteLlmNetworkSecretsManagerEndpoint']));
+    expect(resources[stepId].DependsOn).toEqual(expect.arrayContaining(endpointIds));
+    expect(dependencyCycle(resources)).toBeUndefined();
+  });
+
+  test('across stacks it needs nothing more: the database stack already depends on the network stack, which CloudFormation deletes later', () => {
+    // GIVEN
+    const app = new App();
+    const networkStack = new Stack(app, 'NetworkStack', { env: ENV });
+    const databaseStack = new Stack(app, 'DatabaseStack', { env: ENV });
+    const key = new kms.Key(new Stack(app, 'KeyStack', { env: ENV }), 'Key');
+    const network = new LiteLlmNetwork(networkStack, 'Network', { natGateways: 0 });
+    const database = new LiteLlmDatabase(databaseStack, 'Database', {
+      vpc: network.vpc, securityGroup: network.databaseSecurityGroup, rotationSecurityGroup: network.rotationSecurityGroup, encryptionKey: key,
+    });
+
+    // WHEN
+    database.addProxyUserDependency(...network.node.children.filter(c =>
+      c instanceof ec2.GatewayVpcEndpoint || c instanceof ec2.InterfaceVpcEndpoint));
+
+    // THEN
+    const assembly = app.synth();
+    expect(assembly.getStackByName('DatabaseStack').dependencies.map(d => d.id)).toContain('NetworkStack');
+    expect(assembly.getStackByName('NetworkStack').dependencies.map(d => d.id)).not.toContain('DatabaseStack');
+  });
+});
+
 describe('LiteLlmDatabase validation', () => {
   test('rejects PostgreSQL older than 15', () => {
     // GIVEN
@@ -656,6 +911,24 @@ describe('LiteLlmDatabase validation', () => {
 
     // WHEN / THEN
     expect(make).toThrow('`maxAllocatedStorageGiB` (40) must be >= `allocatedStorageGiB` (50): raise maxAllocatedStorageGiB');
+  });
+
+  test('rejects maxAllocatedStorageGiB less than 10 % above allocatedStorageGiB, naming both fixes', () => {
+    // GIVEN: RDS refuses it at deploy ("Invalid max storage size")
+    const { make } = standalone({ allocatedStorageGiB: 100, maxAllocatedStorageGiB: 105 });
+
+    // WHEN / THEN
+    expect(make).toThrow('`maxAllocatedStorageGiB` (105) must be at least 10 % above `allocatedStorageGiB` (100), or RDS refuses it: '
+      + 'raise maxAllocatedStorageGiB to 110 or more, or set it to 100 for fixed storage without autoscaling');
+  });
+
+  test('rejects the default maxAllocatedStorageGiB (100) less than 10 % above allocatedStorageGiB 95', () => {
+    // GIVEN
+    const { make } = standalone({ allocatedStorageGiB: 95 });
+
+    // WHEN / THEN
+    expect(make).toThrow('`maxAllocatedStorageGiB` (100) must be at least 10 % above `allocatedStorageGiB` (95), or RDS refuses it: '
+      + 'raise maxAllocatedStorageGiB to 105 or more, or set it to 95 for fixed storage without autoscaling');
   });
 
   test('rejects the default maxAllocatedStorageGiB (100) below a larger allocatedStorageGiB', () => {

@@ -6,7 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
+  DeploymentProfile, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
   LiteLlmEndpointOptions, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
 import { postgresMaxConnections } from '../src/private/connections';
@@ -323,7 +323,9 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       { model_name: 'claude-sonnet', litellm_params: { model: `bedrock/${SONNET_PROFILE}` } },
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.environ/OPENAI_API_KEY' } },
     ]);
-    expect(config.litellm_settings.request_timeout).toBe(600);
+    // 600 s shared by the three attempts the defaults allow (numRetries 2), less LiteLLM's longest back-off each.
+    expect(config.litellm_settings.request_timeout).toBe(191);
+    expect(config.litellm_settings.num_retries_per_request).toBe(3);
     expect(config.general_settings.database_connection_pool_limit).toBe(s.platform.service.databaseConnectionPoolLimit);
   });
 
@@ -726,8 +728,8 @@ describe('service props', () => {
     const config = YAML.parse(environmentOf(container(s.template, 'config')).LITELLM_CONFIG_YAML);
 
     // THEN
-    expect(config.litellm_settings.request_timeout).toBe(300);
-    expect(config.router_settings.timeout).toBe(300);
+    expect(config.litellm_settings.request_timeout).toBe(91);
+    expect(config.router_settings.timeout).toBe(91);
     expect(config.general_settings.database_connection_pool_limit).toBe(5);
     expect(s.platform.service.databaseConnectionPoolLimit).toBe(5);
   });
@@ -1190,5 +1192,47 @@ describe('a platform built from a team\'s config.yaml', () => {
     expect(() => synth({ models: [], config: { configFile: TEAM_CONFIG }, network: { natGateways: 0 } })).toThrow(new Error(
       'models gpt-4o, mistral-large need internet egress, but `natGateways` is 0 and tasks run in private subnets: '
       + 'set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)'));
+  });
+});
+
+describe('egress beyond 443', () => {
+  test('opens each port other than 443 the config calls, one described IPv4 rule per port, in the service\'s stack', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Egress', { env: { account: '123456789012', region: 'us-east-1' } });
+
+    // WHEN
+    new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: [LiteLlmModel.openAiCompatible({ name: 'llama', modelId: 'm', apiBase: 'http://vllm.internal:8000/v1', apiKeyEnvName: 'VLLM_API_KEY' })],
+      config: { callbacks: [LiteLlmCallback.openTelemetry({ endpoint: 'http://otel-collector.internal:4318/v1/traces' })] },
+    });
+
+    // THEN
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      IpProtocol: 'tcp', FromPort: 4318, ToPort: 4318, CidrIp: '0.0.0.0/0', Description: 'LiteLLM to TCP 4318: otel-collector.internal',
+    });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      IpProtocol: 'tcp', FromPort: 8000, ToPort: 8000, CidrIp: '0.0.0.0/0', Description: 'LiteLLM to TCP 8000: vllm.internal',
+    });
+  });
+
+  test('a platform whose config calls 443 only opens nothing more', () => {
+    const stack = new Stack(new App(), 'Egress', { env: { account: '123456789012', region: 'us-east-1' } });
+    new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })] });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroupEgress'))
+      .filter((r: any) => r.Properties.Description?.startsWith('LiteLLM to TCP'));
+    expect(rules).toEqual([]);
+  });
+});
+
+describe('several workers with IAM database auth', () => {
+  test('warn at synth that a restarted worker starts with the task\'s first token; one worker does not', () => {
+    const stack = (workers: number) => {
+      const s = new Stack(new App(), 'Workers', { env: { account: '123456789012', region: 'us-east-1' } });
+      new LiteLlmPlatform(s, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], service: { numWorkers: workers } });
+      return s;
+    };
+    Annotations.fromStack(stack(2)).hasWarning('/Workers/LiteLlm/Service', Match.stringLikeRegexp('`numWorkers` is 2: the proxy logs in to the database with a 15-minute IAM token'));
+    Annotations.fromStack(stack(1)).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:workersWithIamToken'));
   });
 });

@@ -79,6 +79,17 @@ describe.each(PROFILES)('Stateful resources keep their logical IDs: $name', ({ p
     expect(typeOf('LiteLlmSecurityKey485182C9')).toBe('AWS::KMS::Key');
   });
 
+  test('the database instance has no DBInstanceIdentifier: CloudFormation names it, and naming it would replace the instance', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner(profile);
+
+    // THEN: RDS names its log groups after this generated identifier, so the library puts the
+    // key on them after they exist (Custom::LiteLlmRdsLogGroupKey) rather than naming the instance.
+    const db = template.Resources[PINNED_LOGICAL_IDS.databaseInstance];
+    expect(db.Properties.DBInstanceIdentifier).toBeUndefined();
+    expect(resourcesOfType(template, 'Custom::LiteLlmRdsLogGroupKey')).toHaveLength(2);
+  });
+
   test('the exposed members are the pinned resources', () => {
     // GIVEN / WHEN
     const { stack, platform, template } = oneLiner(profile);

@@ -2,7 +2,7 @@ import {
   CustomResource, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { CUSTOM_RESOURCE_TIMEOUT } from './defaults';
 import { functionRole } from './function-role';
 import { INLINE_POLICY_REASON, acknowledge } from './nag';
@@ -15,6 +15,11 @@ export interface DatabaseUserProps {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The master credentials. */
   readonly masterSecret: secretsmanager.ISecret;
+  /**
+   * The instance's `DbiResourceId`: a new instance (replacement, restore) has a new one,
+   * so CloudFormation sends the step an Update and the role is created there too.
+   */
+  readonly instanceResourceId: string;
   readonly userName: string;
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
@@ -27,6 +32,8 @@ export interface DatabaseUserProps {
  */
 export class DatabaseUser extends Construct {
   public readonly resource: CustomResource;
+  /** The function CloudFormation invokes; it answers through an S3 pre-signed URL. */
+  public readonly function: DatabaseUserFunction;
 
   constructor(scope: Construct, id: string, props: DatabaseUserProps) {
     super(scope, id);
@@ -36,7 +43,7 @@ export class DatabaseUser extends Construct {
     const role = functionRole(this, 'FunctionRole', logGroup);
     // Lambda creates the function's network interfaces in the VPC with its role.
     role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
-    const fn = new DatabaseUserFunction(this, 'Function', {
+    const fn = this.function = new DatabaseUserFunction(this, 'Function', {
       description: 'Creates the LiteLLM database role that logs in with IAM tokens (rds_iam)',
       timeout: Duration.minutes(2),
       vpc: props.vpc,
@@ -68,9 +75,18 @@ export class DatabaseUser extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::LiteLlmDatabaseUser',
-      properties: { SecretId: props.masterSecret.secretArn, UserName: props.userName },
+      properties: { SecretId: props.masterSecret.secretArn, UserName: props.userName, DbiResourceId: props.instanceResourceId },
       serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
     });
     this.resource.node.addDependency(role);
+  }
+
+  /**
+   * Creates the function and the step after `dependencies` and deletes them before: what the
+   * function needs to reach Secrets Manager and to answer CloudFormation (VPC endpoints).
+   */
+  public addDependency(...dependencies: IDependable[]): void {
+    this.function.node.addDependency(...dependencies);
+    this.resource.node.addDependency(...dependencies);
   }
 }

@@ -8,6 +8,12 @@ export interface DatabaseUserResourceProperties {
   readonly SecretId: string;
   /** The login role the proxy connects as with an IAM token. */
   readonly UserName: string;
+  /**
+   * The instance's `DbiResourceId`. Not read here: it changes whenever CloudFormation
+   * replaces the instance (a new instance, from a snapshot or empty), so that the
+   * replacement gets an Update and the role is created in it too.
+   */
+  readonly DbiResourceId?: string;
 }
 
 export type DatabaseUserEvent = CloudFormationCustomResourceEvent<DatabaseUserResourceProperties>;
@@ -17,8 +23,11 @@ const secretsManager = new SecretsManagerClient({});
 
 /**
  * Creates (idempotently) the role the LiteLLM tasks log in as with RDS IAM tokens,
- * connected as the master user from inside the VPC. Delete keeps the role: the
- * database it lives in is retained or deleted with the instance.
+ * connected as the master user from inside the VPC. Create and Update run the same
+ * statements (an Update comes with a replaced instance, see `DbiResourceId`); the
+ * physical id never changes, so CloudFormation never deletes the old one after an
+ * Update. Delete keeps the role: the database it lives in is retained or deleted with
+ * the instance.
  */
 export async function handler(event: DatabaseUserEvent): Promise<CustomResourceResult> {
   const physicalId = `database-user-${event.ResourceProperties.UserName}`;
@@ -53,8 +62,10 @@ async function createUser(properties: DatabaseUserResourceProperties): Promise<v
 
 /**
  * The statements that let `user` log in with IAM tokens (`rds_iam`) and own LiteLLM's
- * schema. Every statement can run again. Tables, views and types an earlier version
- * created as the master user change owner, so that the proxy's migrations may alter them.
+ * schema. Every statement can run again. Tables, views, sequences, enum types, functions
+ * and procedures an earlier version created as the master user change owner, so that the
+ * proxy's migrations may alter or replace them (`CREATE OR REPLACE FUNCTION` needs the
+ * owner). Objects that belong to an extension stay with the extension's owner.
  */
 export function proxyUserStatements(user: string, database: string): string[] {
   for (const name of [user, database]) {
@@ -69,7 +80,9 @@ export function proxyUserStatements(user: string, database: string): string[] {
     `GRANT USAGE, CREATE ON SCHEMA public TO ${user}`,
     // Giving an object to a role takes membership in it (the master user is no superuser).
     `GRANT ${user} TO CURRENT_USER`,
-    // Sequences owned by a column follow their table; enum types are altered on their own.
+    // Sequences owned by a column follow their table; enum types are altered on their own;
+    // ALTER ROUTINE covers functions (trigger functions too), procedures and aggregates.
+    // An extension's members (deptype 'e') keep their owner: ALTER EXTENSION UPDATE needs it.
     `DO $$ DECLARE o record; BEGIN
        FOR o IN
          SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
@@ -79,6 +92,8 @@ export function proxyUserStatements(user: string, database: string): string[] {
             AND pg_get_userbyid(c.relowner) = current_user
             AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d
                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
        LOOP
          EXECUTE format('ALTER %s %s OWNER TO ${user}', o.kind, o.name);
        END LOOP;
@@ -86,8 +101,19 @@ export function proxyUserStatements(user: string, database: string): string[] {
          SELECT format('%I.%I', n.nspname, t.typname) AS name
            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
           WHERE n.nspname = 'public' AND t.typtype = 'e' AND pg_get_userbyid(t.typowner) = current_user
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                   WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
        LOOP
          EXECUTE format('ALTER TYPE %s OWNER TO ${user}', o.name);
+       END LOOP;
+       FOR o IN
+         SELECT p.oid::regprocedure::text AS name
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = current_user
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                   WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+       LOOP
+         EXECUTE format('ALTER ROUTINE %s OWNER TO ${user}', o.name);
        END LOOP;
      END $$`,
   ];

@@ -1,0 +1,157 @@
+import { Token } from 'aws-cdk-lib';
+import * as YAML from 'yaml';
+import { envReference } from './credentials';
+
+/**
+ * A TCP port other than 443 the proxy must reach, with every URL that needs it.
+ */
+export interface EgressPort {
+  readonly port: number;
+  /** The hosts reached on this port, each once. */
+  readonly hosts: string[];
+  /** The URLs on this port, each with where it was found. */
+  readonly needs: EgressNeed[];
+}
+
+/** A URL the proxy calls and where the config or environment holds it. */
+export interface EgressNeed {
+  /** `model "llama" litellm_params.api_base`, `general_settings.pass_through_endpoints[0].target`, `OTEL_ENDPOINT`. */
+  readonly source: string;
+  readonly url: string;
+}
+
+/**
+ * Variables whose value may lack a scheme, with the scheme LiteLLM then uses: it puts
+ * `http://` before a Langfuse host without one (litellm/integrations/langfuse/langfuse.py:276-281);
+ * an OTLP endpoint may be `host:port` (its exporters read OTEL_EXPORTER_OTLP_ENDPOINT, then
+ * OTEL_ENDPOINT: litellm/integrations/opentelemetry.py:370-371). Any other value counts only
+ * as a full URL: LiteLLM's HTTP clients refuse one without a scheme.
+ */
+const SCHEMELESS: { [name: string]: string | undefined } = {
+  LANGFUSE_HOST: 'http',
+  LANGFUSE_BASE_URL: 'http',
+  OTEL_ENDPOINT: undefined,
+  OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
+};
+
+/** How a value of `name` may be written: a URL only (null), or also `host:port` with, for a bare host, this scheme. */
+function schemeless(name: string | undefined): string | null | undefined {
+  return name !== undefined && name in SCHEMELESS ? SCHEMELESS[name] : null;
+}
+
+const DEFAULT_PORTS: { [scheme: string]: number } = { http: 80, ws: 80, https: 443, wss: 443 };
+
+/** `scheme://[user@]host[:port][/…]`; the host may hold a deploy-time token (`${Token[…]}`). */
+const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#\s]*@)?(\[[^\]]*\]|[^:/?#\s]*)(?::(\d+))?(?:[/?#]|$)/i;
+/** `host:port` with no scheme. */
+const HOST_PORT_PATTERN = /^(\[[^\]]*\]|[^:/?#\s]+):(\d+)(?:[/?#]|$)/;
+/** Keys and variables whose value is an endpoint, for references that cannot be read at synth. */
+const ENDPOINT_NAME = /(^|_)(api_base|base_url|url|uri|endpoint|host)$/i;
+/** Params that hold text a model answers with, never an address. */
+const NOT_ADDRESSES = new Set(['mock_response', 'model_info']);
+
+/** Addresses inside the task: its containers share one network namespace, which no security group filters. */
+function isLoopback(host: string): boolean {
+  return /^(localhost|127(\.\d+){3}|\[::1\]|0\.0\.0\.0)$/i.test(host);
+}
+
+/** The host and port `value` reaches, or undefined when it is no address, is in the task, or has no known port. */
+function target(value: string, bare: string | null | undefined): { port: number; host: string } | undefined {
+  const url = URL_PATTERN.exec(value);
+  let found: { port: number | undefined; host: string } | undefined;
+  if (url) {
+    found = { host: url[2], port: url[3] !== undefined ? Number(url[3]) : DEFAULT_PORTS[url[1].toLowerCase()] };
+  } else if (bare !== null && !value.includes('://')) {
+    const hostPort = HOST_PORT_PATTERN.exec(value);
+    if (hostPort) found = { host: hostPort[1], port: Number(hostPort[2]) };
+    else if (bare !== undefined && /^[a-z0-9.-]+$/i.test(value)) found = { host: value, port: DEFAULT_PORTS[bare] };
+  }
+  const port = found?.port;
+  if (found === undefined || port === undefined || port < 1 || port > 65535 || isLoopback(found.host)) return undefined;
+  return { host: found.host, port };
+}
+
+/** Every string in `value` with its dotted path under `path`. */
+function strings(value: unknown, path: string): [string, string][] {
+  if (typeof value === 'string') return [[path, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).filter(([k]) => !NOT_ADDRESSES.has(k)).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
+}
+
+/** An address found, where, and how its value may be written. */
+type Found = { source: string; value: string; bare: string | null | undefined };
+
+/** What the config and environment hold, path by path, `os.environ/NAME` read from `environment` where it is there. */
+function addresses(config: string | { [key: string]: any }, environment: { [name: string]: string }): { found: Found[]; unresolved: string[] } {
+  const doc = typeof config === 'string' ? YAML.parse(config, { version: '1.1' }) ?? {} : config;
+  const inConfig: [string, string][] = [
+    ...((doc.model_list ?? []) as any[]).flatMap((m, i) =>
+      strings(m?.litellm_params, '').map(([p, v]): [string, string] => [`model "${m?.model_name ?? i}" litellm_params.${p}`, v])),
+    ...['litellm_settings', 'general_settings', 'router_settings'].flatMap(s => strings(doc[s], s)),
+  ];
+  const found: Found[] = [];
+  const unresolved: string[] = [];
+  const endpointName = (source: string) => ENDPOINT_NAME.test(source.replace(/\[\d+\]$/, '').split('.').pop() ?? '');
+  const deployTime = (value: string) => Token.isUnresolved(value) && !URL_PATTERN.test(value);
+  for (const [source, value] of inConfig) {
+    const env = envReference(value);
+    if (env === undefined) {
+      if (!deployTime(value)) found.push({ source, value, bare: null });
+      else if (endpointName(source)) unresolved.push(source);
+    } else if (environment[env] !== undefined) {
+      // LiteLLM resolves os.environ/NAME from its environment (litellm/proxy/proxy_server.py:5860-5900).
+      found.push({ source: `${source} (${env})`, value: environment[env], bare: schemeless(env) });
+    } else if (endpointName(source)) {
+      unresolved.push(`${source} (os.environ/${env})`);
+    }
+  }
+  for (const [name, value] of Object.entries(environment)) {
+    if (!deployTime(value)) found.push({ source: name, value, bare: schemeless(name) });
+    else if (endpointName(name)) unresolved.push(name);
+  }
+  return { found, unresolved };
+}
+
+/**
+ * The TCP ports other than 443 the proxy must reach, ascending, each with the URLs that need
+ * it: models' `api_base` (and any other URL in their params), URLs anywhere in the settings
+ * (`pass_through_endpoints`, callback params…), and the environment the callbacks and
+ * `service.environment` set (`OTEL_ENDPOINT`, `LANGFUSE_HOST`…). `http://` without a port is
+ * 80, `https://` 443; addresses in the task (`localhost`) need no rule.
+ *
+ * @param config the rendered config.yaml (or its parsed document)
+ * @param environment the proxy's plain environment variables
+ */
+export function egressPorts(config: string | { [key: string]: any }, environment: { [name: string]: string } = {}): EgressPort[] {
+  const byPort = new Map<number, { hosts: string[]; needs: EgressNeed[] }>();
+  for (const { source, value, bare } of addresses(config, environment).found) {
+    const to = target(value, bare);
+    if (to === undefined || to.port === 443) continue;
+    const entry = byPort.get(to.port) ?? { hosts: [], needs: [] };
+    if (!entry.hosts.includes(to.host)) entry.hosts.push(to.host);
+    entry.needs.push({ source, url: value });
+    byPort.set(to.port, entry);
+  }
+  return [...byPort.entries()].sort(([a], [b]) => a - b).map(([port, { hosts, needs }]) => ({ port, hosts, needs }));
+}
+
+/**
+ * Endpoints whose address is only known at deploy or run time: an `os.environ/NAME` read
+ * from a secret, or a deploy-time token, under an endpoint-like key (`api_base`, `*_host`,
+ * `*_ENDPOINT`…). Their ports cannot be opened at synth.
+ */
+export function unresolvedEndpoints(config: string | { [key: string]: any }, environment: { [name: string]: string } = {}): string[] {
+  return addresses(config, environment).unresolved;
+}
+
+/**
+ * A security group rule description for `egress`: the port and the hosts, in the characters
+ * EC2 allows (a-z, A-Z, 0-9, spaces and `._-:/()#,@[]+=&;{}!$*`), at most 255 of them.
+ */
+export function egressRuleDescription(egress: EgressPort): string {
+  const hosts = [...new Set(egress.hosts.map(h => (Token.isUnresolved(h) ? 'a deploy-time host' : h)))];
+  const text = `LiteLLM to TCP ${egress.port}: ${hosts.join(', ')}`.replace(/[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '_');
+  return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
+}
