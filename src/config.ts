@@ -155,6 +155,8 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
     database_connection_pool_limit: 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)',
     disable_prisma_schema_update: 'remove it: the `migrate` container migrates before the proxy starts',
     coordination_redis: 'use `cache` (the platform\'s ElastiCache)',
+    use_x_forwarded_for: 'remove it: the load balancer is the one proxy in front of the tasks, and the platform trusts its X-Forwarded-* headers from the VPC only',
+    mcp_trusted_proxy_ranges: 'remove it: the platform trusts X-Forwarded-* headers from the VPC, where the load balancer is',
   },
   router_settings: {
     redis_host: 'use `cache` (the platform\'s ElastiCache)',
@@ -400,6 +402,11 @@ export interface LiteLlmPlatformSettings {
   readonly sharedState?: LiteLlmSharedStateInput;
   /** The callbacks, bound. */
   readonly callbacks?: LiteLlmCallbackBinding[];
+  /**
+   * Where the load balancer connects from (the VPC's CIDR): LiteLLM takes the client's
+   * address and scheme from X-Forwarded-* headers only from these.
+   */
+  readonly trustedProxyCidrs?: string[];
 }
 
 /** The cache's part of the config. */
@@ -444,6 +451,10 @@ function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBudget): R
       master_key: 'os.environ/LITELLM_MASTER_KEY',
       database_connection_pool_limit: input.databaseConnectionPoolLimit,
       ...coordination,
+      // Requests reach the tasks from the load balancer: its X-Forwarded-For names the client
+      // (for logs and IP rules) and X-Forwarded-Proto the scheme, trusted from the VPC only
+      // (litellm/proxy/auth/ip_address_utils.py:144-197, auth_utils.py:93-102).
+      ...(input.trustedProxyCidrs?.length ? { use_x_forwarded_for: true, mcp_trusted_proxy_ranges: input.trustedProxyCidrs } : {}),
     },
     router_settings: { timeout: budget.attemptSeconds, ...redis },
   };

@@ -348,6 +348,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
       },
       callbacks,
+      trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
     });
     return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
   }
@@ -886,4 +887,15 @@ function poolLimit(database: LiteLlmDatabase, maxCapacity: number, workers: numb
     throw new Error(`\`maxCapacity\` (${maxCapacity}) × 2 during deploys × \`numWorkers\` (${workers}) = ${pools} connection pools leave fewer than 2 connections each of the database's ${available} usable connections: lower maxCapacity or numWorkers, or choose a larger database instanceType`);
   }
   return derived;
+}
+
+/**
+ * Where X-Forwarded-* headers may come from: the VPC's CIDR when synth knows it, else the
+ * private ranges a VPC can use. Either way only the load balancer reaches the tasks' port
+ * (the service security group admits it alone), so the headers a task trusts are the ALB's;
+ * a literal keeps the config free of deploy-time values (it travels as one string).
+ */
+function trustedProxyCidrs(vpc: ec2.IVpc): string[] {
+  const cidr = vpc.vpcCidrBlock;
+  return Token.isUnresolved(cidr) ? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'] : [cidr];
 }

@@ -757,3 +757,21 @@ describe('the size guard', () => {
       expect(rest + MAX_CONFIG_BYTES).toBeLessThan(64 * 1024 - 12 * 1024);
     });
 });
+
+describe('behind the load balancer', () => {
+  test('X-Forwarded-* headers are trusted from the VPC\'s private ranges only, and the keys are the platform\'s', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Xff', { env: { account: '123456789012', region: 'us-east-1' } });
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })] });
+
+    // WHEN
+    const config = YAML.parse(platform.service.config);
+
+    // THEN
+    expect(config.general_settings.use_x_forwarded_for).toBe(true);
+    expect(config.general_settings.mcp_trusted_proxy_ranges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
+    expect(() => new LiteLlmPlatform(new Stack(new App(), 'Raw'), 'LiteLlm', {
+      models: [LiteLlmModel.mock({ name: 'm' })], config: { generalSettings: { use_x_forwarded_for: false } },
+    })).toThrow('the load balancer is the one proxy in front of the tasks');
+  });
+});
