@@ -154,7 +154,7 @@ describe('the migration container, run from the task definition, is a command Li
     // .invalid never resolves (RFC 2606), whatever runs on this machine. Minting a token
     // is local signing: any credentials do (in ECS they are the task role's).
     const result = runMigrationContainer(containers,
-      { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432', REDIS_HOST: 'cache.litellm-boot.invalid' },
+      { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432', REDIS_HOST: 'cache.litellm-boot.invalid', PROXY_BASE_URL: 'http://lb.litellm-boot.invalid' },
       { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret' });
     expect(result.output).not.toMatch(/No such option|Usage: litellm|required DB env var|DATABASE_USER unset|AWS region not set/);
     expect(result.output).toContain('Database migration cannot proceed');
