@@ -178,8 +178,9 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     });
 
     this.caCertificateOverride = props.caCertificatePem;
-    // Fails at synth for a region the library has no certificate for (unless given one).
-    rdsCaCertificatePem(this, props.caCertificatePem);
+    // Fails at synth for a region the library has no certificate for (unless given one); a
+    // region-agnostic stack looks it up where it is used (caCertificatePemFor).
+    if (props.caCertificatePem !== undefined || !Token.isUnresolved(Stack.of(this).region)) rdsCaCertificatePem(this, props.caCertificatePem);
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
       instanceType,
