@@ -2,6 +2,7 @@
 import { X509Certificate } from 'crypto';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { rdsCaCertificatePem } from '../src/private/rds-ca';
 import { RDS_CA_RSA2048_G1 } from '../src/private/rds-ca-certificates';
 
@@ -52,5 +53,25 @@ describe('rdsCaCertificatePem', () => {
     const pem = RDS_CA_RSA2048_G1['us-east-1'];
     expect(rdsCaCertificatePem(stack, pem)).toBe(pem);
     expect(() => rdsCaCertificatePem(stack, 'not a certificate')).toThrow('`caCertificatePem` must be one PEM certificate');
+  });
+});
+
+describe('the database and its CA', () => {
+  const platform = (region: string, caCertificatePem?: string) => {
+    const stack = new Stack(new App(), 'Db', { env: { account: '123456789012', region } });
+    new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], database: { caCertificatePem } });
+    return Template.fromStack(stack);
+  };
+
+  test('the instance is pinned to rds-ca-rsa2048-g1, the authority whose root the tasks carry', () => {
+    platform('eu-west-1').hasResourceProperties('AWS::RDS::DBInstance', { CACertificateIdentifier: 'rds-ca-rsa2048-g1' });
+  });
+
+  test('a region the table lacks fails at synth, and works with `database.caCertificatePem`, which the task then carries', () => {
+    expect(() => platform('mx-central-1')).toThrow('cdk-litellm has no RDS CA certificate for mx-central-1');
+    const pem = RDS_CA_RSA2048_G1['us-east-1'];
+    const config = Object.values(platform('mx-central-1', pem).findResources('AWS::ECS::TaskDefinition'))[0]
+      .Properties.ContainerDefinitions.find((c: any) => c.Name === 'config');
+    expect(config.Environment).toEqual(expect.arrayContaining([{ Name: 'DATABASE_CA_PEM', Value: pem }]));
   });
 });
