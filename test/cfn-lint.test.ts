@@ -49,6 +49,6 @@ test('cfn-lint does report a broken template (the check can fail)', () => {
   expect(result.output).toMatch(/E3002.*BucketNam/);
 });
 
-test('only the two documented checks are turned off', () => {
-  expect(fs.readFileSync(CONFIG, 'utf8')).toMatch(/ignore_checks:\n {2}- W3005\n {2}- W3010\n(?! {2}-)/);
+test('only the three documented checks are turned off', () => {
+  expect(fs.readFileSync(CONFIG, 'utf8')).toMatch(/ignore_checks:\n {2}- W3005\n {2}- W3010\n {2}- W6001\n(?! {2}-)/);
 });
