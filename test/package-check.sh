@@ -11,9 +11,11 @@ echo "$tgz: $size bytes; top-level entries: $(tar tzf "$tgz" | cut -d/ -f2 | sor
 if [ -n "$unexpected" ]; then echo "unexpected entries in the npm package: $unexpected" >&2; exit 1; fi
 if [ "$size" -gt 5000000 ]; then echo "the npm package is $size bytes; expected under 5 MB" >&2; exit 1; fi
 
-# Each src/**/<name>.lambda.ts is bundled to assets/<dir>/<name>.lambda/index.js.
+# Each src/**/<name>.lambda.ts is bundled to assets/<dir>/<name>.lambda/index.js. (The listing is
+# read whole: `grep -q` in a pipe would stop tar early, which pipefail reports as a failure.)
+listing=$(tar tzf "$tgz")
 for handler in $(cd src && find . -name '*.lambda.ts' | sed 's#^\./##; s#\.ts$##' | sort); do
-  if ! tar tzf "$tgz" | grep -qx "package/assets/$handler/index.js"; then
+  if ! grep -qx "package/assets/$handler/index.js" <<< "$listing"; then
     echo "the npm package lacks assets/$handler/index.js: run 'npx projen bundle' before packaging" >&2; exit 1
   fi
 done
@@ -28,6 +30,8 @@ node -e '
     if (!require("fs").existsSync(require("path").join(process.argv[2], file))) throw new Error(`bin ${name}: ${file} is not in the package`);
   }' "$unpacked/package/package.json" "$unpacked/package"
 # The commands start from the package (aws-cdk-lib, a peer dependency, from this workspace).
-NODE_PATH="$PWD/node_modules" node "$unpacked/package/lib/cost/cli.js" --help | head -n 1
-NODE_PATH="$PWD/node_modules" node "$unpacked/package/lib/smoke/cli.js" --help | head -n 1
+for bin in cost smoke; do
+  usage=$(NODE_PATH="$PWD/node_modules" node "$unpacked/package/lib/$bin/cli.js" --help)
+  echo "${usage%%$'\n'*}"
+done
 echo "package check passed: assets of $(cd src && find . -name '*.lambda.ts' | wc -l) handlers, keywords, bins"
