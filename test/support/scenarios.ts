@@ -93,7 +93,12 @@ export function fiveStacks(env: Environment | null = ENV): Scenario {
   const serviceStack = stack('Service');
   const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
   const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
-    encryptionKey: security.encryptionKey, alarmTopic, service, database, loadBalancer, cache,
+    encryptionKey: security.encryptionKey,
+    alarmTopic,
+    service,
+    database,
+    loadBalancer,
+    cache,
     additionalAlarms: [security.masterKeyRotationAlarm],
   });
   new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
