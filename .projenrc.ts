@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     '@aws-sdk/client-secrets-manager@^3',
     '@aws-sdk/client-ecs@^3',
+    '@aws-sdk/client-cloudwatch-logs@^3',
+    '@aws-sdk/client-cloudformation@^3',
     'aws-sdk-client-mock@^4',
     '@types/aws-lambda@^8',
     'ajv@^8',

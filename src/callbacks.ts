@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge } from './private/nag';
+import { acknowledge, nagResource } from './private/nag';
 
 /** The environment variable that carries the S3 logging bucket's name to `s3_callback_params`. */
 const S3_BUCKET_ENV = 'LITELLM_S3_LOGGING_BUCKET';
@@ -204,13 +204,6 @@ class S3LoggingCallback extends LiteLlmCallback {
     acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled', reason);
     return bucket;
   }
-}
-
-/** How cdk-nag prints a resource in a finding id: `<LogicalId.Arn>/*`, `arn:<AWS::Partition>:s3:::name/*`. */
-function nagResource(scope: Construct, arn: string): string {
-  const resolved = Stack.of(scope).resolve(arn);
-  const parts: unknown[] = typeof resolved === 'string' ? [resolved] : resolved['Fn::Join'][1];
-  return parts.map((p: any) => typeof p === 'string' ? p : p.Ref ? `<${p.Ref}>` : `<${p['Fn::GetAtt'].join('.')}>`).join('');
 }
 
 class OpenTelemetryCallback extends LiteLlmCallback {

@@ -153,7 +153,7 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
     master_key: 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates',
     database_url: 'remove it: the proxy reaches the platform\'s `database` as litellm_proxy with RDS IAM tokens, and LiteLLM builds the URL itself',
     database_connection_pool_limit: 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)',
-    disable_prisma_schema_update: 'remove it: the `migrate` container migrates before the proxy starts',
+    disable_prisma_schema_update: 'remove it: the migration step migrates once per deploy, before the service changes',
     coordination_redis: 'use `cache` (the platform\'s ElastiCache)',
     use_x_forwarded_for: 'remove it: the load balancer is the one proxy in front of the tasks, and the platform trusts its X-Forwarded-* headers from the VPC only',
     mcp_trusted_proxy_ranges: 'remove it: the platform trusts X-Forwarded-* headers from the VPC, where the load balancer is',

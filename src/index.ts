@@ -5,6 +5,7 @@ export type { LiteLlmConfigOptions, LiteLlmFallback } from './config';
 export * from './database';
 export * from './image';
 export * from './load-balancer';
+export * from './migration';
 export * from './models';
 export * from './monitoring';
 export * from './network';

@@ -9,6 +9,7 @@ import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
+import { LiteLlmMigration } from './migration';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
 import { anyErrorAlarm } from './private/alarms';
@@ -16,7 +17,7 @@ import { bedrockInvokeArns } from './private/bedrock';
 import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
 import { egressPorts, egressRuleDescription, unresolvedEndpoints } from './private/egress';
 import { functionRole } from './private/function-role';
-import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON } from './private/nag';
+import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON, pullsFromEcr } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
 import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
@@ -39,13 +40,6 @@ const KEEPALIVE_MARGIN_SECONDS = 5;
 const STOP_TIMEOUT = Duration.seconds(120);
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
 const RESERVED_CONNECTIONS = 10;
-/**
- * How long one `prisma migrate deploy` attempt may take (LiteLLM retries 4 times). One
- * known migration took about ten minutes on a large spend table; LiteLLM's default is 600 s
- * (litellm_proxy_extras/prisma_toolchain.py:61,121-127 in 1.108.7).
- */
-const MIGRATE_TIMEOUT_SECONDS = 1800;
-
 /**
  * LiteLLM fetches these from GitHub unless told to use the copy in the image. Only the
  * cost map is fetched at start (litellm/__init__.py:572), the others on first use; a task
@@ -223,10 +217,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   /** The LiteLLM container. */
   public readonly container: ecs.ContainerDefinition;
   /**
-   * The container that migrates the database (`litellm --skip_server_startup`) before the
-   * proxy starts; the proxy's own schema update is off.
+   * The deploy step that migrates the database once, in a one-off task, before the service
+   * changes (it replaced the `migrate` container of earlier versions); serving tasks never
+   * migrate.
    */
-  public readonly migrationContainer: ecs.ContainerDefinition;
+  public readonly migration: LiteLlmMigration;
+  /** The one-off task definition the migration step runs (`migration.taskDefinition`). */
+  public readonly migrationTaskDefinition: ecs.FargateTaskDefinition;
   /** The container log group (KMS-encrypted). */
   public readonly logGroup: logs.ILogGroup;
   /** Network connections of the tasks. */
@@ -268,12 +265,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     warnIfStateIsPerProcess(this, props.cache, sizing.maxCapacity, sizing.workers);
     if (!Token.isUnresolved(sizing.workers) && sizing.workers > 1) {
       // LiteLLM mints the IAM token once, in the parent, before it starts the workers
-      // (proxy_cli.py:1244-1255); uvicorn starts a replacement worker with that environment
-      // (uvicorn/supervisors/multiprocess.py:214-238), and nothing mints before its first
-      // connection (proxy/utils.py:6644-6646, db/prisma_client.py:904-947).
+      // (proxy_cli.py:1244-1255), and uvicorn starts a replacement worker with that environment
+      // (uvicorn/supervisors/multiprocess.py:214-238). The worker notices the expired token on its
+      // first connect, schedules a refresh and fails that attempt (db/prisma_client.py:926-947);
+      // connect() retries three times within 10 s (proxy/utils.py:6632-6640), so it usually
+      // recovers, but only if the refresh wins that race: a risk one worker per task never takes.
       Annotations.of(this).addWarningV2('cdk-litellm:workersWithIamToken', `\`numWorkers\` is ${sizing.workers}: the proxy logs in to the database with a `
         + '15-minute IAM token that LiteLLM 1.108 mints once per task, so a worker uvicorn restarts after that (a missed health ping, an out-of-memory kill) '
-        + 'starts with an expired token and can fail its start, which stops the task. Prefer one worker and more tasks (maxCapacity).');
+        + 'starts with an expired token; LiteLLM refreshes it and retries the connection for 10 s, and a worker that loses that race fails its start. '
+        + 'Prefer one worker and more tasks (maxCapacity).');
     }
 
     const containerInsights = props.containerInsights ?? defaults.containerInsights;
@@ -307,10 +307,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       ...rendered.environment,
     };
     validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
-    const containers = this.addContainers(image.bind(this), props.network.containerPort, sizing.workers, secrets,
+    const boundImage = image.bind(this);
+    this.container = this.addContainers(boundImage, props.network.containerPort, sizing.workers, secrets,
       { ...props.environment, ...environment }, props.database.caCertificatePemFor(this));
-    this.container = containers.proxy;
-    this.migrationContainer = containers.migration;
+    this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp);
+    this.migrationTaskDefinition = this.migration.taskDefinition;
 
     this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
     this.connections = this.service.connections;
@@ -418,6 +419,28 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     return bedrockArns;
   }
 
+  /**
+   * The migration step, in the tasks' subnets and security group, with the variables that
+   * decide how LiteLLM starts (the region, its offline copies) but not the config.
+   */
+  private addMigration(props: LiteLlmServiceProps, image: ecs.ContainerImage, assignPublicIp: boolean): LiteLlmMigration {
+    const defaults = profileDefaults(props.profile);
+    return new LiteLlmMigration(this, 'Migration', {
+      cluster: this.cluster,
+      image,
+      database: props.database,
+      vpc: props.network.vpc,
+      vpcSubnets: assignPublicIp ? { subnetType: ec2.SubnetType.PUBLIC } : privateSubnetsOf(props.network.vpc),
+      securityGroup: props.network.serviceSecurityGroup,
+      logGroup: this.logGroup,
+      encryptionKey: props.security.encryptionKey,
+      assignPublicIp,
+      cpuArchitecture: props.cpuArchitecture,
+      environment: { LITELLM_MODE: 'PRODUCTION', ...LOCAL_COPIES, AWS_REGION: Stack.of(this).region },
+      removalPolicy: defaults.removalPolicy,
+    });
+  }
+
   /** The Fargate service in the target group, after the secrets are ready and the cluster's capacity providers exist. */
   private createService(props: LiteLlmServiceProps, sizing: Sizing, fargateSpot: boolean): ecs.FargateService {
     const service = new ecs.FargateService(this, 'Service', {
@@ -444,6 +467,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     // Both containers log in as the database role this step creates.
     props.database.grantConnect(this.taskDefinition.taskRole);
     service.node.addDependency(props.database.proxyUser);
+    // No task of a new revision starts before the schema it expects.
+    service.node.addDependency(this.migration.resource);
     // The cluster's capacity-provider association is added at synth (by an aspect):
     // depending on the whole cluster orders the service after it on create and before
     // it on delete, when ECS refuses to remove a capacity provider a service still uses.
@@ -563,13 +588,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Three containers from one image, started in order: `config` writes the rendered
-   * config to a task volume, `migrate` migrates the database, `litellm` serves.
+   * Two containers from one image, started in order: `config` writes the rendered
+   * config and the RDS CA to a task volume, `litellm` serves.
    */
   private addContainers(
     image: ecs.ContainerImage, port: number, workers: number, secrets: { [name: string]: ecs.Secret },
     environment: { [name: string]: string }, caCertificatePem: string,
-  ): { proxy: ecs.ContainerDefinition; migration: ecs.ContainerDefinition } {
+  ): ecs.ContainerDefinition {
     const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
     // The image has no init: Prisma's query and schema engines are child processes of
     // the proxy, and an init reaps them when they exit.
@@ -593,32 +618,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     });
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
 
-    // Migrating inside the proxy would count against the health check's start period
-    // (300 s at most on ECS), and a task still migrating would be killed and started
-    // again. `--skip_server_startup` runs LiteLLM's migrations and exits
-    // (litellm/proxy/proxy_cli.py:967-972, 1509-1528, 1572-1575 in 1.108.7); concurrent
-    // tasks take turns on a Postgres advisory lock (litellm_proxy_extras/migration_lock.py).
-    const migrationEnvironment = { ...environment };
-    // Set here, the migration would only print a schema diff and exit 0 (proxy_cli.py:1486-1487).
-    delete migrationEnvironment.DISABLE_SCHEMA_UPDATE;
-    const migration = this.taskDefinition.addContainer('migrate', {
-      image,
-      essential: false,
-      command: ['--skip_server_startup'],
-      environment: {
-        ...migrationEnvironment,
-        // litellm_proxy_extras/prisma_toolchain.py:61-62, 110-127
-        LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
-        LITELLM_MIGRATION_LOCK_TIMEOUT: String(MIGRATE_TIMEOUT_SECONDS),
-      },
-      // No secrets: the database is reached with an IAM token (the task role's grant).
-      linuxParameters,
-      logging: logging('migrate'),
-    });
-    // It verifies the database against the CA the init container writes.
-    migration.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
-    migration.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
-
     const proxy = this.taskDefinition.addContainer('litellm', {
       image,
       essential: true,
@@ -633,18 +632,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         interval: Duration.seconds(30),
         timeout: Duration.seconds(10),
         retries: 3,
-        // Imports and the database pool, not migrations: those ran before the proxy started.
+        // Imports and the database pool, not migrations: the migration step ran before the deploy.
         startPeriod: Duration.seconds(180),
       },
       logging: logging('litellm'),
       stopTimeout: STOP_TIMEOUT,
     });
     proxy.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: true });
-    proxy.addContainerDependencies(
-      { container: init, condition: ecs.ContainerDependencyCondition.SUCCESS },
-      { container: migration, condition: ecs.ContainerDependencyCondition.SUCCESS },
-    );
-    return { proxy, migration };
+    proxy.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+    return proxy;
   }
 
   /** The service alarms: CPU, memory, unhealthy hosts, target 5xx. */
@@ -732,7 +728,8 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
     // Without it Python block-buffers stdout off a TTY and startup lines reach the logs late or never.
     PYTHONUNBUFFERED: '1',
     AWS_REGION: region,
-    // The migration container has migrated before the proxy starts
+    // The migration step has migrated before the service changes; a serving proxy that
+    // migrated would also build the request-log indexes (proxy_cli.py:1509-1517)
     // (litellm/proxy/db/prisma_client.py:1108-1132, proxy_cli.py:1486-1487).
     DISABLE_SCHEMA_UPDATE: 'true',
     // On SIGTERM LiteLLM finishes open requests for this long (default 30 s:
@@ -800,13 +797,6 @@ function validateDatabaseStepEndpoints(props: LiteLlmServiceProps): void {
   if (off.length > 0) {
     throw new Error(`\`natGateways\` is 0, so the step that creates the proxy's database role (a function in the private subnets) reaches Secrets Manager and CloudFormation (through S3) only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
   }
-}
-
-/** Whether the role's default policy grants ecr:GetAuthorizationToken (on `*`, its only resource). */
-function pullsFromEcr(role: iam.IRole): boolean {
-  const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
-  const statements: { Action?: string | string[] }[] = policy?.document.toJSON()?.Statement ?? [];
-  return statements.some(st => ([] as string[]).concat(st.Action ?? []).includes('ecr:GetAuthorizationToken'));
 }
 
 function livelinessProbe(port: number): string {

@@ -144,22 +144,29 @@ describe('a broken task definition fails with LiteLLM\'s own message', () => {
   }, 180_000);
 });
 
-describe('the migration container, run from the task definition, is a command LiteLLM accepts', () => {
+describe('the migration task, run from its task definition, retries LiteLLM\'s migration with a new token each time', () => {
   // No PostgreSQL runs here that LiteLLM's Prisma engines could use (they download from
   // outside the registries), so the migration stops at the database. It must stop for
   // that reason: an unknown option would exit 2 too, with Click's "No such option".
-  test('it mints an IAM token for the database the task names, and fails only because that host does not exist', () => {
+  test('each attempt mints an IAM token for the database the task names, fails only because that host does not exist, and the task exits non-zero after three', () => {
     const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
     expect(containers.migrate.Secrets ?? []).toEqual([]);
     // .invalid never resolves (RFC 2606), whatever runs on this machine. Minting a token
     // is local signing: any credentials do (in ECS they are the task role's).
+    const started = Date.now();
     const result = runMigrationContainer(containers,
-      { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432', REDIS_HOST: 'cache.litellm-boot.invalid', PROXY_BASE_URL: 'http://lb.litellm-boot.invalid' },
+      { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432' },
       { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret' });
+    const seconds = Math.round((Date.now() - started) / 1000);
     expect(result.output).not.toMatch(/No such option|Usage: litellm|required DB env var|DATABASE_USER unset|AWS region not set/);
-    expect(result.output).toContain('Database migration cannot proceed');
+    for (const attempt of [1, 2, 3]) expect(result.output).toContain(`cdk-litellm: migration attempt ${attempt} of 3: litellm --skip_server_startup`);
+    // The observer (test/boot/mint-observer) prints once per token botocore signs.
+    expect(result.output.match(/boot-test: minted an RDS IAM token for db\.litellm-boot\.invalid:5432 as litellm_proxy/g)).toHaveLength(3);
+    expect(result.output.match(/Database migration cannot proceed/g)).toHaveLength(3);
     expect(result.output).toContain("P1001: Can't reach database server at `db.litellm-boot.invalid:5432`");
+    expect(result.output).toContain('cdk-litellm: migration attempt 3 of 3 exited 2');
     expect(result.output).not.toContain('X-Amz-Signature');
     expect(result.status).toBe(2);
-  }, 300_000);
+    console.log(`three failed migration attempts took ${seconds} s`);
+  }, 420_000);
 });

@@ -461,7 +461,7 @@ describe('raw settings', () => {
     ['generalSettings', 'master_key', 'remove it: the master key is read from LiteLlmSecurity\'s `masterKeySecret`, which rotates'],
     ['generalSettings', 'database_url', 'remove it: the proxy reaches the platform\'s `database` as litellm_proxy with RDS IAM tokens, and LiteLLM builds the URL itself'],
     ['generalSettings', 'database_connection_pool_limit', 'use `service.databaseConnectionPoolLimit` (checked against the database\'s connection limit)'],
-    ['generalSettings', 'disable_prisma_schema_update', 'remove it: the `migrate` container migrates before the proxy starts'],
+    ['generalSettings', 'disable_prisma_schema_update', 'remove it: the migration step migrates once per deploy, before the service changes'],
     ['generalSettings', 'coordination_redis', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'redis_host', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'redis_port', 'use `cache` (the platform\'s ElastiCache)'],

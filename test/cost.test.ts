@@ -98,7 +98,15 @@ describe('criticalPath', () => {
 
     // THEN
     expect(path_.steps.map(s => `${s.stack}/${s.id}`)).toEqual(['Network/Vpc', 'Network/Nat', 'App/Db', 'App/Secret', 'App/Task', 'App/Service']);
-    expect(path_.seconds).toBe(10 + 120 + 720 + 10 + 10 + 360);
+    expect(path_.seconds).toBe(10 + 120 + 720 + 10 + 10 + 300);
+  });
+
+  test.each([['one stack', defaultPlatform], ['five stacks', fiveStacks]])('%s: the migration step is on the path, after the database and before the service', (_, make) => {
+    const types = criticalPath(scenarioStacks(make())).steps.map(s => s.type);
+    const migration = types.indexOf('Custom::LiteLlmMigration');
+    expect(migration).toBeGreaterThan(types.indexOf('AWS::RDS::DBInstance'));
+    expect(types.indexOf('AWS::RDS::DBInstance')).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf('AWS::ECS::Service')).toBeGreaterThan(migration);
   });
 });
 

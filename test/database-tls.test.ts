@@ -53,12 +53,19 @@ describe('the proxy verifies the database against the RDS CA', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** What the init container writes for the CA, and where the proxy and migration look for it. */
+  /**
+   * What the init container writes for the CA, and where the proxy looks for it; the
+   * migration task carries the same CA and writes it where its own variable says.
+   */
   function caOf(): { pem: string; path: string } {
     const init = envOf(containers.config);
     const proxyPath = envOf(containers.litellm).DATABASE_SSLROOTCERT;
-    expect(envOf(containers.migrate).DATABASE_SSLROOTCERT).toBe(proxyPath);
     expect(containers.config.Command!.join(' ')).toContain(`open("${proxyPath}", "w").write(os.environ["DATABASE_CA_PEM"])`);
+    const migrate = envOf(containers.migrate);
+    expect(migrate.DATABASE_CA_PEM).toBe(init.DATABASE_CA_PEM);
+    expect(migrate.DATABASE_SSLMODE).toBe('verify-full');
+    expect(containers.migrate.Command!.join(' ')).toContain('ca = os.environ["DATABASE_SSLROOTCERT"]');
+    expect(containers.migrate.Command!.join(' ')).toContain('open(ca, "w").write(os.environ.pop("DATABASE_CA_PEM"))');
     return { pem: init.DATABASE_CA_PEM, path: proxyPath };
   }
 

@@ -11,8 +11,12 @@ test('every acknowledgement made in src is listed in the README with its reason'
   const missing = new Set<string>();
   for (const make of Object.values(SCENARIOS)) {
     for (const { rule, reason } of acknowledgementsOf(make().app)) {
-      // The Bedrock wildcard is acknowledged per model id, the request logs' per bucket; the README shows the pattern.
-      const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>').replace(/<LiteLlmServiceRequestLogs[0-9A-F]{8}\.Arn>/, '<request logs bucket ARN>');
+      // The Bedrock wildcard is acknowledged per model id, the request logs' per bucket, the
+      // migration step's per function, cluster and log group; the README shows the pattern.
+      const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>').replace(/<LiteLlmServiceRequestLogs[0-9A-F]{8}\.Arn>/, '<request logs bucket ARN>')
+        .replace(/<[A-Za-z0-9]*Migration(StartFunction|WaitFunction|Providerframework(isComplete|onTimeout))[0-9A-F]{8}\.Arn>:\*/, '<function ARN>:*')
+        .replace(/ecs:(?:<AWS::Region>|[a-z0-9-]+):(?:<AWS::AccountId>|\d+):task\/<[A-Za-z0-9]+Cluster[0-9A-F]{8}>\/\*/, 'ecs:<region>:<account>:task/<cluster>/*')
+        .replace(/<[A-Za-z0-9]*Logs[0-9A-F]{8}\.Arn>:log-stream:migrate\/\*/, '<log group ARN>:log-stream:migrate/*');
       if (!README.includes(`\`${listed}\``) || !README.includes(reason)) missing.add(`${listed}: ${reason}`);
     }
   }

@@ -69,12 +69,21 @@ function onlyResource(template: Template, type: string): { id: string; resource:
   return { id: found[0][0], resource: found[0][1] };
 }
 
+/** The serving task definition's containers (the migration step's task has only `migrate`). */
 function containerDefinitions(template: Template): any[] {
-  return onlyResource(template, 'AWS::ECS::TaskDefinition').resource.Properties.ContainerDefinitions;
+  return servingTask(template).Properties.ContainerDefinitions;
+}
+
+function servingTask(template: Template): any {
+  const tasks = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
+    .filter(t => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'litellm'));
+  expect(tasks).toHaveLength(1);
+  return tasks[0];
 }
 
 function container(template: Template, name: string): any {
-  const found = containerDefinitions(template).filter(c => c.Name === name);
+  const found = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
+    .flatMap(t => t.Properties.ContainerDefinitions).filter((c: any) => c.Name === name);
   expect(found).toHaveLength(1);
   return found[0];
 }
@@ -217,46 +226,17 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     });
   });
 
-  test('exactly three containers: the config init container, the migration and litellm', () => {
-    expect(containerDefinitions(s.template).map(c => c.Name)).toEqual(['config', 'migrate', 'litellm']);
+  test('the serving task has two containers, the config init container and litellm: no serving task migrates', () => {
+    expect(containerDefinitions(s.template).map(c => c.Name)).toEqual(['config', 'litellm']);
   });
 
-  test('the migration container runs LiteLLM\'s migrations only, from the same image, as the IAM-auth database role, with a 30-minute timeout', () => {
-    // WHEN
-    const migrate = container(s.template, 'migrate');
-    const litellm = container(s.template, 'litellm');
-
-    // THEN
-    expect(migrate.Essential).toBe(false);
-    expect(migrate.Image).toBe(litellm.Image);
-    expect(migrate.EntryPoint).toBeUndefined();
-    expect(migrate.Command).toEqual(['--skip_server_startup']);
-    expect(migrate.Secrets).toBeUndefined();
-    const env = environmentOf(migrate);
-    expect(env).toEqual(expect.objectContaining({
-      LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: '1800',
-      LITELLM_MIGRATION_LOCK_TIMEOUT: '1800',
-      IAM_TOKEN_DB_AUTH: 'true',
-      DATABASE_USER: 'litellm_proxy',
-      DATABASE_SSLMODE: 'verify-full',
-      DATABASE_SSLROOTCERT: '/litellm-config/rds-ca.pem',
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-    }));
-    // It reads the CA the config container writes, after that container succeeded.
-    expect(migrate.MountPoints).toEqual([{ ContainerPath: '/litellm-config', ReadOnly: true, SourceVolume: 'litellm-config' }]);
-    expect(migrate.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }]);
-    // With it, --skip_server_startup only prints a schema diff and migrates nothing.
-    expect(env.DISABLE_SCHEMA_UPDATE).toBeUndefined();
-    expect(migrate.LinuxParameters).toEqual(expect.objectContaining({ InitProcessEnabled: true }));
-  });
-
-  test('the proxy starts only after the migration succeeded, with its own schema update off and an init process', () => {
+  test('the proxy keeps its own schema update off (so it neither migrates nor builds indexes) and runs an init process', () => {
     // WHEN
     const litellm = container(s.template, 'litellm');
 
     // THEN
-    expect(litellm.DependsOn).toEqual(expect.arrayContaining([{ ContainerName: 'migrate', Condition: 'SUCCESS' }]));
     expect(environmentOf(litellm).DISABLE_SCHEMA_UPDATE).toBe('true');
+    expect(litellm.Command).not.toContain('--skip_server_startup');
     expect(litellm.LinuxParameters).toEqual(expect.objectContaining({ InitProcessEnabled: true }));
   });
 
@@ -310,7 +290,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
     const litellm = container(s.template, 'litellm');
 
     // THEN
-    expect(litellm.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }, { ContainerName: 'migrate', Condition: 'SUCCESS' }]);
+    expect(litellm.DependsOn).toEqual([{ ContainerName: 'config', Condition: 'SUCCESS' }]);
     expect(litellm.MountPoints).toEqual([{ ContainerPath: '/litellm-config', ReadOnly: true, SourceVolume: 'litellm-config' }]);
   });
 
@@ -1057,9 +1037,10 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
   });
 
-  test('all three containers run the ECR image', () => {
+  test('both serving containers and the migration run the ECR image', () => {
     const image = { 'Fn::Join': ['', ['123456789012.dkr.ecr.us-east-1.', { Ref: 'AWS::URLSuffix' }, '/litellm:v1.108.7']] };
-    expect(containerDefinitions(template).map(c => c.Image)).toEqual([image, image, image]);
+    expect(containerDefinitions(template).map(c => c.Image)).toEqual([image, image]);
+    expect(container(template, 'migrate').Image).toEqual(image);
   });
 
   test('logRetention wins', () => {

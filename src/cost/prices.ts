@@ -93,9 +93,10 @@ export const PRICES = {
  * Typical create times in seconds by resource type, for the modeled fresh-deploy critical
  * path: what CloudFormation waits for before it creates a resource that depends on it.
  * Estimates, not measurements of this library's stacks: RDS within the 10–25 minutes the
- * integration runs report (CONTRIBUTING.md), the ECS service's wait for a steady state
- * (image pull, migration, health checks), the rest common CloudFormation timings. Anything
- * not listed takes `default`.
+ * integration runs report (CONTRIBUTING.md), the migration step's one-off task (placement,
+ * image pull, LiteLLM's imports, `prisma migrate deploy` on a new database, 30 s polls), the
+ * ECS service's wait for a steady state (image pull, health checks), the rest common
+ * CloudFormation timings. Anything not listed takes `default`.
  */
 export const CREATE_SECONDS: Record<string, number> = {
   'default': 10,
@@ -103,7 +104,8 @@ export const CREATE_SECONDS: Record<string, number> = {
   'AWS::RDS::DBInstance/MultiAZ': 1200,
   'AWS::ElastiCache::ReplicationGroup': 600,
   'AWS::ElastiCache::ReplicationGroup/MultiAZ': 900,
-  'AWS::ECS::Service': 360,
+  'AWS::ECS::Service': 300,
+  'Custom::LiteLlmMigration': 180,
   'AWS::EC2::NatGateway': 120,
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 180,
   'AWS::EC2::VPCEndpoint': 120,

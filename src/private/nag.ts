@@ -1,5 +1,5 @@
-import { Validations } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Stack, Validations, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 
 /**
  * Records why a finding of a rule pack (cdk-nag and others reading CDK's
@@ -33,3 +33,17 @@ export function acknowledgeFunction(fn: IConstruct, role: IConstruct, failure: s
 }
 
 export const INLINE_POLICY_REASON = 'A policy of its own for this one role, scoped to the exact resources it uses; nothing else may attach it.';
+
+/** How cdk-nag prints a resource in a finding id: `<LogicalId.Arn>/*`, `arn:<AWS::Partition>:s3:::name/*`. */
+export function nagResource(scope: Construct, arn: string): string {
+  const resolved = Stack.of(scope).resolve(arn);
+  const parts: unknown[] = typeof resolved === 'string' ? [resolved] : resolved['Fn::Join'][1];
+  return parts.map((p: any) => typeof p === 'string' ? p : p.Ref ? `<${p.Ref}>` : `<${p['Fn::GetAtt'].join('.')}>`).join('');
+}
+
+/** Whether the role's default policy grants ecr:GetAuthorizationToken (on `*`, its only resource). */
+export function pullsFromEcr(role: iam.IRole): boolean {
+  const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+  const statements: { Action?: string | string[] }[] = policy?.document.toJSON()?.Statement ?? [];
+  return statements.some(st => ([] as string[]).concat(st.Action ?? []).includes('ecr:GetAuthorizationToken'));
+}

@@ -24,11 +24,17 @@ export interface ContainerDefinition {
   readonly MountPoints?: { ContainerPath: string; SourceVolume: string }[];
 }
 
-/** The container definitions of the only task definition in a template, by name. */
+/**
+ * The container definitions of a template's two task definitions, by name: the serving
+ * task's (`config`, `litellm`) and the migration step's (`migrate`).
+ */
 export function containersOf(template: any): Record<string, ContainerDefinition> {
   const tasks = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ECS::TaskDefinition');
-  if (tasks.length !== 1) throw new Error(`expected one task definition, found ${tasks.length}`);
-  return Object.fromEntries(tasks[0].Properties.ContainerDefinitions.map((c: ContainerDefinition) => [c.Name, c]));
+  if (tasks.length !== 2) throw new Error(`expected the serving and the migration task definitions, found ${tasks.length}`);
+  const containers: ContainerDefinition[] = tasks.flatMap(t => t.Properties.ContainerDefinitions);
+  const names = containers.map(c => c.Name).sort();
+  if (names.join() !== 'config,litellm,migrate') throw new Error(`unexpected containers ${names.join(', ')}`);
+  return Object.fromEntries(containers.map(c => [c.Name, c]));
 }
 
 /**
@@ -63,27 +69,38 @@ export function localEnvironment(container: ContainerDefinition, omitSecrets: st
   return env;
 }
 
+/** A `sitecustomize` that prints, without the token, each RDS IAM token botocore signs. */
+const MINT_OBSERVER = path.join(__dirname, 'mint-observer');
+
 /**
- * Runs the `migrate` container of a task definition as ECS would (the image's entrypoint,
- * the container's command and environment) with `deployTime`, the values of its variables
+ * Runs the `migrate` container of the migration task definition as ECS would (its
+ * entrypoint, command and environment) with `deployTime`, the values of its variables
  * that resolve only at deploy (the database endpoint), and `extra` (what the task role
- * would provide); returns its exit code and output.
+ * would provide); returns its exit code and output. The CA it writes goes to a temporary
+ * directory, and an observer reports each IAM token LiteLLM mints.
  */
 export function runMigrationContainer(
-  containers: Record<string, ContainerDefinition>, deployTime: Record<string, string>, extra: Record<string, string> = {}, timeoutMs = 240_000,
+  containers: Record<string, ContainerDefinition>, deployTime: Record<string, string>, extra: Record<string, string> = {}, timeoutMs = 400_000,
 ): { status: number | null; output: string } {
   const migrate = containers.migrate;
-  if (!migrate) throw new Error('the task definition has no `migrate` container');
+  if (!migrate) throw new Error('the template has no `migrate` container');
   const tokens = (migrate.Environment ?? []).filter(e => typeof e.Value !== 'string').map(e => e.Name).sort();
   if (JSON.stringify(tokens) !== JSON.stringify(Object.keys(deployTime).sort())) {
     throw new Error(`the migrate container's deploy-time variables are ${tokens.join(', ')}, but the test gives ${Object.keys(deployTime).join(', ')}`);
   }
-  const database = { ...deployTime, ...extra };
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'litellm-migrate-'));
   try {
     const [cmd, ...args] = [...(migrate.EntryPoint ?? IMAGE_ENTRYPOINT), ...(migrate.Command ?? [])];
     const result = spawnSync(path.join(BIN, cmd), args, {
-      env: { ...envOf(migrate), ...database, PATH: `${BIN}:/usr/bin:/bin`, HOME: home },
+      env: {
+        ...envOf(migrate),
+        ...deployTime,
+        ...extra,
+        DATABASE_SSLROOTCERT: path.join(home, 'ca', 'rds-ca.pem'),
+        PYTHONPATH: MINT_OBSERVER,
+        PATH: `${BIN}:/usr/bin:/bin`,
+        HOME: home,
+      },
       cwd: home,
       timeout: timeoutMs,
       encoding: 'utf8',

@@ -1,0 +1,274 @@
+import {
+  ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms,
+  aws_lambda as lambda, aws_logs as logs, aws_rds as rds, custom_resources as cr,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { LiteLlmDatabase } from './database';
+import { StartTaskFunction } from './migrate/start-task-function';
+import { WaitTaskFunction } from './migrate/wait-task-function';
+import { functionRole } from './private/function-role';
+import { INLINE_POLICY_REASON, acknowledge, nagResource, pullsFromEcr } from './private/nag';
+
+/** Where the migration writes the RDS CA that its database connection is verified against. */
+const CA_PATH = '/tmp/litellm-migration/rds-ca.pem';
+const CA_ENV = 'DATABASE_CA_PEM';
+/**
+ * How long one `prisma migrate deploy` may run (LiteLLM's default is 600 s:
+ * litellm_proxy_extras/prisma_toolchain.py:61-62,120-127 in 1.108.7). One known migration
+ * took about ten minutes on a large spend table.
+ */
+const MIGRATE_DEPLOY_TIMEOUT_SECONDS = 1800;
+/** CloudFormation waits at most an hour for a custom resource (ServiceTimeout's maximum). */
+const STEP_TIMEOUT = Duration.hours(1);
+
+/** Props of `LiteLlmMigration`. */
+export interface LiteLlmMigrationProps {
+  /** The cluster the migration task runs in. */
+  readonly cluster: ecs.ICluster;
+  /** The LiteLLM image: the serving tasks' own, so the schema matches the code that uses it. */
+  readonly image: ecs.ContainerImage;
+  /** The database to migrate; the task logs in as its `PROXY_USERNAME` with an IAM token. */
+  readonly database: LiteLlmDatabase;
+  /** The VPC of the task. */
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the task: the serving tasks'. */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Security group of the task: the serving tasks', which reaches the database. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Where the task logs (stream prefix `migrate`). */
+  readonly logGroup: logs.ILogGroup;
+  /** Encrypts the step's own function logs. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * A public IP for the task: only for a DEVELOPMENT service in public subnets without NAT,
+   * which pulls its image that way.
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+  /** @default ecs.CpuArchitecture.X86_64 */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * More variables for the migration (the region, LiteLLM's offline copies); the database
+   * settings and the log level are the migration's own.
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+  /**
+   * How many times the task runs LiteLLM's migration command before it gives up; each run
+   * mints a new IAM token, so a migration that outlives one still completes.
+   * @default 3
+   */
+  readonly attempts?: number;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * LiteLLM's database migrations, once per deploy, before the serving tasks change: a
+ * custom resource runs a one-off Fargate task (`litellm --skip_server_startup`) and waits
+ * for it. Exit 0 and the deploy goes on; anything else fails the deploy before the service
+ * is touched, with the end of the migration's log in the stack events.
+ *
+ * It runs on the first deploy and again when the task definition changes (the image, the
+ * database settings) or the instance is replaced; the config and the scaling are not part
+ * of it. Make whatever serves from the migrated schema depend on `resource`.
+ */
+export class LiteLlmMigration extends Construct {
+  /** The one-off task that migrates. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** Its only container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The step: deploy what serves after it. */
+  public readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: LiteLlmMigrationProps) {
+    super(scope, id);
+    const attempts = props.attempts ?? 3;
+    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5) {
+      throw new Error(`\`attempts\` (${attempts}) must be an integer from 1 to 5: each attempt may take up to ${MIGRATE_DEPLOY_TIMEOUT_SECONDS / 60} minutes, and CloudFormation waits an hour`);
+    }
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    props.database.grantConnect(this.taskDefinition.taskRole);
+    this.container = this.taskDefinition.addContainer('migrate', {
+      image: props.image,
+      essential: true,
+      entryPoint: ['python3', '-c'],
+      command: [migrationScript(attempts)],
+      environment: {
+        ...props.environment,
+        ...props.database.containerEnvironment(CA_PATH),
+        [CA_ENV]: props.database.caCertificatePemFor(this),
+        // The proxy may log at ERROR; a migration says what it did (litellm/_logging.py:660,
+        // litellm_proxy_extras/_logging.py:43 read it).
+        LITELLM_LOG: 'INFO',
+        PYTHONUNBUFFERED: '1',
+        // litellm_proxy_extras/prisma_toolchain.py:61-62, 110-127
+        LITELLM_PRISMA_MIGRATE_DEPLOY_TIMEOUT: String(MIGRATE_DEPLOY_TIMEOUT_SECONDS),
+        LITELLM_MIGRATION_LOCK_TIMEOUT: String(MIGRATE_DEPLOY_TIMEOUT_SECONDS),
+      },
+      // No secrets: the database is reached with an IAM token (the task role's grant).
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'migrate' }),
+    });
+
+    const provider = this.createProvider(props);
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::LiteLlmMigration',
+      properties: {
+        Cluster: props.cluster.clusterArn,
+        TaskDefinition: this.taskDefinition.taskDefinitionArn,
+        ContainerName: this.container.containerName,
+        Subnets: props.vpc.selectSubnets(props.vpcSubnets).subnetIds,
+        SecurityGroups: [props.securityGroup.securityGroupId],
+        AssignPublicIp: props.assignPublicIp ? 'ENABLED' : 'DISABLED',
+        LogGroup: props.logGroup.logGroupName,
+        LogStreamPrefix: 'migrate',
+        Image: this.container.imageName,
+        DbiResourceId: (props.database.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId,
+      },
+      serviceTimeout: STEP_TIMEOUT,
+    });
+    // The role LiteLLM logs in as exists before it migrates.
+    this.resource.node.addDependency(props.database.proxyUser);
+  }
+
+  /** The provider framework: `start-task` starts the task, `wait-task` follows it every 30 s. */
+  private createProvider(props: LiteLlmMigrationProps): cr.Provider {
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logGroup = (id: string) => new logs.LogGroup(this, id, { encryptionKey: props.encryptionKey, retention, removalPolicy });
+
+    const startLogs = logGroup('StartFunctionLogs');
+    const start = new StartTaskFunction(this, 'StartFunction', {
+      description: 'Starts the LiteLLM migration task of a deploy',
+      timeout: Duration.minutes(1),
+      logGroup: startLogs,
+      role: functionRole(this, 'StartFunctionRole', startLogs),
+    });
+    start.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:RunTask'],
+      resources: [this.taskDefinition.taskDefinitionArn],
+      conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+    }));
+    start.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }));
+    // A rollback must not migrate back: the function reads the stack's status.
+    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }));
+
+    const waitLogs = logGroup('WaitFunctionLogs');
+    const wait = new WaitTaskFunction(this, 'WaitFunction', {
+      description: 'Waits for the LiteLLM migration task of a deploy and reports how it ended',
+      timeout: Duration.minutes(1),
+      logGroup: waitLogs,
+      role: functionRole(this, 'WaitFunctionRole', waitLogs),
+    });
+    const tasksOfCluster = stack.formatArn({
+      service: 'ecs', resource: 'task', resourceName: `${props.cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    wait.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:DescribeTasks'],
+      resources: [tasksOfCluster],
+      conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+    }));
+    wait.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['logs:GetLogEvents'],
+      resources: [`${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:migrate/*`],
+    }));
+
+    const providerLogs = logGroup('ProviderLogs');
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: start,
+      isCompleteHandler: wait,
+      queryInterval: Duration.seconds(30),
+      // Just under CloudFormation's hour, so the framework reports the timeout itself.
+      totalTimeout: STEP_TIMEOUT.minus(Duration.minutes(1)),
+      logGroup: providerLogs,
+    });
+    this.acknowledgeFindings(props, provider, start, wait, tasksOfCluster);
+    return provider;
+  }
+
+  /** cdk-nag acknowledgements of the task, the two functions and CDK's provider framework, each with its reason. */
+  private acknowledgeFindings(
+    props: LiteLlmMigrationProps, provider: cr.Provider, start: lambda.Function, wait: lambda.Function, tasksOfCluster: string,
+  ): void {
+    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
+      'The environment holds settings only (log level, the database endpoint and its CA certificate); the task logs in with an IAM token and has no secret.');
+    acknowledge(this.taskDefinition.taskRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    acknowledge(executionRole, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    if (pullsFromEcr(executionRole)) {
+      acknowledge(executionRole, 'AwsSolutions-IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken, which pulling an image from ECR needs, has no resource-level permissions; the pull itself is granted on the one repository.');
+    }
+    acknowledge(wait.role!, `AwsSolutions-IAM5[Resource::${nagResource(this, tasksOfCluster)}]`,
+      'DescribeTasks on the tasks of this one cluster: the migration task\'s id is known only once it runs.');
+    acknowledge(wait.role!, `AwsSolutions-IAM5[Resource::${nagResource(this, `${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:migrate/*`)}]`,
+      'GetLogEvents on the migration\'s streams of the platform log group: each task writes a stream named after its id.');
+    for (const fn of [start, wait]) {
+      acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC', 'The function calls AWS APIs only (ECS, CloudWatch Logs, CloudFormation) and reaches nothing inside the VPC.');
+      acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency', 'Runs during deploys only; reserving concurrency fails in accounts at the minimum unreserved quota.');
+      acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ',
+        'CDK\'s provider framework invokes it during a deploy and reports a failure to CloudFormation, which rolls back with the reason.');
+      acknowledge(fn.role!, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    }
+    // CDK's provider framework: three functions and a Step Functions waiter that aws-cdk-lib builds.
+    const framework = 'CDK\'s provider framework';
+    acknowledge(provider, 'AwsSolutions-L1', `${framework}: aws-cdk-lib picks the Node.js runtime of its functions; no prop sets it.`);
+    acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      `${framework}: its functions' roles, created by aws-cdk-lib; the policy only lets them write their own logs.`);
+    const framed = provider.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function);
+    for (const fn of [start, wait, ...framed.filter(f => /framework-(isComplete|onTimeout)$/.test(f.node.id))]) {
+      acknowledge(provider, `AwsSolutions-IAM5[Resource::${nagResource(this, `${fn.functionArn}:*`)}]`,
+        `${framework}: lambda:InvokeFunction on one of its own functions and that function's versions.`);
+    }
+    acknowledge(provider, 'NIST.800.53.R5-LambdaInsideVPC', `${framework}: its functions call Lambda and Step Functions only.`);
+    acknowledge(provider, 'NIST.800.53.R5-LambdaConcurrency', `${framework}: runs during deploys only; reserving concurrency fails in accounts at the minimum unreserved quota.`);
+    acknowledge(provider, 'NIST.800.53.R5-LambdaDLQ', `${framework}: it answers CloudFormation itself, which fails and rolls back the deploy on any error.`);
+    acknowledge(provider, 'NIST.800.53.R5-IAMNoInlinePolicy', `${framework}: roles created and scoped by aws-cdk-lib.`);
+    acknowledge(provider, 'AwsSolutions-SF1',
+      `${framework}: its waiter only calls the wait function every 30 s, whose log records each answer; logging the waiter itself would grant its role logs:PutResourcePolicy on every resource.`);
+    acknowledge(provider, 'AwsSolutions-SF2', `${framework}: its waiter only calls the wait function every 30 s; the functions' logs trace each step.`);
+  }
+}
+
+/**
+ * The migration container's program: writes the CA, then runs LiteLLM's migration command
+ * until it succeeds, at most `attempts` times. Each run is a new process that mints its own
+ * IAM token before it connects (litellm/proxy/proxy_cli.py:1244-1255), and LiteLLM's
+ * migrations and index builds are idempotent, so a later run finishes what an earlier one
+ * left (an expired token, the index lock held elsewhere: proxy_cli.py:1509-1537).
+ */
+function migrationScript(attempts: number): string {
+  return [
+    'import os, subprocess, sys, time',
+    'ca = os.environ["DATABASE_SSLROOTCERT"]',
+    'os.makedirs(os.path.dirname(ca), exist_ok=True)',
+    `open(ca, "w").write(os.environ.pop("${CA_ENV}"))`,
+    `attempts = ${attempts}`,
+    'for attempt in range(1, attempts + 1):',
+    '    print(f"cdk-litellm: migration attempt {attempt} of {attempts}: litellm --skip_server_startup", flush=True)',
+    '    code = subprocess.call(["litellm", "--skip_server_startup"])',
+    '    if code == 0:',
+    '        print(f"cdk-litellm: migration complete (attempt {attempt} of {attempts})", flush=True)',
+    '        sys.exit(0)',
+    '    print(f"cdk-litellm: migration attempt {attempt} of {attempts} exited {code}", flush=True)',
+    '    if attempt < attempts:',
+    '        time.sleep(15)',
+    'sys.exit(code)',
+  ].join('\n');
+}
