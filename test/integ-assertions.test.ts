@@ -1,9 +1,13 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { MOCK_MODEL, MOCK_TEXT } from '../integ/assertions';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CHAT_PROBE_CODE, MOCK_MODEL, MOCK_TEXT } from '../integ/assertions';
 
 // The integration scenarios prove the proxy works only through the assertions
 // they deploy. This test synthesizes each integ/integ.*.ts exactly as
@@ -27,10 +31,14 @@ interface Resource {
 
 /** The assertion stack's template of each scenario. */
 const assertionTemplates = new Map<string, any>();
+/** Every stack's template of each scenario, by file name. */
+const allTemplates = new Map<string, Record<string, any>>();
+/** The integ manifest (integ.json) of each scenario. */
+const manifests = new Map<string, any>();
 const outDirs: string[] = [];
 
-/** Runs `file` the way integ-runner does and returns its `*DeployAssert*` template. */
-async function synthAssertions(file: string): Promise<any> {
+/** Runs `file` the way integ-runner does and returns its templates and manifest. */
+async function synth(file: string): Promise<{ templates: Record<string, any>; manifest: any }> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-litellm-integ-'));
   outDirs.push(outdir);
   await promisify(execFile)(
@@ -38,14 +46,21 @@ async function synthAssertions(file: string): Promise<any> {
     ['-T', '-P', 'tsconfig.dev.json', '--prefer-ts-exts', path.join('integ', file)],
     { cwd: ROOT, env: { ...process.env, CDK_OUTDIR: outdir }, maxBuffer: 64 * 1024 * 1024 },
   );
-  const templates = fs.readdirSync(outdir).filter(f => /DeployAssert.*\.template\.json$/.test(f));
-  if (templates.length !== 1) throw new Error(`${file}: expected one *DeployAssert*.template.json in ${outdir}, found ${templates.join(', ') || 'none'}`);
-  return JSON.parse(fs.readFileSync(path.join(outdir, templates[0]), 'utf-8'));
+  const templates = Object.fromEntries(fs.readdirSync(outdir).filter(f => f.endsWith('.template.json'))
+    .map(f => [f.replace(/\.template\.json$/, ''), JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf-8'))]));
+  return { templates, manifest: JSON.parse(fs.readFileSync(path.join(outdir, 'integ.json'), 'utf-8')) };
 }
 
 beforeAll(async () => {
-  const synthesized = await Promise.all(INTEG_FILES.map(synthAssertions));
-  INTEG_FILES.forEach((file, i) => assertionTemplates.set(file, synthesized[i]));
+  const synthesized = await Promise.all(INTEG_FILES.map(synth));
+  INTEG_FILES.forEach((file, i) => {
+    const { templates, manifest } = synthesized[i];
+    const assertions = Object.keys(templates).filter(name => /DeployAssert/.test(name));
+    if (assertions.length !== 1) throw new Error(`${file}: expected one *DeployAssert* template, found ${assertions.join(', ') || 'none'}`);
+    assertionTemplates.set(file, templates[assertions[0]]);
+    allTemplates.set(file, templates);
+    manifests.set(file, manifest);
+  });
 }, 300_000);
 
 afterAll(() => {
@@ -110,37 +125,42 @@ describe.each(INTEG_FILES)('%s assertion stack', file => {
     expect(call.props.stateMachineArn).toBeDefined();
   });
 
-  test('reads the master key with SecretsManager getSecretValue', () => {
+  test('no assertion reads the master key: the chat probe function does, and is invoked with a payload that holds no secret', () => {
     // GIVEN / WHEN
-    const calls = sdkCalls(file, 'SecretsManager', 'getSecretValue');
+    const probes = resources(file).filter(r => r.type === 'AWS::Lambda::Function' && r.props.Code?.ZipFile === CHAT_PROBE_CODE);
+    const invokes = sdkCalls(file, 'Lambda', 'invoke');
 
     // THEN
-    expect(calls).toHaveLength(1);
-    const [call] = calls;
-    expect(JSON.stringify(call.props.parameters.SecretId)).toMatch(/MasterKey/);
-    expect(call.props.outputPaths).toContain('SecretString');
+    expect(sdkCalls(file, 'SecretsManager', 'getSecretValue')).toEqual([]);
+    expect(probes).toHaveLength(1);
+    const [probe] = probes;
+    expect(JSON.stringify(probe.props.Environment.Variables.MASTER_KEY_SECRET_ARN)).toMatch(/MasterKey/);
+    expect(probe.props.Environment.Variables.MODEL).toBe(MOCK_MODEL);
+    expect(invokes).toHaveLength(1);
+    const [invoke] = invokes;
+    expect(invoke.props.parameters.FunctionName).toEqual({ 'Fn::Join': ['', ['"', { Ref: probe.id }, '"']] });
+    expect(JSON.parse(JSON.parse(invoke.props.parameters.Payload))).toEqual({ withKey: true });
+    expect(expected(invoke)).toEqual({ $ObjectLike: { Payload: { $SerializedJson: { status: 200, content: MOCK_TEXT } } } });
+    expect(invoke.props.stateMachineArn).toBeDefined();
   });
 
-  test('POST /v1/chat/completions with the master key as Bearer token expects 200 and the mock text', () => {
-    // GIVEN
-    const [getSecret] = sdkCalls(file, 'SecretsManager', 'getSecretValue');
+  test('no assertion sends an Authorization header: the authenticated call is the probe\'s', () => {
+    expect(httpCalls(file, '/v1/chat/completions').filter(r => r.props.parameters.fetchOptions?.headers?.Authorization)).toEqual([]);
+  });
 
-    // WHEN
-    const authorized = httpCalls(file, '/v1/chat/completions').filter(r => r.props.parameters.fetchOptions?.headers?.Authorization);
-
-    // THEN
-    expect(authorized).toHaveLength(1);
-    const [call] = authorized;
-    const fetchOptions = call.props.parameters.fetchOptions;
-    expect(fetchOptions.method).toBe('POST');
-    expect(fetchOptions.headers.Authorization).toEqual({
-      'Fn::Join': ['', ['Bearer ', { 'Fn::GetAtt': [getSecret.id, 'apiCallResponse.SecretString'] }]],
-    });
-    expect(JSON.parse(fetchOptions.body)).toEqual(CHAT_BODY);
-    expect(expected(call)).toMatchObject({
-      $ObjectLike: { status: 200, body: { choices: [{ message: { content: MOCK_TEXT } }] } },
-    });
-    expect(call.props.stateMachineArn).toBeDefined();
+  test('no assertion\'s event, which the handler logs and Step Functions keeps, refers to the master key or a secret value', () => {
+    // The handler logs the whole event (lambda-handler/index.js `Event:`), the SDK call's parameters
+    // and response (sdk.js), the fetch options (http.js), and a waiter's execution input is the
+    // event: everything it can log is in these properties or comes back from the calls they name.
+    const asserted = resources(file).filter(r => r.type.startsWith('Custom::DeployAssert@'));
+    expect(asserted.length).toBeGreaterThanOrEqual(4);
+    for (const r of asserted) {
+      expect(JSON.stringify(r.props)).not.toMatch(/MasterKey|SecretString|resolve:secretsmanager|GetSecretValue/i);
+    }
+    // The only API responses that come back to an assertion are the probe's payload, health
+    // checks, the 401 and the production calls at one path each.
+    const apis = asserted.filter(r => r.props.service).map(r => `${r.props.service}.${r.props.api}`);
+    expect(apis.filter(a => !['Lambda.invoke', 'WAFV2.getWebACLForResource', 'RDS.describeDBInstances'].includes(a))).toEqual([]);
   });
 
   test('the same POST without Authorization expects 401', () => {
@@ -160,7 +180,14 @@ describe.each(INTEG_FILES)('%s assertion stack', file => {
 });
 
 describe.each(INTEG_FILES.filter(f => PRODUCTION_FILES.includes(f)))('%s production assertions', file => {
-  test('WAFV2 getWebACLForResource finds the web ACL on the load balancer', () => {
+  /** A custom resource's response may not exceed 4,096 bytes: each call returns the path it asserts only. */
+  function assertedAt(call: Resource): string {
+    expect(call.props.flattenResponse).toBe('true');
+    expect(call.props.outputPaths).toEqual([call.props.actualPath]);
+    return call.props.actualPath;
+  }
+
+  test('WAFV2 getWebACLForResource: the web ACL on the load balancer, at WebACL.ARN only', () => {
     // GIVEN / WHEN
     const calls = sdkCalls(file, 'WAFV2', 'getWebACLForResource');
 
@@ -168,17 +195,110 @@ describe.each(INTEG_FILES.filter(f => PRODUCTION_FILES.includes(f)))('%s product
     expect(calls).toHaveLength(1);
     const [call] = calls;
     expect(call.props.parameters.ResourceArn).toBeDefined();
-    expect(JSON.stringify(call.props.expected)).toMatch(/WebACL\\?":\{\\?"ARN\\?":/);
+    expect(assertedAt(call)).toBe('WebACL.ARN');
+    expect(JSON.stringify(call.props.expected)).toMatch(/\$Exact.*WebAcl.*Arn/);
   });
 
-  test('RDS describeDBInstances expects Multi-AZ and encrypted storage', () => {
+  test('RDS describeDBInstances: Multi-AZ and encrypted storage, each at its own path', () => {
     // GIVEN / WHEN
     const calls = sdkCalls(file, 'RDS', 'describeDBInstances');
 
     // THEN
-    expect(calls).toHaveLength(1);
-    const [call] = calls;
-    expect(call.props.parameters.DBInstanceIdentifier).toBeDefined();
-    expect(expected(call)).toMatchObject({ $ObjectLike: { DBInstances: [{ MultiAZ: true, StorageEncrypted: true }] } });
+    expect(Object.fromEntries(calls.map(c => [assertedAt(c), expected(c)]))).toEqual({
+      'DBInstances.0.MultiAZ': { $Exact: true },
+      'DBInstances.0.StorageEncrypted': { $Exact: true },
+    });
+    for (const call of calls) expect(call.props.parameters.DBInstanceIdentifier).toBeDefined();
+  });
+});
+
+describe.each(INTEG_FILES)('%s leaves nothing behind', file => {
+  test('integ-runner does not deploy the committed snapshot first (stackUpdateWorkflow: false)', () => {
+    const cases = Object.values<any>(manifests.get(file).testCases);
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) expect(c.stackUpdateWorkflow).toBe(false);
+  });
+
+  test('no resource of any stack is retained or snapshotted on delete, and every bucket empties itself', () => {
+    for (const [stack, template] of Object.entries(allTemplates.get(file)!)) {
+      const all = Object.entries<any>(template.Resources ?? {});
+      const kept = all.filter(([, r]) => ['Retain', 'Snapshot', 'RetainExceptOnCreate'].includes(r.DeletionPolicy) || ['Retain', 'Snapshot', 'RetainExceptOnCreate'].includes(r.UpdateReplacePolicy));
+      expect({ stack, kept: kept.map(([id]) => id) }).toEqual({ stack, kept: [] });
+      const emptied = all.filter(([, r]) => r.Type === 'Custom::S3AutoDeleteObjects').map(([, r]) => JSON.stringify(r.Properties.BucketName));
+      for (const [id] of all.filter(([, r]) => r.Type === 'AWS::S3::Bucket')) expect(emptied).toContain(JSON.stringify({ Ref: id }));
+    }
+  });
+});
+
+describe('the chat probe, run here against a stand-in proxy and Secrets Manager', () => {
+  const KEY = 'sk-integ-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH';
+  const secrets = mockClient(SecretsManagerClient);
+  let server: http.Server;
+  let answer: (auth: string | undefined) => { status: number; body: unknown };
+  const received: Array<string | undefined> = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      received.push(req.headers.authorization);
+      req.resume();
+      req.on('end', () => {
+        const { status, body } = answer(req.headers.authorization);
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>(resolve => server.close(() => resolve())));
+  beforeEach(() => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: KEY });
+    received.length = 0;
+  });
+
+  /** Loads CHAT_PROBE_CODE as Lambda would and invokes it, recording everything it writes. */
+  async function invoke(event: unknown): Promise<{ result: any; logged: string }> {
+    const lines: string[] = [];
+    const spies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const)
+      .map(level => jest.spyOn(console, level).mockImplementation((...args: unknown[]) => { lines.push(args.map(a => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')); }));
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { lines.push(String(chunk)); return true; });
+    const env = { ...process.env };
+    process.env.PROXY_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.MASTER_KEY_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LiteLlmMasterKey-AbCdEf';
+    process.env.MODEL = MOCK_MODEL;
+    try {
+      const module = { exports: {} as any };
+      new Function('require', 'module', 'exports', CHAT_PROBE_CODE)(require, module, module.exports);
+      const result = await module.exports.handler(event);
+      return { result, logged: lines.join('\n') };
+    } finally {
+      process.env = env;
+      spies.forEach(s => s.mockRestore());
+      write.mockRestore();
+    }
+  }
+
+  test('sends the key it read as a Bearer token, and returns the status and the text without logging anything', async () => {
+    answer = auth => ({ status: auth === `Bearer ${KEY}` ? 200 : 401, body: { choices: [{ message: { content: MOCK_TEXT } }] } });
+    const { result, logged } = await invoke({ withKey: true });
+    expect(received).toEqual([`Bearer ${KEY}`]);
+    expect(result).toEqual({ status: 200, content: MOCK_TEXT });
+    expect(logged).toBe('');
+    expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:LiteLlmMasterKey-AbCdEf' });
+  });
+
+  test('an answer that echoes the key does not carry it into the result (the assertion handler logs the result)', async () => {
+    answer = auth => ({ status: 401, body: { error: { message: `Authentication Error, received ${auth}` }, choices: [{ message: { content: `your key is ${KEY}` } }] } });
+    const { result, logged } = await invoke({ withKey: true });
+    expect(JSON.stringify(result)).not.toContain(KEY);
+    expect(result).toEqual({ status: 401, content: 'your key is [master key]' });
+    expect(logged).not.toContain(KEY);
+  });
+
+  test('without withKey it reads no secret and sends no Authorization', async () => {
+    answer = auth => ({ status: auth ? 200 : 401, body: {} });
+    const { result } = await invoke({});
+    expect(received).toEqual([undefined]);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(result).toEqual({ status: 401, content: null });
   });
 });

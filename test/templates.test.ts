@@ -156,11 +156,10 @@ describe.each(FILES)('templates/%s', (file) => {
     }
   });
 
-  test('every AWS step uses the service connection and the region of the parameters', () => {
+  test('every AWS step uses a service connection and the region of the parameters', () => {
     for (const step of stepsOf(load(file)).filter(s => s.task === 'AWSShellScript@1')) {
-      expect(step.inputs).toMatchObject({
-        awsCredentials: '${{ parameters.awsServiceConnection }}', regionName: '${{ parameters.region }}', scriptType: 'inline',
-      });
+      expect(step.inputs).toMatchObject({ regionName: '${{ parameters.region }}', scriptType: 'inline' });
+      expect(['${{ parameters.awsServiceConnection }}', '${{ parameters.lookupServiceConnection }}']).toContain(step.inputs.awsCredentials);
       expect(step.inputs.inlineScript).toMatch(/^set -euo pipefail\n/);
     }
   });
@@ -196,7 +195,7 @@ describe('cdk-litellm-deploy.yml', () => {
 
   test('has the parameters of the brief, with their defaults', () => {
     const byName = Object.fromEntries(doc.parameters.map((p: any) => [p.name, p]));
-    for (const name of ['awsServiceConnection', 'region', 'environment', 'smokeModel']) expect(byName[name]).toEqual({ name, type: 'string' });
+    for (const name of ['awsServiceConnection', 'lookupServiceConnection', 'region', 'environment', 'smokeModel']) expect(byName[name]).toEqual({ name, type: 'string' });
     expect(byName.stacks).toEqual({ name: 'stacks', type: 'object' });
     expect(byName.nodeVersion.default).toBe('22.x');
     expect(byName.workingDirectory.default).toBe('.');
@@ -216,10 +215,27 @@ describe('cdk-litellm-deploy.yml', () => {
     expect(stepsOf(synth).find(s => s.template)).toMatchObject({ template: 'cdk-litellm-setup.yml', parameters: { installApp: true } });
   });
 
-  test('Diff runs cdk diff per stack against the synthesized assembly', () => {
+  test('Diff runs cdk diff per stack against the synthesized assembly, from the template (no change set: no deploy role)', () => {
     const script = awsScripts(stage(doc, '${{ parameters.stagePrefix }}Diff'))[0];
     expect(script).toContain('for s in ${{ join(\' \', parameters.stacks) }}; do');
-    expect(script).toContain('npx cdk diff "$s" --app "$(Pipeline.Workspace)/${{ parameters.stagePrefix }}cdk-out" --exclusively');
+    expect(script).toContain('npx cdk diff "$s" --app "$(Pipeline.Workspace)/${{ parameters.stagePrefix }}cdk-out" --exclusively --method=template');
+  });
+
+  test('Synth and Diff, which run pull-request code, use the lookup-only connection; Deploy and Validate the deploy connection', () => {
+    const connections = (id: string) => [...new Set(stepsOf(stage(doc, `\${{ parameters.stagePrefix }}${id}`))
+      .filter(s => s.task === 'AWSShellScript@1' || s.template === 'cdk-litellm-smoke.yml')
+      .map(s => s.inputs?.awsCredentials ?? s.parameters.awsServiceConnection))];
+    expect(connections('Synth')).toEqual(['${{ parameters.lookupServiceConnection }}']);
+    expect(connections('Diff')).toEqual(['${{ parameters.lookupServiceConnection }}']);
+    expect(connections('Deploy')).toEqual(['${{ parameters.awsServiceConnection }}']);
+    expect(connections('Validate')).toEqual(['${{ parameters.awsServiceConnection }}']);
+  });
+
+  test('the CDK CLI the app installs knows --method=template and says a change-set diff uses the deploy role', () => {
+    const r = spawnSync(path.join(__dirname, '..', 'node_modules', '.bin', 'cdk'), ['diff', '--help'], { encoding: 'utf8', timeout: 60_000 });
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--method.*\[choices: "auto", "change-set", "template"\]/);
+    expect(help).toContain('Both use the deploy role');
   });
 
   test('Deploy is a deployment job on the environment that deploys each stack in order, exclusively, without prompting', () => {
@@ -244,9 +260,9 @@ describe('cdk-litellm-deploy.yml', () => {
     }
   });
 
-  test('Deploy and Validate are skipped for pull requests by default', () => {
+  test('Deploy and Validate run from main only by default, never for pull requests', () => {
     const condition = doc.parameters.find((p: any) => p.name === 'deployCondition').default;
-    expect(condition).toBe('and(succeeded(), ne(variables[\'Build.Reason\'], \'PullRequest\'))');
+    expect(condition).toBe('and(succeeded(), ne(variables[\'Build.Reason\'], \'PullRequest\'), eq(variables[\'Build.SourceBranch\'], \'refs/heads/main\'))');
     expect(stage(doc, '${{ parameters.stagePrefix }}Deploy').condition).toBe('${{ parameters.deployCondition }}');
     expect(stage(doc, '${{ parameters.stagePrefix }}Validate').condition).toBe('${{ parameters.deployCondition }}');
   });
@@ -257,6 +273,26 @@ describe('cdk-litellm-deploy.yml', () => {
     expect(smoke.parameters).toMatchObject({ model: '${{ parameters.smokeModel }}', stacks: '${{ parameters.stacks }}' });
     const script = awsScripts(load('cdk-litellm-smoke.yml'))[0];
     expect(script).toContain('npx --no cdk-litellm-smoke --url "$url" --model "${{ parameters.model }}" --key-secret-arn "$secret_arn"');
+  });
+});
+
+describe.each([
+  ['cdk-litellm-deploy.yml', '${{ parameters.stagePrefix }}Deploy', 'deployTimeoutInMinutes'],
+  ['cdk-litellm-redeploy.yml', '${{ parameters.stagePrefix }}Redeploy', 'stableTimeoutInMinutes'],
+  ['cdk-litellm-teardown.yml', '${{ parameters.stagePrefix }}Teardown', undefined],
+])('%s: credentials that last as long as the job', (file, stageId, timeoutParameter) => {
+  const doc = load(file);
+  const job = stage(doc, stageId).jobs[0];
+  const defaultOf = (name: string) => doc.parameters.find((p: any) => p.name === name).default;
+
+  test('the job sets aws.rolecredential.maxduration from credentialDurationSeconds (the toolkit assumes the role once per step, for 900 s by default)', () => {
+    expect(job.variables).toEqual([{ name: 'aws.rolecredential.maxduration', value: '${{ parameters.credentialDurationSeconds }}' }]);
+    const seconds = defaultOf('credentialDurationSeconds');
+    expect(seconds).toBeGreaterThanOrEqual(900);
+    expect(seconds).toBeLessThanOrEqual(43200);
+    // The AWS step may run as long as the job (or the wait) does.
+    const minutes = timeoutParameter ? defaultOf(timeoutParameter) : Number(job.timeoutInMinutes);
+    expect(seconds).toBeGreaterThanOrEqual(minutes * 60);
   });
 });
 
@@ -350,7 +386,9 @@ describe('cdk-litellm-redeploy.yml', () => {
   test('is a deployment job on the environment that forces a new deployment, waits, then runs the smoke test', () => {
     expect(job.deployment).toBe('ForceNewDeployment');
     expect(job.environment).toBe('${{ parameters.environment }}');
-    expect(script).toContain('describe-stack-resources');
+    // DescribeStackResources returns the first 100 resources only (CloudFormation API Reference).
+    expect(script).toContain('aws cloudformation list-stack-resources');
+    expect(script).not.toContain('describe-stack-resources');
     expect(script).toContain('AWS::ECS::Service');
     expect(script).toContain('--force-new-deployment');
     expect(script).toContain('aws ecs wait services-stable');
@@ -361,7 +399,12 @@ describe('cdk-litellm-redeploy.yml', () => {
   const params: Params = { ...COMMON, serviceStack: '', stableTimeoutInMinutes: 30 };
   const SERVICE_ARN = 'arn:aws:ecs:eu-west-1:123456789012:service/LiteLlm-Cluster-AbC/LiteLlm-Service-XyZ';
   const resources = (stack: string, type: string, ids: string) =>
-    `  ${pattern(`cloudformation describe-stack-resources --stack-name ${stack} --query StackResources[?ResourceType=='${type}'].PhysicalResourceId --output text`)}) echo "${ids}" ;;`;
+    `  ${pattern(`cloudformation list-stack-resources --stack-name ${stack} --query StackResourceSummaries[?ResourceType=='${type}'].PhysicalResourceId --output text`)}) echo "${ids}" ;;`;
+
+  test('runs from deployBranch only (default main)', () => {
+    expect(doc.parameters.find((p: any) => p.name === 'deployBranch')).toEqual({ name: 'deployBranch', type: 'string', default: 'refs/heads/main' });
+    expect(doc.stages[0].condition).toBe('and(succeeded(), eq(variables[\'Build.SourceBranch\'], \'${{ parameters.deployBranch }}\'))');
+  });
   const serviceIn = (stack: string, arn = SERVICE_ARN) => ['Security', 'Network', 'Service']
     .map(s => resources(s, 'AWS::ECS::Service', s === stack ? arn : 'None')).join('\n');
   const SVC = '--cluster LiteLlm-Cluster-AbC --service LiteLlm-Service-XyZ';
@@ -407,7 +450,7 @@ describe('cdk-litellm-redeploy.yml', () => {
       ecs('ecs-svc/111', 'COMPLETED'),
     ].join('\n'), { ...params, serviceStack: 'Svc' });
     expect(r.status).toBe(0);
-    expect(r.calls.filter(c => c.includes('describe-stack-resources')).every(c => c.includes('--stack-name Svc '))).toBe(true);
+    expect(r.calls.filter(c => c.includes('list-stack-resources')).every(c => c.includes('--stack-name Svc '))).toBe(true);
   });
 });
 
@@ -434,7 +477,8 @@ describe('cdk-litellm-teardown.yml', () => {
   test('the teardown stage runs only after the guard and only when confirmed, as a deployment job on the environment', () => {
     const teardown = doc.stages[1];
     expect(teardown.dependsOn).toBe(doc.stages[0].stage);
-    expect(teardown.condition).toBe('and(succeeded(), eq(\'${{ parameters.confirmTeardown }}\', \'true\'))');
+    expect(teardown.condition).toBe('and(succeeded(), eq(\'${{ parameters.confirmTeardown }}\', \'true\'), eq(variables[\'Build.SourceBranch\'], \'${{ parameters.deployBranch }}\'))');
+    expect(doc.parameters.find((p: any) => p.name === 'deployBranch').default).toBe('refs/heads/main');
     expect(teardown.jobs[0].deployment).toBe('DestroyStacks');
     expect(teardown.jobs[0].environment).toBe('${{ parameters.environment }}');
   });
@@ -463,6 +507,16 @@ describe('templates/README.md', () => {
     expect(snippet.resources.repositories).toEqual([expect.objectContaining({
       repository: 'cdklitellm', type: 'github', name: 'cdk-litellm/cdk-litellm', ref: expect.stringMatching(/^refs\/tags\/v/), endpoint: expect.any(String),
     })]);
+  });
+
+  test('lists ListStackResources, not DescribeStackResources, among the permissions, and both connections', () => {
+    expect(readme).toContain('`cloudformation:ListStackResources`');
+    expect(readme).not.toContain('DescribeStackResources');
+    expect(readme).toContain('`lookupServiceConnection` (Synth, Diff)');
+    expect(readme).toContain('cdk-hnb659fds-lookup-role-<account>-<region>');
+    expect(readme.replace(/\s+/g, ' ')).toContain('**Branch control** with allowed branches `refs/heads/main` and "Verify branch protection" on');
+    expect(readme).toContain('--max-session-duration');
+    expect(readme).toContain('stops after 60 minutes');
   });
 
   test('uses the three stages templates with the parameters they declare and all they require', () => {
