@@ -164,6 +164,10 @@ export interface ProxyOptions {
   readonly cpu?: number;
   /** Startup timeout (default 120 s). */
   readonly startupTimeoutMs?: number;
+  /** Files written beside config.yaml, by name (e.g. the metrics module the init container writes). */
+  readonly files?: Record<string, string>;
+  /** More arguments for `litellm` (e.g. `--prometheus_metrics_port`). */
+  readonly extraArgs?: string[];
 }
 
 export interface Proxy {
@@ -292,6 +296,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const configPath = path.join(dir, 'config.yaml');
   const logPath = path.join(dir, 'proxy.log');
   fs.writeFileSync(configPath, opts.configYaml);
+  for (const [name, text] of Object.entries(opts.files ?? {})) fs.writeFileSync(path.join(dir, name), text);
   const logFd = fs.openSync(logPath, 'a');
   const port = await freePort();
 
@@ -304,11 +309,13 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     ...opts.env,
     PATH: `${VENV_BIN}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: dir,
+    // LiteLLM's metrics keep their multiprocess files under it and wipe them at start.
+    TMPDIR: dir,
     LITELLM_LOCAL_MODEL_COST_MAP: 'True',
     VIRTUAL_ENV: path.dirname(VENV_BIN),
     PYTHONUNBUFFERED: '1',
   };
-  const args = ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--num_workers', String(numWorkers)];
+  const args = ['--config', configPath, '--port', String(port), '--host', '127.0.0.1', '--num_workers', String(numWorkers), ...opts.extraArgs ?? []];
   const pinned = opts.cpu !== undefined && hasTaskset();
   const [cmd, argv] = pinned ? ['taskset', ['-c', String(opts.cpu), litellm, ...args]] : [litellm, args];
 

@@ -96,6 +96,25 @@ export interface LiteLlmConfigOptions {
    */
   readonly cooldownTime?: Duration;
   /**
+   * How long LiteLLM keeps each request's spend-log row (`LiteLLM_SpendLogs`, and the tool
+   * index rows derived from it) before its cleanup job deletes it
+   * (`general_settings.maximum_spend_logs_retention_period`). The daily aggregates the usage
+   * views read (`LiteLLM_DailyUserSpend`, `LiteLLM_DailyTeamSpend`…) and the spend totals of
+   * keys, users and teams stay. At least one day, in whole seconds.
+   *
+   * @default - rows are kept for good
+   */
+  readonly spendLogsRetention?: Duration;
+  /**
+   * How often the cleanup job runs (`general_settings.maximum_spend_logs_retention_interval`;
+   * LiteLLM adds up to a minute of jitter, and with a cache one task at a time runs it).
+   * Needs `spendLogsRetention` (or another `maximum_*_retention_period` setting). At least
+   * one hour, in whole seconds.
+   *
+   * @default - LiteLLM's default (1 day) when a retention is set
+   */
+  readonly spendLogsCleanupInterval?: Duration;
+  /**
    * Where each request's log, trace or span goes.
    *
    * @default - none
@@ -176,7 +195,10 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
  */
 const TYPED: Record<Section, { [key: string]: keyof LiteLlmConfigOptions }> = {
   litellm_settings: { num_retries: 'numRetries', allowed_fails: 'allowedFails', fallbacks: 'fallbacks', context_window_fallbacks: 'contextWindowFallbacks' },
-  general_settings: {},
+  general_settings: {
+    maximum_spend_logs_retention_period: 'spendLogsRetention',
+    maximum_spend_logs_retention_interval: 'spendLogsCleanupInterval',
+  },
   router_settings: {
     routing_strategy: 'routingStrategy',
     fallbacks: 'fallbacks',
@@ -307,7 +329,11 @@ export class LiteLlmConfig {
     const taken = callbacks.flatMap(c => Object.keys(c.litellmSettings)).find(k => !CALLBACK_LISTS.includes(k) && k in raw);
     if (taken) throw new Error(`\`config.litellmSettings.${taken}\` is set by a callback in \`config.callbacks\`: remove one of them`);
     // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
-    const defaults = { ...PLATFORM_DEFAULTS, litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs } };
+    const defaults = {
+      ...PLATFORM_DEFAULTS,
+      litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs },
+      general_settings: { ...PLATFORM_DEFAULTS.general_settings, ...(platform.sharedState ? SPEND_BUFFER : {}) },
+    };
     const rawLayer = Object.fromEntries(SECTIONS.map(s => [s, this.options[RAW_PROP[s]] ?? {}])) as Record<Section, Settings>;
     const layers = [defaults, this.fileSettings, rawLayer, typed];
     const settings = {} as Record<Section, Settings>;
@@ -318,6 +344,7 @@ export class LiteLlmConfig {
       );
     }
     alignRouterKeys(settings, layers);
+    checkSpendSettings(settings.general_settings, this.options, platform.sharedState !== undefined);
     const budget = attemptBudget(this.models, settings.router_settings, platform.requestTimeoutSeconds);
     this.checkAttemptTimeouts(settings.router_settings, budget);
     const owned = platformOwned(platform, budget);
@@ -368,9 +395,14 @@ export class LiteLlmConfig {
     const retries = o.numRetries ?? PLATFORM_NUM_RETRIES;
     const cooldown = o.cooldownTime?.toSeconds();
     if (cooldown !== undefined && Token.isUnresolved(cooldown)) throw new Error('`config.cooldownTime` is a token: it is written into config.yaml at synth, so it must be a literal Duration');
+    const retention = o.spendLogsRetention && liteLlmDuration('spendLogsRetention', o.spendLogsRetention, MIN_SPEND_LOGS_RETENTION);
+    const interval = o.spendLogsCleanupInterval && liteLlmDuration('spendLogsCleanupInterval', o.spendLogsCleanupInterval, MIN_SPEND_LOGS_CLEANUP_INTERVAL);
     return {
       litellm_settings: o.numRetries !== undefined ? { num_retries: retries } : {},
-      general_settings: {},
+      general_settings: {
+        ...(retention ? { maximum_spend_logs_retention_period: retention } : {}),
+        ...(interval ? { maximum_spend_logs_retention_interval: interval } : {}),
+      },
       router_settings: {
         ...(o.routingStrategy ? { routing_strategy: o.routingStrategy } : {}),
         ...(o.numRetries !== undefined ? { num_retries: retries } : {}),
@@ -421,6 +453,83 @@ const PLATFORM_DEFAULTS: Record<Section, Settings> = {
   general_settings: { proxy_batch_write_at: 60, disable_spend_logs: false },
   router_settings: { routing_strategy: LiteLlmRoutingStrategy.SIMPLE_SHUFFLE, num_retries: PLATFORM_NUM_RETRIES },
 };
+
+/**
+ * With a cache, spend updates go through it (LiteLLM's "high availability setup" against
+ * database deadlocks). Without the buffer, each process commits its own key, user, team and
+ * daily-spend `UPDATE`s every `proxy_batch_write_at`, which LiteLLM's own code says deadlocks
+ * in production (litellm/proxy/db/db_spend_update_writer.py:1820-1832). With it, each process
+ * pushes its aggregated updates to Redis lists and only the process that takes the
+ * `cronjob_lock:db_spend_update_job` lock writes them, in one transaction
+ * (db_spend_update_writer.py:1574-1640; the switch: redis_update_buffer.py:161-175). It needs
+ * nothing but the coordination Redis the platform already gives LiteLLM: that becomes
+ * `redis_usage_cache` (litellm/proxy/proxy_server.py:6393-6397, 5974), which startup hands to
+ * the spend writer and its lock (proxy_server.py:1563-1575, litellm/proxy/utils.py:1861-1865);
+ * neither `litellm_settings.cache` nor response caching is involved. A push that fails keeps the
+ * updates in memory for the next interval (redis_update_buffer.py:367-385). Without any Redis
+ * LiteLLM refuses to start with the buffer on (proxy_server.py:1609-1612, 10438-10466), so it
+ * is a default only with a cache, and written raw without one it fails synth.
+ */
+const SPEND_BUFFER = { use_redis_transaction_buffer: true };
+
+/** The shortest `spendLogsRetention`: under a day, the admin UI's request logs would not even hold today's requests. */
+const MIN_SPEND_LOGS_RETENTION = Duration.days(1);
+/** The shortest `spendLogsCleanupInterval`: each run deletes in batches for up to 5 minutes. */
+const MIN_SPEND_LOGS_CLEANUP_INTERVAL = Duration.hours(1);
+
+/**
+ * LiteLLM's duration strings: digits and `s`, `m`, `h`, `d`, `w` or `mo`, or an alias
+ * (`daily`…) (litellm/litellm_core_utils/duration_parser.py:17-37, 52-80).
+ */
+const LITELLM_DURATION = /^(\d+(mo|[smhdw])|hourly|daily|weekly|monthly)$/i;
+
+/** `duration` in LiteLLM's format, in the largest whole unit (`30d`, `36h`, `90m`). */
+function liteLlmDuration(prop: string, duration: Duration, min: Duration): string {
+  if (duration.isUnresolved()) throw new Error(`\`config.${prop}\` is a token: it is written into config.yaml at synth, so it must be a literal Duration`);
+  const ms = duration.toMilliseconds({ integral: false });
+  if (ms % 1000 !== 0) throw new Error(`\`config.${prop}\` (${duration.toHumanString()}) is not a whole number of seconds, which LiteLLM's durations need`);
+  if (ms < min.toMilliseconds()) throw new Error(`\`config.${prop}\` (${duration.toHumanString()}) is shorter than ${min.toHumanString()}: raise it`);
+  const seconds = ms / 1000;
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+/**
+ * The spend settings, once merged: what LiteLLM would refuse at startup, ignore silently, or
+ * skip with only a log line fails synth here.
+ */
+function checkSpendSettings(general: Settings, options: LiteLlmConfigOptions, hasCache: boolean): void {
+  const where = (key: string) => (options.generalSettings?.[key] !== undefined ? 'config.generalSettings' : 'configFile general_settings');
+  // LiteLLM reads the flag as a bool or a str_to_bool string (redis_update_buffer.py:170-175).
+  const buffer = general.use_redis_transaction_buffer;
+  if (!hasCache && (buffer === true || (typeof buffer === 'string' && buffer.trim().toLowerCase() === 'true'))) {
+    throw new Error(`\`${where('use_redis_transaction_buffer')}.use_redis_transaction_buffer\` needs a Redis and the platform has no cache: `
+      + 'LiteLLM would refuse to start. Remove it, or add a cache (LiteLlmPlatform: `cache.enabled: true`; LiteLlmService: pass `cache`), which turns it on by default');
+  }
+  // The retention is a duration string or a number of days (litellm/proxy/db/db_transaction_queue/spend_log_cleanup.py:215-238);
+  // the interval a duration string only (litellm/proxy/proxy_server.py:11149-11167). Anything else LiteLLM only logs.
+  const retention = general.maximum_spend_logs_retention_period;
+  if (retention !== undefined && options.spendLogsRetention === undefined) {
+    check(retention, (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0) || (typeof v === 'string' && LITELLM_DURATION.test(v.trim())),
+      v => `\`${where('maximum_spend_logs_retention_period')}.maximum_spend_logs_retention_period\` (${JSON.stringify(v)}) is not a LiteLLM duration: write e.g. "30d", or use \`config.spendLogsRetention\``);
+  }
+  const interval = general.maximum_spend_logs_retention_interval;
+  if (interval !== undefined && options.spendLogsCleanupInterval === undefined) {
+    check(interval, (v: unknown) => typeof v === 'string' && LITELLM_DURATION.test(v.trim()),
+      v => `\`${where('maximum_spend_logs_retention_interval')}.maximum_spend_logs_retention_interval\` (${JSON.stringify(v)}) is not a LiteLLM duration: write e.g. "1d", or use \`config.spendLogsCleanupInterval\``);
+  }
+  // A cron replaces the interval (proxy_server.py:11127-11167): both set, the interval would be ignored.
+  if (options.spendLogsCleanupInterval !== undefined && general.maximum_spend_logs_cleanup_cron) {
+    throw new Error(`\`${where('maximum_spend_logs_cleanup_cron')}.maximum_spend_logs_cleanup_cron\` replaces \`config.spendLogsCleanupInterval\` in LiteLLM: keep one`);
+  }
+  // The job is scheduled only when a retention is set (proxy_server.py:11119-11126).
+  const retentions = Object.keys(general).filter(k => /^maximum_.+_retention_period$/.test(k) && general[k] !== null);
+  if (options.spendLogsCleanupInterval !== undefined && retentions.length === 0) {
+    throw new Error('`config.spendLogsCleanupInterval` is set but no retention is: set `config.spendLogsRetention`, or the interval schedules nothing');
+  }
+}
 
 function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBudget): Record<Section, Settings> {
   // The router (cooldowns, usage) reads router_settings.redis_*; the rate limiters use the

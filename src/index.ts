@@ -5,6 +5,8 @@ export type { LiteLlmConfigOptions, LiteLlmFallback } from './config';
 export * from './database';
 export * from './image';
 export * from './load-balancer';
+export { LiteLlmMetrics } from './metrics';
+export type { LiteLlmMetricsOptions, LiteLlmMetricsProps } from './metrics';
 export * from './migration';
 export * from './models';
 export * from './monitoring';

@@ -249,6 +249,14 @@ export class LiteLlmLoadBalancer extends Construct {
     this.certificate = this.resolveCertificate(props);
     const served = this.addListeners(props, defaults.production, this.certificate);
     this.listener = served.listener;
+    // LiteLLM mounts its Prometheus metrics, without authentication, on the port it serves
+    // whenever its callbacks name `prometheus` (proxy/proxy_server.py:6605-6612); the platform
+    // serves them on a port of their own (LiteLlmMetrics) and never through the load balancer.
+    this.listener.addAction('NoMetrics', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+      action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not Found' }),
+    });
     this.url = served.url;
 
     if (props.domain) {

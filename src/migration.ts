@@ -260,6 +260,8 @@ function migrationScript(attempts: number): string {
     'os.makedirs(os.path.dirname(ca), exist_ok=True)',
     `open(ca, "w").write(os.environ.pop("${CA_ENV}"))`,
     `attempts = ${attempts}`,
+    '# A pause for a lock or a connection to free up; not set in the task (the boot test shortens it).',
+    'pause = int(os.environ.get("MIGRATION_RETRY_PAUSE_SECONDS", "15"))',
     'for attempt in range(1, attempts + 1):',
     '    print(f"cdk-litellm: migration attempt {attempt} of {attempts}: litellm --skip_server_startup", flush=True)',
     '    code = subprocess.call(["litellm", "--skip_server_startup"])',
@@ -268,7 +270,7 @@ function migrationScript(attempts: number): string {
     '        sys.exit(0)',
     '    print(f"cdk-litellm: migration attempt {attempt} of {attempts} exited {code}", flush=True)',
     '    if attempt < attempts:',
-    '        time.sleep(15)',
+    '        time.sleep(pause)',
     'sys.exit(code)',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { LiteLlmCache } from './cache';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmLoadBalancer } from './load-balancer';
+import { LiteLlmMetrics } from './metrics';
 import { LiteLlmService } from './service';
 
 /**
@@ -27,6 +28,13 @@ export interface LiteLlmMonitoringOptions {
    * @default Duration.seconds(120)
    */
   readonly p99LatencyThreshold?: Duration;
+  /**
+   * With `metrics` on, each model group alarms when more than this share of its attempts
+   * fail (per 5 minutes, twice in a row, once it had at least 10).
+   *
+   * @default 10
+   */
+  readonly modelFailureRatePercent?: number;
 }
 
 /**
@@ -140,6 +148,10 @@ export class LiteLlmMonitoring extends Construct {
   public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
   /** p99 target response time above the threshold for 3 × 5 minutes. */
   public readonly latencyAlarm: cloudwatch.Alarm;
+  /** With `metrics` on: one alarm per model group on its share of failed attempts. */
+  public readonly modelFailureAlarms: cloudwatch.Alarm[];
+  /** With `metrics` on: deployments put in cooldown in two 5-minute periods in a row. */
+  public readonly deploymentCooldownAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
     super(scope, id);
@@ -168,9 +180,20 @@ export class LiteLlmMonitoring extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    const gateway = props.service.metrics;
+    const groups = [...new Set(props.service.models.map(m => m.name))];
+    this.modelFailureAlarms = gateway ? modelFailureAlarms(this, gateway, groups, props.modelFailureRatePercent ?? 10) : [];
+    this.deploymentCooldownAlarm = gateway?.metricDeploymentCooldowns().createAlarm(this, 'DeploymentCooldownAlarm', {
+      alarmDescription: 'LiteLLM put deployments in cooldown (failing too often) in two 5-minute periods in a row: check the model groups\' failures',
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const alarms = [
       ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [],
-      this.loadBalancer5xxAlarm, this.latencyAlarm, ...props.additionalAlarms ?? [],
+      this.loadBalancer5xxAlarm, this.latencyAlarm, ...this.modelFailureAlarms,
+      ...this.deploymentCooldownAlarm ? [this.deploymentCooldownAlarm] : [], ...props.additionalAlarms ?? [],
     ];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);
@@ -232,6 +255,7 @@ export class LiteLlmMonitoring extends Construct {
         new cloudwatch.GraphWidget({ title: 'Cache connections', left: [cache.busiest('CurrConnections', 'Maximum')] }),
       );
     }
+    if (gateway) addGatewayRows(this.dashboard, gateway, groups);
     const webAcl = props.loadBalancer.webAcl;
     if (webAcl) {
       const waf = (metricName: string) => new cloudwatch.Metric({
@@ -257,4 +281,49 @@ export class LiteLlmMonitoring extends Construct {
 function dashboardName(scope: Construct): string {
   const stack = Stack.of(scope);
   return Fn.join('-', [Aws.STACK_NAME, stack.region, 'LiteLLM', Names.uniqueId(scope).slice(-8)]);
+}
+
+/** One alarm per model group on its share of failed attempts, ids from the group names. */
+function modelFailureAlarms(scope: Construct, metrics: LiteLlmMetrics, groups: string[], percent: number): cloudwatch.Alarm[] {
+  if (!Token.isUnresolved(percent) && !(percent > 0 && percent <= 100)) {
+    throw new Error(`\`modelFailureRatePercent\` (${percent}) must be above 0 and at most 100`);
+  }
+  const ids = new Set<string>();
+  return groups.map(group => {
+    let id = `ModelFailureRateAlarm${group.replace(/[^A-Za-z0-9]/g, '')}`;
+    for (let n = 2; ids.has(id); n++) id = `${id}${n}`;
+    ids.add(id);
+    return metrics.metricModelFailureRate(group).createAlarm(scope, id, {
+      alarmDescription: `More than ${percent} % of LiteLLM's attempts at model group "${group}" failed in two 5-minute periods in a row`,
+      threshold: percent,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  });
+}
+
+/** A dashboard row per model group (attempts and failures, latency, tokens), then the platform's fallbacks, cooldowns and spend. */
+function addGatewayRows(dashboard: cloudwatch.Dashboard, metrics: LiteLlmMetrics, groups: string[]): void {
+  for (const group of groups) {
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${group}: attempts / failures`,
+        left: [metrics.metricModelRequests(group, { label: 'attempts' }), metrics.metricModelFailures(group, { label: 'failures' })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${group}: latency (s)`,
+        left: [metrics.metricModelLatency(group, { label: 'provider' }), metrics.metricRequestLatency(group, { label: 'end to end' })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${group}: tokens`,
+        left: [metrics.metricInputTokens(group, { label: 'input' }), metrics.metricOutputTokens(group, { label: 'output' })],
+      }),
+    );
+  }
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Fallbacks', left: groups.map(g => metrics.metricModelFallbacks(g, { label: g })) }),
+    new cloudwatch.GraphWidget({ title: 'Deployments put in cooldown', left: [metrics.metricDeploymentCooldowns()] }),
+    new cloudwatch.GraphWidget({ title: 'Spend (USD)', left: [metrics.metricSpend(undefined, { label: 'all groups' })] }),
+  );
 }

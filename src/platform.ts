@@ -5,6 +5,7 @@ import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
+import { LiteLlmMetrics, LiteLlmMetricsOptions } from './metrics';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
@@ -91,6 +92,13 @@ export interface LiteLlmPlatformProps {
    * @default - a cache whenever more than one LiteLLM process can serve at once (`service.maxCapacity` > 1 or `service.numWorkers` > 1): by default in PRODUCTION, not in DEVELOPMENT (one task, one worker)
    */
   readonly cache?: LiteLlmCacheOptions;
+  /**
+   * LiteLLM's own metrics per model group in CloudWatch (requests, failures, fallbacks,
+   * cooldowns, latency, tokens, spend), with an alarm per model group and a dashboard row.
+   *
+   * @default - on in PRODUCTION, off in DEVELOPMENT
+   */
+  readonly metrics?: LiteLlmMetricsOptions;
 }
 
 /**
@@ -189,6 +197,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     }
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
+      metrics: props.metrics,
       cache: this.cache,
       models: props.models,
       config: props.config,
@@ -250,8 +259,35 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     return this.service.service.metricMemoryUtilization({ period: Duration.minutes(5), ...props });
   }
 
+  /** Attempts LiteLLM sent to a model group's deployments, retries included (Sum, 5 minutes). Needs `metrics`. */
+  public metricModelRequests(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gatewayMetrics('metricModelRequests').metricModelRequests(modelGroup, props);
+  }
+
+  /** Attempts that failed at a model group's deployments (Sum, 5 minutes). Needs `metrics`. */
+  public metricModelFailures(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gatewayMetrics('metricModelFailures').metricModelFailures(modelGroup, props);
+  }
+
+  /** Provider latency of a model group's requests, in seconds (Average, 5 minutes). Needs `metrics`. */
+  public metricModelLatency(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.gatewayMetrics('metricModelLatency').metricModelLatency(modelGroup, props);
+  }
+
+  /** Input and output tokens, of one model group or of all (5 minutes). Needs `metrics`. */
+  public metricTokens(modelGroup?: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+    return this.gatewayMetrics('metricTokens').metricTokens(modelGroup, props);
+  }
+
   /** Connections to the database (Maximum, 5 minutes). */
   public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.database.instance.metricDatabaseConnections({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
+  }
+
+  private gatewayMetrics(method: string): LiteLlmMetrics {
+    if (!this.service.metrics) {
+      throw new Error(`\`${method}\` reads LiteLLM's own metrics, but \`metrics\` is off (the DEVELOPMENT default): set \`metrics: { enabled: true }\``);
+    }
+    return this.service.metrics;
   }
 }

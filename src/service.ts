@@ -4,11 +4,13 @@ import {
   aws_elasticloadbalancingv2 as elbv2, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import * as YAML from 'yaml';
 import { LiteLlmCache } from './cache';
 import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
+import { LiteLlmMetrics, LiteLlmMetricsOptions, METRICS_MODULE } from './metrics';
 import { LiteLlmMigration } from './migration';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
@@ -22,6 +24,7 @@ import { rotationSucceededPattern } from './private/rotation-pattern';
 import { fargateSize } from './private/sizing';
 import { dependOnStacksOf, secretFor } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
+import { scaleOnTokens } from './private/token-scaling';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { RedeployFunction } from './rotation/redeploy-function';
@@ -34,6 +37,9 @@ const CONFIG_ENV = 'LITELLM_CONFIG_YAML';
 /** The RDS CA the init container writes beside the config, from this variable. */
 const CA_PATH = '/litellm-config/rds-ca.pem';
 const CA_ENV = 'DATABASE_CA_PEM';
+/** The module that registers LiteLLM's Prometheus metrics (`LiteLlmMetrics`), beside the config. */
+const METRICS_MODULE_PATH = `/litellm-config/${METRICS_MODULE}.py`;
+const METRICS_MODULE_ENV = 'LITELLM_METRICS_MODULE';
 /** How much longer than the load balancer's idle timeout uvicorn keeps an idle connection. */
 const KEEPALIVE_MARGIN_SECONDS = 5;
 /** Fargate's longest stop timeout: SIGTERM, then SIGKILL this much later. */
@@ -155,6 +161,14 @@ export interface LiteLlmServiceOptions {
    */
   readonly requestsPerTarget?: number;
   /**
+   * Also scale out when the tokens (input and output) per task per minute exceed this,
+   * from LiteLLM's own metrics (`metrics` must be on). Target tracking divides the tokens
+   * all tasks reported by the number of tasks that reported.
+   *
+   * @default - no token-based scaling
+   */
+  readonly tokensPerTarget?: number;
+  /**
    * More environment variables for the LiteLLM container (never secrets: use the provider keys secret).
    *
    * @default - none
@@ -201,6 +215,13 @@ export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
    * @default DeploymentProfile.DEVELOPMENT
    */
   readonly profile?: DeploymentProfile;
+  /**
+   * LiteLLM's own metrics per model group in CloudWatch (requests, failures, fallbacks,
+   * cooldowns, latency, tokens, spend).
+   *
+   * @default - on in PRODUCTION, off in DEVELOPMENT
+   */
+  readonly metrics?: LiteLlmMetricsOptions;
 }
 
 /**
@@ -226,6 +247,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly migrationTaskDefinition: ecs.FargateTaskDefinition;
   /** The container log group (KMS-encrypted). */
   public readonly logGroup: logs.ILogGroup;
+  /** LiteLLM's metrics in CloudWatch, when `metrics` is on. */
+  public readonly metrics?: LiteLlmMetrics;
   /** Network connections of the tasks. */
   public readonly connections: ec2.Connections;
   /** The rendered LiteLLM config (`config.yaml`). */
@@ -297,7 +320,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       removalPolicy: defaults.removalPolicy,
     });
 
-    const rendered = this.renderConfig(config, props, sizing.requestTimeout, defaults.removalPolicy);
+    const metricsOn = props.metrics?.enabled ?? defaults.production;
+    const rendered = this.renderConfig(config, props, sizing.requestTimeout, defaults.removalPolicy, metricsOn);
     this.config = rendered.text;
     this.requestLogsBucket = rendered.bucket;
 
@@ -308,8 +332,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     };
     validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
     const boundImage = image.bind(this);
+    const metricsPort = metricsOn ? props.metrics?.port ?? 9090 : undefined;
     this.container = this.addContainers(boundImage, props.network.containerPort, sizing.workers, secrets,
-      { ...props.environment, ...environment }, props.database.caCertificatePemFor(this));
+      { ...props.environment, ...environment }, props.database.caCertificatePemFor(this), metricsPort);
+    if (metricsOn) {
+      this.metrics = new LiteLlmMetrics(this, 'Metrics', {
+        ...props.metrics, taskDefinition: this.taskDefinition, logGroup: this.logGroup, clusterName: this.cluster.clusterName,
+      });
+    }
     this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp);
     this.migrationTaskDefinition = this.migration.taskDefinition;
 
@@ -331,12 +361,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * Binds the callbacks (a bucket, grants) and renders the config with the values the platform
    * owns; returns it with the variables the callbacks need.
    */
-  private renderConfig(config: LiteLlmConfig, props: LiteLlmServiceProps, requestTimeout: Duration, removalPolicy: RemovalPolicy): {
+  private renderConfig(config: LiteLlmConfig, props: LiteLlmServiceProps, requestTimeout: Duration, removalPolicy: RemovalPolicy, metrics: boolean): {
     text: string; environment: { [name: string]: string }; bucket?: s3.IBucket;
   } {
     const callbacks = config.callbacks.map(c => c.bind(this, {
       encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy,
     }));
+    if (metrics) callbacks.push({ litellmSettings: { callbacks: [LiteLlmMetrics.CALLBACK] }, environment: {} });
     const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
     if (buckets.length > 1) {
       throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
@@ -351,6 +382,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       callbacks,
       trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
     });
+    validatePrometheusCallback(text, metrics);
     return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
   }
 
@@ -402,7 +434,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     if (assignPublicIp && (production || props.network.natGateways > 0)) {
       throw new Error('`assignPublicIp` (true) is only for a DEVELOPMENT platform whose VPC has no NAT gateway: remove it and keep tasks in private subnets');
     }
-    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config, image);
+    const collectorFromPublicRegistry = (props.metrics?.enabled ?? production) && props.metrics?.collectorImage === undefined;
+    if (!assignPublicIp && props.network.natGateways === 0) validateEgress(Stack.of(this), props, config, image, collectorFromPublicRegistry);
     if (props.network.natGateways === 0) validateDatabaseStepEndpoints(props);
   }
 
@@ -488,6 +521,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       check(props.requestsPerTarget, n => Number.isInteger(n) && n >= 1,
         n => `\`requestsPerTarget\` (${n}) must be an integer >= 1 (requests per task per minute)`);
       scaling.scaleOnRequestCount('Requests', { requestsPerTarget: props.requestsPerTarget, targetGroup: props.loadBalancer.targetGroup, ...cooldowns });
+    }
+    if (props.tokensPerTarget !== undefined) {
+      check(props.tokensPerTarget, n => Number.isInteger(n) && n >= 1,
+        n => `\`tokensPerTarget\` (${n}) must be an integer >= 1 (input and output tokens per task per minute)`);
+      if (!this.metrics) {
+        throw new Error('`tokensPerTarget` scales on LiteLLM\'s token metrics, but `metrics` is off (the DEVELOPMENT default): set `metrics: { enabled: true }` or remove tokensPerTarget');
+      }
+      scaleOnTokens(this, scaling, this.metrics, props.tokensPerTarget, cooldowns);
     }
   }
 
@@ -593,7 +634,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    */
   private addContainers(
     image: ecs.ContainerImage, port: number, workers: number, secrets: { [name: string]: ecs.Secret },
-    environment: { [name: string]: string }, caCertificatePem: string,
+    environment: { [name: string]: string }, caCertificatePem: string, metricsPort?: number,
   ): ecs.ContainerDefinition {
     const logging = (prefix: string) => ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: prefix });
     // The image has no init: Prisma's query and schema engines are child processes of
@@ -612,8 +653,15 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       image,
       essential: false,
       entryPoint: ['python3', '-c'],
-      command: [`import os; ${write(CONFIG_PATH, CONFIG_ENV)}; ${write(CA_PATH, CA_ENV)}`],
-      environment: { [CONFIG_ENV]: this.config, [CA_ENV]: caCertificatePem },
+      command: [[
+        `import os; ${write(CONFIG_PATH, CONFIG_ENV)}; ${write(CA_PATH, CA_ENV)}`,
+        ...(metricsPort !== undefined ? [write(METRICS_MODULE_PATH, METRICS_MODULE_ENV)] : []),
+      ].join('; ')],
+      environment: {
+        [CONFIG_ENV]: this.config,
+        [CA_ENV]: caCertificatePem,
+        ...(metricsPort !== undefined ? { [METRICS_MODULE_ENV]: LiteLlmMetrics.moduleSource() } : {}),
+      },
       logging: logging('config'),
     });
     init.addMountPoints({ containerPath: configDir, sourceVolume: volume, readOnly: false });
@@ -621,7 +669,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const proxy = this.taskDefinition.addContainer('litellm', {
       image,
       essential: true,
-      command: ['--config', CONFIG_PATH, '--port', String(port), '--num_workers', String(workers)],
+      command: [
+        '--config', CONFIG_PATH, '--port', String(port), '--num_workers', String(workers),
+        // A process of its own serves the workers' merged samples there (proxy_cli.py:1577-1597).
+        ...(metricsPort !== undefined ? ['--prometheus_metrics_port', String(metricsPort)] : []),
+      ],
       portMappings: [{ containerPort: port, name: 'http' }],
       environment,
       secrets,
@@ -754,7 +806,9 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
  * Private tasks without NAT reach only what VPC endpoints serve: every model and the
  * image must be reachable that way, and the endpoints must be on.
  */
-function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLlmConfig, image: LiteLlmImage): void {
+function validateEgress(
+  stack: Stack, props: LiteLlmServiceProps, config: LiteLlmConfig, image: LiteLlmImage, collectorFromPublicRegistry: boolean,
+): void {
   const models = config.models;
   // The bedrock-runtime endpoint serves the stack's region only.
   const otherRegion = (m: LiteLlmModel) => m.bedrockRegion !== undefined && !Token.isUnresolved(m.bedrockRegion)
@@ -766,6 +820,10 @@ function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLl
   if (what) {
     throw new Error(`${what} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: set natGateways to 1, or use Bedrock models and an ECR image (LiteLlmImage.fromEcrRepository)`);
   }
+  if (collectorFromPublicRegistry) {
+    throw new Error(`the metrics collector's image (${LiteLlmMetrics.DEFAULT_COLLECTOR_IMAGE}, Amazon ECR Public) needs internet egress, but \`natGateways\` is 0 and tasks run `
+      + 'in private subnets: copy it to your ECR and pass `metrics.collectorImage` (ecs.ContainerImage.fromEcrRepository), set natGateways to 1, or turn `metrics` off');
+  }
   if (props.network.vpcImported) return;
   const endpoints = props.network.endpoints;
   const off = [
@@ -776,6 +834,22 @@ function validateEgress(stack: Stack, props: LiteLlmServiceProps, config: LiteLl
   ];
   if (off.length > 0) {
     throw new Error(`\`natGateways\` is 0 and tasks run in private subnets, so they reach AWS only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);
+  }
+}
+
+/**
+ * A raw `prometheus` callback would register LiteLLM's metrics a second time beside the
+ * platform's (prometheus_client refuses a name twice) and mount `/metrics`, without
+ * authentication, on the port the load balancer serves (proxy/proxy_server.py:6605-6612).
+ */
+function validatePrometheusCallback(text: string, metrics: boolean): void {
+  const settings = YAML.parse(text)?.litellm_settings ?? {};
+  const named: unknown[] = ['callbacks', 'success_callback', 'failure_callback'].flatMap(k => ([] as unknown[]).concat(settings[k] ?? []));
+  if (named.includes('prometheus')) {
+    throw new Error(metrics
+      ? '`litellm_settings` names the `prometheus` callback, but `metrics` already registers LiteLLM\'s Prometheus metrics, on their own port: remove it'
+      : '`litellm_settings` names the `prometheus` callback, which serves /metrics without authentication on the port the load balancer serves: '
+        + 'remove it and turn `metrics` on (the same metrics on their own port, in CloudWatch)');
   }
 }
 

@@ -156,7 +156,7 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
     const started = Date.now();
     const result = runMigrationContainer(containers,
       { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432' },
-      { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret' });
+      { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret', MIGRATION_RETRY_PAUSE_SECONDS: '1' });
     const seconds = Math.round((Date.now() - started) / 1000);
     expect(result.output).not.toMatch(/No such option|Usage: litellm|required DB env var|DATABASE_USER unset|AWS region not set/);
     for (const attempt of [1, 2, 3]) expect(result.output).toContain(`cdk-litellm: migration attempt ${attempt} of 3: litellm --skip_server_startup`);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { LiteLlmConfig, LiteLlmConfigOptions, LiteLlmPlatformSettings, LiteLlmRoutingStrategy, MAX_CONFIG_BYTES } from '../src/config';
@@ -528,6 +528,8 @@ describe('raw settings', () => {
     ['routerSettings', 'num_retries', 'numRetries', { numRetries: 1 }],
     ['routerSettings', 'allowed_fails', 'allowedFails', { allowedFails: 1 }],
     ['routerSettings', 'cooldown_time', 'cooldownTime', { cooldownTime: Duration.seconds(10) }],
+    ['generalSettings', 'maximum_spend_logs_retention_period', 'spendLogsRetention', { spendLogsRetention: Duration.days(30) }],
+    ['generalSettings', 'maximum_spend_logs_retention_interval', 'spendLogsCleanupInterval', { spendLogsCleanupInterval: Duration.hours(6) }],
   ])('%s.%s beside its typed prop is refused, naming both', (prop, key, typed, typedOptions) => {
     expect(() => LiteLlmConfig.load([MOCK('m'), MOCK('n')], { ...typedOptions, [prop]: { [key]: 1 } }))
       .toThrow(new Error(`\`config.${prop}.${key}\` and \`config.${typed}\` both set ${key}: keep one (the typed prop would win)`));
@@ -544,6 +546,118 @@ describe('raw settings', () => {
       '`configFile litellm_settings.context_window_fallbacks` for "m" falls back to "zzz", which is not a model name: use one of m'],
   ])('the typed props\' checks hold raw and in the file: %s is refused', (_name, options, message) => {
     expect(() => LiteLlmConfig.load([MOCK('m')], typeof options === 'function' ? options() : options)).toThrow(new Error(message));
+  });
+});
+
+describe('spend writes and spend logs', () => {
+  const CACHE: Partial<LiteLlmPlatformSettings> = { sharedState: {} };
+  const general = (platform: Partial<LiteLlmPlatformSettings>, options: LiteLlmConfigOptions = {}) => parse(render([MOCK('m')], platform, options)).general_settings;
+
+  test('with a cache, spend updates go through the coordination Redis; without one they do not', () => {
+    // WHEN
+    const withCache = general(CACHE);
+    const without = general({});
+
+    // THEN
+    expect(withCache).toMatchObject({ use_redis_transaction_buffer: true, coordination_redis: { host: 'os.environ/REDIS_HOST', ssl: true } });
+    expect(without.use_redis_transaction_buffer).toBeUndefined();
+    expect(without.coordination_redis).toBeUndefined();
+  });
+
+  test('a raw or file use_redis_transaction_buffer wins over the default', () => {
+    expect(general(CACHE, { generalSettings: { use_redis_transaction_buffer: false } }).use_redis_transaction_buffer).toBe(false);
+    const file = configFile('general_settings: { use_redis_transaction_buffer: false }\n');
+    expect(general(CACHE, { configFile: file }).use_redis_transaction_buffer).toBe(false);
+  });
+
+  test('the platform\'s own PRODUCTION platform (which has a cache) buffers, DEVELOPMENT (none) does not', () => {
+    const buffered = (profile: DeploymentProfile) => {
+      const stack = new Stack(new App(), 'Spend', { env: { account: '123456789012', region: 'us-east-1' } });
+      new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [MOCK('m')], loadBalancer: { allowHttp: true } });
+      const init = Object.values<any>(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'))
+        .flatMap(t => t.Properties.ContainerDefinitions).find((c: any) => c.Name === 'config');
+      const text = init.Environment.find((e: any) => e.Name === 'LITELLM_CONFIG_YAML').Value;
+      return parse(text).general_settings.use_redis_transaction_buffer;
+    };
+    expect(buffered(DeploymentProfile.PRODUCTION)).toBe(true);
+    expect(buffered(DeploymentProfile.DEVELOPMENT)).toBeUndefined();
+  });
+
+  test.each<[string, LiteLlmConfigOptions | (() => LiteLlmConfigOptions), string]>([
+    ['raw', { generalSettings: { use_redis_transaction_buffer: true } }, 'config.generalSettings'],
+    ['raw, as text', { generalSettings: { use_redis_transaction_buffer: 'True' } }, 'config.generalSettings'],
+    ['in the file', () => ({ configFile: configFile('general_settings: { use_redis_transaction_buffer: true }\n') }), 'configFile general_settings'],
+  ])('the buffer without a cache is refused (%s): LiteLLM would not start', (_name, options, where) => {
+    expect(() => render([MOCK('m')], {}, typeof options === 'function' ? options() : options)).toThrow(new Error(
+      `\`${where}.use_redis_transaction_buffer\` needs a Redis and the platform has no cache: LiteLLM would refuse to start. `
+      + 'Remove it, or add a cache (LiteLlmPlatform: `cache.enabled: true`; LiteLlmService: pass `cache`), which turns it on by default'));
+  });
+
+  test('spend-log retention is off by default', () => {
+    const doc = general({});
+    expect(Object.keys(doc).filter(k => k.startsWith('maximum_'))).toEqual([]);
+  });
+
+  test.each<[string, Duration, Duration | undefined, object]>([
+    ['30 days, LiteLLM\'s daily interval', Duration.days(30), undefined, { maximum_spend_logs_retention_period: '30d' }],
+    ['90 days every 6 hours', Duration.days(90), Duration.hours(6), { maximum_spend_logs_retention_period: '90d', maximum_spend_logs_retention_interval: '6h' }],
+    ['36 hours every 90 minutes', Duration.hours(36), Duration.minutes(90), { maximum_spend_logs_retention_period: '36h', maximum_spend_logs_retention_interval: '90m' }],
+    ['a day and a second every hour', Duration.seconds(86401), Duration.seconds(3600), { maximum_spend_logs_retention_period: '86401s', maximum_spend_logs_retention_interval: '1h' }],
+  ])('retention renders in LiteLLM\'s duration format: %s', (_name, retention, interval, expected) => {
+    // WHEN
+    const doc = general({}, { spendLogsRetention: retention, spendLogsCleanupInterval: interval });
+
+    // THEN
+    expect(Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('maximum_')))).toEqual(expected);
+  });
+
+  test('the rendered durations are what LiteLLM\'s own parser reads as the same seconds', () => {
+    // duration_in_seconds (litellm/litellm_core_utils/duration_parser.py:52-80), ported: digits, then the unit.
+    const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+    const litellmSeconds = (text: string) => {
+      const m = /^(\d+)(mo|[smhdw]?)/.exec(text)!;
+      return Number(m[1]) * UNIT[m[2]];
+    };
+    for (const d of [Duration.days(1), Duration.days(400), Duration.hours(25), Duration.minutes(1441), Duration.seconds(90061)]) {
+      const doc = general({}, { spendLogsRetention: d });
+      expect(litellmSeconds(doc.maximum_spend_logs_retention_period)).toBe(d.toSeconds());
+    }
+  });
+
+  test.each<[string, LiteLlmConfigOptions, string]>([
+    ['a retention under a day', { spendLogsRetention: Duration.hours(23) }, '`config.spendLogsRetention` (23 hours) is shorter than 1 day: raise it'],
+    ['an interval under an hour', { spendLogsRetention: Duration.days(7), spendLogsCleanupInterval: Duration.minutes(59) },
+      '`config.spendLogsCleanupInterval` (59 minutes) is shorter than 1 hour: raise it'],
+    ['a fraction of a second', { spendLogsRetention: Duration.millis(86_400_500) },
+      '`config.spendLogsRetention` (1 day 500 millis) is not a whole number of seconds, which LiteLLM\'s durations need'],
+    ['an interval without a retention', { spendLogsCleanupInterval: Duration.hours(6) },
+      '`config.spendLogsCleanupInterval` is set but no retention is: set `config.spendLogsRetention`, or the interval schedules nothing'],
+    ['an interval beside a raw cron, which LiteLLM would use instead',
+      { spendLogsRetention: Duration.days(7), spendLogsCleanupInterval: Duration.hours(6), generalSettings: { maximum_spend_logs_cleanup_cron: '0 3 * * *' } },
+      '`config.generalSettings.maximum_spend_logs_cleanup_cron` replaces `config.spendLogsCleanupInterval` in LiteLLM: keep one'],
+    ['a raw retention LiteLLM cannot parse', { generalSettings: { maximum_spend_logs_retention_period: '30 days' } },
+      '`config.generalSettings.maximum_spend_logs_retention_period` ("30 days") is not a LiteLLM duration: write e.g. "30d", or use `config.spendLogsRetention`'],
+    ['a raw interval as a number, which LiteLLM refuses', { generalSettings: { maximum_spend_logs_retention_period: 30, maximum_spend_logs_retention_interval: 86400 } },
+      '`config.generalSettings.maximum_spend_logs_retention_interval` (86400) is not a LiteLLM duration: write e.g. "1d", or use `config.spendLogsCleanupInterval`'],
+  ])('%s is refused at synth', (_name, options, message) => {
+    expect(() => render([MOCK('m')], {}, options)).toThrow(new Error(message));
+  });
+
+  test('a token Duration is refused: the config is written at synth', () => {
+    const days = new CfnParameter(new Stack(), 'Days', { type: 'Number' }).valueAsNumber;
+    expect(() => render([MOCK('m')], {}, { spendLogsRetention: Duration.days(days) }))
+      .toThrow(new Error('`config.spendLogsRetention` is a token: it is written into config.yaml at synth, so it must be a literal Duration'));
+  });
+
+  test('raw retention in LiteLLM\'s forms merges like any setting, and a raw cron without the typed interval is kept', () => {
+    const doc = general({}, { generalSettings: { maximum_spend_logs_retention_period: 30, maximum_spend_logs_cleanup_cron: '0 3 * * *' } });
+    expect(doc).toMatchObject({ maximum_spend_logs_retention_period: 30, maximum_spend_logs_cleanup_cron: '0 3 * * *' });
+    expect(general({}, { generalSettings: { maximum_spend_logs_retention_period: 'weekly' } }).maximum_spend_logs_retention_period).toBe('weekly');
+  });
+
+  test('the typed retention wins over the file\'s', () => {
+    const file = configFile('general_settings: { maximum_spend_logs_retention_period: 7d }\n');
+    expect(general({}, { configFile: file, spendLogsRetention: Duration.days(60) }).maximum_spend_logs_retention_period).toBe('60d');
   });
 });
 

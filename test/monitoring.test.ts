@@ -19,6 +19,13 @@ const BASE_WIDGETS = [
   'RDS CPU %', 'RDS connections', 'RDS free storage', 'RDS read / write latency',
 ];
 const CACHE_WIDGETS = ['Cache engine CPU %', 'Cache memory %', 'Cache evictions', 'Cache connections'];
+/** PRODUCTION turns LiteLLM's metrics on: a row for its one model group, then the platform's. */
+const GATEWAY_WIDGETS = [
+  'claude-sonnet: attempts / failures', 'claude-sonnet: latency (s)', 'claude-sonnet: tokens',
+  'Fallbacks', 'Deployments put in cooldown', 'Spend (USD)',
+];
+/** PRODUCTION's gateway alarms: the model group's failure rate and deployments in cooldown. */
+const GATEWAY_ALARMS = 2;
 
 interface Synth {
   readonly stack: Stack;
@@ -341,14 +348,14 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
     });
   });
 
-  test(`every alarm of the platform and its cache (${PLATFORM_ALARMS + CACHE_ALARMS}) notifies the topic on ALARM and OK`, () => {
+  test(`every alarm of the platform, its cache and its model groups (${PLATFORM_ALARMS + CACHE_ALARMS + GATEWAY_ALARMS}) notifies the topic on ALARM and OK`, () => {
     // THEN
-    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS + CACHE_ALARMS).fill(everyStateToTopic(s)));
+    expect(alarmActions(s)).toEqual(Array(PLATFORM_ALARMS + CACHE_ALARMS + GATEWAY_ALARMS).fill(everyStateToTopic(s)));
   });
 
-  test('dashboard adds the cache, then WAF allowed / blocked last', () => {
+  test('dashboard adds the cache, the model groups\' rows, then WAF allowed / blocked last', () => {
     // THEN
-    expect(widgetTitles(s.template)).toEqual([...BASE_WIDGETS, ...CACHE_WIDGETS, 'WAF allowed / blocked']);
+    expect(widgetTitles(s.template)).toEqual([...BASE_WIDGETS, ...CACHE_WIDGETS, ...GATEWAY_WIDGETS, 'WAF allowed / blocked']);
   });
 
   test('the WAF widget charts the web ACL\'s allowed and blocked requests in the region', () => {

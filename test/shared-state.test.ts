@@ -62,6 +62,9 @@ describe.each([
     expect(config.router_settings).toMatchObject({ redis_host: 'os.environ/REDIS_HOST', redis_password: 'os.environ/REDIS_PASSWORD' });
     expect(config.litellm_settings.cache_params).toMatchObject({ type: 'redis', ssl: true });
     expect(proxies[0].env.REDIS_SSL).toBe('True');
+    // Spend updates go through the cache too (test/spend-buffer.test.ts). LiteLLM refuses to start
+    // with the buffer on and no Redis (litellm/proxy/proxy_server.py:1609-1612): these proxies started.
+    expect(config.general_settings).toMatchObject({ use_redis_transaction_buffer: true, coordination_redis: { host: 'os.environ/REDIS_HOST', ssl: true } });
   });
 
   test(`a response cached by one process ${shared ? 'is' : 'is not'} served by the other`, async () => {

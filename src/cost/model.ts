@@ -1,5 +1,6 @@
 // The monthly cost model: what the resources of CloudFormation templates cost with nothing
 // flowing through them (minimum capacity running 730 hours, list prices of PRICES).
+import * as YAML from 'yaml';
 import { PRICES } from './prices';
 
 /** One priced resource. */
@@ -80,9 +81,17 @@ export function templateCost(template: { Resources?: Resources }): LineItem[] {
       case 'AWS::SecretsManager::Secret':
         add('keys and secrets', `secret ${id}`, PRICES.secretMonth);
         break;
-      case 'AWS::CloudWatch::Alarm':
-        add('alarms, dashboard, metrics', `alarm ${id}`, PRICES.alarmMonth);
+      case 'AWS::CloudWatch::Alarm': {
+        // An alarm on metric math is billed per metric it reads.
+        const reads = Array.isArray(p.Metrics) ? p.Metrics.filter((m: any) => m.MetricStat).length : 1;
+        add('alarms, dashboard, metrics', `alarm ${id}${reads > 1 ? ` (${reads} metrics)` : ''}`, reads * PRICES.alarmMonth);
         break;
+      }
+      case 'AWS::ECS::TaskDefinition': {
+        const metrics = gatewayMetricCount(p.ContainerDefinitions ?? []);
+        if (metrics > 0) add('alarms, dashboard, metrics', `LiteLLM metrics (${metrics} custom metrics)`, metrics * PRICES.customMetricMonth);
+        break;
+      }
       case 'AWS::CloudWatch::Dashboard':
         add('alarms, dashboard, metrics', `dashboard ${id}`, PRICES.dashboardMonth);
         break;
@@ -120,4 +129,26 @@ function serviceName(name: any): string {
 export function totals(items: LineItem[]): { byComponent: [string, number][]; total: number } {
   const byComponent = COMPONENTS.map(c => [c, items.filter(i => i.component === c).reduce((s, i) => s + i.monthly, 0)] as [string, number]);
   return { byComponent, total: byComponent.reduce((s, [, v]) => s + v, 0) };
+}
+
+/** A template string as text, with `<token>` for what resolves at deploy. */
+function text(value: any): string {
+  if (typeof value === 'string') return value;
+  const join = value?.['Fn::Join'];
+  return join ? join[1].map((part: unknown) => (typeof part === 'string' ? part : '<token>')).join(join[0]) : '<token>';
+}
+
+/**
+ * The custom metrics LiteLLM's collector creates: each metric its EMF exporter declares,
+ * once per dimension set, `model_group` ones once per model group of the config.
+ */
+function gatewayMetricCount(containers: any[]): number {
+  const env = (name: string) => containers.flatMap(c => c.Environment ?? []).find((e: any) => e.Name === name)?.Value;
+  const collector = env('AOT_CONFIG_CONTENT');
+  const config = env('LITELLM_CONFIG_YAML');
+  if (collector === undefined || config === undefined) return 0;
+  const groups = new Set((YAML.parse(text(config)).model_list ?? []).map((m: any) => m.model_name)).size;
+  const declarations: any[] = YAML.parse(text(collector)).exporters?.awsemf?.metric_declarations ?? [];
+  return declarations.reduce((sum, d) => sum + (d.metric_name_selectors ?? []).length
+    * (d.dimensions ?? []).reduce((n: number, dims: string[]) => n + (dims.includes('model_group') ? groups : 1), 0), 0);
 }

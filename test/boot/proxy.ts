@@ -13,6 +13,7 @@ const BIN = path.join(VENV, 'bin');
 /** Fixed in the image: the entrypoint (docker/prod_entrypoint.sh) ends in `exec litellm "$@"`. */
 const IMAGE_ENTRYPOINT = ['litellm'];
 const CONTAINER_PORT = 4000;
+const METRICS_PORT_FLAG = '--prometheus_metrics_port';
 
 export interface ContainerDefinition {
   readonly Name: string;
@@ -32,7 +33,7 @@ export function containersOf(template: any): Record<string, ContainerDefinition>
   const tasks = Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::ECS::TaskDefinition');
   if (tasks.length !== 2) throw new Error(`expected the serving and the migration task definitions, found ${tasks.length}`);
   const containers: ContainerDefinition[] = tasks.flatMap(t => t.Properties.ContainerDefinitions);
-  const names = containers.map(c => c.Name).sort();
+  const names = containers.map(c => c.Name).filter(n => n !== 'metrics').sort();
   if (names.join() !== 'config,litellm,migrate') throw new Error(`unexpected containers ${names.join(', ')}`);
   return Object.fromEntries(containers.map(c => [c.Name, c]));
 }
@@ -156,7 +157,8 @@ export interface BootOptions {
  */
 export class BootedProxy {
   public static async start(containers: Record<string, ContainerDefinition>, options: BootOptions = {}): Promise<BootedProxy> {
-    const proxy = new BootedProxy(containers, options, options.port ?? await freePort());
+    const metricsPort = (containers.litellm.Command ?? []).includes(METRICS_PORT_FLAG) ? await freePort() : undefined;
+    const proxy = new BootedProxy(containers, options, options.port ?? await freePort(), metricsPort);
     proxy.runInitContainer();
     proxy.spawnProxy();
     return proxy;
@@ -173,6 +175,8 @@ export class BootedProxy {
     private readonly containers: Record<string, ContainerDefinition>,
     private readonly options: BootOptions,
     public readonly port: number,
+    /** The loopback port for the task's `--prometheus_metrics_port`, when it has one. */
+    public readonly metricsPort?: number,
   ) {
     this.baseUrl = `http://127.0.0.1:${port}`;
     const litellm = containers.litellm;
@@ -269,8 +273,15 @@ export class BootedProxy {
     if (result.status !== 0) throw new Error(`the config init container failed (${result.status}): ${result.stderr}`);
   }
 
+  /** Where LiteLLM's metrics server writes the workers' samples (its multiprocess directory). */
+  public get metricsDirectory(): string {
+    return path.join(this.workdir, 'tmp', 'litellm_prometheus_multiproc');
+  }
+
   private spawnProxy(): void {
     const args = (this.containers.litellm.Command ?? []).map(a => this.remap(a));
+    const flag = args.indexOf(METRICS_PORT_FLAG);
+    if (flag >= 0) args[flag + 1] = String(this.metricsPort);
     // Loopback only: nothing outside this machine may reach the test proxy.
     const [cmd, ...rest] = [...IMAGE_ENTRYPOINT, ...args, '--host', '127.0.0.1'];
     const child = spawn(path.join(BIN, cmd), rest, {
@@ -291,7 +302,10 @@ export class BootedProxy {
   }
 
   private processEnv(): Record<string, string> {
-    return { ...this.env, PATH: `${BIN}:/usr/bin:/bin`, HOME: this.workdir };
+    // TMPDIR: LiteLLM puts the metrics' multiprocess directory under it and wipes it at start.
+    const tmp = path.join(this.workdir, 'tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    return { ...this.env, PATH: `${BIN}:/usr/bin:/bin`, HOME: this.workdir, TMPDIR: tmp };
   }
 
   private remap(arg: string): string {

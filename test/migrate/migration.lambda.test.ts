@@ -159,7 +159,7 @@ describe('wait-task (isComplete)', () => {
 
     // THEN
     await expect(failure).rejects.toThrow(/^The LiteLLM migration task 0123456789abcdef0123456789abcdef exited 1; nothing was deployed to the service\. Last lines of its log:\n/);
-    const message = await failure.catch((e: Error) => e.message);
+    const message = await failure.then(() => '', (e: Error) => e.message);
     expect(message).toContain('Another process holds the migration lock');
     expect(message).toContain('cdk-litellm: migration attempt 3 of 3 exited 1');
     expect(message).toContain('postgresql://<redacted>');
@@ -176,7 +176,7 @@ describe('wait-task (isComplete)', () => {
     ecs.on(DescribeTasksCommand).resolves({ tasks: [stopped({ containers: [{ name: 'migrate', exitCode: 2 }] })] });
     logs.on(GetLogEventsCommand).resolves({ events: Array.from({ length: 25 }, (_, i) => ({ message: `line ${i} ${'x'.repeat(300)}` })) });
 
-    const message = await wait(waitEvent()).catch((e: Error) => e.message);
+    const message = await wait(waitEvent()).then(() => '', (e: Error) => e.message);
 
     expect(message.length).toBeLessThanOrEqual(2000);
     expect(message).toContain('line 24 ');
@@ -193,7 +193,7 @@ describe('wait-task (isComplete)', () => {
     });
     logs.on(GetLogEventsCommand).rejects(Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' }));
 
-    const message = await wait(waitEvent()).catch((e: Error) => e.message);
+    const message = await wait(waitEvent()).then(() => '', (e: Error) => e.message);
 
     expect(message).toMatch(/^The LiteLLM migration task 0123456789abcdef0123456789abcdef never ran \(CannotPullContainerError: pull image manifest/);
     expect(message).toContain('(no log: ResourceNotFoundException)');

@@ -19,10 +19,13 @@ resources = template.to_json().get("Resources", {})
 print(f"cdk_litellm {cdk_litellm.__name__} imported from the wheel; the Python example synthesized {len(resources)} resources")
 
 # The example must really deploy LiteLLM, not just import the module.
-for kind in ["AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::RDS::DBInstance",
-             "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::KMS::Key"]:
+for kind in ["AWS::ECS::Service", "AWS::RDS::DBInstance", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::KMS::Key"]:
     template.resource_count_is(kind, 1)
-task = next(iter(template.find_resources("AWS::ECS::TaskDefinition").values()))
+# The serving task and the migration step's one-off task.
+template.resource_count_is("AWS::ECS::TaskDefinition", 2)
+template.resource_count_is("Custom::LiteLlmMigration", 1)
+task = next(t for t in template.find_resources("AWS::ECS::TaskDefinition").values()
+            if any(c["Name"] == "litellm" for c in t["Properties"]["ContainerDefinitions"]))
 containers = {c["Name"]: c for c in task["Properties"]["ContainerDefinitions"]}
 assert "litellm" in containers, f"no litellm container in {list(containers)}"
 assert containers["litellm"]["PortMappings"][0]["ContainerPort"] == 4000

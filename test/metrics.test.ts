@@ -1,0 +1,250 @@
+// LiteLLM's own metrics in the templates: the proxy serves them on their own port, a
+// collector writes a bounded set to CloudWatch, alarms, a dashboard row and token scaling
+// use them, and the load balancer never forwards /metrics.
+import { App, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as YAML from 'yaml';
+import { DeploymentProfile, LiteLlmImage, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { joinedText } from './support/template';
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const MODELS = () => [
+  LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' }),
+  LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' }),
+];
+
+interface Built {
+  readonly stack: Stack;
+  readonly platform: LiteLlmPlatform;
+  readonly template: Template;
+}
+
+function build(props: Partial<LiteLlmPlatformProps> = {}): Built {
+  const stack = new Stack(new App(), 'Metrics', { env: ENV });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: MODELS(), ...props });
+  return { stack, platform, template: Template.fromStack(stack) };
+}
+
+const production = (props: Partial<LiteLlmPlatformProps> = {}) =>
+  build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, ...props });
+
+function containers(template: Template): Record<string, any> {
+  const task = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
+    .find(t => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'litellm'));
+  return Object.fromEntries(task.Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
+}
+
+function env(container: any, name: string): any {
+  return (container.Environment ?? []).find((e: any) => e.Name === name)?.Value;
+}
+
+function collectorConfig(template: Template): any {
+  return YAML.parse(joinedText(env(containers(template).metrics, 'AOT_CONFIG_CONTENT')));
+}
+
+function idOf(b: Built, construct: any): string {
+  return b.stack.getLogicalId(construct.node.defaultChild ?? construct);
+}
+
+describe('on by default in PRODUCTION', () => {
+  const b = production();
+  const c = containers(b.template);
+
+  test('LiteLLM serves its metrics on 9090 (--prometheus_metrics_port), a port the task maps to nothing', () => {
+    const args: string[] = c.litellm.Command;
+    expect(args.slice(args.indexOf('--prometheus_metrics_port'), args.indexOf('--prometheus_metrics_port') + 2)).toEqual(['--prometheus_metrics_port', '9090']);
+    expect(c.litellm.PortMappings).toEqual([{ ContainerPort: 4000, Name: 'http', Protocol: 'tcp' }]);
+    expect(c.metrics.PortMappings ?? []).toEqual([]);
+  });
+
+  test('nothing may reach 9090 from outside the task: the service security group lets in only the load balancer, on 4000', () => {
+    const ingress = Object.values<any>(b.template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .filter(r => JSON.stringify(r.Properties.GroupId).includes(idOf(b, b.platform.network.serviceSecurityGroup)));
+    expect(ingress.map(r => [r.Properties.FromPort, r.Properties.ToPort])).toEqual([[4000, 4000]]);
+  });
+
+  test('the init container writes the module that registers LiteLLM\'s PrometheusLogger, and the config loads it instead of `prometheus`', () => {
+    expect(c.config.Command[0]).toContain('open("/litellm-config/cdk_litellm_metrics.py", "w").write(os.environ["LITELLM_METRICS_MODULE"])');
+    const module: string = env(c.config, 'LITELLM_METRICS_MODULE');
+    expect(module).toBe(LiteLlmMetrics.moduleSource());
+    expect(module).toContain('prometheus_logger = PrometheusLogger()');
+    const settings = YAML.parse(b.platform.service.config).litellm_settings;
+    expect(settings.callbacks).toContain('cdk_litellm_metrics.prometheus_logger');
+    expect(JSON.stringify(settings)).not.toContain('"prometheus"');
+  });
+
+  test('LiteLLM emits only the selected metrics, each with its model group label only (no keys, teams or users)', () => {
+    const line = LiteLlmMetrics.moduleSource().split('\n').find(l => l.startsWith('litellm.prometheus_metrics_config = '))!;
+    const groups = JSON.parse(line.slice(line.indexOf('=') + 1));
+    expect(groups.map((g: any) => [g.group, g.include_labels])).toEqual([
+      ['per-model-group', ['model_group']], ['per-requested-model', ['requested_model']], ['platform', []],
+    ]);
+    expect(groups.flatMap((g: any) => g.metrics)).toHaveLength(LiteLlmMetrics.METRIC_NAMES.length);
+  });
+
+  test('the collector: ADOT pinned by version, non-essential, scraping 127.0.0.1:9090 into the service log group as EMF', () => {
+    expect(c.metrics.Image).toBe('public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3');
+    expect(c.metrics.Essential).toBe(false);
+    expect(c.metrics.Command).toEqual(['--config=env:AOT_CONFIG_CONTENT']);
+    const config = collectorConfig(b.template);
+    const scrape = config.receivers.prometheus.config.scrape_configs[0];
+    expect(scrape.static_configs).toEqual([{ targets: ['127.0.0.1:9090'], labels: { ClusterName: '<token>' } }]);
+    expect(scrape.scrape_interval).toBe('60s');
+    expect(config.exporters.awsemf).toEqual(expect.objectContaining({
+      namespace: 'LiteLLM', log_group_name: '<token>', log_stream_name: 'metrics', dimension_rollup_option: 'NoDimensionRollup',
+    }));
+    expect(config.service.pipelines.metrics).toEqual({ receivers: ['prometheus'], processors: ['metricstransform', 'batch'], exporters: ['awsemf'] });
+    // The tokens are the cluster's and the log group's names.
+    expect(JSON.stringify(env(c.metrics, 'AOT_CONFIG_CONTENT'))).toContain(idOf(b, b.platform.service.cluster));
+    expect(JSON.stringify(env(c.metrics, 'AOT_CONFIG_CONTENT'))).toContain(idOf(b, b.platform.service.logGroup));
+  });
+
+  test('dimensions are bounded: [ClusterName, model_group] and [ClusterName], nothing else', () => {
+    const declarations = collectorConfig(b.template).exporters.awsemf.metric_declarations;
+    expect(declarations.map((d: any) => d.dimensions)).toEqual([[['ClusterName', 'model_group'], ['ClusterName']], [['ClusterName']]]);
+    const selected = declarations.flatMap((d: any) => d.metric_name_selectors).map((r: string) => r.replace(/^\^|\$$/g, ''));
+    expect(selected.sort()).toEqual([...LiteLlmMetrics.METRIC_NAMES, 'ReportingTasks'].sort());
+  });
+
+  test('the task role may write the collector\'s log events to the service log group', () => {
+    const roleId = b.template.toJSON().Resources[idOf(b, b.platform.service.taskDefinition)].Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const statements = Object.values<any>(b.template.findResources('AWS::IAM::Policy'))
+      .filter(p => p.Properties.Roles.some((r: any) => r.Ref === roleId)).flatMap(p => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: { 'Fn::GetAtt': [idOf(b, b.platform.service.logGroup), 'Arn'] },
+    }));
+  });
+
+  test('an alarm per model group on its failed attempts %, and one on deployments in cooldown, all to the alarm topic', () => {
+    const alarms = b.platform.monitoring.modelFailureAlarms;
+    expect(alarms).toHaveLength(2);
+    const topic = { Ref: idOf(b, b.platform.monitoring.alarmTopic) };
+    for (const [alarm, group] of [[alarms[0], 'gpt-4o'], [alarms[1], 'claude-sonnet']] as const) {
+      const props = b.template.toJSON().Resources[idOf(b, alarm)].Properties;
+      expect(props.Threshold).toBe(10);
+      expect(props.EvaluationPeriods).toBe(2);
+      expect(props.AlarmActions).toEqual([topic]);
+      const expression = props.Metrics.find((m: any) => m.Expression);
+      expect(expression.Expression).toBe('IF(requests >= 10, 100 * FILL(failures, 0) / requests, 0)');
+      const stats = props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+      expect(stats.map((m: any) => m.MetricName).sort()).toEqual(['ModelFailures', 'ModelRequests']);
+      for (const m of stats) {
+        expect(m.Namespace).toBe('LiteLLM');
+        expect(m.Dimensions).toContainEqual({ Name: 'model_group', Value: group });
+      }
+    }
+    const cooldown = b.template.toJSON().Resources[idOf(b, b.platform.monitoring.deploymentCooldownAlarm!)].Properties;
+    expect(cooldown).toEqual(expect.objectContaining({ MetricName: 'DeploymentCooldowns', Namespace: 'LiteLLM', Threshold: 1, AlarmActions: [topic] }));
+  });
+
+  test('the dashboard has a row per model group and the platform\'s fallbacks, cooldowns and spend', () => {
+    const body = JSON.stringify(b.template.toJSON().Resources[idOf(b, b.platform.monitoring.dashboard)].Properties.DashboardBody);
+    for (const group of ['gpt-4o', 'claude-sonnet']) {
+      for (const title of ['attempts / failures', 'latency (s)', 'tokens']) expect(body).toContain(`${group}: ${title}`);
+    }
+    for (const title of ['Fallbacks', 'Deployments put in cooldown', 'Spend (USD)']) expect(body).toContain(title);
+  });
+
+  test('platform.metricXxx: the LiteLLM namespace, the cluster and the model group', () => {
+    const metric = b.platform.metricModelRequests('gpt-4o');
+    expect(metric.namespace).toBe('LiteLLM');
+    expect(metric.metricName).toBe('ModelRequests');
+    expect(Object.keys(metric.dimensions!)).toEqual(['ClusterName', 'model_group']);
+    expect(b.platform.metricModelFailures('gpt-4o').metricName).toBe('ModelFailures');
+    expect(b.platform.metricModelLatency('gpt-4o').statistic).toBe('Average');
+    expect(Object.keys(b.platform.metricTokens().usingMetrics)).toEqual(['tokensIn', 'tokensOut']);
+  });
+});
+
+describe('off by default in DEVELOPMENT', () => {
+  const b = build();
+
+  test('no collector, no metrics port, no callback, no alarms; metricXxx says how to turn it on', () => {
+    const c = containers(b.template);
+    expect(Object.keys(c).sort()).toEqual(['config', 'litellm']);
+    expect(c.litellm.Command).not.toContain('--prometheus_metrics_port');
+    expect(YAML.parse(b.platform.service.config).litellm_settings.callbacks ?? []).not.toContain('cdk_litellm_metrics.prometheus_logger');
+    expect(b.platform.monitoring.modelFailureAlarms).toEqual([]);
+    expect(b.platform.monitoring.deploymentCooldownAlarm).toBeUndefined();
+    expect(() => b.platform.metricModelRequests('gpt-4o')).toThrow('`metrics` is off (the DEVELOPMENT default): set `metrics: { enabled: true }`');
+  });
+
+  test('metrics: { enabled: true } turns it on', () => {
+    expect(Object.keys(containers(build({ metrics: { enabled: true } }).template))).toContain('metrics');
+  });
+});
+
+describe('/metrics never through the load balancer', () => {
+  test.each([
+    ['DEVELOPMENT, HTTP', () => build()],
+    ['PRODUCTION, HTTP', () => production()],
+    ['PRODUCTION, HTTPS', () => {
+      const stack = new Stack(new App(), 'Https', { env: ENV });
+      const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+      const platform = new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: MODELS(), loadBalancer: { certificate } });
+      return { stack, platform, template: Template.fromStack(stack) };
+    }],
+  ])('%s: the serving listener answers /metrics and /metrics/* with a fixed 404', (_, make) => {
+    const b: Built = make();
+    const listener = idOf(b, b.platform.loadBalancer.listener);
+    b.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      ListenerArn: { Ref: listener },
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/metrics', '/metrics/*'] } }],
+      Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' } }],
+    });
+  });
+
+  test('a raw `prometheus` callback is refused, with metrics on or off', () => {
+    expect(() => production({ config: { litellmSettings: { callbacks: ['prometheus'] } } }))
+      .toThrow('`metrics` already registers LiteLLM\'s Prometheus metrics, on their own port: remove it');
+    expect(() => build({ config: { litellmSettings: { success_callback: ['prometheus'] } } }))
+      .toThrow('serves /metrics without authentication on the port the load balancer serves');
+  });
+});
+
+describe('checks at synth', () => {
+  test('the metrics port may not be the serving port, nor privileged', () => {
+    expect(() => production({ metrics: { port: 4000 } })).toThrow('`metrics.port` (4000) must be an integer from 1024 to 65535 other than 4000');
+    expect(() => production({ metrics: { port: 80 } })).toThrow('`metrics.port` (80)');
+  });
+
+  test('without NAT the collector image must come from your ECR', () => {
+    const noNat = { network: { natGateways: 0 }, image: LiteLlmImage.fromEcrRepository(ecr.Repository.fromRepositoryName(new Stack(), 'R', 'litellm'), 'v1') };
+    const models = [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })];
+    expect(() => production({ ...noNat, models }))
+      .toThrow('the metrics collector\'s image (public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3, Amazon ECR Public) needs internet egress');
+    const stack = new Stack(new App(), 'NoNat', { env: ENV });
+    const repo = ecr.Repository.fromRepositoryName(stack, 'Collector', 'aws-otel-collector');
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
+      profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true },
+      models,
+      network: { natGateways: 0 },
+      image: LiteLlmImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Image', 'litellm'), 'v1.108.7'),
+      metrics: { collectorImage: ecs.ContainerImage.fromEcrRepository(repo, 'v0.43.3') },
+    })).not.toThrow();
+  });
+});
+
+describe('tokensPerTarget', () => {
+  test('target tracking on (input + output tokens) ÷ reporting tasks, per minute', () => {
+    const b = production({ service: { tokensPerTarget: 50_000 } });
+    const [policy] = Object.values<any>(b.template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy'))
+      .filter(p => p.Properties.TargetTrackingScalingPolicyConfiguration?.CustomizedMetricSpecification?.Metrics);
+    const config = policy.Properties.TargetTrackingScalingPolicyConfiguration;
+    expect(config.TargetValue).toBe(50_000);
+    const metrics = config.CustomizedMetricSpecification.Metrics;
+    expect(metrics.map((m: any) => m.Id)).toEqual(['tokensIn', 'tokensOut', 'tasks', 'tokensPerTask']);
+    expect(metrics.map((m: any) => m.MetricStat?.Metric.MetricName)).toEqual(['InputTokens', 'OutputTokens', 'ReportingTasks', undefined]);
+    expect(metrics[3]).toEqual(expect.objectContaining({ Expression: '(FILL(tokensIn, 0) + FILL(tokensOut, 0)) / (tasks * 1)', ReturnData: true }));
+    expect(metrics.slice(0, 3).every((m: any) => m.ReturnData === false && m.MetricStat.Stat === 'Sum')).toBe(true);
+    expect(metrics[0].MetricStat.Metric.Dimensions).toEqual([{ Name: 'ClusterName', Value: { Ref: idOf(b, b.platform.service.cluster) } }]);
+  });
+
+  test('needs metrics and a whole number', () => {
+    expect(() => build({ service: { tokensPerTarget: 1000 } })).toThrow('`tokensPerTarget` scales on LiteLLM\'s token metrics, but `metrics` is off');
+    expect(() => production({ service: { tokensPerTarget: 0.5 } })).toThrow('`tokensPerTarget` (0.5) must be an integer >= 1');
+  });
+});
