@@ -204,3 +204,18 @@ describe('cdk-litellm-cost, the command the package ships', () => {
     expect(fs.readFileSync(path.join(__dirname, '..', 'src', 'cost', 'cli.ts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 });
+
+describe('LiteLLM\'s metrics in the cost', () => {
+  test('PRODUCTION with two model groups: 9 × 2 + 11 = 29 custom metrics, and each group\'s math alarm billed for its 2 metrics', () => {
+    const items = scenarioStacks(productionPlatform()).flatMap(s => templateCost(s.template));
+    const metrics = items.filter(i => i.detail.startsWith('LiteLLM metrics'));
+    expect(metrics).toEqual([{ component: 'alarms, dashboard, metrics', detail: 'LiteLLM metrics (29 custom metrics)', monthly: expect.closeTo(29 * 0.3, 6) }]);
+    const groupAlarms = items.filter(i => /ModelFailureRateAlarm/.test(i.detail));
+    expect(groupAlarms.map(i => [i.detail.endsWith('(2 metrics)'), i.monthly])).toEqual([[true, 0.2], [true, 0.2]]);
+  });
+
+  test('DEVELOPMENT (metrics off) has none', () => {
+    const items = scenarioStacks(defaultPlatform()).flatMap(s => templateCost(s.template));
+    expect(items.filter(i => i.detail.startsWith('LiteLLM metrics'))).toEqual([]);
+  });
+});
