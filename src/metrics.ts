@@ -141,8 +141,6 @@ export class LiteLlmMetrics extends Construct {
   public readonly collector: ecs.ContainerDefinition;
   /** How often the collector reads the metrics. */
   public readonly scrapeInterval: Duration;
-  /** Whether the collector image comes from a public registry (it then needs NAT or a public IP). */
-  public readonly collectorNeedsInternet: boolean;
   /** The cluster name the metrics carry. */
   private readonly clusterName: string;
 
@@ -158,7 +156,6 @@ export class LiteLlmMetrics extends Construct {
       throw new Error(`\`metrics.scrapeInterval\` (${seconds} s) must be from 10 to 300 seconds`);
     }
     this.clusterName = props.clusterName;
-    this.collectorNeedsInternet = props.collectorImage === undefined;
     this.collector = props.taskDefinition.addContainer('metrics', {
       image: props.collectorImage ?? ecs.ContainerImage.fromRegistry(LiteLlmMetrics.DEFAULT_COLLECTOR_IMAGE),
       // A collector that stops leaves a gap in the metrics, never the proxy without its task.

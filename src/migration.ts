@@ -184,10 +184,8 @@ export class LiteLlmMigration extends Construct {
       resources: [tasksOfCluster],
       conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
     }));
-    wait.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['logs:GetLogEvents'],
-      resources: [`${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:migrate/*`],
-    }));
+    const migrationStreams = `${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:migrate/*`;
+    wait.addToRolePolicy(new iam.PolicyStatement({ actions: ['logs:GetLogEvents'], resources: [migrationStreams] }));
 
     const providerLogs = logGroup('ProviderLogs');
     const provider = new cr.Provider(this, 'Provider', {
@@ -198,13 +196,13 @@ export class LiteLlmMigration extends Construct {
       totalTimeout: STEP_TIMEOUT.minus(Duration.minutes(1)),
       logGroup: providerLogs,
     });
-    this.acknowledgeFindings(props, provider, start, wait, tasksOfCluster);
+    this.acknowledgeFindings(provider, start, wait, tasksOfCluster, migrationStreams);
     return provider;
   }
 
   /** cdk-nag acknowledgements of the task, the two functions and CDK's provider framework, each with its reason. */
   private acknowledgeFindings(
-    props: LiteLlmMigrationProps, provider: cr.Provider, start: lambda.Function, wait: lambda.Function, tasksOfCluster: string,
+    provider: cr.Provider, start: lambda.Function, wait: lambda.Function, tasksOfCluster: string, migrationStreams: string,
   ): void {
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The environment holds settings only (log level, the database endpoint and its CA certificate); the task logs in with an IAM token and has no secret.');
@@ -217,7 +215,7 @@ export class LiteLlmMigration extends Construct {
     }
     acknowledge(wait.role!, `AwsSolutions-IAM5[Resource::${nagResource(this, tasksOfCluster)}]`,
       'DescribeTasks on the tasks of this one cluster: the migration task\'s id is known only once it runs.');
-    acknowledge(wait.role!, `AwsSolutions-IAM5[Resource::${nagResource(this, `${props.logGroup.logGroupArn.replace(/:\*$/, '')}:log-stream:migrate/*`)}]`,
+    acknowledge(wait.role!, `AwsSolutions-IAM5[Resource::${nagResource(this, migrationStreams)}]`,
       'GetLogEvents on the migration\'s streams of the platform log group: each task writes a stream named after its id.');
     for (const fn of [start, wait]) {
       acknowledge(fn, 'NIST.800.53.R5-LambdaInsideVPC', 'The function calls AWS APIs only (ECS, CloudWatch Logs, CloudFormation) and reaches nothing inside the VPC.');

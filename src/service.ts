@@ -340,7 +340,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         ...props.metrics, taskDefinition: this.taskDefinition, logGroup: this.logGroup, clusterName: this.cluster.clusterName,
       });
     }
-    this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp);
+    this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp, defaults.removalPolicy);
     this.migrationTaskDefinition = this.migration.taskDefinition;
 
     this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
@@ -456,8 +456,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * The migration step, in the tasks' subnets and security group, with the variables that
    * decide how LiteLLM starts (the region, its offline copies) but not the config.
    */
-  private addMigration(props: LiteLlmServiceProps, image: ecs.ContainerImage, assignPublicIp: boolean): LiteLlmMigration {
-    const defaults = profileDefaults(props.profile);
+  private addMigration(
+    props: LiteLlmServiceProps, image: ecs.ContainerImage, assignPublicIp: boolean, removalPolicy: RemovalPolicy,
+  ): LiteLlmMigration {
     return new LiteLlmMigration(this, 'Migration', {
       cluster: this.cluster,
       image,
@@ -470,7 +471,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       assignPublicIp,
       cpuArchitecture: props.cpuArchitecture,
       environment: { LITELLM_MODE: 'PRODUCTION', ...LOCAL_COPIES, AWS_REGION: Stack.of(this).region },
-      removalPolicy: defaults.removalPolicy,
+      removalPolicy,
     });
   }
 

@@ -5,7 +5,7 @@ import { App, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as e
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { DeploymentProfile, LiteLlmImage, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
-import { joinedText } from './support/template';
+import { joinedText, servingTaskDefinition } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const MODELS = () => [
@@ -29,9 +29,7 @@ const production = (props: Partial<LiteLlmPlatformProps> = {}) =>
   build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, ...props });
 
 function containers(template: Template): Record<string, any> {
-  const task = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
-    .find(t => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'litellm'));
-  return Object.fromEntries(task.Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
+  return Object.fromEntries(servingTaskDefinition(template).Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
 }
 
 function env(container: any, name: string): any {

@@ -6,6 +6,7 @@ import {
   DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmOutputs,
   LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
 } from '../src';
+import { servingTaskDefinition } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
@@ -56,16 +57,8 @@ function only(template: Template, type: string): any {
   return found[0];
 }
 
-/** The serving task definition (the migration step's has only `migrate`). */
-function servingTask(template: Template): any {
-  const found = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
-    .filter(t => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'litellm'));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-
 function litellmEnvironment(template: Template): { [name: string]: string } {
-  const litellm = servingTask(template).Properties.ContainerDefinitions.find((c: any) => c.Name === 'litellm');
+  const litellm = servingTaskDefinition(template).Properties.ContainerDefinitions.find((c: any) => c.Name === 'litellm');
   return Object.fromEntries(litellm.Environment.map((e: any) => [e.Name, e.Value]));
 }
 
@@ -543,7 +536,7 @@ describe('five-stack split: security, network, load balancer, database and servi
   test('the service stack reads the others\' values through Fn::ImportValue', () => {
     // WHEN
     const serviceTemplate = Template.fromStack(stacks.service);
-    const secrets = servingTask(serviceTemplate).Properties.ContainerDefinitions
+    const secrets = servingTaskDefinition(serviceTemplate).Properties.ContainerDefinitions
       .find((c: any) => c.Name === 'litellm').Secrets;
 
     // THEN
@@ -554,7 +547,7 @@ describe('five-stack split: security, network, load balancer, database and servi
     }
     const master = secrets.find((e: any) => e.Name === 'LITELLM_MASTER_KEY');
     expect(master.ValueFrom['Fn::ImportValue']).toMatch(/^LiteLlmSecurity:/);
-    const environment = servingTask(serviceTemplate).Properties.ContainerDefinitions
+    const environment = servingTaskDefinition(serviceTemplate).Properties.ContainerDefinitions
       .find((c: any) => c.Name === 'litellm').Environment;
     expect(environment.find((e: any) => e.Name === 'DATABASE_HOST').Value['Fn::ImportValue']).toMatch(/^LiteLlmDatabase:/);
     expect(secrets.some((e: any) => e.Name.startsWith('DATABASE_'))).toBe(false);

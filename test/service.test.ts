@@ -9,6 +9,7 @@ import {
   DeploymentProfile, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
   LiteLlmEndpointOptions, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
+import { servingTaskDefinition } from './support/template';
 import { postgresMaxConnections } from '../src/private/connections';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -71,14 +72,7 @@ function onlyResource(template: Template, type: string): { id: string; resource:
 
 /** The serving task definition's containers (the migration step's task has only `migrate`). */
 function containerDefinitions(template: Template): any[] {
-  return servingTask(template).Properties.ContainerDefinitions;
-}
-
-function servingTask(template: Template): any {
-  const tasks = Object.values<any>(template.findResources('AWS::ECS::TaskDefinition'))
-    .filter(t => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'litellm'));
-  expect(tasks).toHaveLength(1);
-  return tasks[0];
+  return servingTaskDefinition(template).Properties.ContainerDefinitions;
 }
 
 function container(template: Template, name: string): any {
