@@ -1,6 +1,7 @@
-import { Duration, Token, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
+import { check } from './private/validate';
 
 /**
  * LiteLLM's own metrics (per model group) in CloudWatch.
@@ -147,14 +148,11 @@ export class LiteLlmMetrics extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmMetricsProps) {
     super(scope, id);
     this.port = props.port ?? 9090;
-    if (!Token.isUnresolved(this.port) && (!Number.isInteger(this.port) || this.port < 1024 || this.port > 65535 || this.port === 4000)) {
-      throw new Error(`\`metrics.port\` (${this.port}) must be an integer from 1024 to 65535 other than 4000, the port the load balancer serves`);
-    }
+    check(this.port, n => Number.isInteger(n) && n >= 1024 && n <= 65535 && n !== 4000,
+      n => `\`metrics.port\` (${n}) must be an integer from 1024 to 65535 other than 4000, the port the load balancer serves`);
     this.scrapeInterval = props.scrapeInterval ?? Duration.minutes(1);
     const seconds = this.scrapeInterval.toSeconds();
-    if (!Token.isUnresolved(seconds) && (seconds < 10 || seconds > 300)) {
-      throw new Error(`\`metrics.scrapeInterval\` (${seconds} s) must be from 10 to 300 seconds`);
-    }
+    check(seconds, n => n >= 10 && n <= 300, n => `\`metrics.scrapeInterval\` (${n} s) must be from 10 to 300 seconds`);
     this.clusterName = props.clusterName;
     this.collector = props.taskDefinition.addContainer('metrics', {
       image: props.collectorImage ?? ecs.ContainerImage.fromRegistry(LiteLlmMetrics.DEFAULT_COLLECTOR_IMAGE),

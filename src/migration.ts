@@ -8,6 +8,7 @@ import { StartTaskFunction } from './migrate/start-task-function';
 import { WaitTaskFunction } from './migrate/wait-task-function';
 import { functionRole } from './private/function-role';
 import { INLINE_POLICY_REASON, acknowledge, nagResource, pullsFromEcr } from './private/nag';
+import { check } from './private/validate';
 
 /** Where the migration writes the RDS CA that its database connection is verified against. */
 const CA_PATH = '/tmp/litellm-migration/rds-ca.pem';
@@ -86,9 +87,8 @@ export class LiteLlmMigration extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmMigrationProps) {
     super(scope, id);
     const attempts = props.attempts ?? 3;
-    if (!Number.isInteger(attempts) || attempts < 1 || attempts > 5) {
-      throw new Error(`\`attempts\` (${attempts}) must be an integer from 1 to 5: each attempt may take up to ${MIGRATE_DEPLOY_TIMEOUT_SECONDS / 60} minutes, and CloudFormation waits an hour`);
-    }
+    check(attempts, n => Number.isInteger(n) && n >= 1 && n <= 5,
+      n => `\`attempts\` (${n}) must be an integer from 1 to 5: each attempt may take up to ${MIGRATE_DEPLOY_TIMEOUT_SECONDS / 60} minutes, and CloudFormation waits an hour`);
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 1024,
       memoryLimitMiB: 2048,

@@ -9,6 +9,7 @@ import { LiteLlmCache } from './cache';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmLoadBalancer } from './load-balancer';
 import { LiteLlmMetrics } from './metrics';
+import { check } from './private/validate';
 import { LiteLlmService } from './service';
 
 /**
@@ -285,9 +286,7 @@ function dashboardName(scope: Construct): string {
 
 /** One alarm per model group on its share of failed attempts, ids from the group names. */
 function modelFailureAlarms(scope: Construct, metrics: LiteLlmMetrics, groups: string[], percent: number): cloudwatch.Alarm[] {
-  if (!Token.isUnresolved(percent) && !(percent > 0 && percent <= 100)) {
-    throw new Error(`\`modelFailureRatePercent\` (${percent}) must be above 0 and at most 100`);
-  }
+  check(percent, n => n > 0 && n <= 100, n => `\`modelFailureRatePercent\` (${n}) must be above 0 and at most 100`);
   const ids = new Set<string>();
   return groups.map(group => {
     let id = `ModelFailureRateAlarm${group.replace(/[^A-Za-z0-9]/g, '')}`;

@@ -1,7 +1,7 @@
 // LiteLLM's own metrics in the templates: the proxy serves them on their own port, a
 // collector writes a bounded set to CloudWatch, alarms, a dashboard row and token scaling
 // use them, and the load balancer never forwards /metrics.
-import { App, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { DeploymentProfile, LiteLlmImage, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
@@ -206,6 +206,16 @@ describe('checks at synth', () => {
   test('the metrics port may not be the serving port, nor privileged', () => {
     expect(() => production({ metrics: { port: 4000 } })).toThrow('`metrics.port` (4000) must be an integer from 1024 to 65535 other than 4000');
     expect(() => production({ metrics: { port: 80 } })).toThrow('`metrics.port` (80)');
+  });
+
+  test('the scrape interval is from 10 to 300 seconds', () => {
+    expect(() => production({ metrics: { scrapeInterval: Duration.seconds(5) } })).toThrow('`metrics.scrapeInterval` (5 s) must be from 10 to 300 seconds');
+    expect(() => production({ metrics: { scrapeInterval: Duration.minutes(10) } })).toThrow('`metrics.scrapeInterval` (600 s) must be from 10 to 300 seconds');
+  });
+
+  test('the model failure threshold is a percentage above 0', () => {
+    expect(() => production({ monitoring: { modelFailureRatePercent: 0 } })).toThrow('`modelFailureRatePercent` (0) must be above 0 and at most 100');
+    expect(() => production({ monitoring: { modelFailureRatePercent: 150 } })).toThrow('`modelFailureRatePercent` (150) must be above 0 and at most 100');
   });
 
   test('without NAT the collector image must come from your ECR', () => {

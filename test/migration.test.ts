@@ -1,8 +1,8 @@
 // The migration step in the templates: one task per deploy, before the service, after the
 // database role, rerun by what it migrates with (image, instance) and not by the config.
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmImage, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { DeploymentProfile, LiteLlmImage, LiteLlmMigration, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
 import { fiveStacks } from './support/scenarios';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -190,4 +190,24 @@ test('five stacks: the step lives with the service, after the database stack\'s 
   const database = stacks.find(s => Object.values<any>(assembly.getStackByName(s.stackName).template.Resources)
     .some(r => r.Type === 'Custom::LiteLlmDatabaseUser'))!;
   expect(withStep[0].dependencies).toContain(database);
+});
+
+test('LiteLlmMigration takes 1 to 5 attempts', () => {
+  const b = build();
+  const { cluster, logGroup } = b.platform.service;
+  const props = {
+    cluster,
+    logGroup,
+    image: ecs.ContainerImage.fromRegistry('ghcr.io/berriai/litellm:v1.108.7'),
+    database: b.platform.database,
+    vpc: b.platform.network.vpc,
+    vpcSubnets: { subnets: b.platform.network.vpc.privateSubnets },
+    securityGroup: b.platform.network.serviceSecurityGroup,
+    encryptionKey: b.platform.security.encryptionKey,
+  };
+  const message = (n: number) => `\`attempts\` (${n}) must be an integer from 1 to 5: each attempt may take up to 30 minutes, and CloudFormation waits an hour`;
+  expect(() => new LiteLlmMigration(b.stack, 'Zero', { ...props, attempts: 0 })).toThrow(message(0));
+  expect(() => new LiteLlmMigration(b.stack, 'Six', { ...props, attempts: 6 })).toThrow(message(6));
+  expect(() => new LiteLlmMigration(b.stack, 'Half', { ...props, attempts: 1.5 })).toThrow(message(1.5));
+  expect(() => new LiteLlmMigration(b.stack, 'Five', { ...props, attempts: 5 })).not.toThrow();
 });
