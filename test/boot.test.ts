@@ -5,7 +5,10 @@
 // Left out, and only that: the DATABASE_* secrets. The proxy's database layer needs
 // Prisma engine binaries that it downloads from the internet, which this machine
 // cannot reach, so the proxy runs here without a database.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
@@ -169,4 +172,69 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
     expect(result.status).toBe(2);
     console.log(`three failed migration attempts took ${seconds} s`);
   }, 420_000);
+
+  test('LiteLLM\'s exit 0 without a database (it skips migrating) fails the task, and is not retried', () => {
+    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    // No host and no IAM login: LiteLLM builds no DATABASE_URL, skips the database block and
+    // exits 0 (proxy_cli.py:1359-1372, 1573-1575).
+    const result = runMigrationContainer(containers, { DATABASE_HOST: '', DATABASE_PORT: '5432' }, { IAM_TOKEN_DB_AUTH: 'false', MIGRATION_RETRY_PAUSE_SECONDS: '1' });
+    expect(result.output).toContain('LiteLLM: Setup complete. Skipping server startup as requested.');
+    expect(result.output).toContain('cdk-litellm: LiteLLM exited 0 but never ran prisma migrate deploy');
+    expect(result.output).not.toContain('cdk-litellm: migration attempt 2 of 3');
+    expect(result.status).toBe(3);
+  }, 180_000);
+
+  test('with the program\'s setting, LiteLLM\'s own v2 resolver runs `prisma migrate deploy` once per process (4 times without it), so every retry gets a new token', () => {
+    const script: string = (synthContainers(DeploymentProfile.DEVELOPMENT).migrate.Command ?? [])[0];
+    const setting = /"\s*(extras\.MAX_MIGRATE_DEPLOY_ATTEMPTS = \d+)"/.exec(script)![1];
+    // LiteLLM's _run_database_v2 (litellm_proxy_extras/utils.py:1031-1143), with Prisma replaced by a deploy that times out.
+    const deploys = (patch: string) => spawnSync(`${VENV}/bin/python3`, ['-c', [
+      'import subprocess',
+      'import litellm_proxy_extras.utils as extras',
+      'from litellm_proxy_extras import prisma_toolchain',
+      patch,
+      'calls = []',
+      'def timed_out(argv, **kw):',
+      '    calls.append(argv)',
+      '    raise subprocess.TimeoutExpired(argv, kw["timeout"])',
+      'prisma_toolchain.run_prisma = timed_out',
+      'extras.ProxyExtrasDBManager._warn_if_db_ahead_of_head = staticmethod(lambda d: None)',
+      'extras.time.sleep = lambda s: None',
+      'try:',
+      '    extras.ProxyExtrasDBManager._run_database_v2(True)',
+      'except RuntimeError as e:',
+      '    print(e)',
+      'print("deploys:", sum(1 for c in calls if list(c[1:]) == ["migrate", "deploy"]))',
+    ].join('\n')], { encoding: 'utf8', env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True' }, timeout: 120_000 }).stdout;
+    expect(deploys(setting)).toContain('deploys: 1');
+    expect(deploys('pass')).toContain('deploys: 4');
+  }, 240_000);
+
+  test('the README\'s `prisma migrate resolve` runbook, run as its override of the migration task, gives Prisma an IAM-token URL with verified TLS, in LiteLLM\'s migrations folder', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### Recovering an unfinished migration'));
+    const overrides = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]);
+    const [override] = overrides.containerOverrides;
+    expect(override.name).toBe('migrate');
+    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    const withOverride = { ...containers, migrate: { ...containers.migrate, Command: override.command } };
+    // A stand-in for the Prisma CLI (its engines cannot download here): it prints what it was given.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-prisma-'));
+    try {
+      const prisma = path.join(dir, 'prisma');
+      fs.writeFileSync(prisma, '#!/bin/sh\necho "fake prisma: $* in $(pwd)"\necho "fake prisma url: $DATABASE_URL" | sed "s/X-Amz-Signature%3D[0-9a-f]*/X-Amz-Signature%3DSIG/"\n', { mode: 0o755 });
+      const result = runMigrationContainer(withOverride, { DATABASE_HOST: 'db.litellm-boot.invalid', DATABASE_PORT: '5432' }, {
+        AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'boot-test-not-a-secret', PRISMA_OFFLINE_MODE: 'true', PRISMA_CLI_PATH: prisma,
+      });
+      expect(result.output).toMatch(/fake prisma: migrate resolve --rolled-back 20261001100000_rename_lens in \S+\/litellm_proxy_extras\n/);
+      const url = /fake prisma url: (\S+)/.exec(result.output)![1];
+      expect(url).toMatch(/^postgresql:\/\/litellm_proxy:[^@]*X-Amz-Signature%3DSIG[^@]*@db\.litellm-boot\.invalid:5432\/litellm\?/);
+      expect(url).toContain('sslmode=require');
+      expect(url).toContain('sslaccept=strict');
+      expect(url).toMatch(/sslcert=[^&]*rds-ca\.pem/);
+      expect(result.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

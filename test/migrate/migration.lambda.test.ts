@@ -2,11 +2,11 @@
 // they answer CloudFormation for each way a migration task can end.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTasksCommand, ECSClient, RunTaskCommand, Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand, Task } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler as start, MigrationEvent } from '../../src/migrate/start-task.lambda';
+import { clock as startClock, handler as start, MigrationEvent } from '../../src/migrate/start-task.lambda';
 import { MigrationProperties } from '../../src/migrate/task';
-import { handler as wait, WaitEvent } from '../../src/migrate/wait-task.lambda';
+import { clock as waitClock, handler as wait, WaitEvent } from '../../src/migrate/wait-task.lambda';
 
 const ecs = mockClient(ECSClient);
 const logs = mockClient(CloudWatchLogsClient);
@@ -43,8 +43,13 @@ function event(requestType: 'Create' | 'Update' | 'Delete', extra: object = {}):
   } as MigrationEvent;
 }
 
+/** When the step started (StartedAt), and the clocks' time unless a test moves them. */
+const T0 = 1_800_000_000_000;
+let now = T0;
+const sleeps: number[] = [];
+
 function waitEvent(taskArn = TASK_ARN, requestType: 'Create' | 'Update' | 'Delete' = 'Create'): WaitEvent {
-  return { ...event(requestType), PhysicalResourceId: 'litellm-migration', Data: { TaskArn: taskArn } } as WaitEvent;
+  return { ...event(requestType), PhysicalResourceId: 'litellm-migration', Data: { TaskArn: taskArn, StartedAt: String(T0) } } as WaitEvent;
 }
 
 function stopped(task: Partial<Task>): Task {
@@ -56,6 +61,11 @@ beforeEach(() => {
   logs.reset();
   cloudFormation.reset();
   jest.spyOn(console, 'log').mockImplementation(() => {});
+  now = T0;
+  sleeps.length = 0;
+  jest.spyOn(startClock, 'now').mockImplementation(() => now);
+  jest.spyOn(startClock, 'sleep').mockImplementation(async ms => { sleeps.push(ms); now += ms; });
+  jest.spyOn(waitClock, 'now').mockImplementation(() => now);
 });
 
 afterEach(() => jest.restoreAllMocks());
@@ -69,7 +79,7 @@ describe('start-task (onEvent)', () => {
     const result = await start(event('Create'));
 
     // THEN
-    expect(result).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: TASK_ARN } });
+    expect(result).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: TASK_ARN, StartedAt: String(T0) } });
     const calls = ecs.commandCalls(RunTaskCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0].args[0].input).toEqual({
@@ -79,6 +89,8 @@ describe('start-task (onEvent)', () => {
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-service'], assignPublicIp: 'DISABLED' } },
       startedBy: 'cdk-litellm-migration',
+      // CloudFormation's request id: a repeated onEvent for the same request gets the same task.
+      clientToken: 'request-1',
     });
   });
 
@@ -91,31 +103,83 @@ describe('start-task (onEvent)', () => {
     expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input.networkConfiguration?.awsvpcConfiguration?.assignPublicIp).toBe('ENABLED');
   });
 
-  test('an Update during a deploy runs it again; one during a rollback runs nothing (the schema only moves forward)', async () => {
+  test('an Update during a deploy runs it again; one during a rollback runs nothing (the schema only moves forward) and stops the migration tasks the step started', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: TASK_ARN }] });
+    ecs.on(ListTasksCommand).resolves({ taskArns: [TASK_ARN] });
     cloudFormation.on(DescribeStacksCommand)
       .resolvesOnce({ Stacks: [{ StackName: 'LiteLlm', StackStatus: 'UPDATE_IN_PROGRESS', CreationTime: new Date() }] })
       .resolvesOnce({ Stacks: [{ StackName: 'LiteLlm', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() }] });
 
-    expect(await start(event('Update'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: TASK_ARN } });
-    expect(await start(event('Update'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '' } });
+    expect(await start(event('Update'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: TASK_ARN, StartedAt: String(T0) } });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    expect(await start(event('Update'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '', StartedAt: String(T0) } });
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
     expect(cloudFormation.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({ StackName: STACK_ID });
+    expect(ecs.commandCalls(ListTasksCommand).map(c => c.args[0].input)).toEqual([
+      // startedBy alone: ECS refuses it beside another filter (InvalidParameterException).
+      { cluster: CLUSTER, startedBy: 'cdk-litellm-migration', nextToken: undefined },
+    ]);
+    expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input)).toEqual([
+      { cluster: CLUSTER, task: TASK_ARN, reason: 'cdk-litellm: the stack is rolling back' },
+    ]);
   });
 
-  test('Delete does nothing: the migrated schema stays with the database', async () => {
-    expect(await start(event('Delete'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '' } });
-    expect(ecs.calls()).toHaveLength(0);
+  test('Delete migrates nothing (the schema stays with the database) and stops every migration task the step started that still runs', async () => {
+    const other = TASK_ARN.replace(/0123$/, '9999');
+    ecs.on(ListTasksCommand)
+      .resolvesOnce({ taskArns: [TASK_ARN], nextToken: 'page-2' })
+      .resolvesOnce({ taskArns: [other] });
+
+    expect(await start(event('Delete'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '', StartedAt: String(T0) } });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(ListTasksCommand)[1].args[0].input).toEqual(expect.objectContaining({ nextToken: 'page-2' }));
+    expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input.task)).toEqual([TASK_ARN, other]);
   });
 
-  test('a task ECS could not place fails the step with ECS\'s reason', async () => {
+  test('Delete and a rollback complete even when the tasks cannot be listed or stopped: an error there would leave the stack DELETE_FAILED or UPDATE_ROLLBACK_FAILED', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+    ecs.on(ListTasksCommand).rejects(Object.assign(new Error('cannot specify startedBy with other arguments'), { name: 'InvalidParameterException' }));
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'LiteLlm', StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', CreationTime: new Date() }] });
+
+    expect(await start(event('Delete'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '', StartedAt: String(T0) } });
+    ecs.on(ListTasksCommand).resolves({ taskArns: [TASK_ARN] });
+    ecs.on(StopTaskCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await start(event('Update'))).toEqual({ PhysicalResourceId: 'litellm-migration', Data: { TaskArn: '', StartedAt: String(T0) } });
+
+    expect(log).toHaveBeenCalledWith('Could not stop the LiteLLM migration tasks (InvalidParameterException: cannot specify startedBy with other arguments); '
+      + `find them with aws ecs list-tasks --cluster ${CLUSTER} --started-by cdk-litellm-migration and stop them with aws ecs stop-task`);
+    expect(log).toHaveBeenCalledWith('Could not stop the LiteLLM migration tasks (ThrottlingException: Rate exceeded); '
+      + `find them with aws ecs list-tasks --cluster ${CLUSTER} --started-by cdk-litellm-migration and stop them with aws ecs stop-task`);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  test('no Fargate capacity: RunTask is retried with backoff (5, 10, 20 s...) and a new clientToken each time, then the task runs', async () => {
+    const noCapacity = { tasks: [], failures: [{ reason: 'Capacity is unavailable at this time', detail: 'Please try again later or in a different availability zone' }] };
+    ecs.on(RunTaskCommand).resolvesOnce(noCapacity).resolvesOnce({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] })
+      .rejectsOnce(Object.assign(new Error('Capacity is unavailable at this time. Please try again later or in a different availability zone'), { name: 'ClientException' }))
+      .resolves({ tasks: [{ taskArn: TASK_ARN }] });
+
+    expect((await start(event('Create'))).Data.TaskArn).toBe(TASK_ARN);
+    expect(sleeps).toEqual([5_000, 10_000, 20_000]);
+    expect(ecs.commandCalls(RunTaskCommand).map(c => c.args[0].input.clientToken)).toEqual(['request-1', 'request-1-1', 'request-1-2', 'request-1-3']);
+  });
+
+  test('capacity that never comes fails the step after 3 minutes of retries, with ECS\'s reason', async () => {
     ecs.on(RunTaskCommand).resolves({
       tasks: [],
       failures: [{ reason: 'Capacity is unavailable at this time', detail: 'Please try again later or in a different availability zone' }],
     });
 
     await expect(start(event('Create'))).rejects.toThrow(
-      'ECS did not start the LiteLLM migration task: Capacity is unavailable at this time: Please try again later or in a different availability zone');
+      'ECS did not start the LiteLLM migration task (6 attempts over 135 s): Capacity is unavailable at this time: Please try again later or in a different availability zone');
+    expect(sleeps).toEqual([5_000, 10_000, 20_000, 40_000, 60_000]);
+  });
+
+  test('a failure that is not about capacity fails at once', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ arn: PROPERTIES.TaskDefinition, reason: 'MISSING' }] });
+
+    await expect(start(event('Create'))).rejects.toThrow('ECS did not start the LiteLLM migration task: MISSING');
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 
   test('a RunTask error (a role ECS may not pass, a throttle) fails the step with it', async () => {
@@ -158,12 +222,14 @@ describe('wait-task (isComplete)', () => {
     const failure = wait(waitEvent());
 
     // THEN
-    await expect(failure).rejects.toThrow(/^The LiteLLM migration task 0123456789abcdef0123456789abcdef exited 1; nothing was deployed to the service\. Last lines of its log:\n/);
+    await expect(failure).rejects.toThrow(/^The LiteLLM migration task 0123456789abcdef0123456789abcdef exited 1; nothing was deployed to the service\. Last lines of its log: cdk-litellm: migration attempt 3 of 3: litellm --skip_server_startup \| /);
     const message = await failure.then(() => '', (e: Error) => e.message);
     expect(message).toContain('Another process holds the migration lock');
     expect(message).toContain('cdk-litellm: migration attempt 3 of 3 exited 1');
     expect(message).toContain('postgresql://<redacted>');
     expect(message).not.toMatch(/abc123|AKIA|db\.example/);
+    // One line: the provider framework repeats every line of a message after the first.
+    expect(message).not.toContain('\n');
     expect(logs.commandCalls(GetLogEventsCommand)[0].args[0].input).toEqual({
       logGroupName: 'LiteLlm-ServiceLogs',
       logStreamName: 'migrate/migrate/0123456789abcdef0123456789abcdef',
@@ -172,15 +238,93 @@ describe('wait-task (isComplete)', () => {
     });
   });
 
-  test('a long log is cut from the top so the reason fits CloudFormation\'s 4 KiB answer', async () => {
+  test('a long log is cut from the top, in UTF-8 bytes, so the reason fits CloudFormation\'s answer', async () => {
     ecs.on(DescribeTasksCommand).resolves({ tasks: [stopped({ containers: [{ name: 'migrate', exitCode: 2 }] })] });
-    logs.on(GetLogEventsCommand).resolves({ events: Array.from({ length: 25 }, (_, i) => ({ message: `line ${i} ${'x'.repeat(300)}` })) });
+    logs.on(GetLogEventsCommand).resolves({ events: Array.from({ length: 25 }, (_, i) => ({ message: `line ${i} ✅🚀 ${'🔥'.repeat(290)}` })) });
 
     const message = await wait(waitEvent()).then(() => '', (e: Error) => e.message);
 
-    expect(message.length).toBeLessThanOrEqual(2000);
+    expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThanOrEqual(2_500);
     expect(message).toContain('line 24 ');
     expect(message).not.toContain('line 0 ');
+  });
+
+  test('a task killed for its memory fails with ECS\'s reason beside the exit code', async () => {
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [stopped({ containers: [{ name: 'migrate', exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage' }], stoppedReason: 'Essential container in task exited' })],
+    });
+    logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'Running prisma migrate deploy' }] });
+
+    await expect(wait(waitEvent())).rejects.toThrow(
+      'The LiteLLM migration task 0123456789abcdef0123456789abcdef exited 137 (OutOfMemoryError: Container killed due to memory usage); nothing was deployed to the service. Last lines of its log: Running prisma migrate deploy');
+  });
+
+  test('a throttled DescribeTasks is not an answer: the step asks again at the next poll', async () => {
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    expect(await wait(waitEvent())).toEqual({ IsComplete: false });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+  });
+
+  test('a server-side or network fault of DescribeTasks is not an answer either, and does not stop a healthy migration; past the deadline it stops the task and fails', async () => {
+    const fault = Object.assign(new Error('Service unavailable'), { name: 'ServerException', $fault: 'server' });
+    ecs.on(DescribeTasksCommand).rejects(fault);
+
+    expect(await wait(waitEvent())).toEqual({ IsComplete: false });
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    expect(await wait(waitEvent())).toEqual({ IsComplete: false });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+
+    ecs.on(DescribeTasksCommand).rejects(fault);
+    now = T0 + 50 * 60_000;
+    await expect(wait(waitEvent())).rejects.toThrow('Service unavailable');
+    expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input)).toEqual([
+      { cluster: CLUSTER, task: TASK_ARN, reason: 'cdk-litellm: the migration step could not follow the task' },
+    ]);
+  });
+
+  test('a throttle past the deadline stops the task and fails, instead of polling until CloudFormation\'s bare timeout', async () => {
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    now = T0 + 50 * 60_000;
+
+    await expect(wait(waitEvent())).rejects.toThrow('Rate exceeded');
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(1);
+  });
+
+  test('any other DescribeTasks error fails the step and stops the task, which would otherwise run on unobserved', async () => {
+    ecs.on(DescribeTasksCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+
+    await expect(wait(waitEvent())).rejects.toThrow('User is not authorized');
+    expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input)).toEqual([
+      { cluster: CLUSTER, task: TASK_ARN, reason: 'cdk-litellm: the migration step could not follow the task' },
+    ]);
+  });
+
+  test('at its deadline (50 minutes after the start) the step stops the task and fails with its log, pointing to the recovery', async () => {
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK_ARN, lastStatus: 'RUNNING' }] });
+    logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'Waiting for the Prisma migration lock (up to 60s)' }] });
+
+    now = T0 + 50 * 60_000 - 1;
+    expect(await wait(waitEvent())).toEqual({ IsComplete: false });
+    expect(ecs.commandCalls(StopTaskCommand)).toHaveLength(0);
+    now = T0 + 50 * 60_000;
+    await expect(wait(waitEvent())).rejects.toThrow(
+      'The LiteLLM migration task 0123456789abcdef0123456789abcdef still ran after 50 minutes: the step stopped it; nothing was deployed to the service. '
+      + 'If it stopped inside `prisma migrate deploy`, see "Recovering an unfinished migration" in the cdk-litellm README before deploying again. '
+      + 'Last lines of its log: Waiting for the Prisma migration lock (up to 60s)');
+    expect(ecs.commandCalls(StopTaskCommand).map(c => c.args[0].input)).toEqual([
+      { cluster: CLUSTER, task: TASK_ARN, reason: 'cdk-litellm: the migration step reached its deadline' },
+    ]);
+  });
+
+  test('a StopTask that fails at the deadline still fails the step, and says the task may run on', async () => {
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: TASK_ARN, lastStatus: 'RUNNING' }] });
+    ecs.on(StopTaskCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    logs.on(GetLogEventsCommand).resolves({ events: [] });
+    now = T0 + 51 * 60_000;
+
+    await expect(wait(waitEvent())).rejects.toThrow(
+      'The LiteLLM migration task 0123456789abcdef0123456789abcdef still ran after 50 minutes: the step could not stop it (ThrottlingException: stop it with aws ecs stop-task); nothing was deployed');
   });
 
   test('a task that never ran its container (an image pull that failed) fails the step with ECS\'s stop reason', async () => {
