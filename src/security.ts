@@ -7,41 +7,46 @@ import { anyErrorAlarm } from './private/alarms';
 import { CUSTOM_RESOURCE_TIMEOUT, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction } from './private/nag';
+import { checkRotationSchedule } from './private/rotation-schedule';
 import { check } from './private/validate';
 import { DeploymentProfile } from './profile';
 import { MasterKeyFunction } from './rotation/master-key-function';
-
-/** How long CloudFormation waits for the master-key function's answer (default: one hour). */
 
 /**
  * Security settings of a LiteLLM platform.
  */
 export interface LiteLlmSecurityOptions {
   /**
-   * How often the master key rotates. After each rotation the service is redeployed.
+   * How often the master key rotates, in whole days from 1 to 999. After each rotation the
+   * service is redeployed.
    *
    * @default Duration.days(30)
    */
   readonly masterKeyRotation?: Duration;
   /**
    * When the master key rotates, as a Secrets Manager schedule expression in UTC, e.g.
-   * `cron(0 4 ? * SUN#1 *)` (first Sunday of the month, 04:00) or `rate(30 days)`. Each
-   * rotation makes clients of the old key get 401 once the redeployed tasks serve (see the
-   * README's rotation timeline): pick your quiet hour. Replaces `masterKeyRotation`.
+   * `cron(0 4 ? * SUN#1 *)` (first Sunday of the month, 04:00) or `rate(30 days)`. Synth
+   * checks what Secrets Manager refuses: cron minutes other than 0, a year other than `*`,
+   * rotations less than 4 hours apart, rates over 999 days. Each rotation makes clients of
+   * the old key get 401 once the redeployed tasks serve (see the README's rotation
+   * timeline): pick your quiet hour. Replaces `masterKeyRotation`.
    *
    * @default - every `masterKeyRotation`, at a time Secrets Manager picks
    */
   readonly masterKeyRotationSchedule?: string;
   /**
    * How long after the scheduled time the rotation may start (Secrets Manager's rotation
-   * window), from 1 to 24 hours.
+   * window), from 1 to 24 whole hours. It must close by midnight UTC (a window from 04:00
+   * is at most 20 hours) and before the schedule's next window opens.
    *
    * @default - Secrets Manager's: the end of the day of the schedule (UTC)
    */
   readonly masterKeyRotationWindow?: Duration;
   /**
-   * Whether the master key rotates at all. Off, it stays as first written until an operator
-   * rotates it (`aws secretsmanager rotate-secret`), which still redeploys the service.
+   * Whether the master key rotates at all. Off, a deploy-time step cancels automatic
+   * rotation on the secret (also on a platform where it was on), and the key stays as it
+   * is until an operator rotates it (`aws secretsmanager rotate-secret`, which redeploys the
+   * service and turns the secret's last schedule back on: see the README).
    *
    * @default true
    */
@@ -110,8 +115,9 @@ export class LiteLlmSecurity extends Construct {
     const defaults = profileDefaults(props.profile);
     const stack = Stack.of(this);
     const rotation = props.masterKeyRotation ?? Duration.days(30);
-    check(rotation.toDays({ integral: false }), d => d >= 1 && d <= 1000,
-      d => `\`masterKeyRotation\` (${d} days) must be from 1 to 1000 days, as Secrets Manager allows`);
+    // Rendered as rate(N days): Secrets Manager takes whole days up to 999 (rotate-secrets_schedule.html).
+    check(rotation.toDays({ integral: false }), d => Number.isInteger(d) && d >= 1 && d <= 999,
+      d => `\`masterKeyRotation\` (${d} days) must be whole days from 1 to 999, as Secrets Manager's rate() allows`);
     this.providerKeyNames = [...new Set(props.providerKeyNames ?? [])];
     for (const name of this.providerKeyNames) {
       check(name, n => /^[A-Z_][A-Z0-9_]*$/.test(n),
@@ -205,16 +211,35 @@ export class LiteLlmSecurity extends Construct {
       logGroup,
       role: masterKeyRole,
     });
+    const rotationEnabled = props.masterKeyRotationEnabled !== false;
     const rotationSchedule = masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
-      // Off: the schedule stays (so `rotate-secret` uses the function) with no automatic rotation.
-      automaticallyAfter: props.masterKeyRotationEnabled === false ? Duration.days(0) : rotation,
+      // Off: the schedule stays (so `rotate-secret` uses the function) with no rules.
+      automaticallyAfter: rotationEnabled ? rotation : Duration.days(0),
       rotateImmediatelyOnUpdate: false,
     });
     const rules = rotationRules(props);
     if (rules) (rotationSchedule.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride('RotationRules', rules);
     requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
     this.masterKeyFunction = masterKeyFunction;
+    // Granted whether or not rotation is on, so the deploy that turns it off does not call
+    // CancelRotateSecret seconds after IAM got the grant (IAM is eventually consistent); the
+    // function may already write and relabel this secret.
+    masterKeyRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:CancelRotateSecret'],
+      resources: [masterKey.secretArn],
+    }));
+    if (!rotationEnabled) {
+      // Rules left out of the schedule are kept by the secret, which goes on rotating
+      // (aws-cdk issue 27460): after the schedule's update, the function cancels rotation.
+      const rotationOff = new CustomResource(this, 'MasterKeyRotationOff', {
+        serviceToken: masterKeyFunction.functionArn,
+        resourceType: 'Custom::LiteLlmMasterKeyRotationOff',
+        properties: { SecretId: masterKey.secretArn, RotationLambdaArn: masterKeyFunction.functionArn },
+        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
+      });
+      rotationOff.node.addDependency(rotationSchedule, masterKeyRole);
+    }
 
     // CloudFormation calls the function itself (it answers the ResponseURL), so no
     // provider framework function and role are needed.
@@ -286,17 +311,17 @@ function rotationRules(props: LiteLlmSecurityOptions): { ScheduleExpression?: st
   if (schedule !== undefined && props.masterKeyRotation !== undefined) {
     throw new Error('`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them');
   }
-  if (schedule !== undefined && !Token.isUnresolved(schedule)
-    && !/^cron\((\S+ ){5}\S+\)$/.test(schedule) && !/^rate\(([4-9]|1\d|2[0-3]) hours\)$|^rate\(\d+ days?\)$/.test(schedule)) {
-    throw new Error(`\`masterKeyRotationSchedule\` ("${schedule}") must be a Secrets Manager schedule expression: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 4 ? * SUN#1 *), or rate(4 to 23 hours) or rate(N days)`);
-  }
   if (window !== undefined) {
     check(window.toHours({ integral: false }), h => Number.isInteger(h) && h >= 1 && h <= 24,
       h => `\`masterKeyRotationWindow\` (${h} hours) must be whole hours from 1 to 24, as Secrets Manager allows`);
   }
-  const days = (props.masterKeyRotation ?? Duration.days(30)).toDays();
+  const expression = schedule ?? `rate(${(props.masterKeyRotation ?? Duration.days(30)).toDays()} days)`;
+  const windowHours = window?.toHours();
+  if (!Token.isUnresolved(expression) && (windowHours === undefined || !Token.isUnresolved(windowHours))) {
+    checkRotationSchedule(expression, windowHours);
+  }
   return {
-    ScheduleExpression: schedule ?? `rate(${days} days)`,
-    ...(window ? { Duration: `${window.toHours()}h` } : {}),
+    ScheduleExpression: expression,
+    ...(windowHours !== undefined ? { Duration: `${windowHours}h` } : {}),
   };
 }

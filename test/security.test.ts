@@ -5,7 +5,7 @@ import { DeploymentProfile, LiteLlmSecurity, LiteLlmSecurityProps } from '../src
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 
-const rotationMessage = (days: number) => `\`masterKeyRotation\` (${days} days) must be from 1 to 1000 days, as Secrets Manager allows`;
+const rotationMessage = (days: number) => `\`masterKeyRotation\` (${days} days) must be whole days from 1 to 999, as Secrets Manager's rate() allows`;
 const keyNameMessage = (name: string) => `provider key name "${name}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`;
 
 function securityStack(props: LiteLlmSecurityProps = {}) {
@@ -377,7 +377,8 @@ describe('LiteLlmSecurity validation', () => {
   test.each([
     ['12 hours', Duration.hours(12), 0.5],
     ['0 days', Duration.days(0), 0],
-    ['1001 days', Duration.days(1001), 1001],
+    ['1000 days (rate(1000 days) is past Secrets Manager\'s 999)', Duration.days(1000), 1000],
+    ['36 hours', Duration.hours(36), 1.5],
   ])('rejects masterKeyRotation of %s', (_label, masterKeyRotation, days) => {
     expect(newSecurity({ masterKeyRotation })).toThrow(rotationMessage(days));
   });
@@ -385,7 +386,7 @@ describe('LiteLlmSecurity validation', () => {
   test.each([
     ['1 day', Duration.days(1)],
     ['24 hours', Duration.hours(24)],
-    ['1000 days', Duration.days(1000)],
+    ['999 days', Duration.days(999)],
   ])('accepts masterKeyRotation of %s', (_label, masterKeyRotation) => {
     expect(newSecurity({ masterKeyRotation })).not.toThrow();
   });
@@ -420,12 +421,80 @@ describe('when the master key rotates', () => {
     expect(rules({ masterKeyRotationEnabled: false })).toBeUndefined();
   });
 
+  test('turned off: after the schedule, the master-key function cancels the rotation the secret keeps (aws-cdk issue 27460)', () => {
+    const { stack, security, template } = securityStack({ masterKeyRotationEnabled: false });
+    const [[id, off]] = Object.entries(template.findResources('Custom::LiteLlmMasterKeyRotationOff'));
+    const [scheduleId] = Object.keys(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    const functionArn = stack.resolve((security.masterKeyFunction as lambda.Function).functionArn);
+    expect(off.Properties).toEqual({
+      ServiceToken: functionArn,
+      SecretId: stack.resolve(security.masterKeySecret.secretArn),
+      RotationLambdaArn: functionArn,
+      ServiceTimeout: '300',
+    });
+    expect(off.DependsOn).toEqual(expect.arrayContaining([scheduleId]));
+    // The function may cancel rotation of the master key, and of nothing else.
+    const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('secretsmanager:CancelRotateSecret'));
+    expect(grants).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:CancelRotateSecret', Resource: stack.resolve(security.masterKeySecret.secretArn) }]);
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:CancelRotateSecret' })]) } },
+    }));
+    expect(off.DependsOn).toEqual(expect.arrayContaining([policyId]));
+    expect(id).toBeDefined();
+  });
+
+  test('turned on, nothing cancels rotation; the grant is there already, so turning rotation off later does not call CancelRotateSecret seconds after IAM got it', () => {
+    const on = securityStack({});
+    const off = securityStack({ masterKeyRotationEnabled: false });
+    expect(on.template.findResources('Custom::LiteLlmMasterKeyRotationOff')).toEqual({});
+    const grantsOf = (t: Template) => Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('secretsmanager:CancelRotateSecret'));
+    expect(grantsOf(on.template)).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:CancelRotateSecret', Resource: on.stack.resolve(on.security.masterKeySecret.secretArn) }]);
+    expect(grantsOf(on.template)).toEqual(grantsOf(off.template));
+  });
+
   test.each([
-    [{ masterKeyRotationSchedule: 'every sunday' }, '`masterKeyRotationSchedule` ("every sunday") must be a Secrets Manager schedule expression'],
-    [{ masterKeyRotationSchedule: 'rate(2 hours)' }, '`masterKeyRotationSchedule` ("rate(2 hours)") must be a Secrets Manager schedule expression'],
+    ['cron(0 0 ? * SUN#1 *)', 24],
+    ['cron(0 4 ? * SUN#1 *)', 20],
+    ['cron(0 4/12 * * ? *)', 8],
+    ['cron(0 1,13 L * ? *)', 11],
+    ['rate(4 hours)', 4],
+    ['rate(999 days)', 24],
+    ['rate(1 day)', 1],
+  ])('Secrets Manager accepts %s with a %i-hour window, and so does synth', (schedule, hours) => {
+    expect(rules({ masterKeyRotationSchedule: schedule, masterKeyRotationWindow: Duration.hours(hours) }))
+      .toEqual({ ScheduleExpression: schedule, Duration: `${hours}h` });
+  });
+
+  test.each([
+    [{ masterKeyRotationSchedule: 'every sunday' }, '`masterKeyRotationSchedule` ("every sunday") must be a Secrets Manager schedule expression: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotationSchedule: 'rate(2 hours)' }, '`masterKeyRotationSchedule` ("rate(2 hours)") must rotate every 4 to 23 hours in hours, or use days: Secrets Manager rotates at most every 4 hours, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
     [{ masterKeyRotationWindow: Duration.hours(30) }, '`masterKeyRotationWindow` (30 hours) must be whole hours from 1 to 24'],
     [{ masterKeyRotationSchedule: 'rate(7 days)', masterKeyRotation: Duration.days(7) }, '`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them'],
     [{ masterKeyRotationEnabled: false, masterKeyRotationWindow: Duration.hours(2) }, '`masterKeyRotationSchedule` and `masterKeyRotationWindow` need rotation'],
+    // The README's old example: a window from 04:00 for 24 hours runs into the next UTC day.
+    [{ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 *)', masterKeyRotationWindow: Duration.hours(24) },
+      '`masterKeyRotationWindow` (24 hours) from 04:00 UTC (`masterKeyRotationSchedule` "cron(0 4 ? * SUN#1 *)") would run into the next UTC day, which Secrets Manager refuses: '
+      + 'make the window at most 20 hours, or start the schedule earlier'],
+    [{ masterKeyRotationSchedule: 'cron(30 4 ? * SUN#1 *)' },
+      '`masterKeyRotationSchedule` ("cron(30 4 ? * SUN#1 *)") must have 0 in the minutes field: Secrets Manager rotation windows open on the hour, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 2027)' },
+      '`masterKeyRotationSchedule` ("cron(0 4 ? * SUN#1 2027)") must have * in the year field, as Secrets Manager requires, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotationSchedule: 'cron(0 4/12 * * ? *)', masterKeyRotationWindow: Duration.hours(9) },
+      '`masterKeyRotationWindow` (9 hours) from 16:00 UTC (`masterKeyRotationSchedule` "cron(0 4/12 * * ? *)") would run into the next UTC day, which Secrets Manager refuses: make the window at most 8 hours, or start the schedule earlier'],
+    [{ masterKeyRotationSchedule: 'cron(0 0/6 * * ? *)', masterKeyRotationWindow: Duration.hours(7) },
+      '`masterKeyRotationWindow` (7 hours) is longer than the 6 hours between the rotations of `masterKeyRotationSchedule` ("cron(0 0/6 * * ? *)"), which Secrets Manager refuses: make the window at most 6 hours'],
+    [{ masterKeyRotationSchedule: 'cron(0 4/12 * * ? *)', masterKeyRotationWindow: Duration.hours(13) },
+      '`masterKeyRotationWindow` (13 hours) is longer than the 12 hours between the rotations of `masterKeyRotationSchedule` ("cron(0 4/12 * * ? *)"), which Secrets Manager refuses: make the window at most 8 hours'],
+    [{ masterKeyRotationSchedule: 'rate(6 hours)', masterKeyRotationWindow: Duration.hours(8) },
+      '`masterKeyRotationWindow` (8 hours) is longer than the 6 hours between the rotations of `masterKeyRotationSchedule` ("rate(6 hours)"), which Secrets Manager refuses: make the window at most 6 hours'],
+    [{ masterKeyRotationSchedule: 'cron(0 */2 * * ? *)' },
+      '`masterKeyRotationSchedule` ("cron(0 */2 * * ? *)") opens windows 2 hour(s) apart: Secrets Manager rotates a secret at most every 4 hours; space the hours 4 or more apart'],
+    [{ masterKeyRotationSchedule: 'rate(1000 days)' },
+      '`masterKeyRotationSchedule` ("rate(1000 days)") must be from rate(1 day) to rate(999 days), the longest period Secrets Manager allows'],
+    [{ masterKeyRotationSchedule: 'cron(0 25 * * ? *)' },
+      '`masterKeyRotationSchedule` ("cron(0 25 * * ? *)") has an hours field ("25") that is not hours from 0 to 23 (n, a-b, a/step, *, lists with ","), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
   ] as [LiteLlmSecurityProps, string][])('%j fails at synth', (props, message) => {
     expect(() => securityStack(props)).toThrow(message);
   });

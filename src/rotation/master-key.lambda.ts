@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import {
+  CancelRotateSecretCommand,
   DescribeSecretCommand,
   DescribeSecretCommandOutput,
   GetSecretValueCommand,
@@ -22,6 +23,8 @@ export type MasterKeyCustomResourceEvent = CloudFormationCustomResourceEvent<Mas
 
 /** Resource type of the custom resource that adds missing provider-key fields. */
 export const PROVIDER_KEYS_RESOURCE_TYPE = 'Custom::LiteLlmProviderKeys';
+/** Resource type of the custom resource that turns automatic rotation off (`masterKeyRotationEnabled: false`). */
+export const ROTATION_OFF_RESOURCE_TYPE = 'Custom::LiteLlmMasterKeyRotationOff';
 
 export interface MasterKeyCustomResourceResult {
   readonly PhysicalResourceId: string;
@@ -56,7 +59,8 @@ export async function handler(
 }
 
 function physicalIdOf(event: MasterKeyCustomResourceEvent): string {
-  const prefix = event.ResourceType === PROVIDER_KEYS_RESOURCE_TYPE ? 'provider-keys' : 'master-key';
+  const prefix = event.ResourceType === PROVIDER_KEYS_RESOURCE_TYPE ? 'provider-keys'
+    : event.ResourceType === ROTATION_OFF_RESOURCE_TYPE ? 'rotation-off' : 'master-key';
   return `${prefix}-${event.ResourceProperties.SecretId}`;
 }
 
@@ -66,6 +70,10 @@ async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<Ma
   }
   if (event.ResourceType === PROVIDER_KEYS_RESOURCE_TYPE) {
     return ensureProviderKeyFields(event);
+  }
+  if (event.ResourceType === ROTATION_OFF_RESOURCE_TYPE) {
+    await cancelRotation(event.ResourceProperties.SecretId);
+    return { PhysicalResourceId: physicalIdOf(event) };
   }
   const secretId = event.ResourceProperties.SecretId;
   const current = await currentValue(secretId);
@@ -116,6 +124,28 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Turns automatic rotation off: a schedule without rules leaves the secret's rules in force.
+ * It refuses while a rotation is under way, since cancelling one can strand its AWSPENDING
+ * version (CancelRotateSecret's documentation); re-enabling goes through the schedule.
+ */
+async function cancelRotation(secretId: string): Promise<void> {
+  const metadata = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!metadata.RotationEnabled) {
+    console.log(`Automatic rotation of secret ${secretId} is already off`);
+    return;
+  }
+  const pending = Object.entries(metadata.VersionIdsToStages ?? {})
+    .find(([, stages]) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'))?.[0];
+  if (pending) {
+    throw new Error(`Secret ${secretId} is rotating (version ${pending} is AWSPENDING), so its automatic rotation was not turned off: `
+      + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
+      + `aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${pending}`);
+  }
+  await secretsManager.send(new CancelRotateSecretCommand({ SecretId: secretId }));
+  console.log(`Turned automatic rotation of secret ${secretId} off`);
 }
 
 async function currentValue(secretId: string): Promise<string | undefined> {

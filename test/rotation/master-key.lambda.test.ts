@@ -1,4 +1,5 @@
 import {
+  CancelRotateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -432,5 +433,75 @@ describe('provider-key fields (Custom::LiteLlmProviderKeys)', () => {
     expect(withMissingFields(undefined, ['A'], 'p', 'id')).toEqual({ value: '{"A":"p"}', added: ['A'] });
     expect(withMissingFields('  ', ['A'], 'p', 'id')).toEqual({ value: '{"A":"p"}', added: ['A'] });
     expect(withMissingFields('{"A":"x"}', ['A'], 'p', 'id')).toBeUndefined();
+  });
+});
+
+describe('turning automatic rotation off (Custom::LiteLlmMasterKeyRotationOff)', () => {
+  let responses: any[];
+  let fetchSpy: jest.SpyInstance;
+  beforeEach(() => {
+    responses = [];
+    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      responses.push(JSON.parse(String(init?.body)));
+      return new Response(null, { status: 200 });
+    });
+  });
+  afterEach(() => fetchSpy.mockRestore());
+
+  function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent<any> {
+    const base = {
+      ServiceToken: 'token',
+      ResponseURL: 'https://example.com',
+      StackId: 'stack',
+      RequestId: 'req',
+      LogicalResourceId: 'MasterKeyRotationOff',
+      ResourceType: 'Custom::LiteLlmMasterKeyRotationOff',
+      ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID, RotationLambdaArn: 'arn:aws:lambda:us-east-1:111111111111:function:f' },
+    };
+    const physical = `rotation-off-${SECRET_ID}`;
+    if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: physical, OldResourceProperties: base.ResourceProperties };
+    return { ...base, RequestType: 'Delete', PhysicalResourceId: physical };
+  }
+
+  test.each(['Create', 'Update'] as const)('%s cancels the rotation the secret still has after its schedule lost the rules', async requestType => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'] });
+    sm.on(CancelRotateSecretCommand).resolves({});
+
+    const result = await handler(event(requestType));
+
+    expect(result).toEqual({ PhysicalResourceId: `rotation-off-${SECRET_ID}` });
+    expect(sm.commandCalls(CancelRotateSecretCommand).map(c => c.args[0].input)).toEqual([{ SecretId: SECRET_ID }]);
+    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: `rotation-off-${SECRET_ID}` })]);
+  });
+
+  test('makes no call when rotation is already off', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'] }, false);
+
+    await handler(event('Update'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
+    expect(responses[0].Status).toBe('SUCCESS');
+  });
+
+  test('refuses to cancel a rotation under way, and says how to clear a stranded AWSPENDING', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+
+    await handler(event('Create'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
+    expect(responses).toEqual([expect.objectContaining({
+      Status: 'FAILED',
+      Reason: `Secret ${SECRET_ID} is rotating (version ${TOKEN} is AWSPENDING), so its automatic rotation was not turned off: `
+        + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
+        + `aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id ${TOKEN}`,
+    })]);
+  });
+
+  test('Delete (rotation back on) leaves the secret to its schedule', async () => {
+    await handler(event('Delete'));
+
+    expect(sm.calls()).toHaveLength(0);
+    expect(responses[0].Status).toBe('SUCCESS');
   });
 });
