@@ -7,8 +7,8 @@ import { Construct, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
 import { DatabaseUser } from './private/database-user';
-import { profileDefaults } from './private/defaults';
-import { acknowledge } from './private/nag';
+import { CUSTOM_RESOURCE_TIMEOUT, profileDefaults } from './private/defaults';
+import { acknowledge, nagResource } from './private/nag';
 import { rdsCaCertificatePem } from './private/rds-ca';
 import { dependOnStacksOf } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
@@ -45,9 +45,13 @@ export interface LiteLlmDatabaseOptions {
   readonly instanceType?: ec2.InstanceType;
   /**
    * The PEM of "Amazon RDS <region> Root CA RSA2048 G1", the root that signs the instance's
-   * certificate, which the proxy verifies it against. The library carries it for the regions
-   * RDS had in November 2024; a newer region needs it from
-   * https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem.
+   * certificate, which the proxy verifies it against. The library carries it for the 32
+   * commercial regions of RDS's certificate-bundle table (UsingWithRDS.SSL.html); another
+   * region (a newer one, GovCloud, China) needs it from its bundle, e.g.
+   * https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem (GovCloud:
+   * truststore.pki.us-gov-west-1.rds.amazonaws.com, China: rds-truststore.s3.cn-north-1.amazonaws.com.cn).
+   * Synth fails without it when the stack's region is known; a region-agnostic stack fails
+   * the deploy with "Unable to get mapping for LiteLlmRdsCaRsa2048G1::<region>::caCertificatePem".
    *
    * @default - the stack region's, from the library's table
    */
@@ -310,9 +314,13 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         'CloudFormation invokes it at deploy and waits for its answer: a failure fails and rolls back the deploy with the reason.');
       acknowledge(logKeyFunction, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s AwsCustomResource function role, created and scoped by aws-cdk-lib.');
     }
+    const stack = Stack.of(this);
     for (const logType of LOG_EXPORTS) {
-      acknowledge(this.node.findChild(logKeyIdOf(logType)).node.findChild('CustomResourcePolicy'), 'NIST.800.53.R5-IAMNoInlinePolicy',
+      const policy = this.node.findChild(logKeyIdOf(logType)).node.findChild('CustomResourcePolicy');
+      acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy',
         'AssociateKmsKey on one RDS log group and the key through CloudWatch Logs only, attached to CDK\'s AwsCustomResource function role.');
+      acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagResource(this, `${logGroupArnOf(stack, this.instance, logType)}:*`)}]`,
+        'AssociateKmsKey on one RDS log group in the `log-group:NAME:*` form CloudWatch Logs documents for its actions (the `:*` stands for the group\'s streams, not other groups).');
     }
   }
 
@@ -359,7 +367,8 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     const logGroup = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_ID) ? undefined
       : new logs.LogGroup(this, 'LogEncryptionFunctionLogs', { encryptionKey: key, retention, removalPolicy });
     for (const logType of LOG_EXPORTS) {
-      const logGroupName = `/aws/rds/instance/${this.instance.instanceIdentifier}/${logType}`;
+      const logGroupName = rdsLogGroupName(this.instance, logType);
+      const groupArn = logGroupArnOf(stack, this.instance, logType);
       const associate: cr.AwsSdkCall = {
         service: 'CloudWatchLogs',
         action: 'associateKmsKey',
@@ -373,7 +382,10 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         policy: cr.AwsCustomResourcePolicy.fromStatements([
           new iam.PolicyStatement({
             actions: ['logs:AssociateKmsKey'],
-            resources: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+            // CloudWatch Logs' guide wants `log-group:NAME:*` for every action but tagging
+            // (iam-access-control-overview-cwl.html); the Service Authorization Reference's
+            // log-group type is `log-group:NAME`. Both, each for this one group.
+            resources: [groupArn, `${groupArn}:*`],
           }),
           // CloudWatch Logs checks the key on the caller's behalf (kms:ViaService).
           new iam.PolicyStatement({
@@ -384,6 +396,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         ]),
         installLatestAwsSdk: false,
         logGroup,
+        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
       });
       // After the group exists: RDS made it, or LogRetention did.
       association.node.addDependency(this.instance.node.findChild(`LogRetention${logType}`));
@@ -517,4 +530,13 @@ function rotationFunctionNameOf(scope: Construct): string {
   const pathHash = Names.uniqueId(scope).slice(-8);
   if (Token.isUnresolved(stackName)) return Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
   return `${stackName.slice(0, 43)}-db-rotation-${pathHash}`;
+}
+
+/** The log group RDS creates for one exported log of the instance. */
+function rdsLogGroupName(instance: rds.IDatabaseInstance, logType: string): string {
+  return `/aws/rds/instance/${instance.instanceIdentifier}/${logType}`;
+}
+
+function logGroupArnOf(stack: Stack, instance: rds.IDatabaseInstance, logType: string): string {
+  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: rdsLogGroupName(instance, logType), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }

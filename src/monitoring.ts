@@ -104,8 +104,9 @@ export class LiteLlmMonitoring extends Construct {
     }
     const stack = Stack.of(scope);
     // A name known at synth lets the key policy name this topic without referencing it
-    // (the topic references the key: a reference back would be a cycle).
-    const topicName = `${stack.stackName}-${id}-${Names.uniqueId(scope).slice(-8)}`.slice(-256);
+    // (the topic references the key: a reference back would be a cycle). SNS takes 1-256 of
+    // A-Z a-z 0-9 _ -, and a construct id may hold anything but "/": drop the rest.
+    const topicName = `${stack.stackName}-${id.replace(/[^A-Za-z0-9_-]/g, '')}-${Names.uniqueId(scope).slice(-8)}`.slice(-256);
     const topic = new sns.Topic(scope, id, { topicName, masterKey: props.encryptionKey, enforceSSL: true });
     const topicArn = stack.formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
     // SNS encrypts each message with a data key whose encryption context names the topic
@@ -149,8 +150,22 @@ export class LiteLlmMonitoring extends Construct {
   public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
   /** p99 target response time above the threshold for 3 × 5 minutes. */
   public readonly latencyAlarm: cloudwatch.Alarm;
-  /** With `metrics` on: one alarm per model group on its share of failed attempts. */
+  /**
+   * With `metrics` on: one alarm per model group of the config on its share of failed
+   * attempts (not for wildcard names, which LiteLLM never emits as a group).
+   */
   public readonly modelFailureAlarms: cloudwatch.Alarm[];
+  /**
+   * With `metrics` on: the share of failed attempts across all model groups, those added at
+   * runtime (`/model/new`), wildcard routes and aliases included.
+   */
+  public readonly platformFailureRateAlarm?: cloudwatch.Alarm;
+  /**
+   * With `metrics` on: a healthy task whose metrics no collector read for 5 minutes in a row
+   * (the collector stopped, cannot reach LiteLLM or cannot write), or no metrics at all. Token
+   * scaling stops without them.
+   */
+  public readonly metricsReportingAlarm?: cloudwatch.Alarm;
   /** With `metrics` on: deployments put in cooldown in two 5-minute periods in a row. */
   public readonly deploymentCooldownAlarm?: cloudwatch.Alarm;
 
@@ -182,8 +197,36 @@ export class LiteLlmMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     const gateway = props.service.metrics;
-    const groups = [...new Set(props.service.models.map(m => m.name))];
-    this.modelFailureAlarms = gateway ? modelFailureAlarms(this, gateway, groups, props.modelFailureRatePercent ?? 10) : [];
+    // LiteLLM labels a request with the model it names (litellm/router.py:4273-4275), so a
+    // wildcard route's requests never carry the pattern: its alarm would watch nothing.
+    const groups = [...new Set(props.service.models.map(m => m.name))].filter(g => !g.includes('*'));
+    const percent = props.modelFailureRatePercent ?? 10;
+    this.modelFailureAlarms = gateway ? modelFailureAlarms(this, gateway, groups, percent) : [];
+    this.platformFailureRateAlarm = gateway?.metricModelFailureRate().createAlarm(this, 'PlatformFailureRateAlarm', {
+      alarmDescription: `More than ${percent} % of LiteLLM's attempts across all model groups failed in two 5-minute periods in a row`,
+      threshold: percent,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.metricsReportingAlarm = gateway && new cloudwatch.MathExpression({
+      // Healthy targets are the serving tasks; ReportingTasks' per-minute Sum the tasks whose
+      // metrics were read. A new task is healthy up to a scrape interval before its first read.
+      expression: 'healthy - FILL(reporting, 0)',
+      usingMetrics: {
+        healthy: props.loadBalancer.metricTarget('HealthyHostCount', { period: Duration.minutes(1), statistic: 'Minimum' }),
+        reporting: gateway.metricReportingTasks(),
+      },
+      label: 'Healthy tasks whose metrics were not read',
+      period: Duration.minutes(1),
+    }).createAlarm(this, 'MetricsReportingAlarm', {
+      alarmDescription: 'A healthy LiteLLM task\'s metrics were not read for 5 minutes in a row (its collector stopped or cannot reach LiteLLM '
+        + 'or CloudWatch Logs: see the `metrics` log streams), or there are no metrics at all: the gateway alarms and token scaling are blind',
+      threshold: 0.5,
+      evaluationPeriods: 5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
     this.deploymentCooldownAlarm = gateway?.metricDeploymentCooldowns().createAlarm(this, 'DeploymentCooldownAlarm', {
       alarmDescription: 'LiteLLM put deployments in cooldown (failing too often) in two 5-minute periods in a row: check the model groups\' failures',
       threshold: 1,
@@ -194,7 +237,9 @@ export class LiteLlmMonitoring extends Construct {
     const alarms = [
       ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [],
       this.loadBalancer5xxAlarm, this.latencyAlarm, ...this.modelFailureAlarms,
-      ...this.deploymentCooldownAlarm ? [this.deploymentCooldownAlarm] : [], ...props.additionalAlarms ?? [],
+      ...[this.platformFailureRateAlarm, this.metricsReportingAlarm, this.deploymentCooldownAlarm]
+        .filter((a): a is cloudwatch.Alarm => a !== undefined),
+      ...props.additionalAlarms ?? [],
     ];
     this.alarms = alarms;
     const action = new actions.SnsAction(topic);
@@ -324,5 +369,6 @@ function addGatewayRows(dashboard: cloudwatch.Dashboard, metrics: LiteLlmMetrics
     new cloudwatch.GraphWidget({ title: 'Fallbacks', left: groups.map(g => metrics.metricModelFallbacks(g, { label: g })) }),
     new cloudwatch.GraphWidget({ title: 'Deployments put in cooldown', left: [metrics.metricDeploymentCooldowns()] }),
     new cloudwatch.GraphWidget({ title: 'Spend (USD)', left: [metrics.metricSpend(undefined, { label: 'all groups' })] }),
+    new cloudwatch.GraphWidget({ title: 'Tasks reporting metrics', left: [metrics.metricReportingTasks()] }),
   );
 }

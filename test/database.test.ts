@@ -212,6 +212,8 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     }
     expect(association.Properties.Delete).toBeUndefined();
     expect(association.DependsOn).toContain(retentionId);
+    // Minutes, like every other custom resource of the platform, not CloudFormation's hour.
+    expect(association.Properties.ServiceTimeout).toBe('300');
   });
 
   test.each(['postgresql', 'upgrade'])('may associate a key with the %s log group only, and use the key only through CloudWatch Logs', logType => {
@@ -226,10 +228,12 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
       {
         Effect: 'Allow',
         Action: 'logs:AssociateKmsKey',
-        Resource: {
+        // The `:*` form CloudWatch Logs documents for every action but tagging, and the
+        // Service Authorization Reference's `log-group:NAME`: the same single group.
+        Resource: ['', ':*'].map(suffix => ({
           'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:/aws/rds/instance/',
-            stack.resolve(database.instance.instanceIdentifier), `/${logType}`]],
-        },
+            stack.resolve(database.instance.instanceIdentifier), `/${logType}${suffix}`]],
+        })),
       },
       {
         Effect: 'Allow',
@@ -580,6 +584,17 @@ describe('LiteLlmDatabase options', () => {
     const template = Template.fromStack(after.stack);
     template.hasResourceProperties('AWS::RDS::DBInstance', { EngineVersion: '18', AllowMajorVersionUpgrade: true });
     template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres18', Parameters: { 'rds.force_ssl': '1' } });
+  });
+
+  test('the default engine major stays 17, with major upgrades allowed: changing it is a breaking release (CONTRIBUTING.md)', () => {
+    // GIVEN: a database that keeps the default engine
+    const { stack, make } = standalone();
+
+    // WHEN
+    make();
+
+    // THEN: a new default major would upgrade every such database at its next deploy.
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { EngineVersion: '17', AllowMajorVersionUpgrade: true });
   });
 
   test('a db.r6g.large: known max_connections and its connections alarm', () => {

@@ -1,7 +1,7 @@
 import { App, CfnElement, CfnParameter, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { IConstruct } from 'constructs';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { Construct, IConstruct } from 'constructs';
+import { DeploymentProfile, LiteLlmModel, LiteLlmMonitoring, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
 import { joinedText } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -22,10 +22,13 @@ const CACHE_WIDGETS = ['Cache engine CPU %', 'Cache memory %', 'Cache evictions'
 /** PRODUCTION turns LiteLLM's metrics on: a row for its one model group, then the platform's. */
 const GATEWAY_WIDGETS = [
   'claude-sonnet: attempts / failures', 'claude-sonnet: latency (s)', 'claude-sonnet: tokens',
-  'Fallbacks', 'Deployments put in cooldown', 'Spend (USD)',
+  'Fallbacks', 'Deployments put in cooldown', 'Spend (USD)', 'Tasks reporting metrics',
 ];
-/** PRODUCTION's gateway alarms: the model group's failure rate and deployments in cooldown. */
-const GATEWAY_ALARMS = 2;
+/**
+ * PRODUCTION's gateway alarms: the model group's failure rate, all groups' failure rate,
+ * tasks whose metrics stopped, and deployments in cooldown.
+ */
+const GATEWAY_ALARMS = 4;
 
 interface Synth {
   readonly stack: Stack;
@@ -569,6 +572,20 @@ describe('the alarm topic\'s key', () => {
         },
       },
     })]);
+  });
+
+  test.each(['Alarm Topic', 'alarms.v2', 'Ops: alarms (prod)'])('a topic created with the id "%s" gets a name SNS accepts (1-256 of A-Za-z0-9_-)', id => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'us-east-1' } });
+    const security = new LiteLlmSecurity(stack, 'Security');
+
+    // WHEN
+    LiteLlmMonitoring.createAlarmTopic(new Construct(stack, 'Ops'), id, { encryptionKey: security.encryptionKey });
+
+    // THEN
+    const name = only(Template.fromStack(stack), 'AWS::SNS::Topic').Properties.TopicName;
+    expect(name).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
+    expect(name).toMatch(new RegExp(`^Stack-${id.replace(/[^A-Za-z0-9_-]/g, '')}-[0-9A-F]{8}$`));
   });
 
   test('in a split the topic created beside the key scopes the key the same way, and alarms of later stacks publish to it', () => {

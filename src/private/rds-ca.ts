@@ -3,10 +3,24 @@ import { Construct } from 'constructs';
 import { RDS_CA_RSA2048_G1 } from './rds-ca-certificates';
 
 /**
+ * Where RDS publishes a region's certificate bundle: per partition, as RDS's user guide
+ * ("Certificate bundles by AWS Region", UsingWithRDS.SSL.html) lists them; the China
+ * regions' bucket is the one docs.amazonaws.cn links (and gravitational/teleport's
+ * TestRDSCAURLForDatabase holds all three forms).
+ */
+export function rdsCaBundleUrl(region: string): string {
+  if (region.startsWith('us-gov-')) return `https://truststore.pki.us-gov-west-1.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+  if (region.startsWith('cn-')) return `https://rds-truststore.s3.cn-north-1.amazonaws.com.cn/${region}/${region}-bundle.pem`;
+  return `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+}
+
+/**
  * The PEM of the root CA that signs the stack region's RDS server certificates
  * (rds-ca-rsa2048-g1): from the vendored table, or `override`. In a region-agnostic
- * stack a lazy mapping resolves it at deploy; a region the table lacks then fails the
- * deploy at that lookup (give the stack its region, or pass `override`).
+ * stack a lazy mapping resolves it at deploy; its second-level key is named after the
+ * prop, so a region the table lacks fails the deploy with "Unable to get mapping for
+ * LiteLlmRdsCaRsa2048G1::<region>::caCertificatePem" (give the stack its region, or pass
+ * `caCertificatePem`).
  */
 export function rdsCaCertificatePem(scope: Construct, override?: string): string {
   if (override !== undefined) {
@@ -19,14 +33,14 @@ export function rdsCaCertificatePem(scope: Construct, override?: string): string
   if (!Token.isUnresolved(stack.region)) {
     const pem = RDS_CA_RSA2048_G1[stack.region];
     if (!pem) {
-      throw new Error(`cdk-litellm has no RDS CA certificate for ${stack.region}: pass \`database.caCertificatePem\`, the "Amazon RDS ${stack.region} Root CA RSA2048 G1" certificate from https://truststore.pki.rds.amazonaws.com/${stack.region}/${stack.region}-bundle.pem`);
+      throw new Error(`cdk-litellm has no RDS CA certificate for ${stack.region}: pass \`database.caCertificatePem\`, the "Amazon RDS ${stack.region} Root CA RSA2048 G1" certificate from ${rdsCaBundleUrl(stack.region)}`);
     }
     return pem;
   }
   const id = 'LiteLlmRdsCaRsa2048G1';
   const mapping = stack.node.tryFindChild(id) as CfnMapping | undefined ?? new CfnMapping(stack, id, {
-    mapping: Object.fromEntries(Object.entries(RDS_CA_RSA2048_G1).map(([region, pem]) => [region, { pem }])),
+    mapping: Object.fromEntries(Object.entries(RDS_CA_RSA2048_G1).map(([region, pem]) => [region, { caCertificatePem: pem }])),
     lazy: true,
   });
-  return mapping.findInMap(Aws.REGION, 'pem');
+  return mapping.findInMap(Aws.REGION, 'caCertificatePem');
 }
