@@ -1,4 +1,4 @@
-import { Duration, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
+import { Duration, Token, aws_cloudwatch as cloudwatch, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { check } from './private/validate';
@@ -23,14 +23,19 @@ export interface LiteLlmMetricsOptions {
    */
   readonly port?: number;
   /**
-   * The collector image: the AWS Distro for OpenTelemetry collector (its Prometheus receiver
-   * and CloudWatch EMF exporter). Pass a copy in your ECR when the tasks have no NAT.
+   * The collector image: the AWS Distro for OpenTelemetry collector (its Prometheus receiver,
+   * cumulativetodelta processor and CloudWatch EMF exporter). Pass a copy in your ECR when the
+   * tasks have no NAT, or to keep ECR Public out of task starts: the container is not
+   * essential, but a failed image pull stops the task all the same.
    *
    * @default - `LiteLlmMetrics.DEFAULT_COLLECTOR_IMAGE` from Amazon ECR Public
    */
   readonly collectorImage?: ecs.ContainerImage;
   /**
-   * How often the collector reads the metrics: each read is one data point per metric.
+   * How often the collector reads the metrics: each read is one data point per metric. It
+   * must divide a minute (10, 12, 15, 20, 30 or 60 seconds): token scaling and
+   * `ReportingTasks` add up whole minutes (Application Auto Scaling reads custom metrics
+   * at a fixed 60-second period), so every minute must hold the same number of reads.
    *
    * @default Duration.minutes(1)
    */
@@ -45,6 +50,12 @@ export interface LiteLlmMetricsProps extends LiteLlmMetricsOptions {
   readonly logGroup: logs.ILogGroup;
   /** The cluster's name: every metric carries it as the `ClusterName` dimension. */
   readonly clusterName: string;
+  /**
+   * The port LiteLLM serves clients on (the load balancer's target): the metrics port must differ.
+   *
+   * @default 4000
+   */
+  readonly servingPort?: number;
 }
 
 /** A gateway metric: its CloudWatch name, LiteLLM's Prometheus name and the label that names the model group. */
@@ -57,8 +68,10 @@ interface GatewayMetric {
 /**
  * The metrics the collector keeps, by model group where LiteLLM labels them with one
  * (litellm/types/integrations/prometheus.py `PrometheusMetricLabels`): the deployment
- * counters and latencies carry `model_group`; tokens, spend and fallbacks carry the group
- * the client asked for as `requested_model`.
+ * counters and latencies carry `model_group`, the group whose deployment made the attempt
+ * (a fallback's attempts count in the fallback's group); tokens, spend and fallbacks carry
+ * `requested_model`, the group the client asked for, whichever group answered. The
+ * collector names both `model_group`.
  */
 const GATEWAY_METRICS: GatewayMetric[] = [
   { name: 'ModelRequests', prometheus: 'litellm_deployment_total_requests', groupLabel: 'model_group' },
@@ -74,16 +87,22 @@ const GATEWAY_METRICS: GatewayMetric[] = [
   { name: 'DeploymentCooldowns', prometheus: 'litellm_deployment_cooled_down' },
 ];
 
-/** The Prometheus receiver's own `up`, one sample per task and scrape: how many tasks report. */
+/**
+ * The Prometheus receiver's own `up` (1 when a scrape succeeds), scaled by the scrape
+ * interval over 60 s: its per-minute Sum is the number of tasks that reported.
+ */
 const REPORTING_TASKS = 'ReportingTasks';
 
 /**
  * The file the init container writes beside the config and the callback that loads it.
- * LiteLLM mounts an unauthenticated `/metrics` on the serving port whenever its callbacks
- * name "prometheus" (litellm/proxy/proxy_server.py:6605-6612,
- * litellm/proxy/common_utils/callback_utils.py:402-405); a callback loaded from a module
- * beside the config (proxy/types_utils/utils.py:37-55) registers the same PrometheusLogger
- * without that mount, so the metrics are served on their own port only.
+ * LiteLLM mounts `/metrics` on the serving port whenever its callbacks name "prometheus"
+ * (litellm/proxy/proxy_server.py:6605-6612, litellm/proxy/common_utils/callback_utils.py:402-405).
+ * In 1.108.7 that route asks for a key, but any valid key will do
+ * (litellm/__init__.py:194 `require_auth_for_metrics_endpoint = True`,
+ * proxy/middleware/prometheus_auth_middleware.py:51-66 runs `user_api_key_auth` only), so
+ * every tenant could read every team's series. A callback loaded from a module beside the
+ * config (proxy/types_utils/utils.py:37-55) registers the same PrometheusLogger without that
+ * mount, so the metrics are served on their own port only, inside the task.
  */
 export const METRICS_MODULE = 'cdk_litellm_metrics';
 const METRICS_CALLBACK = `${METRICS_MODULE}.prometheus_logger`;
@@ -148,16 +167,21 @@ export class LiteLlmMetrics extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmMetricsProps) {
     super(scope, id);
     this.port = props.port ?? 9090;
-    check(this.port, n => Number.isInteger(n) && n >= 1024 && n <= 65535 && n !== 4000,
-      n => `\`metrics.port\` (${n}) must be an integer from 1024 to 65535 other than 4000, the port the load balancer serves`);
+    const servingPort = props.servingPort ?? 4000;
+    check(this.port, n => Number.isInteger(n) && n >= 1024 && n <= 65535 && n !== servingPort,
+      n => `\`metrics.port\` (${n}) must be an integer from 1024 to 65535 other than ${servingPort}, the port the load balancer serves (\`containerPort\`)`);
     this.scrapeInterval = props.scrapeInterval ?? Duration.minutes(1);
     const seconds = this.scrapeInterval.toSeconds();
-    check(seconds, n => n >= 10 && n <= 300, n => `\`metrics.scrapeInterval\` (${n} s) must be from 10 to 300 seconds`);
+    check(seconds, n => Number.isInteger(n) && n >= 10 && n <= 60 && 60 % n === 0,
+      n => `\`metrics.scrapeInterval\` (${n} s) must divide a minute: 10, 12, 15, 20, 30 or 60 seconds `
+        + '(token scaling and ReportingTasks add up whole minutes)');
     this.clusterName = props.clusterName;
     this.collector = props.taskDefinition.addContainer('metrics', {
       image: props.collectorImage ?? ecs.ContainerImage.fromRegistry(LiteLlmMetrics.DEFAULT_COLLECTOR_IMAGE),
-      // A collector that stops leaves a gap in the metrics, never the proxy without its task.
+      // A collector that stops leaves a gap in the metrics, never the proxy without its task;
+      // ECS restarts it (and the ReportingTasks alarm notices one that does not come back).
       essential: false,
+      enableRestartPolicy: true,
       memoryReservationMiB: 128,
       command: ['--config=env:AOT_CONFIG_CONTENT'],
       environment: {
@@ -168,43 +192,51 @@ export class LiteLlmMetrics extends Construct {
     props.logGroup.grantWrite(props.taskDefinition.taskRole);
   }
 
-  /** Attempts LiteLLM sent to a model group's deployments, retries included (Sum, 5 minutes). */
-  public metricModelRequests(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  /** Attempts LiteLLM sent to a model group's deployments (or all groups'), retries included (Sum, 5 minutes). */
+  public metricModelRequests(modelGroup?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ModelRequests', modelGroup, { statistic: 'Sum', ...props });
   }
 
-  /** Attempts that failed at a model group's deployments (Sum, 5 minutes). */
-  public metricModelFailures(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  /** Attempts that failed at a model group's deployments (or all groups') (Sum, 5 minutes). */
+  public metricModelFailures(modelGroup?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ModelFailures', modelGroup, { statistic: 'Sum', ...props });
   }
 
-  /** Failed attempts per 100 attempts of a model group, once it had at least 10 (5 minutes). */
-  public metricModelFailureRate(modelGroup: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
+  /**
+   * Failed attempts per 100 attempts of a model group, or of all groups (those added at
+   * runtime, wildcard routes and aliases too), once it had at least 10 (5 minutes).
+   */
+  public metricModelFailureRate(modelGroup?: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
       expression: 'IF(requests >= 10, 100 * FILL(failures, 0) / requests, 0)',
       usingMetrics: { requests: this.metricModelRequests(modelGroup), failures: this.metricModelFailures(modelGroup) },
-      label: `${modelGroup} failed attempts %`,
+      label: `${modelGroup ?? 'all groups'} failed attempts %`,
       period: Duration.minutes(5),
       ...props,
     });
   }
 
-  /** Time the provider took to answer a model group's requests, in seconds (Average, 5 minutes). */
+  /**
+   * Time the provider took to answer a model group's requests, in seconds (Average, 5 minutes).
+   * The collector sends each scrape's new requests (a delta of LiteLLM's histogram): Average,
+   * Sum and SampleCount mean what they say; Minimum, Maximum and percentiles do not (the
+   * Prometheus histogram carries neither, so CloudWatch sees 0).
+   */
   public metricModelLatency(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ModelLatency', modelGroup, { statistic: 'Average', ...props });
   }
 
-  /** Time LiteLLM took end to end for a model group's requests, in seconds (Average, 5 minutes). */
+  /** Time LiteLLM took end to end for a model group's requests, in seconds (Average, 5 minutes; statistics as `metricModelLatency`). */
   public metricRequestLatency(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('RequestLatency', modelGroup, { statistic: 'Average', ...props });
   }
 
-  /** Input tokens, of one model group or of all (Sum, 5 minutes). */
+  /** Input tokens, of the model group the clients asked for or of all (Sum, 5 minutes). */
   public metricInputTokens(modelGroup?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('InputTokens', modelGroup, { statistic: 'Sum', ...props });
   }
 
-  /** Output tokens, of one model group or of all (Sum, 5 minutes). */
+  /** Output tokens, of the model group the clients asked for or of all (Sum, 5 minutes). */
   public metricOutputTokens(modelGroup?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('OutputTokens', modelGroup, { statistic: 'Sum', ...props });
   }
@@ -235,17 +267,24 @@ export class LiteLlmMetrics extends Construct {
     return this.metric('DeploymentCooldowns', undefined, { statistic: 'Sum', ...props });
   }
 
-  /** Tasks whose metrics the collectors read in the period, one sample per task and scrape (Sum, 1 minute). */
+  /**
+   * Tasks whose metrics the collectors read, per minute (Sum, 1 minute): each scrape counts
+   * the scrape interval over 60 s, so a minute adds up to the reporting tasks at every
+   * allowed interval. Over a longer period the Sum is task-minutes.
+   */
   public metricReportingTasks(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(REPORTING_TASKS, undefined, { statistic: 'Sum', period: Duration.minutes(1), ...props });
   }
 
-  /** A metric of the `LiteLLM` namespace, of one model group or of the whole platform. */
+  /**
+   * A metric of the `LiteLLM` namespace, of one model group or of the whole platform. The
+   * group's dimension value is the label value LiteLLM emits for that name.
+   */
   public metric(metricName: string, modelGroup?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: LiteLlmMetrics.NAMESPACE,
       metricName,
-      dimensionsMap: { ClusterName: this.clusterName, ...(modelGroup !== undefined ? { model_group: modelGroup } : {}) },
+      dimensionsMap: { ClusterName: this.clusterName, ...(modelGroup !== undefined ? { model_group: modelGroupDimension(modelGroup) } : {}) },
       period: Duration.minutes(5),
       ...props,
     });
@@ -253,9 +292,26 @@ export class LiteLlmMetrics extends Construct {
 }
 
 /**
+ * The `model_group` value LiteLLM emits for a model group name: its label sanitiser
+ * (litellm/types/integrations/prometheus.py:45-71) turns newlines into spaces, drops CR,
+ * U+2028 and U+2029, and puts a backslash before each backslash and double quote, which
+ * prometheus_client escapes once more for the exposition: the collector reads `a\"b` for `a"b`.
+ * A name CloudWatch refuses as a dimension value (not printable ASCII, blank, over 1,024
+ * characters) fails here, at synth, instead of failing the alarms at deploy.
+ */
+export function modelGroupDimension(name: string): string {
+  if (Token.isUnresolved(name)) return name;
+  check(name, n => /^[\x20-\x7e]{1,1024}$/.test(n) && n.trim() !== '',
+    n => `model group ${JSON.stringify(n)} cannot be a CloudWatch dimension value (printable ASCII, not blank, at most 1,024 characters): `
+      + 'rename the model, or turn `metrics` off');
+  return name.replace(/[\\"]/g, c => `\\${c}`);
+}
+
+/**
  * The collector's configuration: scrape LiteLLM's metrics port, give each metric its
  * CloudWatch name (the Prometheus receiver may or may not keep a counter's `_total`), name
- * the group label `model_group` everywhere, and write embedded metric format with the
+ * the group label `model_group` everywhere, turn LiteLLM's cumulative counters and
+ * histograms into each scrape's increase, and write embedded metric format with the
  * dimension sets [ClusterName, model_group] and [ClusterName].
  */
 export function collectorConfig(port: number, scrapeSeconds: number, clusterName: string, logGroupName: string): string {
@@ -287,10 +343,29 @@ export function collectorConfig(port: number, scrapeSeconds: number, clusterName
       metricstransform: {
         transforms: [
           ...renames,
-          { include: 'up', match_type: 'strict', action: 'update', new_name: REPORTING_TASKS },
+          {
+            include: 'up',
+            match_type: 'strict',
+            action: 'update',
+            new_name: REPORTING_TASKS,
+            operations: [{ action: 'experimental_scale_value', experimental_scale: scrapeSeconds / 60 }],
+          },
         ],
       },
-      batch: { timeout: '60s' },
+      // awsemf (contrib v0.117.0) sends histograms as they come, lifetime totals with Min and
+      // Max 0 (awsemfexporter datapoint.go:191-207); for counters it drops the first sample of
+      // each series (retain_initial_value_of_delta_metric, false in factory.go:48; datapoint.go:
+      // 153-168) and forgets a series after 5 minutes (internal/aws/metrics metric_calculator.go:15).
+      // Convert here instead: awsemf passes delta sums through as they are.
+      // `keep`: the collector starts with the task, so a series it has not seen is new, and its
+      // first value is that series' first increase (LiteLLM creates a labelled series on its
+      // first increment). `auto` would drop it: LiteLLM's multiprocess exposition has no
+      // `_created`, so a first point's start time is its own timestamp (cumulativetodelta
+      // internal/tracking/tracker.go:128-134). A collector ECS restarts sends each series'
+      // running total once. No max_staleness: a quiet series' next value is still a delta.
+      cumulativetodelta: { initial_value: 'keep' },
+      // Each scrape leaves in its own batch, well inside a minute.
+      batch: { timeout: '10s' },
     },
     exporters: {
       awsemf: {
@@ -305,7 +380,7 @@ export function collectorConfig(port: number, scrapeSeconds: number, clusterName
       },
     },
     service: {
-      pipelines: { metrics: { receivers: ['prometheus'], processors: ['metricstransform', 'batch'], exporters: ['awsemf'] } },
+      pipelines: { metrics: { receivers: ['prometheus'], processors: ['metricstransform', 'cumulativetodelta', 'batch'], exporters: ['awsemf'] } },
     },
   };
   return YAML.stringify(config, { lineWidth: 0 });

@@ -7,7 +7,7 @@ import { defaultPlatform, fiveStacks, productionPlatform } from './support/scena
 import { README_END, README_START, costTable, scenarioStacks } from '../scripts/cost/scenarios';
 import { main as costCommand } from '../src/cost/cli';
 import { criticalPath } from '../src/cost/critical-path';
-import { templateCost, totals } from '../src/cost/model';
+import { EMF_EVENT_BYTES, templateCost, totals } from '../src/cost/model';
 import { MODEL_NOTE, formatReport, report, stacksAt } from '../src/cost/report';
 
 const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
@@ -217,5 +217,31 @@ describe('LiteLLM\'s metrics in the cost', () => {
   test('DEVELOPMENT (metrics off) has none', () => {
     const items = scenarioStacks(defaultPlatform()).flatMap(s => templateCost(s.template));
     expect(items.filter(i => i.detail.startsWith('LiteLLM metrics'))).toEqual([]);
+  });
+
+  test('the collector\'s log events: per task and scrape, ReportingTasks and two events per model group, at the measured size', () => {
+    expect(EMF_EVENT_BYTES).toBe(600);
+    const items = scenarioStacks(productionPlatform()).flatMap(s => templateCost(s.template));
+    const gb = 730 * 60 * (1 + 2 * 2) * 600 / 1e9;
+    const [logs] = items.filter(i => i.detail.startsWith('metrics collector\'s log events'));
+    const tasks = Number(/, (\d+) tasks?\)$/.exec(logs.detail)![1]);
+    expect(logs).toEqual({ component: 'alarms, dashboard, metrics', detail: expect.stringContaining(`(${(tasks * gb).toFixed(2)} GB`), monthly: expect.closeTo(tasks * gb * 0.5, 6) });
+  });
+
+  test('target tracking policies bill their two alarms, per metric they read: the token policy reads 3', () => {
+    const tokens = templateCost({
+      Resources: {
+        Tokens: {
+          Type: 'AWS::ApplicationAutoScaling::ScalingPolicy',
+          Properties: { TargetTrackingScalingPolicyConfiguration: { CustomizedMetricSpecification: { Metrics: [{ MetricStat: {} }, { MetricStat: {} }, { MetricStat: {} }, { Expression: 'x' }] } } },
+        },
+        Cpu: { Type: 'AWS::ApplicationAutoScaling::ScalingPolicy', Properties: { TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: {} } } },
+        Step: { Type: 'AWS::ApplicationAutoScaling::ScalingPolicy', Properties: { StepScalingPolicyConfiguration: {} } },
+      },
+    });
+    expect(tokens).toEqual([
+      { component: 'alarms, dashboard, metrics', detail: 'target tracking Tokens: 2 alarms (3 metrics each)', monthly: expect.closeTo(0.6, 6) },
+      { component: 'alarms, dashboard, metrics', detail: 'target tracking Cpu: 2 alarms', monthly: expect.closeTo(0.2, 6) },
+    ]);
   });
 });

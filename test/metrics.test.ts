@@ -1,10 +1,13 @@
 // LiteLLM's own metrics in the templates: the proxy serves them on their own port, a
 // collector writes a bounded set to CloudWatch, alarms, a dashboard row and token scaling
 // use them, and the load balancer never forwards /metrics.
-import { App, Duration, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aws_ecs as ecs, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmImage, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import {
+  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmMetrics, LiteLlmMetricsOptions, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+} from '../src';
 import { joinedText, servingTaskDefinition } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -83,6 +86,8 @@ describe('on by default in PRODUCTION', () => {
   test('the collector: ADOT pinned by version, non-essential, scraping 127.0.0.1:9090 into the service log group as EMF', () => {
     expect(c.metrics.Image).toBe('public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3');
     expect(c.metrics.Essential).toBe(false);
+    // ECS restarts a collector that exits.
+    expect(c.metrics.RestartPolicy).toEqual({ Enabled: true });
     expect(c.metrics.Command).toEqual(['--config=env:AOT_CONFIG_CONTENT']);
     const config = collectorConfig(b.template);
     const scrape = config.receivers.prometheus.config.scrape_configs[0];
@@ -91,10 +96,31 @@ describe('on by default in PRODUCTION', () => {
     expect(config.exporters.awsemf).toEqual(expect.objectContaining({
       namespace: 'LiteLLM', log_group_name: '<token>', log_stream_name: 'metrics', dimension_rollup_option: 'NoDimensionRollup',
     }));
-    expect(config.service.pipelines.metrics).toEqual({ receivers: ['prometheus'], processors: ['metricstransform', 'batch'], exporters: ['awsemf'] });
+    expect(config.service.pipelines.metrics).toEqual({ receivers: ['prometheus'], processors: ['metricstransform', 'cumulativetodelta', 'batch'], exporters: ['awsemf'] });
     // The tokens are the cluster's and the log group's names.
     expect(JSON.stringify(env(c.metrics, 'AOT_CONFIG_CONTENT'))).toContain(idOf(b, b.platform.service.cluster));
     expect(JSON.stringify(env(c.metrics, 'AOT_CONFIG_CONTENT'))).toContain(idOf(b, b.platform.service.logGroup));
+  });
+
+  test('counters and histograms become each scrape\'s increase in the collector, first samples kept, never forgotten; batches of 10 s', () => {
+    const config = collectorConfig(b.template);
+    // ADOT v0.43.3 builds cumulativetodelta (pkg/defaultcomponents/defaults.go:140, contrib v0.117.0).
+    expect(config.processors.cumulativetodelta).toEqual({ initial_value: 'keep' });
+    expect(config.processors.batch).toEqual({ timeout: '10s' });
+    // awsemf then converts nothing: its own first-sample drop and 5-minute expiry never apply.
+    expect(config.exporters.awsemf.retain_initial_value_of_delta_metric).toBeUndefined();
+  });
+
+  test('ReportingTasks is `up` scaled by the scrape interval over 60 s: its per-minute Sum counts tasks', () => {
+    const up = (t: Template) => collectorConfig(t).processors.metricstransform.transforms.find((x: any) => x.include === 'up');
+    expect(up(b.template)).toEqual({
+      include: 'up',
+      match_type: 'strict',
+      action: 'update',
+      new_name: 'ReportingTasks',
+      operations: [{ action: 'experimental_scale_value', experimental_scale: 1 }],
+    });
+    expect(up(production({ metrics: { scrapeInterval: Duration.seconds(15) } }).template).operations[0].experimental_scale).toBe(0.25);
   });
 
   test('dimensions are bounded: [ClusterName, model_group] and [ClusterName], nothing else', () => {
@@ -141,7 +167,36 @@ describe('on by default in PRODUCTION', () => {
     for (const group of ['gpt-4o', 'claude-sonnet']) {
       for (const title of ['attempts / failures', 'latency (s)', 'tokens']) expect(body).toContain(`${group}: ${title}`);
     }
-    for (const title of ['Fallbacks', 'Deployments put in cooldown', 'Spend (USD)']) expect(body).toContain(title);
+    for (const title of ['Fallbacks', 'Deployments put in cooldown', 'Spend (USD)', 'Tasks reporting metrics']) expect(body).toContain(title);
+  });
+
+  test('a platform-wide failure-rate alarm on the ClusterName-only metrics covers groups the config does not name', () => {
+    const alarm = b.template.toJSON().Resources[idOf(b, b.platform.monitoring.platformFailureRateAlarm!)].Properties;
+    expect(alarm.Threshold).toBe(10);
+    expect(alarm.EvaluationPeriods).toBe(2);
+    expect(alarm.TreatMissingData).toBe('notBreaching');
+    const stats = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(stats.map((m: any) => [m.MetricName, m.Dimensions.map((d: any) => d.Name)]).sort())
+      .toEqual([['ModelFailures', ['ClusterName']], ['ModelRequests', ['ClusterName']]]);
+    expect(b.platform.monitoring.alarms).toContain(b.platform.monitoring.platformFailureRateAlarm);
+  });
+
+  test('an alarm when a healthy task\'s metrics stop: healthy targets − ReportingTasks, per minute, 5 in a row, missing data breaching', () => {
+    const alarm = b.template.toJSON().Resources[idOf(b, b.platform.monitoring.metricsReportingAlarm!)].Properties;
+    expect(alarm).toEqual(expect.objectContaining({
+      Threshold: 0.5,
+      EvaluationPeriods: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: idOf(b, b.platform.monitoring.alarmTopic) }],
+    }));
+    const expression = alarm.Metrics.find((m: any) => m.Expression);
+    expect(expression.Expression).toBe('healthy - FILL(reporting, 0)');
+    const byId = Object.fromEntries(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat]));
+    expect(byId.healthy).toEqual(expect.objectContaining({ Stat: 'Minimum', Period: 60 }));
+    expect(byId.healthy.Metric).toEqual(expect.objectContaining({ Namespace: 'AWS/ApplicationELB', MetricName: 'HealthyHostCount' }));
+    expect(byId.reporting).toEqual(expect.objectContaining({ Stat: 'Sum', Period: 60 }));
+    expect(byId.reporting.Metric).toEqual(expect.objectContaining({ Namespace: 'LiteLLM', MetricName: 'ReportingTasks' }));
   });
 
   test('platform.metricXxx: the LiteLLM namespace, the cluster and the model group', () => {
@@ -165,6 +220,8 @@ describe('off by default in DEVELOPMENT', () => {
     expect(YAML.parse(b.platform.service.config).litellm_settings.callbacks ?? []).not.toContain('cdk_litellm_metrics.prometheus_logger');
     expect(b.platform.monitoring.modelFailureAlarms).toEqual([]);
     expect(b.platform.monitoring.deploymentCooldownAlarm).toBeUndefined();
+    expect(b.platform.monitoring.platformFailureRateAlarm).toBeUndefined();
+    expect(b.platform.monitoring.metricsReportingAlarm).toBeUndefined();
     expect(() => b.platform.metricModelRequests('gpt-4o')).toThrow('`metrics` is off (the DEVELOPMENT default): set `metrics: { enabled: true }`');
   });
 
@@ -198,7 +255,7 @@ describe('/metrics never through the load balancer', () => {
     expect(() => production({ config: { litellmSettings: { callbacks: ['prometheus'] } } }))
       .toThrow('`metrics` already registers LiteLLM\'s Prometheus metrics, on their own port: remove it');
     expect(() => build({ config: { litellmSettings: { success_callback: ['prometheus'] } } }))
-      .toThrow('serves /metrics without authentication on the port the load balancer serves');
+      .toThrow('serves /metrics on the port the load balancer serves to any valid key, so every tenant would read every team\'s series');
   });
 });
 
@@ -208,9 +265,65 @@ describe('checks at synth', () => {
     expect(() => production({ metrics: { port: 80 } })).toThrow('`metrics.port` (80)');
   });
 
-  test('the scrape interval is from 10 to 300 seconds', () => {
-    expect(() => production({ metrics: { scrapeInterval: Duration.seconds(5) } })).toThrow('`metrics.scrapeInterval` (5 s) must be from 10 to 300 seconds');
-    expect(() => production({ metrics: { scrapeInterval: Duration.minutes(10) } })).toThrow('`metrics.scrapeInterval` (600 s) must be from 10 to 300 seconds');
+  test('the scrape interval divides a minute (token scaling\'s fixed 60 s period, ReportingTasks per minute)', () => {
+    const message = (n: number) => `\`metrics.scrapeInterval\` (${n} s) must divide a minute: 10, 12, 15, 20, 30 or 60 seconds (token scaling and ReportingTasks add up whole minutes)`;
+    expect(() => production({ metrics: { scrapeInterval: Duration.seconds(5) } })).toThrow(message(5));
+    expect(() => production({ metrics: { scrapeInterval: Duration.seconds(45) } })).toThrow(message(45));
+    expect(() => production({ metrics: { scrapeInterval: Duration.seconds(120) } })).toThrow(message(120));
+    expect(() => production({ service: { tokensPerTarget: 1000 }, metrics: { scrapeInterval: Duration.seconds(90) } })).toThrow(message(90));
+    for (const n of [10, 12, 15, 20, 30, 60]) expect(() => production({ metrics: { scrapeInterval: Duration.seconds(n) } })).not.toThrow();
+  });
+
+  test('the metrics port may not be the configured containerPort (building blocks)', () => {
+    const service = (containerPort: number, metrics: LiteLlmMetricsOptions) => () => {
+      const stack = new Stack(new App(), 'Blocks', { env: ENV });
+      const security = new LiteLlmSecurity(stack, 'Security', { providerKeyNames: ['OPENAI_API_KEY'] });
+      const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, containerPort });
+      const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', { vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup });
+      const database = new LiteLlmDatabase(stack, 'Database', {
+        vpc: network.vpc,
+        securityGroup: network.databaseSecurityGroup,
+        rotationSecurityGroup: network.rotationSecurityGroup,
+        encryptionKey: security.encryptionKey,
+      });
+      new LiteLlmService(stack, 'Service', { security, network, loadBalancer, database, models: MODELS().slice(0, 1), metrics: { enabled: true, ...metrics } });
+    };
+    expect(service(9090, {}))
+      .toThrow('`metrics.port` (9090) must be an integer from 1024 to 65535 other than 9090, the port the load balancer serves (`containerPort`)');
+    expect(service(9090, { port: 4000 })).not.toThrow();
+  });
+
+  test('model group names CloudWatch refuses as dimension values fail at synth', () => {
+    const named = (name: string) => () => production({ models: [LiteLlmModel.openAi({ name, modelId: 'gpt-4o' })] });
+    const message = (name: string) => `model group ${JSON.stringify(name)} cannot be a CloudWatch dimension value (printable ASCII, not blank, at most 1,024 characters): rename the model, or turn \`metrics\` off`;
+    expect(named('gpt-4o-ü')).toThrow(message('gpt-4o-ü'));
+    expect(named(' ')).toThrow(message(' '));
+    expect(named('a\tb')).toThrow(message('a\tb'));
+  });
+
+  test('a name LiteLLM escapes gets its alarm on the escaped value; a wildcard name gets none', () => {
+    const b = production({
+      models: [LiteLlmModel.openAi({ name: 'say "hi"', modelId: 'gpt-4o' }), LiteLlmModel.openAi({ name: 'openai/*', modelId: '*' })],
+    });
+    const alarms = b.platform.monitoring.modelFailureAlarms;
+    expect(alarms).toHaveLength(1);
+    const props = b.template.toJSON().Resources[idOf(b, alarms[0])].Properties;
+    const dims = props.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'model_group').Value);
+    expect(dims).toEqual(['say \\"hi\\"', 'say \\"hi\\"']);
+    expect(JSON.stringify(b.template.toJSON().Resources[idOf(b, b.platform.monitoring.dashboard)].Properties.DashboardBody)).not.toContain('openai/*: ');
+  });
+
+  test('listener rule priority 1 is the /metrics 404\'s: another rule there fails at synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Metrics', { env: ENV });
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: MODELS() });
+    platform.loadBalancer.listener.addAction('Mine', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/x'])],
+      action: elbv2.ListenerAction.fixedResponse(200),
+    });
+    expect(() => app.synth())
+      .toThrow('the listener rule Metrics/LiteLlm/LoadBalancer/LoadBalancer/Http/MineRule/Resource has priority 1, which the platform\'s /metrics 404 rule holds: give it another priority');
   });
 
   test('the model failure threshold is a percentage above 0', () => {
@@ -246,7 +359,7 @@ describe('tokensPerTarget', () => {
     const metrics = config.CustomizedMetricSpecification.Metrics;
     expect(metrics.map((m: any) => m.Id)).toEqual(['tokensIn', 'tokensOut', 'tasks', 'tokensPerTask']);
     expect(metrics.map((m: any) => m.MetricStat?.Metric.MetricName)).toEqual(['InputTokens', 'OutputTokens', 'ReportingTasks', undefined]);
-    expect(metrics[3]).toEqual(expect.objectContaining({ Expression: '(FILL(tokensIn, 0) + FILL(tokensOut, 0)) / (tasks * 1)', ReturnData: true }));
+    expect(metrics[3]).toEqual(expect.objectContaining({ Expression: '(FILL(tokensIn, 0) + FILL(tokensOut, 0)) / tasks', ReturnData: true }));
     expect(metrics.slice(0, 3).every((m: any) => m.ReturnData === false && m.MetricStat.Stat === 'Sum')).toBe(true);
     expect(metrics[0].MetricStat.Metric.Dimensions).toEqual([{ Name: 'ClusterName', Value: { Ref: idOf(b, b.platform.service.cluster) } }]);
   });

@@ -54,9 +54,16 @@ export function templateCost(template: { Resources?: Resources }): LineItem[] {
           add('VPC endpoints', `${serviceName(p.ServiceName)} in ${azs} AZ`, azs * month(PRICES.interfaceEndpointAzHour));
         }
         break;
-      case 'AWS::ECS::Service':
+      case 'AWS::ECS::Service': {
         add('Fargate', ...fargate(resources, p));
+        const logs = gatewayMetricLogGb(resources[p.TaskDefinition?.Ref]?.Properties?.ContainerDefinitions ?? []);
+        const tasks = p.DesiredCount ?? 1;
+        if (logs > 0) {
+          add('alarms, dashboard, metrics', `metrics collector's log events (${(tasks * logs).toFixed(2)} GB, ${tasks} task${tasks > 1 ? 's' : ''})`,
+            tasks * logs * PRICES.traffic.logsIngestGb);
+        }
         break;
+      }
       case 'AWS::RDS::DBInstance': {
         const copies = truthy(p.MultiAZ) ? 2 : 1;
         const az = copies === 2 ? 'Multi-AZ' : 'single-AZ';
@@ -85,6 +92,15 @@ export function templateCost(template: { Resources?: Resources }): LineItem[] {
         // An alarm on metric math is billed per metric it reads.
         const reads = Array.isArray(p.Metrics) ? p.Metrics.filter((m: any) => m.MetricStat).length : 1;
         add('alarms, dashboard, metrics', `alarm ${id}${reads > 1 ? ` (${reads} metrics)` : ''}`, reads * PRICES.alarmMonth);
+        break;
+      }
+      case 'AWS::ApplicationAutoScaling::ScalingPolicy': {
+        // Target tracking creates and bills two alarms (scale out, scale in), each per metric it reads.
+        const tracking = p.TargetTrackingScalingPolicyConfiguration;
+        if (!tracking) break;
+        const metrics = tracking.CustomizedMetricSpecification?.Metrics;
+        const reads = Array.isArray(metrics) ? metrics.filter((m: any) => m.MetricStat).length : 1;
+        add('alarms, dashboard, metrics', `target tracking ${id}: 2 alarms${reads > 1 ? ` (${reads} metrics each)` : ''}`, 2 * reads * PRICES.alarmMonth);
         break;
       }
       case 'AWS::ECS::TaskDefinition': {
@@ -138,17 +154,42 @@ function text(value: any): string {
   return join ? join[1].map((part: unknown) => (typeof part === 'string' ? part : '<token>')).join(join[0]) : '<token>';
 }
 
+/** The collector's configuration and the number of model groups of a task's config, when it has a collector. */
+function gatewayMetrics(containers: any[]): { collector: any; groups: number } | undefined {
+  const env = (name: string) => containers.flatMap(c => c.Environment ?? []).find((e: any) => e.Name === name)?.Value;
+  const collector = env('AOT_CONFIG_CONTENT');
+  const config = env('LITELLM_CONFIG_YAML');
+  if (collector === undefined || config === undefined) return undefined;
+  return { collector: YAML.parse(text(collector)), groups: new Set((YAML.parse(text(config)).model_list ?? []).map((m: any) => m.model_name)).size };
+}
+
+/**
+ * The bytes of one embedded-metric-format event the collector writes (ADOT's awsemf with the
+ * platform's config: 540-610 bytes, measured in test/boot-collector.test.ts).
+ */
+export const EMF_EVENT_BYTES = 600;
+
+/**
+ * GB a month one task's collector writes to CloudWatch Logs: each scrape, one event for
+ * ReportingTasks and, per model group in use, one for its counters and one for its latencies.
+ */
+function gatewayMetricLogGb(containers: any[]): number {
+  const found = gatewayMetrics(containers);
+  if (!found) return 0;
+  const seconds = parseInt(found.collector.receivers.prometheus.config.scrape_configs[0].scrape_interval, 10);
+  const scrapes = PRICES.hoursPerMonth * 3600 / seconds;
+  return scrapes * (1 + 2 * found.groups) * EMF_EVENT_BYTES / 1e9;
+}
+
 /**
  * The custom metrics LiteLLM's collector creates: each metric its EMF exporter declares,
  * once per dimension set, `model_group` ones once per model group of the config.
  */
 function gatewayMetricCount(containers: any[]): number {
-  const env = (name: string) => containers.flatMap(c => c.Environment ?? []).find((e: any) => e.Name === name)?.Value;
-  const collector = env('AOT_CONFIG_CONTENT');
-  const config = env('LITELLM_CONFIG_YAML');
-  if (collector === undefined || config === undefined) return 0;
-  const groups = new Set((YAML.parse(text(config)).model_list ?? []).map((m: any) => m.model_name)).size;
-  const declarations: any[] = YAML.parse(text(collector)).exporters?.awsemf?.metric_declarations ?? [];
+  const found = gatewayMetrics(containers);
+  if (!found) return 0;
+  const groups = found.groups;
+  const declarations: any[] = found.collector.exporters?.awsemf?.metric_declarations ?? [];
   return declarations.reduce((sum, d) => sum + (d.metric_name_selectors ?? []).length
     * (d.dimensions ?? []).reduce((n: number, dims: string[]) => n + (dims.includes('model_group') ? groups : 1), 0), 0);
 }

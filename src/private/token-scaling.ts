@@ -29,8 +29,6 @@ export function scaleOnTokens(
       },
     };
   };
-  // Each task's collector reports once per scrape: tasks = samples × scrape interval / 60 s.
-  const perMinute = metrics.scrapeInterval.toSeconds() / 60;
   return new appscaling.CfnScalingPolicy(scope, 'TokensScaling', {
     policyName: `${Names.uniqueId(scope)}Tokens`.slice(-255),
     policyType: 'TargetTrackingScaling',
@@ -46,7 +44,9 @@ export function scaleOnTokens(
           stat('tasks', metrics.metricReportingTasks({ period: minute })),
           {
             id: 'tokensPerTask',
-            expression: `(FILL(tokensIn, 0) + FILL(tokensOut, 0)) / (tasks * ${perMinute})`,
+            // ReportingTasks' per-minute Sum is the reporting tasks at any allowed scrape interval
+            // (one that divides the 60 s period Application Auto Scaling reads custom metrics at).
+            expression: '(FILL(tokensIn, 0) + FILL(tokensOut, 0)) / tasks',
             label: 'Tokens per task per minute',
             returnData: true,
           },
