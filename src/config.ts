@@ -176,6 +176,8 @@ const RESERVED: Record<Section, { [key: string]: string }> = {
     coordination_redis: 'use `cache` (the platform\'s ElastiCache)',
     use_x_forwarded_for: 'remove it: the load balancer is the one proxy in front of the tasks, and the platform trusts its X-Forwarded-* headers from the VPC only',
     mcp_trusted_proxy_ranges: 'remove it: the platform trusts X-Forwarded-* headers from the VPC, where the load balancer is',
+    mcp_xff_num_trusted_hops: 'remove it: the platform sets 1, the address the load balancer saw; a larger count would read an entry that a client calling the load balancer directly writes itself',
+    trusted_proxy_ranges: 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address',
   },
   router_settings: {
     redis_host: 'use `cache` (the platform\'s ElastiCache)',
@@ -345,6 +347,7 @@ export class LiteLlmConfig {
     }
     alignRouterKeys(settings, layers);
     checkSpendSettings(settings.general_settings, this.options, platform.sharedState !== undefined);
+    if (platform.trustedProxyCidrs?.length) checkHeaderIdentity(settings.general_settings, this.options);
     const budget = attemptBudget(this.models, settings.router_settings, platform.requestTimeoutSeconds);
     this.checkAttemptTimeouts(settings.router_settings, budget);
     const owned = platformOwned(platform, budget);
@@ -387,6 +390,12 @@ export class LiteLlmConfig {
       for (const [key, value] of timeouts) {
         check(value, within, v => `model "${m.name}": \`litellm_params.${key}\` (${v} s) exceeds ${limit}: lower it or remove it`);
       }
+      // The router builds its SDK clients with max_retries 0 unless a deployment sets it
+      // (litellm/router.py:1475); set, the SDK retries inside one attempt, each try with the
+      // attempt's whole timeout, so one attempt could take several shares of the budget.
+      check(params.max_retries, (n: unknown) => n === 0 || n === null,
+        n => `model "${m.name}": \`litellm_params.max_retries\` (${JSON.stringify(n)}) makes the provider's SDK retry inside one attempt, each try with ${limit}: `
+          + 'remove it and retry with `config.numRetries`, which the platform budgets');
     }
   }
 
@@ -439,6 +448,14 @@ export interface LiteLlmPlatformSettings {
    * address and scheme from X-Forwarded-* headers only from these.
    */
   readonly trustedProxyCidrs?: string[];
+  /**
+   * Whether clients reach the load balancer from the internet, outside `trustedProxyCidrs`,
+   * themselves: the admin UI's sign-in limit then also counts per client address
+   * (`trusted_proxy_ranges`). Behind an internal load balancer clients have addresses inside
+   * those ranges, which LiteLLM skips as proxies, and behind a proxy in front (`publicUrl`) the
+   * address is the proxy's: either way every client would be counted under one address.
+   */
+  readonly limitSignInsPerAddress?: boolean;
 }
 
 /** The cache's part of the config. */
@@ -531,6 +548,23 @@ function checkSpendSettings(general: Settings, options: LiteLlmConfigOptions, ha
   }
 }
 
+/**
+ * Sign-ins that take the user's identity from request headers trust them from any peer in
+ * `trusted_proxy_ranges` (litellm/proxy/auth/trusted_proxy_utils.py:48-84, called by
+ * oauth2_proxy_hook.py:59-66 and integrations/custom_sso_handler.py:23-32). The platform sets
+ * that to the VPC, where the load balancer is, and the load balancer passes a client's headers
+ * through unchanged: anyone could sign in as anyone.
+ */
+function checkHeaderIdentity(general: Settings, options: LiteLlmConfigOptions): void {
+  const where = (key: string) => (options.generalSettings?.[key] !== undefined ? 'config.generalSettings' : 'configFile general_settings');
+  // LiteLLM turns the first on for `true` only (litellm/proxy/auth/user_api_key_auth.py:2235).
+  const key = general.enable_oauth2_proxy_auth === true ? 'enable_oauth2_proxy_auth' : general.custom_ui_sso_sign_in_handler ? 'custom_ui_sso_sign_in_handler' : undefined;
+  if (key !== undefined) {
+    throw new Error(`\`${where(key)}.${key}\` takes the user's identity from request headers, which the load balancer passes through from any client unchanged: `
+      + 'anyone could sign in as anyone. Remove it; sign users in with LiteLLM\'s SSO or JWT auth (`enable_jwt_auth`) instead');
+  }
+}
+
 function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBudget): Record<Section, Settings> {
   // The router (cooldowns, usage) reads router_settings.redis_*; the rate limiters use the
   // coordination Redis. Given explicitly, a task that started while the cache was
@@ -562,8 +596,20 @@ function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBudget): R
       ...coordination,
       // Requests reach the tasks from the load balancer: its X-Forwarded-For names the client
       // (for logs and IP rules) and X-Forwarded-Proto the scheme, trusted from the VPC only
-      // (litellm/proxy/auth/ip_address_utils.py:144-197, auth_utils.py:93-102).
-      ...(input.trustedProxyCidrs?.length ? { use_x_forwarded_for: true, mcp_trusted_proxy_ranges: input.trustedProxyCidrs } : {}),
+      // (litellm/proxy/auth/ip_address_utils.py:144-197, auth_utils.py:93-102). The client writes
+      // the leftmost entry and the ALB appends the address it saw (its default `append` mode),
+      // so MCP's internal/external check reads one hop from the right
+      // (ip_address_utils.py:356-371, 230-256), not the leftmost (ip_address_utils.py:372-374).
+      // trusted_proxy_ranges turns on the sign-in limit per source address, which walks the
+      // chain from the right past trusted hops (litellm/proxy/auth/login_throttle.py:290-305,
+      // network.py:79-93), so only where clients are outside those ranges; the header sign-ins
+      // it also gates are refused (checkHeaderIdentity).
+      ...(input.trustedProxyCidrs?.length ? {
+        use_x_forwarded_for: true,
+        mcp_trusted_proxy_ranges: input.trustedProxyCidrs,
+        mcp_xff_num_trusted_hops: 1,
+        ...(input.limitSignInsPerAddress ? { trusted_proxy_ranges: input.trustedProxyCidrs } : {}),
+      } : {}),
     },
     router_settings: { timeout: budget.attemptSeconds, ...redis },
   };

@@ -1,5 +1,5 @@
 import {
-  Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token,
+  Annotations, ArnFormat, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token,
   aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
   aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
@@ -9,7 +9,7 @@ import { profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { WebAcl, redactedLogFields } from './private/web-acl';
+import { MAX_REDACTED_FIELDS, MAX_REDACTED_HEADER_LENGTH, REDACTED_HEADERS, WebAcl, redactedLogFields } from './private/web-acl';
 
 /** The target group's nominal port (the tasks register on their container port). */
 const TARGET_GROUP_PORT = 4000;
@@ -64,6 +64,14 @@ export interface LiteLlmWafOptions {
    * @default []
    */
   readonly additionalManagedRuleGroups?: string[];
+  /**
+   * More request headers to redact in the WAF logs, e.g. the per-server MCP credentials your
+   * clients send (`x-mcp-<server alias>-authorization`), which WAF can only match by full name.
+   * LiteLLM's key headers, and those the config names, are always redacted.
+   *
+   * @default []
+   */
+  readonly redactedHeaders?: string[];
 }
 
 /**
@@ -112,6 +120,19 @@ export interface LiteLlmLoadBalancerOptions {
    */
   readonly domain?: LiteLlmDomainOptions;
   /**
+   * The URL clients use, when TLS or the name ends in front of the load balancer (CloudFront,
+   * a corporate proxy): an `https://` or `http://` origin with no path, e.g.
+   * `https://llm.example.com`. It becomes `url`, the Url and AdminUi outputs, and LiteLLM's
+   * `PROXY_BASE_URL`, from which LiteLLM builds the admin UI's redirects and decides whether
+   * its session cookie is `Secure`. The load balancer then sees the proxy's address, not the
+   * clients': the admin UI's sign-in limit counts per username only (one per address would be
+   * shared by every client), and MCP's internal check sees the proxy's address, which is
+   * internal when it is private (narrow `mcp_internal_ip_ranges` to exclude it).
+   *
+   * @default - `https://` and the domain's name with `domain` or `domainName`, else the load balancer's DNS name
+   */
+  readonly publicUrl?: string;
+  /**
    * Associate an AWS WAF web ACL with the load balancer.
    *
    * @default - false (DEVELOPMENT), true (PRODUCTION)
@@ -141,6 +162,18 @@ export interface LiteLlmLoadBalancerOptions {
    * @default 90
    */
   readonly accessLogRetentionDays?: number;
+  /**
+   * IAM role or user ARNs (wildcards allowed, e.g. `arn:aws:iam::123456789012:role/SecurityAudit*`)
+   * that may read the access logs. The logs hold every request line, and LiteLLM takes keys
+   * from the URL too (`?key=`, `/key/<key>/regenerate`), so the bucket policy denies reading
+   * its objects to every other principal of the account. List the roles you read them with,
+   * e.g. those that query them in Athena (it reads with the caller's credentials). Listing,
+   * deleting (CDK's auto-delete in DEVELOPMENT, emptying the bucket) and the bucket policy
+   * itself stay with IAM.
+   *
+   * @default - nobody reads the objects until you list a reader
+   */
+  readonly accessLogReaders?: string[];
 }
 
 /**
@@ -178,7 +211,10 @@ export interface LiteLlmLoadBalancerProps extends LiteLlmLoadBalancerOptions {
 export class LiteLlmLoadBalancer extends Construct {
   /** The load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  /** The listener that forwards to LiteLLM (HTTPS when a certificate is set, else HTTP). */
+  /**
+   * The listener that forwards to LiteLLM (HTTPS when a certificate is set, else HTTP). Its
+   * rule priority 1 is the platform's (a fixed 404 for /metrics): give your rules 2 and up.
+   */
   public readonly listener: elbv2.ApplicationListener;
   /** IP target group on the container port; the service registers into it. */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
@@ -186,7 +222,7 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly accessLogsBucket: s3.IBucket;
   /** Idle timeout of the load balancer. */
   public readonly idleTimeout: Duration;
-  /** Base URL of the proxy: `https://<record name>` with a domain, else `http(s)://<ALB DNS name>`. */
+  /** Base URL of the proxy: `publicUrl` when set, `https://<record name>` with a domain, else `http(s)://<ALB DNS name>`. */
   public readonly url: string;
   /** The certificate of the HTTPS listener, if any. */
   public readonly certificate?: acm.ICertificate;
@@ -198,6 +234,15 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The WAF log group (`aws-waf-logs-…`), when WAF is on. */
   public readonly wafLogGroup?: logs.ILogGroup;
+  /**
+   * Whether a proxy in front (`publicUrl`) connects to the load balancer rather than the clients:
+   * the address the load balancer appends to X-Forwarded-For is then that proxy's.
+   *
+   * @internal
+   */
+  public readonly _behindProxy: boolean;
+  /** Headers the WAF logs redact, lowercase. */
+  private readonly redactedHeaders: string[] = [...REDACTED_HEADERS];
 
   constructor(scope: Construct, id: string, props: LiteLlmLoadBalancerProps) {
     super(scope, id);
@@ -221,8 +266,15 @@ export class LiteLlmLoadBalancer extends Construct {
       idleTimeout: this.idleTimeout,
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
       dropInvalidHeaderFields: true,
+      // The ALB's default, written out because LiteLLM relies on it: the address the ALB saw
+      // ends X-Forwarded-For, after whatever the client wrote (mcp_xff_num_trusted_hops: 1).
+      xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
     });
-    this.accessLogsBucket = this.addAccessLogs(retentionDays, defaults.removalPolicy);
+    for (const arn of props.accessLogReaders ?? []) {
+      check(arn, a => /^arn:[^:]+:iam::[^:]*:(role|user)\/.+/.test(a),
+        a => `\`accessLogReaders\` has "${a}", which is not an IAM role or user ARN: write e.g. "arn:aws:iam::123456789012:role/SecurityAudit"`);
+    }
+    this.accessLogsBucket = this.addAccessLogs(retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
@@ -249,13 +301,22 @@ export class LiteLlmLoadBalancer extends Construct {
     this.certificate = this.resolveCertificate(props);
     const served = this.addListeners(props, defaults.production, this.certificate);
     this.listener = served.listener;
-    // LiteLLM mounts its Prometheus metrics, without authentication, on the port it serves
-    // whenever its callbacks name `prometheus` (proxy/proxy_server.py:6605-6612); the platform
-    // serves them on a port of their own (LiteLlmMetrics) and never through the load balancer.
+    // LiteLLM mounts its Prometheus metrics on the port it serves whenever its callbacks name
+    // `prometheus` (proxy/proxy_server.py:6605-6612), to any valid key
+    // (proxy/middleware/prometheus_auth_middleware.py:51-66), so every tenant could read every
+    // team's series; the platform serves them on a port of their own (LiteLlmMetrics) and
+    // never through the load balancer.
     this.listener.addAction('NoMetrics', {
       priority: 1,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
       action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not Found' }),
+    });
+    const listener = this.listener;
+    listener.node.addValidation({
+      validate: () => Stack.of(listener).node.findAll()
+        .filter((c): c is elbv2.CfnListenerRule => c instanceof elbv2.CfnListenerRule && c.listenerArn === listener.listenerArn
+          && c.priority === 1 && !c.node.path.startsWith(`${listener.node.path}/NoMetricsRule`))
+        .map(c => `the listener rule ${c.node.path} has priority 1, which the platform's /metrics 404 rule holds: give it another priority`),
     });
     this.url = served.url;
 
@@ -271,11 +332,18 @@ export class LiteLlmLoadBalancer extends Construct {
     } else if (props.domainName) {
       if (!props.certificate) throw new Error('`domainName` names the host of `certificate`: give the certificate too, or use `domain` for a Route 53 zone');
       this.url = `https://${props.domainName}`;
-    } else if (props.certificate) {
+    } else if (props.certificate && props.publicUrl === undefined) {
       Annotations.of(this).addWarningV2('cdk-litellm:certificateName', 'With `certificate` and no `domain`, the URL (and the Url output) is the load '
         + 'balancer\'s own DNS name, which the certificate does not name: clients would fail its TLS check. Set `domainName` to the name your DNS points at the load balancer.');
     }
 
+    if (props.publicUrl !== undefined) this.url = publicUrl(props.publicUrl);
+    this._behindProxy = props.publicUrl !== undefined;
+
+    for (const name of props.wafOptions?.redactedHeaders ?? []) {
+      check(name, n => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(n), n => `\`wafOptions.redactedHeaders\` has "${n}", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"`);
+    }
+    this._redactHeaders(props.wafOptions?.redactedHeaders ?? [], '`wafOptions.redactedHeaders`');
     if (props.waf ?? defaults.waf) {
       const waf = this.addWaf(props, defaults.logRetention, defaults.removalPolicy);
       this.webAcl = waf.webAcl;
@@ -300,8 +368,30 @@ export class LiteLlmLoadBalancer extends Construct {
     });
   }
 
+  /**
+   * Redacts `names` in the WAF logs as well (case-insensitive, each once); `source` says
+   * where they come from for the error when they would pass WAF's limit.
+   *
+   * @internal
+   */
+  public _redactHeaders(names: string[], source: string): void {
+    const added = [...new Set(names.map(n => n.toLowerCase()))].filter(n => !this.redactedHeaders.includes(n));
+    for (const name of added) {
+      // WAF refuses a longer `SingleHeader` name at deploy (https://docs.aws.amazon.com/waf/latest/APIReference/API_SingleHeader.html).
+      check(name, n => n.length <= MAX_REDACTED_HEADER_LENGTH,
+        n => `${source} has the header "${n}" (${n.length} characters): WAF redacts header names of at most ${MAX_REDACTED_HEADER_LENGTH} characters, so the deploy would fail. Use a shorter name`);
+    }
+    // The query string takes one field too.
+    const total = this.redactedHeaders.length + added.length + 1;
+    if (total > MAX_REDACTED_FIELDS) {
+      throw new Error(`${source} adds ${added.length} headers to redact in the WAF logs: with LiteLLM's key headers and the query string that is ${total} fields, `
+        + `over the ${MAX_REDACTED_FIELDS} a WAF logging configuration redacts. Use fewer custom key header names`);
+    }
+    this.redactedHeaders.push(...added);
+  }
+
   /** The access logs bucket (SSE-S3, the only encryption log delivery supports), and delivery into it. */
-  private addAccessLogs(retentionDays: number, removalPolicy: RemovalPolicy): s3.Bucket {
+  private addAccessLogs(retentionDays: number, removalPolicy: RemovalPolicy, readers: string[]): s3.Bucket {
     const bucket = new s3.Bucket(this, 'AccessLogs', {
       // ALB access logs support SSE-S3 only.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -314,6 +404,17 @@ export class LiteLlmLoadBalancer extends Construct {
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     logAccessLogs(this.loadBalancer, bucket, 'alb');
+    // Request lines carry keys LiteLLM accepts in the URL (`?key=`: user_api_key_auth.py:1418-1425;
+    // `/key/{key}/regenerate`, `/key/{key}/reset_spend`: key_management_endpoints.py:6059, 6521),
+    // which ALB access logs record as sent: an account-wide read grant must not reach them.
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyListedReadersReadAccessLogs',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: readers.length > 0 ? { ArnNotLike: { 'aws:PrincipalArn': readers } } : undefined,
+    }));
     const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
     acknowledge(bucket, 'AwsSolutions-S1', logsReason);
     acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
@@ -428,7 +529,8 @@ export class LiteLlmLoadBalancer extends Construct {
       logDestinationConfigs: [Stack.of(this).formatArn({
         service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       })],
-      redactedFields: redactedLogFields(),
+      // Lazy: the service adds the key headers its config names (_redactHeaders).
+      redactedFields: Lazy.any({ produce: () => redactedLogFields(this.redactedHeaders) }),
     });
     return { webAcl: acl.webAcl, logGroup };
   }
@@ -459,6 +561,18 @@ export class LiteLlmLoadBalancer extends Construct {
     });
     (logGroup.node.defaultChild as logs.CfnLogGroup).resourcePolicyDocument = policy;
   }
+}
+
+/**
+ * `publicUrl` without a trailing slash. An origin only: the load balancer forwards paths as
+ * they come, so LiteLLM serves at the root and a path in its `PROXY_BASE_URL` would break the
+ * admin UI's links.
+ */
+function publicUrl(url: string): string {
+  if (Token.isUnresolved(url)) return url;
+  check(url, u => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(u),
+    u => `\`publicUrl\` ("${u}") must be an https:// or http:// origin with no path, query or user, e.g. "https://llm.example.com"`);
+  return url.replace(/\/$/, '');
 }
 
 function fqdn(recordName: string, zoneName: string): string {

@@ -130,7 +130,8 @@ export interface CustomModelOptions extends LiteLlmModelBaseOptions {
    * LiteLLM `litellm_params` exactly as LiteLLM documents them. Reference keys as
    * `os.environ/NAME`, never as literals; list each NAME in `secretEnvNames`. Synth
    * fails when a credential param (`api_key`, `aws_secret_access_key`, `*_token`,
-   * `*_credentials`…) holds a literal or reads a NAME that is not listed.
+   * `*_credentials`…) holds a literal or reads a NAME that is not listed, and, in a service,
+   * when any other param (`api_base`…) reads a NAME neither listed nor set in `service.environment`.
    */
   readonly litellmParams: { [key: string]: any };
   /**

@@ -1,5 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LiteLlmDatabase } from './database';
 import { LiteLlmLoadBalancer } from './load-balancer';
 import { LiteLlmMonitoring } from './monitoring';
 import { LiteLlmSecurity } from './security';
@@ -21,6 +22,13 @@ export interface LiteLlmOutputsProps {
    * @default - no monitoring outputs
    */
   readonly monitoring?: LiteLlmMonitoring;
+  /**
+   * The database, for its instance identifier: what finds its final snapshot and its RDS log
+   * groups (`/aws/rds/instance/<identifier>/…`) after a `cdk destroy`.
+   *
+   * @default - no database output
+   */
+  readonly database?: LiteLlmDatabase;
   /**
    * What every output key starts with (letters and digits), so they stay stable and two
    * platforms in one stack do not collide.
@@ -57,6 +65,8 @@ export class LiteLlmOutputs extends Construct {
       ['ClusterName', props.service.cluster.clusterName, 'ECS cluster of the LiteLLM service'],
       ['ServiceName', props.service.service.serviceName, 'ECS service running the LiteLLM proxy'],
       ['LogGroupName', props.service.logGroup.logGroupName, 'Log group of the LiteLLM containers'],
+      ['DatabaseInstanceId', props.database?.instance.instanceIdentifier,
+        'RDS instance identifier: names its final snapshot and its log groups /aws/rds/instance/<id>/postgresql and /upgrade'],
       ['DashboardName', props.monitoring?.dashboard.dashboardName, 'CloudWatch dashboard of the platform'],
       ['AlarmTopicArn', props.monitoring?.alarmTopic.topicArn, 'SNS topic every alarm of the platform notifies'],
     ];

@@ -226,6 +226,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       security: this.security,
       service: this.service,
       monitoring: this.monitoring,
+      database: this.database,
     });
   }
 

@@ -16,9 +16,12 @@ import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
 import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
+import { ipv4CidrWithin } from './private/cidr';
+import { envReferences } from './private/credentials';
 import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
-import { egressPorts, egressRuleDescription, unresolvedEndpoints } from './private/egress';
+import { egressPorts, egressRanges, egressRuleDescription, unresolvedEndpoints } from './private/egress';
 import { functionRole } from './private/function-role';
+import { migrationSettings } from './private/migration-settings';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON, pullsFromEcr } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
 import { fargateSize } from './private/sizing';
@@ -26,6 +29,7 @@ import { dependOnStacksOf, secretFor } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
 import { scaleOnTokens } from './private/token-scaling';
 import { check } from './private/validate';
+import { configKeyHeaders } from './private/web-acl';
 import { DeploymentProfile } from './profile';
 import { RedeployFunction } from './rotation/redeploy-function';
 import { LiteLlmSecurity } from './security';
@@ -42,6 +46,14 @@ const METRICS_MODULE_PATH = `/litellm-config/${METRICS_MODULE}.py`;
 const METRICS_MODULE_ENV = 'LITELLM_METRICS_MODULE';
 /** How much longer than the load balancer's idle timeout uvicorn keeps an idle connection. */
 const KEEPALIVE_MARGIN_SECONDS = 5;
+/**
+ * Outbound rules LiteLlmNetwork gives the service security group (443 anywhere, the database,
+ * the cache; the IPv6 443 rule counts apart), out of the 60 a security group holds by default
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+ */
+const PLATFORM_EGRESS_RULES = 3;
+/** Rules the config's ports may take. */
+const MAX_CONFIG_EGRESS_RULES = 60 - PLATFORM_EGRESS_RULES;
 /** Fargate's longest stop timeout: SIGTERM, then SIGKILL this much later. */
 const STOP_TIMEOUT = Duration.seconds(120);
 /** Connections kept free for the rotation function, admin sessions and RDS itself. */
@@ -326,10 +338,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     this.requestLogsBucket = rendered.bucket;
 
     const { secrets, platformSecrets } = this.containerSecrets(props, config.secretEnvNames);
-    const environment = {
-      ...containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers),
-      ...rendered.environment,
-    };
+    const platformEnvironment = containerEnvironment(props, Stack.of(this).region, props.logLevel ?? defaults.litellmLog, sizing.workers);
+    const environment = { ...platformEnvironment, ...rendered.environment };
     validateEnvironment(props, config, new Set([...platformSecrets, ...Object.keys(environment), CONFIG_ENV]));
     const boundImage = image.bind(this);
     const metricsPort = metricsOn ? props.metrics?.port ?? 9090 : undefined;
@@ -337,7 +347,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       { ...props.environment, ...environment }, props.database.caCertificatePemFor(this), metricsPort);
     if (metricsOn) {
       this.metrics = new LiteLlmMetrics(this, 'Metrics', {
-        ...props.metrics, taskDefinition: this.taskDefinition, logGroup: this.logGroup, clusterName: this.cluster.clusterName,
+        ...props.metrics,
+        taskDefinition: this.taskDefinition,
+        logGroup: this.logGroup,
+        clusterName: this.cluster.clusterName,
+        servingPort: props.network.containerPort,
       });
     }
     this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp, defaults.removalPolicy);
@@ -345,7 +359,11 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
 
     this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
     this.connections = this.service.connections;
-    this.openEgress(props.network, rendered.text, { ...props.environment, ...rendered.environment });
+    const wired = [...platformSecrets, ...Object.keys(platformEnvironment)];
+    this.openEgress(props.network, rendered.text, { ...props.environment, ...rendered.environment }, wired);
+    // The WAF logs redact the key headers this config adds to LiteLLM's own.
+    props.loadBalancer._redactHeaders(configKeyHeaders(rendered.text, { ...props.environment, ...rendered.environment }),
+      'The config (`litellm_key_header_name`, `mcp_client_side_auth_header_name`, pass-through `litellm_user_api_key` headers)');
     this.addScaling(props, sizing);
     this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
     this.acknowledgeFindings(containerInsights, bedrockArns);
@@ -381,6 +399,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       },
       callbacks,
       trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
+      // Not behind a proxy (`publicUrl`): every client behind it would share its address's limit.
+      limitSignInsPerAddress: (props.loadBalancer.loadBalancer.node.defaultChild as elbv2.CfnLoadBalancer).scheme !== 'internal'
+        && !props.loadBalancer._behindProxy,
     });
     validatePrometheusCallback(text, metrics);
     return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
@@ -389,22 +410,30 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   /**
    * The service security group lets tasks out on 443 only (besides the database and the
    * cache): open each other port a model, callback or setting of the config calls, one rule
-   * per port, in this stack, so the rule comes and goes with the config that needs it.
+   * per run of adjacent ports, in this stack, so the rule comes and goes with the config that needs it.
    */
-  private openEgress(network: LiteLlmNetwork, config: string, environment: { [name: string]: string }): void {
-    for (const egress of egressPorts(config, environment)) {
+  private openEgress(network: LiteLlmNetwork, config: string, environment: { [name: string]: string }, wired: string[]): void {
+    const ranges = egressRanges(egressPorts(config, environment));
+    if (ranges.length > MAX_CONFIG_EGRESS_RULES) {
+      throw new Error(`the config calls ${ranges.length} separate port ranges other than 443 (${ranges.map(r => (r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`)).join(', ')}), `
+        + `over the ${MAX_CONFIG_EGRESS_RULES} egress rules the service security group has room for (a security group holds 60 outbound rules, `
+        + `the platform uses ${PLATFORM_EGRESS_RULES}): serve those endpoints on 443 or on adjacent ports (one rule opens a run of adjacent ports), or put them behind one proxy`);
+    }
+    for (const egress of ranges) {
       const rule = {
         groupId: network.serviceSecurityGroup.securityGroupId,
         ipProtocol: 'tcp',
-        fromPort: egress.port,
-        toPort: egress.port,
+        fromPort: egress.fromPort,
+        toPort: egress.toPort,
         description: egressRuleDescription(egress),
       };
-      new ec2.CfnSecurityGroupEgress(this, `Egress${egress.port}`, { ...rule, cidrIp: '0.0.0.0/0' });
+      const id = `Egress${egress.fromPort}${egress.toPort === egress.fromPort ? '' : `to${egress.toPort}`}`;
+      new ec2.CfnSecurityGroupEgress(this, id, { ...rule, cidrIp: '0.0.0.0/0' });
       // Tasks with an IPv6 address try AAAA first: a dropped packet would stall each call.
-      if (network.dualStack) new ec2.CfnSecurityGroupEgress(this, `Egress${egress.port}Ipv6`, { ...rule, cidrIpv6: '::/0' });
+      if (network.dualStack) new ec2.CfnSecurityGroupEgress(this, `${id}Ipv6`, { ...rule, cidrIpv6: '::/0' });
     }
-    const unresolved = unresolvedEndpoints(config, environment);
+    // The database and the cache, which the platform wires and opens itself, are not the user's to open.
+    const unresolved = unresolvedEndpoints(config, environment, wired);
     if (unresolved.length > 0) {
       Annotations.of(this).addWarningV2('cdk-litellm:egressUnresolved',
         `${unresolved.join(', ')} ${unresolved.length === 1 ? 'is' : 'are'} only known at deploy or run time, so no egress rule is opened for `
@@ -470,7 +499,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       encryptionKey: props.security.encryptionKey,
       assignPublicIp,
       cpuArchitecture: props.cpuArchitecture,
-      environment: { LITELLM_MODE: 'PRODUCTION', ...LOCAL_COPIES, AWS_REGION: Stack.of(this).region },
+      // The settings of `environment` that act only while LiteLLM migrates (private/migration-settings.ts).
+      environment: { ...migrationSettings(props.environment), LITELLM_MODE: 'PRODUCTION', ...LOCAL_COPIES, AWS_REGION: Stack.of(this).region },
       removalPolicy,
     });
   }
@@ -768,6 +798,11 @@ function resolveSizing(props: LiteLlmServiceProps): Sizing {
 
 /** The proxy's settings as environment variables (never secrets). */
 function containerEnvironment(props: LiteLlmServiceProps, region: string, logLevel: string, workers: number): { [name: string]: string } {
+  const idleSeconds = props.loadBalancer.idleTimeout.toSeconds();
+  if (Token.isUnresolved(idleSeconds)) {
+    // CloudFormation has no arithmetic: idle + margin of a token is a meaningless number.
+    throw new Error('`loadBalancer.idleTimeout` is a token: the tasks keep idle connections KEEPALIVE_TIMEOUT seconds, which must exceed it and is computed at synth. Give a literal Duration, e.g. Duration.seconds(600)');
+  }
   return {
     LITELLM_MODE: 'PRODUCTION',
     LITELLM_LOG: logLevel,
@@ -791,7 +826,7 @@ function containerEnvironment(props: LiteLlmServiceProps, region: string, logLev
     // uvicorn closes an idle keep-alive connection after 5 s unless told otherwise
     // (proxy_cli.py:328-329, 980-984); the load balancer reuses it for its idle timeout, and
     // a target that closes first answers the next request on it with a 502. Outlast the ALB.
-    KEEPALIVE_TIMEOUT: String(props.loadBalancer.idleTimeout.toSeconds() + KEEPALIVE_MARGIN_SECONDS),
+    KEEPALIVE_TIMEOUT: String(idleSeconds + KEEPALIVE_MARGIN_SECONDS),
     // The public origin: LiteLLM builds the admin UI's redirects from it and marks its cookies
     // Secure when it is https (proxy/utils.py:9362-9368, proxy/auth/ip_address_utils.py:200-227).
     PROXY_BASE_URL: props.loadBalancer.url,
@@ -849,7 +884,7 @@ function validatePrometheusCallback(text: string, metrics: boolean): void {
   if (named.includes('prometheus')) {
     throw new Error(metrics
       ? '`litellm_settings` names the `prometheus` callback, but `metrics` already registers LiteLLM\'s Prometheus metrics, on their own port: remove it'
-      : '`litellm_settings` names the `prometheus` callback, which serves /metrics without authentication on the port the load balancer serves: '
+      : '`litellm_settings` names the `prometheus` callback, which serves /metrics on the port the load balancer serves to any valid key, so every tenant would read every team\'s series: '
         + 'remove it and turn `metrics` on (the same metrics on their own port, in CloudWatch)');
   }
 }
@@ -889,6 +924,18 @@ function validateEnvironment(props: LiteLlmServiceProps, config: LiteLlmConfig, 
     const name = model.secretEnvNames.find(taken);
     if (name) {
       throw new Error(`model "${model.name}" reads its key from ${name}, which the service sets itself: give the key another environment variable name`);
+    }
+  }
+  // LiteLLM reads os.environ/NAME from the task's environment (litellm/proxy/proxy_server.py:5860-5900):
+  // a NAME nothing sets would reach the provider call as nothing.
+  const provided = (n: string) => config.secretEnvNames.includes(n) || props.environment?.[n] !== undefined || platform.has(n);
+  for (const model of config.models) {
+    for (const [param, value] of Object.entries(model.litellmParams)) {
+      const unset = envReferences(value).find(n => !provided(n));
+      if (unset !== undefined) {
+        throw new Error(`model "${model.name}": \`litellmParams.${param}\` reads os.environ/${unset}, which nothing sets in the task: `
+          + `list "${unset}" in \`secretEnvNames\` (a field of the provider keys secret) or set it in \`service.environment\``);
+      }
     }
   }
   const name = config.secretEnvNames.find(taken);
@@ -962,5 +1009,16 @@ function poolLimit(database: LiteLlmDatabase, maxCapacity: number, workers: numb
  */
 function trustedProxyCidrs(vpc: ec2.IVpc): string[] {
   const cidr = vpc.vpcCidrBlock;
-  return Token.isUnresolved(cidr) ? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'] : [cidr];
+  if (Token.isUnresolved(cidr)) return ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+  // An imported VPC's subnets may lie in a secondary CIDR block: a load balancer there would not
+  // be trusted, and LiteLLM would take its own (private) address for the client's, which MCP
+  // counts as internal (ip_address_utils.py:344-350).
+  const outside = [...vpc.publicSubnets, ...vpc.privateSubnets, ...vpc.isolatedSubnets].flatMap(subnet => {
+    try {
+      return [subnet.ipv4CidrBlock];
+    } catch {
+      return []; // imported without its CIDR (fromVpcAttributes)
+    }
+  }).filter(block => !Token.isUnresolved(block) && !ipv4CidrWithin(block, cidr));
+  return [...new Set([cidr, ...outside])];
 }

@@ -13,7 +13,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import { App, Stack, aws_route53 as route53 } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
+import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
 
@@ -130,4 +131,94 @@ test('LiteLLM\'s login response behind the HTTPS load balancer sets a Secure coo
   expect(platform.redirect).toBe('https://llm.example.com/ui?login=success');
   expect(control.cookie).not.toMatch(/[Ss]ecure/);
   expect(control.redirect).toBe('http://llm.example.com/ui?login=success');
+}, 60_000);
+
+/**
+ * What LiteLLM's own functions make of a request the ALB forwards from a client that wrote
+ * a private address into X-Forwarded-For (the ALB appends the address it saw: its `append`
+ * mode), with the platform's general_settings and, as the control, without the hop count and
+ * the sign-in proxies: MCP's internal check (ip_address_utils.py:284-374), the sign-in
+ * limit's source (login_throttle.py:290-305) and `allowed_ips` (auth_utils.py:108-126).
+ */
+interface ForwardedFor {
+  mcpIp: string; internal: boolean; loginSource: string; loginSourceLimited: boolean; allowedIpsPasses: boolean; baseUrl: string;
+}
+
+function forwardedFor(general: Record<string, unknown>, proxyBaseUrl: string, peer = '10.0.0.45'): Record<string, ForwardedFor> {
+  const script = [
+    'import json, os',
+    'from starlette.requests import Request',
+    'from litellm.proxy.auth.ip_address_utils import IPAddressUtils',
+    'from litellm.proxy.auth.auth_utils import _check_valid_ip',
+    'from litellm.proxy.auth.login_throttle import LoginThrottle',
+    'from litellm.proxy._experimental.mcp_server.oauth_utils import get_request_base_url',
+    'settings = json.loads(os.environ["GENERAL_SETTINGS"])',
+    'def request(xff):',
+    // The peer is the load balancer's address in the VPC.
+    '    return Request({"type": "http", "scheme": "http", "method": "POST", "path": "/mcp", "query_string": b"", "root_path": "",',
+    '                    "server": ("10.0.1.23", 4000), "client": (os.environ["PEER"], 51234),',
+    '                    "headers": [(b"host", b"llm.example.com"), (b"x-forwarded-host", b"evil.example"), (b"x-forwarded-for", xff.encode())]})',
+    'nets = IPAddressUtils.parse_internal_networks(settings.get("mcp_internal_ip_ranges"))',
+    'out = {}',
+    'for name, xff in [("forged", "10.1.2.3, 203.0.113.7"), ("internal", "10.8.0.9")]:',
+    '    r = request(xff)',
+    '    ip = IPAddressUtils.get_mcp_client_ip(r, general_settings=settings)',
+    '    throttle = LoginThrottle.from_request(r, settings, None)',
+    '    out[name] = {"mcpIp": ip, "internal": IPAddressUtils.is_internal_ip(ip, nets), "loginSource": throttle.client_ip,',
+    '                 "loginSourceLimited": throttle.source_limit is not None,',
+    '                 "allowedIpsPasses": _check_valid_ip(["10.1.2.3"], r, settings.get("use_x_forwarded_for"))[0],',
+    '                 "baseUrl": get_request_base_url(r)}',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8',
+    env: { GENERAL_SETTINGS: JSON.stringify(general), PROXY_BASE_URL: proxyBaseUrl, PEER: peer, LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+test('LiteLLM takes the client from the address the load balancer appended, not a forged leftmost X-Forwarded-For (control: the forgery is internal)', () => {
+  // GIVEN
+  const stack = new Stack(new App(), 'Xff', { env: { account: '123456789012', region: 'us-east-1' } });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })] });
+  const general = YAML.parse(platform.service.config).general_settings;
+  const { mcp_xff_num_trusted_hops: _hops, trusted_proxy_ranges: _ranges, ...control } = general;
+
+  // WHEN
+  const baseUrl = envOf(platformContainers().litellm).PROXY_BASE_URL;
+  const withPlatform = forwardedFor(general, baseUrl);
+  const withoutHops = forwardedFor(control, baseUrl);
+
+  // THEN: a client on the internet is external, whatever it writes, its sign-ins count per its own
+  // address, and its X-Forwarded-Host builds no URL (PROXY_BASE_URL comes first).
+  expect(withPlatform.forged).toEqual({
+    mcpIp: '203.0.113.7', internal: false, loginSource: '203.0.113.7', loginSourceLimited: true, allowedIpsPasses: false, baseUrl: 'https://llm.example.com',
+  });
+  // A client inside the network (an internal load balancer) stays internal.
+  expect(withPlatform.internal).toMatchObject({ mcpIp: '10.8.0.9', internal: true });
+  expect(withoutHops.forged).toMatchObject({ mcpIp: '10.1.2.3, 203.0.113.7', internal: true, loginSource: '10.0.0.45', loginSourceLimited: false, allowedIpsPasses: false });
+}, 60_000);
+
+test('a load balancer in an imported VPC\'s secondary CIDR block is trusted: a forged header stays external (control: with the VPC\'s CIDR alone its own address is internal)', () => {
+  // GIVEN: public subnets in 10.21.0.0/24 and 10.21.1.0/24, a block added to the VPC after 10.20.0.0/16
+  const stack = new Stack(new App(), 'Secondary', { env: { account: '123456789012', region: 'us-east-1' } });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    vpcCidrBlock: '10.20.0.0/16',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    publicSubnetIds: ['subnet-0a', 'subnet-0b'],
+    publicSubnetIpv4CidrBlocks: ['10.21.0.0/24', '10.21.1.0/24'],
+    privateSubnetIds: ['subnet-1a', 'subnet-1b'],
+    privateSubnetIpv4CidrBlocks: ['10.20.1.0/24', '10.20.2.0/24'],
+  });
+  const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], vpc }).service.config).general_settings;
+  const primaryOnly = { ...general, mcp_trusted_proxy_ranges: ['10.20.0.0/16'], trusted_proxy_ranges: ['10.20.0.0/16'] };
+
+  // WHEN: the load balancer's node in 10.21.0.0/24 forwards the forged request
+  const withPlatform = forwardedFor(general, 'https://llm.example.com', '10.21.0.10');
+  const control = forwardedFor(primaryOnly, 'https://llm.example.com', '10.21.0.10');
+
+  // THEN
+  expect(withPlatform.forged).toMatchObject({ mcpIp: '203.0.113.7', internal: false, loginSource: '203.0.113.7' });
+  expect(control.forged).toMatchObject({ mcpIp: '10.21.0.10', internal: true, loginSource: '10.21.0.10' });
 }, 60_000);

@@ -3,11 +3,13 @@
 // model groups, fallbacks, a raw router setting and a team's config.yaml, and checks that
 // LiteLLM does with them what the config says. As in test/boot.test.ts, the proxy runs
 // without its database (Prisma's engines cannot be downloaded here).
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as YAML from 'yaml';
 import { LiteLlmConfigOptions, LiteLlmModel, LiteLlmPlatform } from '../src';
 import { MAX_CONFIG_BYTES, taskDefinitionBytes } from '../src/config';
 import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
@@ -181,3 +183,56 @@ describe('a broken config still fails with LiteLLM\'s own message', () => {
     }
   }, 240_000);
 });
+
+/**
+ * The timeout LiteLLM's router gives one attempt (litellm/router.py:4577-4610), built from the
+ * platform's rendered config: a stream waits for its first chunk no longer than a plain
+ * request's share, and a `timeout` or `stream_timeout` in the request body replaces it. Both
+ * are what the README's routing section says the budget does and does not cover.
+ */
+test('LiteLLM gives a stream the per-attempt share (191 s) for its first chunk, and a request body\'s timeout replaces it', () => {
+  // GIVEN
+  const config = YAML.parse(synth([LiteLlmModel.mock({ name: 'm' })], {}).platform.service.config);
+  const script = [
+    'import json, os, litellm',
+    'from litellm import Router',
+    'cfg = json.loads(os.environ["CONFIG"])',
+    'litellm.request_timeout = cfg["litellm_settings"]["request_timeout"]',
+    'router = Router(model_list=cfg["model_list"], timeout=cfg["router_settings"]["timeout"])',
+    'data = cfg["model_list"][0]["litellm_params"]',
+    'print(json.dumps({"stream": router._get_timeout(kwargs={"stream": True}, data=data),',
+    '                  "plain": router._get_timeout(kwargs={}, data=data),',
+    '                  "bodyStreamTimeout": router._get_timeout(kwargs={"stream": True, "stream_timeout": 900}, data=data),',
+    '                  "bodyTimeout": router._get_timeout(kwargs={"timeout": 900}, data=data)}))',
+  ].join('\n');
+
+  // WHEN
+  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8', env: { CONFIG: JSON.stringify(config), LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
+  });
+
+  // THEN
+  expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ stream: 191, plain: 191, bodyStreamTimeout: 900, bodyTimeout: 900 });
+}, 60_000);
+
+test('LiteLLM waits up to 60 s on a provider\'s Retry-After before a retry, where the budget counts its longest back-off (8.75 s)', () => {
+  // GIVEN: litellm/utils.py:7695-7718, the wait the router takes before a retry (router.py:8727-8770)
+  const script = [
+    'import json, httpx, litellm',
+    'from litellm.constants import MAX_RETRY_DELAY, JITTER',
+    'h = httpx.Headers({"retry-after": "60"})',
+    'waits = [litellm.calculate_retry_after(remaining_retries=1, max_retries=2, response_headers=h) for _ in range(50)]',
+    'backoff = [litellm.calculate_retry_after(remaining_retries=0, max_retries=10) for _ in range(50)]',
+    'print(json.dumps({"retryAfter": min(waits), "backoff": max(backoff), "budgeted": MAX_RETRY_DELAY + JITTER}))',
+  ].join('\n');
+
+  // WHEN
+  const out = JSON.parse(execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8', env: { LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
+  }).trim().split('\n').pop()!);
+
+  // THEN: the README's routing section says the budget does not cover it
+  expect(out.budgeted).toBe(8.75);
+  expect(out.backoff).toBeLessThanOrEqual(8.75);
+  expect(out.retryAfter).toBeGreaterThanOrEqual(60);
+}, 60_000);

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, CfnParameter, Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { LiteLlmConfig, LiteLlmConfigOptions, LiteLlmPlatformSettings, LiteLlmRoutingStrategy, MAX_CONFIG_BYTES } from '../src/config';
 import { LiteLlmModel, LiteLlmProvider } from '../src/models';
@@ -468,6 +468,8 @@ describe('raw settings', () => {
     ['routerSettings', 'redis_password', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'redis_url', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
+    ['generalSettings', 'mcp_xff_num_trusted_hops', 'remove it: the platform sets 1, the address the load balancer saw; a larger count would read an entry that a client calling the load balancer directly writes itself'],
+    ['generalSettings', 'trusted_proxy_ranges', 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address'],
   ])('the platform-owned %s.%s is refused', (prop, key, instead) => {
     expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 'os.environ/X' } }))
       .toThrow(new Error(`\`config.${prop}.${key}\` is set by the platform: ${instead}`));
@@ -810,6 +812,14 @@ describe('the request budget: retries and fallbacks share service.requestTimeout
       `model "slow": \`litellm_params.${key}\` (300 s) exceeds the per-attempt timeout (191 s: \`service.requestTimeout\` 600 s shared by up to 3 attempts): lower it or remove it`));
   });
 
+  test('a deployment\'s max_retries (SDK retries inside one attempt, outside the budget) is refused; 0 is kept', () => {
+    const model = (max: number) => LiteLlmModel.custom({ name: 'sdk', litellmParams: { model: 'openai/mock', mock_response: 'x', max_retries: max } });
+    expect(() => render([model(2)])).toThrow(new Error(
+      'model "sdk": `litellm_params.max_retries` (2) makes the provider\'s SDK retry inside one attempt, each try with the per-attempt timeout '
+      + '(191 s: `service.requestTimeout` 600 s shared by up to 3 attempts): remove it and retry with `config.numRetries`, which the platform budgets'));
+    expect(parse(render([model(0)])).model_list[0].litellm_params.max_retries).toBe(0);
+  });
+
   test('a deployment timeout within the share is kept', () => {
     const model = LiteLlmModel.custom({ name: 'quick', litellmParams: { model: 'openai/mock', mock_response: 'x', timeout: 60 } });
     expect(parse(render([model])).model_list[0].litellm_params.timeout).toBe(60);
@@ -884,8 +894,62 @@ describe('behind the load balancer', () => {
     // THEN
     expect(config.general_settings.use_x_forwarded_for).toBe(true);
     expect(config.general_settings.mcp_trusted_proxy_ranges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
+    expect(config.general_settings.mcp_xff_num_trusted_hops).toBe(1);
+    expect(config.general_settings.trusted_proxy_ranges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
     expect(() => new LiteLlmPlatform(new Stack(new App(), 'Raw'), 'LiteLlm', {
       models: [LiteLlmModel.mock({ name: 'm' })], config: { generalSettings: { use_x_forwarded_for: false } },
     })).toThrow('the load balancer is the one proxy in front of the tasks');
+  });
+
+  test('an imported VPC\'s subnets in a secondary CIDR block are trusted too: the load balancer may be there', () => {
+    // GIVEN: public subnets in 100.64.0.0/16, a block added to the VPC after 10.20.0.0/16
+    const trusted = (publicSubnetIpv4CidrBlocks?: string[]) => {
+      const stack = new Stack(new App(), 'Imported', { env: { account: '123456789012', region: 'us-east-1' } });
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        vpcCidrBlock: '10.20.0.0/16',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        publicSubnetIds: ['subnet-0a', 'subnet-0b'],
+        publicSubnetIpv4CidrBlocks,
+        privateSubnetIds: ['subnet-1a', 'subnet-1b'],
+        privateSubnetIpv4CidrBlocks: publicSubnetIpv4CidrBlocks && ['10.20.1.0/24', '10.20.2.0/24'],
+      });
+      const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], vpc }).service.config).general_settings;
+      return [general.mcp_trusted_proxy_ranges, general.trusted_proxy_ranges];
+    };
+
+    // THEN
+    const ranges = ['10.20.0.0/16', '100.64.0.0/24', '100.64.1.0/24'];
+    expect(trusted(['100.64.0.0/24', '100.64.1.0/24'])).toEqual([ranges, ranges]);
+    // Subnets inside the VPC's CIDR add nothing; subnets imported without their CIDR cannot be known
+    expect(trusted(['10.20.3.0/24', '10.20.4.0/24'])).toEqual([['10.20.0.0/16'], ['10.20.0.0/16']]);
+    expect(trusted()).toEqual([['10.20.0.0/16'], ['10.20.0.0/16']]);
+  });
+
+  test('behind an internal load balancer the sign-in limit does not count per address: every client would share the load balancer\'s', () => {
+    const stack = new Stack(new App(), 'Internal', { env: { account: '123456789012', region: 'us-east-1' } });
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], loadBalancer: { internal: true } });
+    const general = YAML.parse(platform.service.config).general_settings;
+    expect(general.trusted_proxy_ranges).toBeUndefined();
+    expect(general.mcp_xff_num_trusted_hops).toBe(1);
+  });
+
+  test('the load balancer appends the address it saw to X-Forwarded-For (its default, written out)', () => {
+    const stack = new Stack(new App(), 'Append');
+    new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })] });
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'routing.http.xff_header_processing.mode', Value: 'append' }]),
+    });
+  });
+
+  test.each([
+    ['enable_oauth2_proxy_auth', true],
+    ['custom_ui_sso_sign_in_handler', 'my_module.handler'],
+  ])('a sign-in from request headers (%s) is refused: the load balancer passes them through', (key, value) => {
+    expect(() => render([MOCK('m')], { trustedProxyCidrs: ['10.0.0.0/16'] }, { generalSettings: { [key]: value } })).toThrow(new Error(
+      `\`config.generalSettings.${key}\` takes the user's identity from request headers, which the load balancer passes through from any client unchanged: `
+      + 'anyone could sign in as anyone. Remove it; sign users in with LiteLLM\'s SSO or JWT auth (`enable_jwt_auth`) instead'));
+    // Without a proxy trusted, LiteLLM refuses the headers itself (trusted_proxy_utils.py:66-71).
+    expect(() => render([MOCK('m')], {}, { generalSettings: { [key]: value } })).not.toThrow();
   });
 });

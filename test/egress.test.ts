@@ -1,11 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LiteLlmCallback, OtlpProtocol } from '../src/callbacks';
 import { LiteLlmConfig, LiteLlmConfigOptions } from '../src/config';
 import { LiteLlmModel } from '../src/models';
-import { egressPorts, egressRuleDescription, unresolvedEndpoints } from '../src/private/egress';
+import { LiteLlmPlatform } from '../src/platform';
+import { egressPorts, egressRanges, egressRuleDescription, unresolvedEndpoints } from '../src/private/egress';
+import { DeploymentProfile } from '../src/profile';
 
 const PLATFORM = { requestTimeoutSeconds: 600, databaseConnectionPoolLimit: 20, jsonLogs: true };
 const MOCK = LiteLlmModel.mock({ name: 'mock' });
@@ -130,6 +133,36 @@ describe('egressPorts', () => {
     expect(unresolved).toEqual(['model "secret" litellm_params.api_base (os.environ/PRIVATE_BASE)']);
   });
 
+  test('a reference to what the platform wires itself (the cache) is not unresolved', () => {
+    // GIVEN: the cache's settings, as the platform renders them with a cache
+    const text = LiteLlmConfig.load([MOCK]).render({ ...PLATFORM, sharedState: {} });
+
+    // WHEN
+    const all = unresolvedEndpoints(text, {});
+    const wired = unresolvedEndpoints(text, {}, ['REDIS_HOST', 'REDIS_PORT']);
+
+    // THEN
+    expect(all).toEqual(['general_settings.coordination_redis.host (os.environ/REDIS_HOST)', 'router_settings.redis_host (os.environ/REDIS_HOST)']);
+    expect(wired).toEqual([]);
+  });
+
+  test('a default PRODUCTION platform (with its cache) warns about no endpoint; a model whose api_base is a secret does', () => {
+    // GIVEN
+    const synth = (models: LiteLlmModel[]) => {
+      const stack = new Stack(new App(), 'Egress');
+      new LiteLlmPlatform(stack, 'LiteLlm', { models, profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('egressUnresolved'));
+    };
+
+    // WHEN
+    const plain = synth([MOCK]);
+    const secret = synth([MOCK, LiteLlmModel.custom({ name: 'private', litellmParams: { model: 'openai/x', api_base: 'os.environ/PRIVATE_BASE' }, secretEnvNames: ['PRIVATE_BASE'] })]);
+
+    // THEN
+    expect(plain).toEqual([]);
+    expect(secret.map(w => w.entry.data)).toEqual([expect.stringContaining('model "private" litellm_params.api_base (os.environ/PRIVATE_BASE) is only known at deploy or run time')]);
+  });
+
   test('a deploy-time host keeps its port; a deploy-time endpoint is unresolved', () => {
     // GIVEN: an internal load balancer's DNS name, known only at deploy
     const dns = Lazy.string({ produce: () => 'internal-vllm-123.us-east-1.elb.amazonaws.com' });
@@ -141,7 +174,7 @@ describe('egressPorts', () => {
 
     // THEN
     expect(ports.map(e => e.port)).toEqual([8000]);
-    expect(egressRuleDescription(ports[0])).toBe('LiteLLM to TCP 8000: a deploy-time host');
+    expect(egressRuleDescription(egressRanges(ports)[0])).toBe('LiteLLM to TCP 8000: a deploy-time host');
     expect(unresolvedEndpoints(p.text, { MY_COLLECTOR_ENDPOINT: Lazy.string({ produce: () => 'http://c:4318' }) })).toEqual(['MY_COLLECTOR_ENDPOINT']);
   });
 
@@ -166,14 +199,47 @@ describe('egressPorts', () => {
 
 describe('egressRuleDescription', () => {
   test('names the port and the hosts', () => {
-    expect(egressRuleDescription({ port: 4318, hosts: ['otel-collector.internal', '[fd00::1]'], needs: [] }))
+    expect(egressRuleDescription({ fromPort: 4318, toPort: 4318, hosts: ['otel-collector.internal', '[fd00::1]'] }))
       .toBe('LiteLLM to TCP 4318: otel-collector.internal, [fd00::1]');
   });
 
   test('keeps to the characters EC2 allows and to 255 of them', () => {
-    const description = egressRuleDescription({ port: 8000, hosts: ['bücher.example', ...Array.from({ length: 40 }, (_, i) => `host-${i}.internal`)], needs: [] });
+    const description = egressRuleDescription({ fromPort: 8000, toPort: 8000, hosts: ['bücher.example', ...Array.from({ length: 40 }, (_, i) => `host-${i}.internal`)] });
     expect(description).toMatch(/^LiteLLM to TCP 8000: b_cher\.example, host-0\.internal/);
     expect(description).toMatch(/^[a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]+$/);
     expect(description.length).toBe(255);
+  });
+});
+
+describe('egress rules', () => {
+  const api = (port: number) => LiteLlmModel.openAiCompatible({ name: `m${port}`, modelId: 'x', apiBase: `http://vllm-${port}.internal:${port}/v1` });
+  const synth = (ports: number[]) => {
+    const stack = new Stack(new App(), 'Rules');
+    new LiteLlmPlatform(stack, 'LiteLlm', { models: ports.map(api) });
+    return Template.fromStack(stack);
+  };
+
+  test('adjacent ports share one rule, with every host', () => {
+    // WHEN
+    const template = synth([8000, 8001, 8002, 9000]);
+
+    // THEN
+    const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { CidrIp: '0.0.0.0/0' } }))
+      .map(r => [r.Properties.FromPort, r.Properties.ToPort, r.Properties.Description]);
+    expect(rules).toEqual([
+      [8000, 8002, 'LiteLLM to TCP 8000-8002: vllm-8000.internal, vllm-8001.internal, vllm-8002.internal'],
+      [9000, 9000, 'LiteLLM to TCP 9000: vllm-9000.internal'],
+    ]);
+  });
+
+  test('more port ranges than the security group holds fail synth', () => {
+    // GIVEN: 58 ports two apart (no two adjacent); 57 fit beside the platform's 3 rules
+    const ports = Array.from({ length: 58 }, (_, i) => 10000 + 2 * i);
+
+    // THEN
+    expect(() => synth(ports.slice(0, 57))).not.toThrow();
+    expect(() => synth(ports)).toThrow(new Error(`the config calls 58 separate port ranges other than 443 (${ports.join(', ')}), `
+      + 'over the 57 egress rules the service security group has room for (a security group holds 60 outbound rules, '
+      + 'the platform uses 3): serve those endpoints on 443 or on adjacent ports (one rule opens a run of adjacent ports), or put them behind one proxy'));
   });
 });

@@ -1,13 +1,18 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
-  App, CfnElement, Duration, Environment, Stack,
+  App, CfnElement, CfnParameter, Duration, Environment, Stack,
   aws_certificatemanager as acm, aws_ec2 as ec2, aws_kms as kms, aws_route53 as route53,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct, IConstruct } from 'constructs';
+import * as YAML from 'yaml';
 import {
   DeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
+import { ACCOUNT } from './support/iam-resolve';
+import { Decision, IamApp } from './support/iam-simulate';
 import { joinedText } from './support/template';
+import { configKeyHeaders } from '../src/private/web-acl';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -183,6 +188,8 @@ const SQLI_COUNTED = ['SQLi_BODY', 'SQLiExtendedPatterns_BODY'].map(count);
  */
 const KEY_HEADERS = [
   'authorization', 'api-key', 'x-api-key', 'x-goog-api-key', 'ocp-apim-subscription-key', 'x-litellm-api-key', 'x-mcp-auth', 'cookie',
+  // Realtime clients' `openai-insecure-api-key.<key>` (user_api_key_auth.py:1240-1246); mapped pass-through routes (1451-1453).
+  'sec-websocket-protocol', 'litellm_user_api_key',
 ];
 
 /** The WAF log delivery statement of a log group named `aws-waf-logs-<prefix><stack UUID>`. */
@@ -1269,5 +1276,201 @@ describe('the URL with a certificate of your own', () => {
 
   test('`domainName` without a certificate fails at synth', () => {
     expect(() => synthStandalone(() => ({ domainName: 'llm.example.com' }))).toThrow('`domainName` names the host of `certificate`');
+  });
+});
+
+describe('publicUrl', () => {
+  test('TLS in front of the load balancer: the URL, the outputs and LiteLLM\'s PROXY_BASE_URL are the public one', () => {
+    // GIVEN
+    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl: 'https://llm.example.com/' } }));
+
+    // THEN
+    expect(s.platform.url).toBe('https://llm.example.com');
+    const outputs = s.template.findOutputs('*');
+    expect(Object.entries(outputs).filter(([k]) => /Url$|AdminUi$/.test(k)).map(([, o]) => o.Value).sort())
+      .toEqual(['https://llm.example.com', 'https://llm.example.com/ui']);
+    const task = Object.values(s.template.findResources('AWS::ECS::TaskDefinition'))
+      .flatMap((t: any) => t.Properties.ContainerDefinitions).find((c: any) => c.Name === 'litellm');
+    expect(task.Environment).toContainEqual({ Name: 'PROXY_BASE_URL', Value: 'https://llm.example.com' });
+  });
+
+  test('behind a proxy in front, the sign-in limit does not count per address (the proxy\'s, shared by every client); MCP still reads the last hop', () => {
+    const general = (publicUrl?: string) => {
+      const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl } }));
+      return YAML.parse(s.platform.service.config).general_settings;
+    };
+    expect(general('https://llm.example.com').trusted_proxy_ranges).toBeUndefined();
+    expect(general('https://llm.example.com').mcp_xff_num_trusted_hops).toBe(1);
+    expect(general().trusted_proxy_ranges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
+  });
+
+  test('without it, the URL is the load balancer\'s (control)', () => {
+    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
+    expect(s.platform.url).toMatch(/^http:\/\/\$\{Token/);
+  });
+
+  test.each(['llm.example.com', 'https://llm.example.com/v1', 'ftp://llm.example.com', 'https://user@llm.example.com', 'https://llm.example.com?x=1'])(
+    'publicUrl "%s" is refused', (url) => {
+      const { make } = standalone();
+      expect(() => make({ publicUrl: url })).toThrow(new Error(
+        `\`publicUrl\` ("${url}") must be an https:// or http:// origin with no path, query or user, e.g. "https://llm.example.com"`));
+    });
+});
+
+describe('WAF log redaction from the config', () => {
+  const redactedHeaders = (template: Template) => only(template, 'AWS::WAFv2::LoggingConfiguration').Properties.RedactedFields
+    .filter((f: any) => f.SingleHeader).map((f: any) => f.SingleHeader.Name);
+
+  test('a custom key header, an MCP auth header, pass-through key headers and wafOptions.redactedHeaders are redacted too', () => {
+    // GIVEN
+    const s = synthPlatform(() => ({
+      profile: DeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true, wafOptions: { redactedHeaders: ['X-MCP-GitHub-Authorization'] } },
+      config: {
+        generalSettings: {
+          litellm_key_header_name: 'X-Team-Key',
+          mcp_client_side_auth_header_name: 'x-upstream-mcp-auth',
+          pass_through_endpoints: [{ path: '/vendor', target: 'https://vendor.example.com', headers: { litellm_user_api_key: 'x-vendor-key' } }],
+        },
+      },
+    }));
+
+    // THEN
+    expect(redactedHeaders(s.template)).toEqual([...KEY_HEADERS, 'x-mcp-github-authorization', 'x-team-key', 'x-upstream-mcp-auth', 'x-vendor-key']);
+  });
+
+  test('a header name read from a secret cannot be known at synth: nothing is added for it', () => {
+    const config = 'general_settings:\n  litellm_key_header_name: os.environ/KEY_HEADER\n  mcp_client_side_auth_header_name: X-Upstream\n';
+    expect(configKeyHeaders(config, { LITELLM_MCP_CLIENT_SIDE_AUTH_HEADER_NAME: 'X-From-Env' })).toEqual(['x-upstream', 'x-from-env']);
+  });
+
+  test('a key header name the load balancer would drop (an underscore) fails synth', () => {
+    const config = 'general_settings:\n  litellm_key_header_name: x_team_key\n';
+    expect(() => configKeyHeaders(config, {})).toThrow(new Error(
+      '`general_settings.litellm_key_header_name` ("x_team_key") is not a header name the load balancer passes on: it drops names with anything but letters, digits and hyphens, '
+      + 'so LiteLLM would never see the key. Use e.g. "x-team-key"'));
+  });
+
+  test('a default platform redacts LiteLLM\'s key headers only (control)', () => {
+    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
+    expect(redactedHeaders(s.template)).toEqual(KEY_HEADERS);
+  });
+
+  test('more headers than WAF redacts fail synth', () => {
+    const { make } = standalone();
+    const names = Array.from({ length: 90 }, (_, i) => `x-key-${i}`);
+    expect(() => make({ waf: true, wafOptions: { redactedHeaders: names } })).toThrow(new Error(
+      '`wafOptions.redactedHeaders` adds 90 headers to redact in the WAF logs: with LiteLLM\'s key headers and the query string that is 101 fields, '
+      + 'over the 100 a WAF logging configuration redacts. Use fewer custom key header names'));
+    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: names.slice(0, 89) } })).not.toThrow();
+  });
+
+  test('a header name longer than WAF\'s SingleHeader takes (64) fails synth, from the options or the config', () => {
+    const long = `x-${'k'.repeat(63)}`;
+    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: [long] } })).toThrow(new Error(
+      `\`wafOptions.redactedHeaders\` has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters, so the deploy would fail. Use a shorter name`));
+    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: [long.slice(1)] } })).not.toThrow();
+    expect(() => synthPlatform(() => ({ config: { generalSettings: { litellm_key_header_name: long } } }))).toThrow(
+      `has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters`);
+  });
+
+  test('a header name that is a deploy-time value is not judged', () => {
+    const stack = new Stack();
+    const name = new CfnParameter(stack, 'Header').valueAsString;
+    expect(configKeyHeaders('general_settings: {}\n', { LITELLM_MCP_CLIENT_SIDE_AUTH_HEADER_NAME: name })).toEqual([]);
+  });
+
+  test('a redacted header that is not a header name is refused', () => {
+    expect(() => standalone().make({ wafOptions: { redactedHeaders: ['x-mcp-<alias>-authorization'] } })).toThrow(new Error(
+      '`wafOptions.redactedHeaders` has "x-mcp-<alias>-authorization", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"'));
+  });
+});
+
+describe('reading the access logs', () => {
+  const denyStatement = (template: Template) => only(template, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement
+    .find((st: any) => st.Sid === 'OnlyListedReadersReadAccessLogs');
+
+  test('nobody in the account reads the request lines (keys may sit in URLs) until listed', () => {
+    const s = synthStandalone();
+    expect(denyStatement(s.template)).toEqual({
+      Sid: 'OnlyListedReadersReadAccessLogs',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^LoadBalancerAccessLogs/), 'Arn'] }, '/*']] },
+    });
+  });
+
+  test('`accessLogReaders` may read', () => {
+    const reader = 'arn:aws:iam::123456789012:role/SecurityAudit*';
+    const s = synthStandalone(() => ({ accessLogReaders: [reader] }));
+    expect(denyStatement(s.template).Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [reader] } });
+  });
+
+  test('a reader that is not a role or user ARN is refused', () => {
+    expect(() => standalone().make({ accessLogReaders: ['SecurityAudit'] })).toThrow(new Error(
+      '`accessLogReaders` has "SecurityAudit", which is not an IAM role or user ARN: write e.g. "arn:aws:iam::123456789012:role/SecurityAudit"'));
+  });
+
+  /**
+   * What S3 answers, with the synthesized bucket policy, to `principal` (a role ARN) calling
+   * `action` with `allowed` in its own identity policy (nothing: only the bucket policy grants).
+   */
+  async function s3Decides(app: IamApp, principal: string, action: string, target: string, allowed: string[] = []): Promise<Decision> {
+    const policy = app.property('LoadBalancer/AccessLogs/Policy', 'PolicyDocument');
+    const result = await runSimulation({
+      identityPolicies: allowed.length ? [{ name: 'own', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: allowed, Resource: '*' }] } }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: policy,
+      request: {
+        action,
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${principal.split('/').pop()}/session`,
+        resource: { accountId: ACCOUNT, resource: target },
+        contextVariables: { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': ACCOUNT, 'aws:SecureTransport': 'true' },
+      },
+    } as any, {});
+    if (result.resultType !== 'single') throw new Error(`unexpected simulation: ${JSON.stringify(result)}`);
+    if ((result.result as any).ignoredContextKeys?.length) throw new Error(`the simulator ignored ${(result.result as any).ignoredContextKeys}`);
+    return result.overallResult as Decision;
+  }
+
+  test('the Deny leaves a DEVELOPMENT stack destroyable (CDK\'s auto-delete calls) and the bucket\'s policy fixable; it denies reading to all but the listed reader', async () => {
+    // GIVEN: a DEVELOPMENT load balancer, whose bucket CDK empties on destroy
+    const reader = 'arn:aws:iam::123456789012:role/SecurityAudit-1';
+    const { stack, make } = standalone();
+    make({ accessLogReaders: ['arn:aws:iam::123456789012:role/SecurityAudit*'] });
+    const app = new IamApp(stack.node.root as App);
+    const bucketArn = app.getAtt('LoadBalancer/AccessLogs', 'Arn');
+    const object = `${bucketArn}/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/12/07/log.gz`;
+    const autoDelete = app.role('Custom::S3AutoDeleteObjectsCustomResourceProvider/Role').arn;
+    const admin = 'arn:aws:iam::123456789012:role/Admin';
+
+    // THEN: every call of the auto-delete handler (aws-cdk-lib custom-resource-handlers/dist/aws-s3/auto-delete-objects-handler:
+    // GetBucketTagging, GetBucketPolicy, PutBucketPolicy, ListObjectVersions, DeleteObjects of versions) is allowed
+    const calls: [string, string][] = [
+      ['s3:GetBucketTagging', bucketArn], ['s3:GetBucketPolicy', bucketArn], ['s3:PutBucketPolicy', bucketArn],
+      ['s3:ListBucketVersions', bucketArn], ['s3:DeleteObject', object], ['s3:DeleteObjectVersion', object],
+    ];
+    for (const [action, target] of calls) expect([action, await s3Decides(app, autoDelete, action, target)]).toEqual([action, 'Allowed']);
+    // An administrator still empties the bucket (the README's teardown) and can change its policy, but reads nothing
+    for (const action of ['s3:ListBucketVersions', 's3:PutBucketPolicy']) expect(await s3Decides(app, admin, action, bucketArn, ['s3:*'])).toBe('Allowed');
+    expect(await s3Decides(app, admin, 's3:DeleteObjectVersion', object, ['s3:*'])).toBe('Allowed');
+    expect(await s3Decides(app, admin, 's3:GetObject', object, ['s3:*'])).toBe('ExplicitlyDenied');
+    expect(await s3Decides(app, admin, 's3:GetObjectVersion', object, ['s3:*'])).toBe('ExplicitlyDenied');
+    expect(await s3Decides(app, autoDelete, 's3:GetObject', object)).toBe('ExplicitlyDenied');
+    // The listed reader (a wildcard ARN) reads
+    expect(await s3Decides(app, reader, 's3:GetObject', object, ['s3:GetObject'])).toBe('Allowed');
+  });
+
+  test('with no reader listed nobody reads, the auto-delete still empties the bucket', async () => {
+    const { stack, make } = standalone();
+    make();
+    const app = new IamApp(stack.node.root as App);
+    const bucketArn = app.getAtt('LoadBalancer/AccessLogs', 'Arn');
+    const object = `${bucketArn}/AWSLogs/log.gz`;
+    const autoDelete = app.role('Custom::S3AutoDeleteObjectsCustomResourceProvider/Role').arn;
+    expect(await s3Decides(app, 'arn:aws:iam::123456789012:role/SecurityAudit-1', 's3:GetObject', object, ['s3:GetObject'])).toBe('ExplicitlyDenied');
+    expect(await s3Decides(app, autoDelete, 's3:DeleteObjectVersion', object)).toBe('Allowed');
   });
 });

@@ -1,5 +1,5 @@
 import {
-  App, CfnElement, Duration, Lazy, Stack, Token,
+  App, CfnElement, CfnParameter, Duration, Lazy, Stack, Token,
   aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -929,6 +929,26 @@ describe('validation', () => {
   test('requestTimeout above the load balancer idle timeout', () => {
     expect(() => build({ service: { requestTimeout: Duration.seconds(900) } }))
       .toThrow(new Error('`requestTimeout` (900 s) exceeds the load balancer\'s idle timeout (600 s): streams would be cut; raise `idleTimeout` or lower requestTimeout'));
+  });
+
+  test('a custom model\'s os.environ/NAME that nothing sets is refused; listed or set in service.environment it is read', () => {
+    const model = (secretEnvNames?: string[]) => LiteLlmModel.custom({
+      name: 'private', litellmParams: { model: 'openai/x', api_base: 'os.environ/PRIVATE_BASE' }, secretEnvNames,
+    });
+    expect(() => build({ models: [model()] })).toThrow(new Error('model "private": `litellmParams.api_base` reads os.environ/PRIVATE_BASE, which nothing sets in the task: '
+      + 'list "PRIVATE_BASE" in `secretEnvNames` (a field of the provider keys secret) or set it in `service.environment`'));
+    expect(() => build({ models: [model(['PRIVATE_BASE'])] })).not.toThrow();
+    expect(() => build({ models: [model()], service: { environment: { PRIVATE_BASE: 'https://llm.internal/v1' } } })).not.toThrow();
+  });
+
+  test('a token idle timeout is refused: KEEPALIVE_TIMEOUT would be a meaningless number', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const idle = new CfnParameter(stack, 'Idle', { type: 'Number', default: 600 });
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
+      models: bedrockAndOpenAi(),
+      service: { requestTimeout: Duration.seconds(300) },
+      loadBalancer: { idleTimeout: Duration.seconds(idle.valueAsNumber) },
+    })).toThrow(new Error('`loadBalancer.idleTimeout` is a token: the tasks keep idle connections KEEPALIVE_TIMEOUT seconds, which must exceed it and is computed at synth. Give a literal Duration, e.g. Duration.seconds(600)'));
   });
 
   test('requestTimeout equal to a raised idle timeout is accepted', () => {

@@ -7,8 +7,15 @@ import { Token } from 'aws-cdk-lib';
 const CREDENTIAL_KEY = /(^|_)(api_key|access_key|secret_key|private_key|master_key|salt_key|token|password|secret|credentials)$/i;
 const ENV_REFERENCE = /^os\.environ\/(.+)$/;
 
+/**
+ * Keys that match CREDENTIAL_KEY but hold a header name: a pass-through endpoint's
+ * `headers.litellm_user_api_key` names the header its callers send their key in
+ * (litellm/proxy/auth/user_api_key_auth.py:1426-1433).
+ */
+const HEADER_NAME_KEYS = ['litellm_user_api_key'];
+
 export function isCredentialKey(key: string): boolean {
-  return CREDENTIAL_KEY.test(key);
+  return CREDENTIAL_KEY.test(key) && !HEADER_NAME_KEYS.includes(key);
 }
 
 /** NAME of an `os.environ/NAME` string; undefined for anything else, a deploy-time token included. */

@@ -66,7 +66,7 @@ export class DatabaseUser extends Construct {
     }));
     acknowledge(fn, 'NIST.800.53.R5-LambdaDLQ',
       'CloudFormation invokes it at deploy and waits for its answer: a failure fails and rolls back the deploy with the reason; deploying again runs the step again.');
-    acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency', 'Runs once per deploy; reserving concurrency fails in accounts at the minimum unreserved quota.');
+    acknowledge(fn, 'NIST.800.53.R5-LambdaConcurrency', 'Runs when the database instance is created or replaced; reserving concurrency fails in accounts at the minimum unreserved quota.');
     acknowledge(role, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
     acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       'The policy Lambda documents for functions in a VPC: it manages the function\'s network interfaces only.');

@@ -84,7 +84,9 @@ function strings(value: unknown, path: string): [string, string][] {
 type Found = { source: string; value: string; bare: string | null | undefined };
 
 /** What the config and environment hold, path by path, `os.environ/NAME` read from `environment` where it is there. */
-function addresses(config: string | { [key: string]: any }, environment: { [name: string]: string }): { found: Found[]; unresolved: string[] } {
+function addresses(
+  config: string | { [key: string]: any }, environment: { [name: string]: string }, wired: string[] = [],
+): { found: Found[]; unresolved: string[] } {
   const doc = typeof config === 'string' ? YAML.parse(config, { version: '1.1' }) ?? {} : config;
   const inConfig: [string, string][] = [
     ...((doc.model_list ?? []) as any[]).flatMap((m, i) =>
@@ -103,13 +105,13 @@ function addresses(config: string | { [key: string]: any }, environment: { [name
     } else if (environment[env] !== undefined) {
       // LiteLLM resolves os.environ/NAME from its environment (litellm/proxy/proxy_server.py:5860-5900).
       found.push({ source: `${source} (${env})`, value: environment[env], bare: schemeless(env) });
-    } else if (endpointName(source)) {
+    } else if (endpointName(source) && !wired.includes(env)) {
       unresolved.push(`${source} (os.environ/${env})`);
     }
   }
   for (const [name, value] of Object.entries(environment)) {
     if (!deployTime(value)) found.push({ source: name, value, bare: schemeless(name) });
-    else if (endpointName(name)) unresolved.push(name);
+    else if (endpointName(name) && !wired.includes(name)) unresolved.push(name);
   }
   return { found, unresolved };
 }
@@ -140,18 +142,49 @@ export function egressPorts(config: string | { [key: string]: any }, environment
 /**
  * Endpoints whose address is only known at deploy or run time: an `os.environ/NAME` read
  * from a secret, or a deploy-time token, under an endpoint-like key (`api_base`, `*_host`,
- * `*_ENDPOINT`…). Their ports cannot be opened at synth.
+ * `*_ENDPOINT`…). Their ports cannot be opened at synth. References to `wired` names (what
+ * the platform sets and opens itself: the cache, the database) are not listed.
  */
-export function unresolvedEndpoints(config: string | { [key: string]: any }, environment: { [name: string]: string } = {}): string[] {
-  return addresses(config, environment).unresolved;
+export function unresolvedEndpoints(
+  config: string | { [key: string]: any }, environment: { [name: string]: string } = {}, wired: string[] = [],
+): string[] {
+  return addresses(config, environment, wired).unresolved;
+}
+
+/** Adjacent ports of `egressPorts`, which one security group rule opens. */
+export interface EgressRange {
+  readonly fromPort: number;
+  readonly toPort: number;
+  /** The hosts reached on these ports, each once. */
+  readonly hosts: string[];
 }
 
 /**
- * A security group rule description for `egress`: the port and the hosts, in the characters
+ * `ports` as few rules as open nothing more: each run of adjacent ports is one range.
+ * A security group holds 60 outbound rules by default (IPv4 and IPv6 counted apart:
+ * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html).
+ */
+export function egressRanges(ports: EgressPort[]): EgressRange[] {
+  const ranges: { fromPort: number; toPort: number; hosts: string[] }[] = [];
+  for (const { port, hosts } of [...ports].sort((a, b) => a.port - b.port)) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.toPort + 1 === port) {
+      last.toPort = port;
+      last.hosts.push(...hosts.filter(h => !last.hosts.includes(h)));
+    } else {
+      ranges.push({ fromPort: port, toPort: port, hosts: [...hosts] });
+    }
+  }
+  return ranges;
+}
+
+/**
+ * A security group rule description for `egress`: the ports and the hosts, in the characters
  * EC2 allows (a-z, A-Z, 0-9, spaces and `._-:/()#,@[]+=&;{}!$*`), at most 255 of them.
  */
-export function egressRuleDescription(egress: EgressPort): string {
+export function egressRuleDescription(egress: EgressRange): string {
   const hosts = [...new Set(egress.hosts.map(h => (Token.isUnresolved(h) ? 'a deploy-time host' : h)))];
-  const text = `LiteLLM to TCP ${egress.port}: ${hosts.join(', ')}`.replace(/[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '_');
+  const ports = egress.fromPort === egress.toPort ? `${egress.fromPort}` : `${egress.fromPort}-${egress.toPort}`;
+  const text = `LiteLLM to TCP ${ports}: ${hosts.join(', ')}`.replace(/[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '_');
   return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
 }

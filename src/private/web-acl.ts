@@ -1,5 +1,7 @@
-import { aws_wafv2 as wafv2 } from 'aws-cdk-lib';
+import { Token, aws_wafv2 as wafv2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import * as YAML from 'yaml';
+import { envReference } from './credentials';
 
 export interface WebAclProps {
   readonly metricPrefix: string;
@@ -34,6 +36,11 @@ export const BODY_PATTERN_RULES = {
  *   `x-api-key`, `x-goog-api-key`, `Ocp-Apim-Subscription-Key`, `x-litellm-api-key`; and
  *   `x-mcp-auth`, read by `litellm/proxy/_experimental/mcp_server/auth/user_api_key_auth_mcp.py`.
  * - `Cookie`: the admin UI's session (`token` cookie, a JWT that holds a key).
+ * - `Sec-WebSocket-Protocol`: realtime clients send `openai-insecure-api-key.<key>` in it
+ *   (user_api_key_auth.py:1240-1246).
+ * - `litellm_user_api_key`: the caller's key on mapped pass-through routes (user_api_key_auth.py:1451-1453).
+ *   The load balancer drops it before LiteLLM (`dropInvalidHeaderFields`: names are letters,
+ *   digits and hyphens only), but WAF may still see and log it.
  * WAF matches a header name case-insensitively (API `SingleHeader`: "The name isn't case
  * sensitive"); the names are lowercase, as LiteLLM's own `SENTRY_DENYLIST`
  * (`litellm/constants.py`) writes the same eight.
@@ -47,16 +54,59 @@ export const REDACTED_HEADERS = [
   'x-litellm-api-key',
   'x-mcp-auth',
   'cookie',
+  'sec-websocket-protocol',
+  'litellm_user_api_key',
 ];
 
 /**
- * What the WAF logging configuration keeps out of the logs: every header of
- * `REDACTED_HEADERS`, and the query string, where LiteLLM also takes keys
+ * The most fields a WAF logging configuration redacts: `RedactedFields`, "Maximum number of 100
+ * items" (https://docs.aws.amazon.com/cloudwatch/latest/observabilityadmin/API_WAFLoggingParameters.html,
+ * the same FieldToMatch list as WAFv2's LoggingConfiguration).
+ */
+export const MAX_REDACTED_FIELDS = 100;
+
+/** The longest header name a `SingleHeader` takes: "Maximum length of 64" (https://docs.aws.amazon.com/waf/latest/APIReference/API_SingleHeader.html). */
+export const MAX_REDACTED_HEADER_LENGTH = 64;
+
+/**
+ * The key headers a rendered config adds to LiteLLM's own: `general_settings.litellm_key_header_name`
+ * (user_api_key_auth.py:2143-2147), `mcp_client_side_auth_header_name` or the
+ * `LITELLM_MCP_CLIENT_SIDE_AUTH_HEADER_NAME` variable (user_api_key_auth_mcp.py:1867-1887), and each
+ * pass-through endpoint's `headers.litellm_user_api_key` (user_api_key_auth.py:1426-1433, 1476-1481).
+ * Lowercase; WAF matches names case-insensitively. A name the load balancer would drop
+ * (anything but letters, digits and hyphens: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html,
+ * `routing.http.drop_invalid_header_fields.enabled`) never reaches LiteLLM and fails.
+ */
+export function configKeyHeaders(config: string, environment: { [name: string]: string }): string[] {
+  const general = (YAML.parse(config, { version: '1.1' }) ?? {}).general_settings ?? {};
+  const passThrough = Array.isArray(general.pass_through_endpoints) ? general.pass_through_endpoints : [];
+  const names: [string, unknown][] = [
+    ['general_settings.litellm_key_header_name', general.litellm_key_header_name],
+    ['general_settings.mcp_client_side_auth_header_name', general.mcp_client_side_auth_header_name],
+    ['LITELLM_MCP_CLIENT_SIDE_AUTH_HEADER_NAME', environment.LITELLM_MCP_CLIENT_SIDE_AUTH_HEADER_NAME],
+    ...passThrough.map((e: any, i: number): [string, unknown] => [`general_settings.pass_through_endpoints[${i}].headers.litellm_user_api_key`, e?.headers?.litellm_user_api_key]),
+  ];
+  const known: string[] = [];
+  for (const [source, name] of names) {
+    // A name read from a secret (os.environ/NAME) or a deploy-time value is unknown here.
+    if (typeof name !== 'string' || name.trim() === '' || envReference(name) !== undefined || Token.isUnresolved(name)) continue;
+    if (!/^[-A-Za-z0-9]+$/.test(name.trim())) {
+      throw new Error(`\`${source}\` ("${name}") is not a header name the load balancer passes on: it drops names with anything but letters, digits and hyphens, `
+        + `so LiteLLM would never see the key. Use e.g. "${name.trim().replace(/[^-A-Za-z0-9]+/g, '-')}"`);
+    }
+    known.push(name.trim().toLowerCase());
+  }
+  return [...new Set(known)];
+}
+
+/**
+ * What the WAF logging configuration keeps out of the logs: every header of `headers`
+ * (`REDACTED_HEADERS` and what the config adds), and the query string, where LiteLLM also takes keys
  * (`?key=` on Google `:generateContent` routes, `GET /key/info?key=`).
  */
-export function redactedLogFields(): wafv2.CfnLoggingConfiguration.FieldToMatchProperty[] {
+export function redactedLogFields(headers: string[] = REDACTED_HEADERS): wafv2.CfnLoggingConfiguration.FieldToMatchProperty[] {
   return [
-    ...REDACTED_HEADERS.map(name => ({ singleHeader: { Name: name } })),
+    ...headers.map(name => ({ singleHeader: { Name: name } })),
     { queryString: {} },
   ];
 }
