@@ -70,6 +70,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The database-user function's PostgreSQL client (bundled into its asset).
     'pg@^8.16.0',
     '@types/pg@^8',
+    // An offline IAM policy evaluator: test/iam-policies.test.ts holds every policy of the
+    // platform's own roles against the ARNs their calls carry. AGPL-3.0: tests only, never shipped.
+    '@cloud-copilot/iam-simulate@0.1.173',
   ],
 
   eslintOptions: {
@@ -181,6 +184,13 @@ const bootSetup = project.addTask('boot:setup', {
   exec: 'bash test/boot/setup.sh',
 });
 project.testTask.prependSpawn(bootSetup);
+// test/boot-collector.test.ts runs a real OpenTelemetry Collector with the platform's collector
+// config: built from the Go module proxy once per machine (cached in ~/.cache/cdk-litellm).
+const collectorSetup = project.addTask('collector:setup', {
+  description: 'Build (once per machine, cached in ~/.cache/cdk-litellm) the OpenTelemetry Collector that test/boot-collector.test.ts runs',
+  exec: 'bash test/collector/build.sh',
+});
+project.testTask.prependSpawn(collectorSetup);
 // The GitHub release workflow would pass the minimum major to `bump`; without GitHub
 // (Azure Pipelines runs `npx projen release`) the task carries it itself.
 const bump = project.tasks.tryFind('bump');

@@ -155,6 +155,14 @@ export function azurePipeline(): Record<string, unknown> {
   const setup = [
     { task: 'NodeTool@0', displayName: `Node.js ${NODE_VERSION}`, inputs: { versionSpec: NODE_VERSION } },
     { task: 'UsePythonVersion@0', displayName: 'Python 3.11', inputs: { versionSpec: '3.11' } },
+    // The collector test builds an OpenTelemetry Collector (test/collector/build.sh: Go >= 1.22),
+    // cached per manifest so only a changed manifest rebuilds it.
+    { task: 'GoTool@0', displayName: 'Go 1.23', inputs: { version: '1.23.12' } },
+    {
+      task: 'Cache@2',
+      displayName: 'Collector cache',
+      inputs: { key: '"otelcol" | "$(Agent.OS)" | test/collector/manifest.yaml', path: '$(HOME)/.cache/cdk-litellm' },
+    },
     { script: 'npm ci', displayName: 'Install dependencies' },
   ];
   // --no-update-workflow: integ-runner would first deploy the committed snapshots under their

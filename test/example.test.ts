@@ -29,7 +29,7 @@ test('prints the template, its modeled monthly cost and deploy time, and the sta
     expect(run.stdout).toMatch(/LiteLlmExample\.LiteLlmMasterKeySecretArn = <LiteLlmSecurityMasterKey\w+>\n\s+Secret holding the LiteLLM master key/);
     const keys = [...run.stdout.matchAll(/^ {2}LiteLlmExample\.(\w+) = /gm)].map(m => m[1]);
     expect(keys).toEqual(['LiteLlmUrl', 'LiteLlmAdminUi', 'LiteLlmMasterKeySecretArn', 'LiteLlmUiCredentialsSecretArn', 'LiteLlmClusterName',
-      'LiteLlmServiceName', 'LiteLlmLogGroupName', 'LiteLlmDashboardName', 'LiteLlmAlarmTopicArn']);
+      'LiteLlmServiceName', 'LiteLlmLogGroupName', 'LiteLlmDatabaseInstanceId', 'LiteLlmDashboardName', 'LiteLlmAlarmTopicArn']);
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     for (const key of keys) expect(readme).toContain(`\`${key}\``);
   } finally {

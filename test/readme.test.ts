@@ -16,7 +16,9 @@ test('every acknowledgement made in src is listed in the README with its reason'
       const listed = rule.replace(/(foundation-model\/)[^\]]+/, '$1<model id>').replace(/<LiteLlmServiceRequestLogs[0-9A-F]{8}\.Arn>/, '<request logs bucket ARN>')
         .replace(/<[A-Za-z0-9]*Migration(StartFunction|WaitFunction|Providerframework(isComplete|onTimeout))[0-9A-F]{8}\.Arn>:\*/, '<function ARN>:*')
         .replace(/ecs:(?:<AWS::Region>|[a-z0-9-]+):(?:<AWS::AccountId>|\d+):task\/<[A-Za-z0-9]+Cluster[0-9A-F]{8}>\/\*/, 'ecs:<region>:<account>:task/<cluster>/*')
-        .replace(/<[A-Za-z0-9]*Logs[0-9A-F]{8}\.Arn>:log-stream:migrate\/\*/, '<log group ARN>:log-stream:migrate/*');
+        .replace(/logs:(?:<AWS::Region>|[a-z0-9-]+):(?:<AWS::AccountId>|\d+):log-group:<[A-Za-z0-9]*Logs[0-9A-F]{8}>:log-stream:migrate\/\*/, 'logs:<region>:<account>:log-group:<log group name>:log-stream:migrate/*')
+        .replace(/ecs:(?:<AWS::Region>|[a-z0-9-]+):(?:<AWS::AccountId>|\d+):task-definition\/[A-Za-z0-9]+:\*/, 'ecs:<region>:<account>:task-definition/<migration task family>:*')
+        .replace(/logs:(?:<AWS::Region>|[a-z0-9-]+):(?:<AWS::AccountId>|\d+):log-group:\/aws\/rds\/instance\/<[A-Za-z0-9]*DatabaseInstance[0-9A-F]{8}>\/(postgresql|upgrade):\*/, 'logs:<region>:<account>:log-group:/aws/rds/instance/<instance>/<log>:*');
       if (!README.includes(`\`${listed}\``) || !README.includes(reason)) missing.add(`${listed}: ${reason}`);
     }
   }

@@ -130,7 +130,7 @@ const MAKERS: Record<string, (env: Environment | null) => Scenario> = {
   'PRODUCTION with domain, WAF and dual-stack': productionPlatform,
   'imported VPC': importedVpcPlatform,
   'five-stack split': fiveStacks,
-  'internal load balancer': internalPlatform,
+  'PRODUCTION, internal load balancer': internalPlatform,
   'no NAT, Bedrock, image from ECR': noNatPlatform,
 };
 
