@@ -107,6 +107,7 @@ for (const p of ['/integ', '/.ci', '/bench', '/scripts', 'cdk.out', '/test', '/p
 // Lambda handlers import the AWS SDK that the Node.js runtime provides.
 project.eslint?.allowDevDeps('src/**/*.lambda.ts');
 project.eslint?.allowDevDeps('src/rotation/ecs-redeploy.ts');
+project.eslint?.allowDevDeps('src/rotation/cancel-rotation.ts');
 
 // Whatever synthesizes a platform needs the Lambda handlers bundled into assets/ (only
 // `build` runs them, in pre-compile): a fresh clone's first command must work, and a

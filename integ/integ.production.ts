@@ -7,12 +7,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { assertAwsAtPath, assertProxyWorks, mockModel } from './assertions';
 import { leaveNothingBehind } from './leave-nothing';
 import { assertionStack, stackName } from './naming';
-import { DeploymentProfile, LiteLlmPlatform } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmPlatform } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'LiteLlmProduction', { stackName: stackName('LiteLlmProduction') });
 const platform = new LiteLlmPlatform(stack, 'LiteLlm', {
-  profile: DeploymentProfile.PRODUCTION,
+  profile: LiteLlmDeploymentProfile.PRODUCTION,
   models: [mockModel()],
   database: { deletionProtection: false },
   // The integration account has no hosted zone for a certificate: plain HTTP, deliberately.

@@ -4,11 +4,11 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { profileDefaults } from './private/defaults';
+import { followingKey, profileDefaults } from './private/defaults';
 import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 
 /**
  * The engine of the cache. Both speak the Redis protocol LiteLLM uses.
@@ -21,16 +21,10 @@ export enum LiteLlmCacheEngine {
 }
 
 /**
- * Cache settings of a LiteLLM platform: the Redis-protocol store LiteLLM's processes
- * share rate limits, router state and, optionally, cached responses through.
+ * Settings of a `LiteLlmCache`: the Redis-protocol store LiteLLM's processes share rate
+ * limits, router state and, optionally, cached responses through.
  */
 export interface LiteLlmCacheOptions {
-  /**
-   * Whether the platform creates a cache. Read by `LiteLlmPlatform` only.
-   *
-   * @default - true when more than one LiteLLM process can serve at once (`maxCapacity` > 1 or `numWorkers` > 1)
-   */
-  readonly enabled?: boolean;
   /**
    * Engine.
    *
@@ -71,6 +65,19 @@ export interface LiteLlmCacheOptions {
 }
 
 /**
+ * The cache of a `LiteLlmPlatform`: whether the platform creates one (`enabled`) and its settings.
+ */
+export interface LiteLlmPlatformCacheOptions extends LiteLlmCacheOptions {
+  /**
+   * Whether the platform creates a cache. With several LiteLLM processes and no cache, rate
+   * limits, router state and cached responses are per process (the platform warns).
+   *
+   * @default - true when more than one LiteLLM process can serve at once (`maxCapacity` > 1 or `numWorkers` > 1)
+   */
+  readonly enabled?: boolean;
+}
+
+/**
  * Properties of a `LiteLlmCache`.
  */
 export interface LiteLlmCacheProps extends LiteLlmCacheOptions {
@@ -83,9 +90,9 @@ export interface LiteLlmCacheProps extends LiteLlmCacheOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
 }
 
 /**
@@ -114,8 +121,8 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** Whether LiteLLM caches responses in it. */
   public readonly responseCaching: boolean;
-  /** Seconds a cached response is served. */
-  public readonly responseCacheTtlSeconds: number;
+  /** How long a cached response is served (`responseCacheTtl`). */
+  public readonly responseCacheTtl: Duration;
   /** Engine CPU > 80 % for 3 × 5 minutes (busiest node). */
   public readonly cpuAlarm: cloudwatch.Alarm;
   /** Memory used > 85 % of maxmemory for 3 × 5 minutes (fullest node). */
@@ -138,14 +145,14 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
     const ttl = props.responseCacheTtl ?? Duration.hours(1);
     check(ttl.toSeconds({ integral: false }), s => s >= 1, s => `\`cache.responseCacheTtl\` (${s} s) must be at least 1 second`);
     this.responseCaching = props.responseCaching ?? false;
-    this.responseCacheTtlSeconds = Math.ceil(ttl.toSeconds({ integral: false }));
+    this.responseCacheTtl = ttl;
 
     // ElastiCache allows printable ASCII but @, " and / in a token; letters and digits keep it simple.
     const authSecret = new secretsmanager.Secret(this, 'AuthToken', {
       description: 'LiteLLM cache AUTH token (REDIS_PASSWORD)',
       encryptionKey: props.encryptionKey,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: defaults.removalPolicy,
+      removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
     });
     this.authSecret = authSecret;
 
@@ -176,15 +183,16 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
       autoMinorVersionUpgrade: true,
       snapshotRetentionLimit: 0,
     });
-    // PRODUCTION keeps a final snapshot; nothing keeps running (and billing) after a destroy.
-    this.replicationGroup.applyRemovalPolicy(defaults.dataRemovalPolicy);
+    // PRODUCTION keeps a final snapshot, unless the key that encrypts it goes; nothing keeps
+    // running (and billing) after a destroy.
+    this.replicationGroup.applyRemovalPolicy(followingKey(props.encryptionKey, defaults.dataRemovalPolicy));
     this.host = this.replicationGroup.attrPrimaryEndPointAddress;
     this.port = LiteLlmCache.PORT;
     this.connections = new ec2.Connections({ securityGroups: [props.securityGroup], defaultPort: ec2.Port.tcp(LiteLlmCache.PORT) });
     this.memberIds = Array.from({ length: nodes }, (_, i) => Fn.join('-', [this.replicationGroup.ref, `00${i + 1}`]));
 
     this.cpuAlarm = new cloudwatch.Alarm(this, 'CpuAlarm', {
-      metric: this.busiest('EngineCPUUtilization', 'Average'),
+      metric: this.metricEngineCpuUtilization(),
       alarmDescription: 'LiteLLM cache engine CPU above 80 % for 15 minutes',
       threshold: 80,
       evaluationPeriods: 3,
@@ -192,7 +200,7 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.memoryAlarm = new cloudwatch.Alarm(this, 'MemoryAlarm', {
-      metric: this.busiest('DatabaseMemoryUsagePercentage', 'Maximum'),
+      metric: this.metricDatabaseMemoryUsagePercentage(),
       alarmDescription: 'LiteLLM cache memory above 85 % of maxmemory for 15 minutes: evictions follow',
       threshold: 85,
       evaluationPeriods: 3,
@@ -200,7 +208,7 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.evictionsAlarm = new cloudwatch.Alarm(this, 'EvictionsAlarm', {
-      metric: this.busiest('Evictions', 'Sum'),
+      metric: this.metricEvictions(),
       alarmDescription: 'The LiteLLM cache evicted keys for 15 minutes: rate-limit counters and router state may be lost; use a larger nodeType',
       threshold: 0,
       evaluationPeriods: 3,
@@ -241,27 +249,48 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
   }
 
   /** The cache alarms: CPU, memory, evictions. */
-  public get alarms(): cloudwatch.Alarm[] {
+  public get alarms(): cloudwatch.IAlarm[] {
     return [this.cpuAlarm, this.memoryAlarm, this.evictionsAlarm];
   }
 
+  /** Engine CPU % of the busiest node (Average, 5 minutes). */
+  public metricEngineCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metric('EngineCPUUtilization', { statistic: 'Average', ...props });
+  }
+
+  /** Memory used, in % of maxmemory, of the fullest node (Maximum, 5 minutes). */
+  public metricDatabaseMemoryUsagePercentage(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metric('DatabaseMemoryUsagePercentage', { statistic: 'Maximum', ...props });
+  }
+
+  /** Keys evicted for lack of memory, on the node that evicted most (Sum, 5 minutes). */
+  public metricEvictions(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metric('Evictions', { statistic: 'Sum', ...props });
+  }
+
+  /** Client connections of the busiest node (Maximum, 5 minutes). */
+  public metricCurrConnections(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metric('CurrConnections', { statistic: 'Maximum', ...props });
+  }
+
   /**
-   * A metric of the busiest node: ElastiCache reports per node (cluster id
-   * `<group>-001`, `-002`), and which one is primary changes on failover.
-   *
-   * @param metricName an `AWS/ElastiCache` metric
-   * @param statistic how each node's values are aggregated over 5 minutes
+   * An `AWS/ElastiCache` metric of the busiest node (Average, 5 minutes): ElastiCache reports
+   * per node (cluster id `<group>-001`, `-002`), and which one is primary changes on
+   * failover, so with two nodes this is the `MAX` of both (a math expression; `label` and
+   * `color` are the expression's, the other options each node's).
    */
-  public busiest(metricName: string, statistic: string): cloudwatch.IMetric {
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const { label, color, ...options } = props ?? {};
     const perNode = this.memberIds.map(clusterId => new cloudwatch.Metric({
-      namespace: 'AWS/ElastiCache', metricName, statistic, period: Duration.minutes(5), dimensionsMap: { CacheClusterId: clusterId },
+      namespace: 'AWS/ElastiCache', metricName, statistic: 'Average', period: Duration.minutes(5), dimensionsMap: { CacheClusterId: clusterId }, ...options,
     }));
-    if (perNode.length === 1) return perNode[0];
+    if (perNode.length === 1) return perNode[0].with({ label, color });
     return new cloudwatch.MathExpression({
       expression: `MAX([${perNode.map((_, i) => `m${i}`).join(', ')}])`,
       usingMetrics: Object.fromEntries(perNode.map((m, i) => [`m${i}`, m])),
-      label: `${metricName} (busiest node)`,
-      period: Duration.minutes(5),
+      label: label ?? `${metricName} (busiest node)`,
+      color,
+      period: options.period ?? Duration.minutes(5),
     });
   }
 }

@@ -10,7 +10,7 @@ const REQUEST_LOGS_ID = 'RequestLogs';
 /**
  * Options for `LiteLlmCallback.s3Logging`.
  */
-export interface S3LoggingOptions {
+export interface LiteLlmS3LoggingOptions {
   /**
    * The bucket LiteLLM writes one JSON object per request into. The task role is granted
    * `s3:PutObject` on it (and encrypt on its key, if it has one).
@@ -35,7 +35,7 @@ export interface S3LoggingOptions {
 /**
  * The OTLP transport of `LiteLlmCallback.openTelemetry` (`OTEL_EXPORTER`).
  */
-export enum OtlpProtocol {
+export enum LiteLlmOtlpProtocol {
   /** OTLP over HTTP (`otlp_http`), usually port 4318. */
   HTTP = 'otlp_http',
   /** OTLP over gRPC (`otlp_grpc`), usually port 4317. */
@@ -45,15 +45,15 @@ export enum OtlpProtocol {
 /**
  * Options for `LiteLlmCallback.openTelemetry`.
  */
-export interface OpenTelemetryOptions {
+export interface LiteLlmOpenTelemetryOptions {
   /** Where traces go (`OTEL_ENDPOINT`), e.g. `http://otel-collector.internal:4318/v1/traces`. */
   readonly endpoint: string;
   /**
    * The transport.
    *
-   * @default OtlpProtocol.HTTP
+   * @default LiteLlmOtlpProtocol.HTTP
    */
-  readonly protocol?: OtlpProtocol;
+  readonly protocol?: LiteLlmOtlpProtocol;
   /**
    * The service name on every span (`OTEL_SERVICE_NAME`).
    *
@@ -72,7 +72,7 @@ export interface OpenTelemetryOptions {
 /**
  * Options for `LiteLlmCallback.langfuse`.
  */
-export interface LangfuseOptions {
+export interface LiteLlmLangfuseOptions {
   /**
    * The Langfuse server (`LANGFUSE_HOST`).
    *
@@ -103,12 +103,12 @@ export abstract class LiteLlmCallback {
    * LiteLLM's S3 logger (`s3_v2`): one JSON object per successful request in a
    * KMS-encrypted bucket, written with the task role (no keys).
    */
-  public static s3Logging(options: S3LoggingOptions = {}): LiteLlmCallback {
+  public static s3Logging(options: LiteLlmS3LoggingOptions = {}): LiteLlmCallback {
     return new S3LoggingCallback(options);
   }
 
   /** OpenTelemetry traces (`otel`) to an OTLP endpoint you run or subscribe to. */
-  public static openTelemetry(options: OpenTelemetryOptions): LiteLlmCallback {
+  public static openTelemetry(options: LiteLlmOpenTelemetryOptions): LiteLlmCallback {
     return new OpenTelemetryCallback(options);
   }
 
@@ -116,7 +116,7 @@ export abstract class LiteLlmCallback {
    * Langfuse tracing (`langfuse`); its keys are read from the `LANGFUSE_PUBLIC_KEY` and
    * `LANGFUSE_SECRET_KEY` fields of the provider keys secret.
    */
-  public static langfuse(options: LangfuseOptions = {}): LiteLlmCallback {
+  public static langfuse(options: LiteLlmLangfuseOptions = {}): LiteLlmCallback {
     return new LangfuseCallback(options);
   }
 
@@ -147,7 +147,7 @@ class S3LoggingCallback extends LiteLlmCallback {
   // Through the VPC's S3 gateway endpoint.
   public readonly needsInternet = false;
 
-  constructor(private readonly options: S3LoggingOptions) {
+  constructor(private readonly options: LiteLlmS3LoggingOptions) {
     super();
   }
 
@@ -211,7 +211,7 @@ class OpenTelemetryCallback extends LiteLlmCallback {
   // The endpoint is yours: a collector in the VPC needs no NAT, and one outside fails at runtime, not synth.
   public readonly needsInternet = false;
 
-  constructor(private readonly options: OpenTelemetryOptions) {
+  constructor(private readonly options: LiteLlmOpenTelemetryOptions) {
     super();
     this.secretEnvNames = options.headersFromSecret ? ['OTEL_HEADERS'] : [];
   }
@@ -222,7 +222,7 @@ class OpenTelemetryCallback extends LiteLlmCallback {
       // OTEL_HEADERS and OTEL_SERVICE_NAME; `otel` is its callback name (proxy_server.py:6536-6543).
       litellmSettings: { callbacks: ['otel'] },
       environment: {
-        OTEL_EXPORTER: this.options.protocol ?? OtlpProtocol.HTTP,
+        OTEL_EXPORTER: this.options.protocol ?? LiteLlmOtlpProtocol.HTTP,
         OTEL_ENDPOINT: this.options.endpoint,
         OTEL_SERVICE_NAME: this.options.serviceName ?? 'litellm',
       },
@@ -235,7 +235,7 @@ class LangfuseCallback extends LiteLlmCallback {
   public readonly secretEnvNames = ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY'];
   public readonly needsInternet: boolean;
 
-  constructor(private readonly options: LangfuseOptions) {
+  constructor(private readonly options: LiteLlmLangfuseOptions) {
     super();
     // Langfuse Cloud is on the internet; a host of your own may be in the VPC.
     this.needsInternet = options.host === undefined;

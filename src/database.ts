@@ -7,13 +7,15 @@ import { Construct, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
 import { DatabaseUser } from './private/database-user';
-import { CUSTOM_RESOURCE_TIMEOUT, profileDefaults } from './private/defaults';
+import { CUSTOM_RESOURCE_TIMEOUT, dataRemovalPolicies, followingKey, profileDefaults } from './private/defaults';
 import { acknowledge, nagResource } from './private/nag';
 import { rdsCaCertificatePem } from './private/rds-ca';
+import { applyRotationRules, rotationOf, scheduleInputsOf } from './private/rotation-schedule';
 import { dependOnStacksOf } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
+import type { LiteLlmRotationOptions } from './security';
 
 /** CDK's singleton LogRetention function id suffix. */
 const LOG_RETENTION_UUID = 'aae0aa3c5b4d4f87b02d85b201efdd8a';
@@ -73,26 +75,50 @@ export interface LiteLlmDatabaseOptions {
    *
    * @default - false (DEVELOPMENT), true (PRODUCTION)
    */
-  readonly performanceInsights?: boolean;
+  readonly enablePerformanceInsights?: boolean;
   /**
-   * How often the database password rotates (single user, hosted rotation).
+   * Rotation of the master user's password (single user, hosted rotation). LiteLLM logs in
+   * with IAM tokens as `PROXY_USERNAME`, so no rotation of this password reaches the proxy.
    *
-   * @default Duration.days(30)
+   * @default - every 30 days, at a time Secrets Manager picks
    */
-  readonly passwordRotation?: Duration;
+  readonly passwordRotation?: LiteLlmRotationOptions;
   /**
    * Storage the instance starts with, in GiB (gp3).
    *
    * @default 20
    */
-  readonly allocatedStorageGiB?: number;
+  readonly allocatedStorage?: number;
   /**
-   * Storage autoscaling ceiling, in GiB: at least 10 % above `allocatedStorageGiB` (RDS
+   * Storage autoscaling ceiling, in GiB: at least 10 % above `allocatedStorage` (RDS
    * refuses a closer ceiling), or equal to it for fixed storage (no autoscaling).
    *
    * @default 100
    */
-  readonly maxAllocatedStorageGiB?: number;
+  readonly maxAllocatedStorage?: number;
+  /**
+   * How long RDS keeps automated backups (point-in-time recovery), in whole days from 1 to 35.
+   *
+   * @default Duration.days(7)
+   */
+  readonly backupRetention?: Duration;
+  /**
+   * What happens to the instance when it leaves the stack (or is replaced): `SNAPSHOT` keeps
+   * a final snapshot, `RETAIN` the instance, `DESTROY` deletes its data. Its credentials
+   * secret is kept unless the policy is `DESTROY`. In both profiles a snapshot is kept by
+   * default, as `rds.DatabaseInstance` does: keep the platform key and the salt key with it
+   * (`LiteLlmSecurityOptions.removalPolicy`), or the snapshot cannot be read.
+   *
+   * @default RemovalPolicy.SNAPSHOT
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of every log group the database creates (the exported `postgresql` and
+   * `upgrade` logs, its deploy-time functions' logs).
+   *
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
+   */
+  readonly logRetention?: logs.RetentionDays;
   /**
    * `max_connections` of the instance when its class is not one this library knows
    * (the service sizes its connection pools from it).
@@ -117,9 +143,9 @@ export interface LiteLlmDatabaseProps extends LiteLlmDatabaseOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
 }
 
 /**
@@ -157,6 +183,13 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: LiteLlmDatabaseProps) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
+    const logRetention = props.logRetention ?? defaults.logRetention;
+    const removalPolicy = dataRemovalPolicies(props.removalPolicy).database;
+    const backupRetention = props.backupRetention ?? Duration.days(7);
+    check(backupRetention.toDays({ integral: false }), d => Number.isInteger(d) && d >= 1 && d <= 35,
+      d => `\`backupRetention\` (${d} days) must be whole days from 1 to 35, as RDS allows, e.g. Duration.days(7)`);
+    const rotation = rotationOf('passwordRotation', props.passwordRotation);
+    const performanceInsights = props.enablePerformanceInsights ?? defaults.performanceInsights;
     dependOnStacksOf(this, props.encryptionKey, props.vpc);
     const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17;
     check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
@@ -206,16 +239,16 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       storageEncrypted: true,
       storageEncryptionKey: props.encryptionKey,
       multiAz: props.multiAz ?? defaults.multiAz,
-      backupRetention: Duration.days(7),
+      backupRetention,
       preferredBackupWindow: '03:00-04:00',
       preferredMaintenanceWindow: 'Sun:04:00-Sun:05:00',
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
-      removalPolicy: defaults.dataRemovalPolicy,
-      enablePerformanceInsights: props.performanceInsights ?? defaults.performanceInsights,
-      performanceInsightEncryptionKey: (props.performanceInsights ?? defaults.performanceInsights) ? props.encryptionKey : undefined,
+      removalPolicy,
+      enablePerformanceInsights: performanceInsights,
+      performanceInsightEncryptionKey: performanceInsights ? props.encryptionKey : undefined,
       cloudwatchLogsExports: LOG_EXPORTS,
       // CDK's LogRetention: creates each group unless RDS already did, and sets the retention.
-      cloudwatchLogsRetention: defaults.logRetention,
+      cloudwatchLogsRetention: logRetention,
       iamAuthentication: true,
       autoMinorVersionUpgrade: true,
       // Only a permission: RDS never upgrades a major version by itself, and this changes
@@ -233,12 +266,13 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     }
     // A snapshot without its credentials is of little use. `instance.secret` is the
     // target attachment; the generated secret itself is the instance's `Secret` child.
-    (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(defaults.removalPolicy);
+    (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(
+      removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
     this.connections = this.instance.connections;
 
     // Named, so that its errors can be alarmed on: the hosted function is created at deploy.
     const rotationFunctionName = rotationFunctionNameOf(this);
-    this.secret.addRotationSchedule('Rotation', {
+    const rotationSchedule = this.secret.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         functionName: rotationFunctionName,
         vpc: props.vpc,
@@ -246,9 +280,10 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         securityGroups: [props.rotationSecurityGroup],
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),
-      automaticallyAfter: props.passwordRotation ?? Duration.days(30),
+      automaticallyAfter: rotation.automaticallyAfter,
       rotateImmediatelyOnUpdate: false,
     });
+    applyRotationRules(rotationSchedule, rotation);
 
     this.databaseUser = new DatabaseUser(this, 'ProxyUser', {
       vpc: props.vpc,
@@ -257,14 +292,17 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       instanceResourceId: (this.instance.node.defaultChild as rds.CfnDBInstance).attrDbiResourceId,
       userName: LiteLlmDatabase.PROXY_USERNAME,
       encryptionKey: props.encryptionKey,
-      logRetention: defaults.logRetention,
-      removalPolicy: defaults.removalPolicy,
+      logRetention,
+      removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
+      // Served by the database-user function: it already reaches Secrets Manager, and CDK's
+      // AwsCustomResource singleton would get its grant in the deploy that first calls it.
+      rotationOff: rotation.enabled ? undefined : { schedule: rotationSchedule, scheduleInputs: scheduleInputsOf(rotationSchedule, rotation) },
     });
     this.proxyUser = this.databaseUser.resource;
 
-    this.encryptLogGroups(props.encryptionKey, defaults.logRetention, defaults.removalPolicy);
+    this.encryptLogGroups(props.encryptionKey, logRetention, followingKey(props.encryptionKey, defaults.removalPolicy));
 
-    this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection);
+    this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection, backupRetention.toDays());
 
     const alarms = this.createAlarms(maxConnections, rotationFunctionName);
     this.cpuAlarm = alarms.cpu;
@@ -274,7 +312,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   }
 
   /** What the rule packs report that is right by choice or beyond this construct (each reason in the README). */
-  private acknowledgeFindings(multiAz: boolean, deletionProtection: boolean): void {
+  private acknowledgeFindings(multiAz: boolean, deletionProtection: boolean, backupDays: number): void {
     acknowledge(this.instance, 'AwsSolutions-RDS11',
       'The instance listens on PostgreSQL\'s default 5432; only the service and rotation security groups may reach it, over TLS, the proxy with IAM tokens.');
     if (!multiAz) {
@@ -284,7 +322,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       acknowledge(this.instance, 'AwsSolutions-RDS10', 'Deletion protection off by choice (DEVELOPMENT profile or deletionProtection: false).');
     }
     acknowledge(this.instance, 'NIST.800.53.R5-RDSInBackupPlan',
-      'Automated backups (7 days, point-in-time recovery) and a final snapshot on deletion; add the instance to your organization\'s AWS Backup plan if it has one.');
+      `Automated backups (${backupDays} days, point-in-time recovery) and a final snapshot on deletion; add the instance to your organization's AWS Backup plan if it has one.`);
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
       acknowledge(monitoringRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
@@ -330,23 +368,23 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
    * ceiling at all (storage autoscaling off).
    */
   private storageOf(props: LiteLlmDatabaseOptions): { allocated: number; maxAllocated?: number } {
-    const allocated = props.allocatedStorageGiB ?? 20;
-    const maxAllocated = props.maxAllocatedStorageGiB ?? 100;
+    const allocated = props.allocatedStorage ?? 20;
+    const maxAllocated = props.maxAllocatedStorage ?? 100;
     check(allocated, v => Number.isInteger(v) && v >= 20 && v <= 65536,
-      v => `\`allocatedStorageGiB\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
+      v => `\`allocatedStorage\` (${v}) must be an integer from 20 to 65536 (gp3 limits)`);
     check(maxAllocated, v => v >= allocated,
-      v => `\`maxAllocatedStorageGiB\` (${v}) must be >= \`allocatedStorageGiB\` (${allocated}): raise maxAllocatedStorageGiB`);
+      v => `\`maxAllocatedStorage\` (${v}) must be >= \`allocatedStorage\` (${allocated}): raise maxAllocatedStorage`);
     if (Token.isUnresolved(allocated) || Token.isUnresolved(maxAllocated)) return { allocated, maxAllocated };
     // 10 % above, in whole GiB, without floating point (20 × 1.1 is 22.000000000000004).
     const lowest = Math.ceil(allocated * 11 / 10);
     check(maxAllocated, v => v === allocated || v >= lowest,
-      v => `\`maxAllocatedStorageGiB\` (${v}) must be at least 10 % above \`allocatedStorageGiB\` (${allocated}), or RDS refuses it: `
-        + `raise maxAllocatedStorageGiB to ${lowest} or more, or set it to ${allocated} for fixed storage without autoscaling`);
+      v => `\`maxAllocatedStorage\` (${v}) must be at least 10 % above \`allocatedStorage\` (${allocated}), or RDS refuses it: `
+        + `raise maxAllocatedStorage to ${lowest} or more, or set it to ${allocated} for fixed storage without autoscaling`);
     if (maxAllocated !== allocated) return { allocated, maxAllocated };
-    if (props.maxAllocatedStorageGiB === undefined) {
+    if (props.maxAllocatedStorage === undefined) {
       Annotations.of(this).addWarningV2('cdk-litellm:storageAutoscalingOff',
-        `Storage autoscaling is off: \`maxAllocatedStorageGiB\` defaults to ${maxAllocated} GiB, the same as \`allocatedStorageGiB\`. `
-        + `Set maxAllocatedStorageGiB to ${lowest} or more to let RDS grow the storage, or to ${allocated} to say that fixed storage is meant.`);
+        `Storage autoscaling is off: \`maxAllocatedStorage\` defaults to ${maxAllocated} GiB, the same as \`allocatedStorage\`. `
+        + `Set maxAllocatedStorage to ${lowest} or more to let RDS grow the storage, or to ${allocated} to say that fixed storage is meant.`);
     }
     return { allocated };
   }
@@ -450,7 +488,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   }
 
   /** The database alarms: CPU, free storage, connections, password rotation. */
-  public get alarms(): cloudwatch.Alarm[] {
+  public get alarms(): cloudwatch.IAlarm[] {
     return [this.cpuAlarm, this.freeStorageAlarm, this.connectionsAlarm, this.passwordRotationAlarm];
   }
 

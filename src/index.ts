@@ -6,7 +6,9 @@ export * from './database';
 export * from './image';
 export * from './load-balancer';
 export { LiteLlmMetrics } from './metrics';
-export type { LiteLlmMetricsOptions, LiteLlmMetricsProps } from './metrics';
+export type {
+  LiteLlmMetricsOptions, LiteLlmMetricsProps, LiteLlmModelMathExpressionOptions, LiteLlmModelMetricOptions, LiteLlmServiceMetricsOptions,
+} from './metrics';
 export * from './migration';
 export * from './models';
 export * from './monitoring';

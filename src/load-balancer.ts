@@ -5,7 +5,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { logAccessLogs } from './private/access-logs';
-import { profileDefaults } from './private/defaults';
+import { followingKey, profileDefaults } from './private/defaults';
+import { acknowledgeCidrReference, unresolvedCidrReason } from './private/ingress';
 import { acknowledge } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
@@ -13,35 +14,32 @@ import { MAX_REDACTED_FIELDS, MAX_REDACTED_HEADER_LENGTH, REDACTED_HEADERS, WebA
 
 /** The target group's nominal port (the tasks register on their container port). */
 const TARGET_GROUP_PORT = 4000;
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 
 /**
- * A DNS name for the proxy: a certificate validated in the zone (or yours), HTTPS,
- * HTTP→HTTPS redirect, and an alias record.
- */
-export interface LiteLlmDomainOptions {
-  /** The Route 53 hosted zone that holds the record and validates the certificate. */
-  readonly hostedZone: route53.IHostedZone;
-  /** Record name, relative to the zone (`llm`) or fully qualified (`llm.example.com`). */
-  readonly recordName: string;
-  /**
-   * Certificate for the name.
-   *
-   * @default - a new certificate, DNS-validated in `hostedZone`
-   */
-  readonly certificate?: acm.ICertificate;
-}
-
-/**
- * Web ACL settings (AWS WAF).
+ * AWS WAF on the load balancer: whether there is a web ACL, and its settings.
  */
 export interface LiteLlmWafOptions {
   /**
-   * Requests one IP may send in 5 minutes before it is blocked.
+   * Associate an AWS WAF web ACL with the load balancer. The other settings need it on.
+   *
+   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   */
+  readonly enabled?: boolean;
+  /**
+   * Requests one IP may send within `rateLimitWindow` before WAF blocks it (the rate-based
+   * rule's `limit`), from 10 to 2,000,000,000.
    *
    * @default 2000
    */
-  readonly rateLimitPerFiveMinutes?: number;
+  readonly rateLimit?: number;
+  /**
+   * The window WAF counts `rateLimit` in (the rate-based rule's `evaluationWindowSec`):
+   * 1, 2, 5 or 10 minutes.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly rateLimitWindow?: Duration;
   /**
    * Rules of the AWS managed Common rule set to count instead of block.
    * `SizeRestrictions_BODY` is always counted: LLM prompts exceed its 8 KB limit.
@@ -79,23 +77,26 @@ export interface LiteLlmWafOptions {
  */
 export interface LiteLlmLoadBalancerOptions {
   /**
-   * Whether the load balancer is internal (reachable from the VPC and peered networks only).
+   * Whether the load balancer takes clients from the internet, in the public subnets
+   * (elbv2's `internetFacing`); `false` makes it internal, in the private subnets, reachable
+   * from the VPC and the networks connected to it.
    *
-   * @default false
+   * @default true
    */
-  readonly internal?: boolean;
+  readonly internetFacing?: boolean;
   /**
-   * Serve IPv6 clients as well as IPv4 (the ALB's `dualstack` address type) and, with a
-   * domain, add an AAAA alias record. The VPC's public subnets (private ones when internal)
-   * need IPv6 CIDRs: `LiteLlmNetwork` creates them with `dualStack`.
+   * Who may reach the load balancer on ports 80 and 443: CIDRs (`ec2.Peer.ipv4('203.0.113.0/24')`,
+   * `ec2.Peer.ipv6(...)`), a prefix list, a security group.
    *
-   * @default - false; in `LiteLlmPlatform`, the network's `dualStack`
+   * @default - anywhere (`0.0.0.0/0`, and `::/0` when dual-stack) when internet-facing; when
+   * internal, the VPC's IPv4 CIDR and the IPv6 block of a dual-stack VPC created by `LiteLlmNetwork`
    */
-  readonly dualStack?: boolean;
+  readonly allowedPeers?: ec2.IPeer[];
   /**
-   * Certificate for HTTPS on 443; port 80 then redirects to 443.
+   * Certificate for HTTPS on 443; port 80 then redirects to 443. It must name `domainName`.
    *
-   * @default - HTTP only on port 80 (an internet-facing PRODUCTION load balancer then needs `domain` or `allowHttp: true`)
+   * @default - with `domainZone`, a new certificate for `domainName`, DNS-validated in the zone;
+   * else HTTP only on port 80 (an internet-facing PRODUCTION load balancer then needs `domainName` or `allowHttp: true`)
    */
   readonly certificate?: acm.ICertificate;
   /**
@@ -107,18 +108,22 @@ export interface LiteLlmLoadBalancerOptions {
    */
   readonly allowHttp?: boolean;
   /**
-   * The host name clients use with `certificate`, when its DNS record is yours (not
-   * `domain`'s Route 53 zone): the URL and the Url output become `https://<domainName>`.
+   * The DNS name clients use, with HTTPS: the URL and the Url output become
+   * `https://<domainName>`. With `domainZone`, relative to the zone (`llm`) or fully qualified
+   * (`llm.example.com`): alias records are added there and, without `certificate`, a
+   * certificate DNS-validated in it. Without `domainZone` the record is yours (fully qualified),
+   * and `certificate` must name it.
    *
-   * @default - with `certificate` alone, the load balancer's DNS name (with a synth warning)
+   * @default - no name: the load balancer's DNS name (with `certificate` alone, with a synth warning)
    */
   readonly domainName?: string;
   /**
-   * A DNS name for the proxy, with HTTPS.
+   * The Route 53 hosted zone of `domainName`: it holds the alias records and validates the
+   * certificate the load balancer creates when `certificate` is not given.
    *
-   * @default - no DNS record; HTTPS only with `certificate`
+   * @default - no DNS record
    */
-  readonly domain?: LiteLlmDomainOptions;
+  readonly domainZone?: route53.IHostedZone;
   /**
    * The URL clients use, when TLS or the name ends in front of the load balancer (CloudFront,
    * a corporate proxy): an `https://` or `http://` origin with no path, e.g.
@@ -129,21 +134,15 @@ export interface LiteLlmLoadBalancerOptions {
    * shared by every client), and MCP's internal check sees the proxy's address, which is
    * internal when it is private (narrow `mcp_internal_ip_ranges` to exclude it).
    *
-   * @default - `https://` and the domain's name with `domain` or `domainName`, else the load balancer's DNS name
+   * @default - `https://<domainName>` with `domainName`, else the load balancer's DNS name
    */
   readonly publicUrl?: string;
   /**
-   * Associate an AWS WAF web ACL with the load balancer.
+   * AWS WAF: `enabled` and the web ACL's settings.
    *
-   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   * @default - a web ACL in PRODUCTION, none in DEVELOPMENT; see `LiteLlmWafOptions`
    */
-  readonly waf?: boolean;
-  /**
-   * Web ACL settings, when `waf` is on.
-   *
-   * @default - see `LiteLlmWafOptions`
-   */
-  readonly wafOptions?: LiteLlmWafOptions;
+  readonly waf?: LiteLlmWafOptions;
   /**
    * Idle timeout; must be at least the proxy's request timeout so slow streams are not cut.
    *
@@ -151,17 +150,31 @@ export interface LiteLlmLoadBalancerOptions {
    */
   readonly idleTimeout?: Duration;
   /**
+   * p99 target response time that raises `latencyAlarm` (3 × 5 minutes). Streamed
+   * completions count until their last byte, so keep it well above a long answer.
+   *
+   * @default Duration.seconds(120)
+   */
+  readonly p99LatencyThreshold?: Duration;
+  /**
    * Deletion protection.
    *
    * @default - false (DEVELOPMENT), true (PRODUCTION)
    */
   readonly deletionProtection?: boolean;
   /**
-   * Days access logs are kept.
+   * Retention of the WAF's log group (the access logs in S3 have their own retention).
    *
-   * @default 90
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
    */
-  readonly accessLogRetentionDays?: number;
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * How long the access logs bucket keeps each log (its lifecycle rule); `INFINITE` keeps them.
+   * Not a log group: the platform's `logRetention` does not change it (access logs are audit data).
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly accessLogRetention?: logs.RetentionDays;
   /**
    * IAM role or user ARNs (wildcards allowed, e.g. `arn:aws:iam::123456789012:role/SecurityAudit*`)
    * that may read the access logs. The logs hold every request line, and LiteLLM takes keys
@@ -182,8 +195,16 @@ export interface LiteLlmLoadBalancerOptions {
 export interface LiteLlmLoadBalancerProps extends LiteLlmLoadBalancerOptions {
   /** VPC of the load balancer. */
   readonly vpc: ec2.IVpc;
-  /** Security group of the load balancer. */
+  /** Security group of the load balancer; the load balancer opens 80 and 443 on it to `allowedPeers`. */
   readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * Serve IPv6 clients as well as IPv4 (the ALB's `dualstack` address type) and, with
+   * `domainZone`, add an AAAA alias record. The VPC's subnets must have IPv6 CIDRs, which only
+   * the VPC knows: in `LiteLlmPlatform` this is the network's `dualStack`.
+   *
+   * @default false
+   */
+  readonly dualStack?: boolean;
   /**
    * Port the LiteLLM container listens on.
    *
@@ -199,16 +220,22 @@ export interface LiteLlmLoadBalancerProps extends LiteLlmLoadBalancerOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
 }
 
 /**
  * The Application Load Balancer in front of the LiteLLM tasks: HTTP (or HTTPS with
  * a redirect), a target group probing `/health/liveliness`, encrypted access logs.
  */
-export class LiteLlmLoadBalancer extends Construct {
+export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
+  /**
+   * The listener's connections: the load balancer's security group, with the listener's port
+   * (443 with a certificate, else 80) as default port. `allowFrom(peer)` lets a client reach the
+   * proxy the way every client does, through HTTPS and WAF.
+   */
+  public readonly connections: ec2.Connections;
   /** The load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /**
@@ -226,14 +253,20 @@ export class LiteLlmLoadBalancer extends Construct {
   public readonly url: string;
   /** The certificate of the HTTPS listener, if any. */
   public readonly certificate?: acm.ICertificate;
-  /** The alias A record, with a domain. */
+  /** The alias A record, with `domainZone`. */
   public readonly record?: route53.ARecord;
-  /** The alias AAAA record, with a domain on a dual-stack load balancer. */
+  /** The alias AAAA record, with `domainZone` on a dual-stack load balancer. */
   public readonly ipv6Record?: route53.AaaaRecord;
   /** The web ACL, when WAF is on. */
   public readonly webAcl?: wafv2.CfnWebACL;
   /** The WAF log group (`aws-waf-logs-…`), when WAF is on. */
   public readonly wafLogGroup?: logs.ILogGroup;
+  /** The load balancer's own 5xx (e.g. no healthy target) > 10 for 2 × 5 minutes. */
+  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
+  /** LiteLLM's 5xx (the target group's) > 10 for 2 × 5 minutes. */
+  public readonly target5xxAlarm: cloudwatch.Alarm;
+  /** p99 target response time above `p99LatencyThreshold` for 3 × 5 minutes. */
+  public readonly latencyAlarm: cloudwatch.Alarm;
   /**
    * Whether a proxy in front (`publicUrl`) connects to the load balancer rather than the clients:
    * the address the load balancer appends to X-Forwarded-For is then that proxy's.
@@ -250,16 +283,15 @@ export class LiteLlmLoadBalancer extends Construct {
     this.idleTimeout = props.idleTimeout ?? Duration.seconds(600);
     const idleSeconds = this.idleTimeout.toSeconds();
     check(idleSeconds, s => s >= 1 && s <= 4000, s => `\`idleTimeout\` (${s} s) must be from 1 to 4000 seconds (ALB limits)`);
-    const retentionDays = props.accessLogRetentionDays ?? 90;
-    check(retentionDays, d => Number.isInteger(d) && d >= 1,
-      d => `\`accessLogRetentionDays\` (${d}) must be a whole number of days >= 1, e.g. 90`);
+    const retentionDays: number = props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS;
 
 
+    const internal = props.internetFacing === false;
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
-      internetFacing: !props.internal,
+      internetFacing: !internal,
       ipAddressType: props.dualStack ? elbv2.IpAddressType.DUAL_STACK : undefined, // unset is ipv4
-      vpcSubnets: props.internal
+      vpcSubnets: internal
         ? privateSubnetsOf(props.vpc)
         : { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: props.securityGroup,
@@ -274,6 +306,7 @@ export class LiteLlmLoadBalancer extends Construct {
       check(arn, a => /^arn:[^:]+:iam::[^:]*:(role|user)\/.+/.test(a),
         a => `\`accessLogReaders\` has "${a}", which is not an IAM role or user ARN: write e.g. "arn:aws:iam::123456789012:role/SecurityAudit"`);
     }
+    this.allowIngress(props.securityGroup, props.vpc, internal, props.dualStack ?? false, props.allowedPeers);
     this.accessLogsBucket = this.addAccessLogs(retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
@@ -301,6 +334,7 @@ export class LiteLlmLoadBalancer extends Construct {
     this.certificate = this.resolveCertificate(props);
     const served = this.addListeners(props, defaults.production, this.certificate);
     this.listener = served.listener;
+    this.connections = this.listener.connections;
     // LiteLLM mounts its Prometheus metrics on the port it serves whenever its callbacks name
     // `prometheus` (proxy/proxy_server.py:6605-6612), to any valid key
     // (proxy/middleware/prometheus_auth_middleware.py:51-66), so every tenant could read every
@@ -320,52 +354,129 @@ export class LiteLlmLoadBalancer extends Construct {
     });
     this.url = served.url;
 
-    if (props.domain) {
+    if (props.domainName !== undefined && props.domainZone) {
       const alias = {
-        zone: props.domain.hostedZone,
-        recordName: props.domain.recordName,
+        zone: props.domainZone,
+        recordName: props.domainName,
         target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
       };
       this.record = new route53.ARecord(this, 'AliasRecord', alias);
       if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
-      this.url = `https://${fqdn(props.domain.recordName, props.domain.hostedZone.zoneName)}`;
-    } else if (props.domainName) {
-      if (!props.certificate) throw new Error('`domainName` names the host of `certificate`: give the certificate too, or use `domain` for a Route 53 zone');
+      this.url = `https://${fqdn(props.domainName, props.domainZone.zoneName)}`;
+    } else if (props.domainName !== undefined) {
       this.url = `https://${props.domainName}`;
     } else if (props.certificate && props.publicUrl === undefined) {
-      Annotations.of(this).addWarningV2('cdk-litellm:certificateName', 'With `certificate` and no `domain`, the URL (and the Url output) is the load '
+      Annotations.of(this).addWarningV2('cdk-litellm:certificateName', 'With `certificate` and no `domainName`, the URL (and the Url output) is the load '
         + 'balancer\'s own DNS name, which the certificate does not name: clients would fail its TLS check. Set `domainName` to the name your DNS points at the load balancer.');
     }
 
     if (props.publicUrl !== undefined) this.url = publicUrl(props.publicUrl);
     this._behindProxy = props.publicUrl !== undefined;
 
-    for (const name of props.wafOptions?.redactedHeaders ?? []) {
-      check(name, n => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(n), n => `\`wafOptions.redactedHeaders\` has "${n}", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"`);
+    for (const name of props.waf?.redactedHeaders ?? []) {
+      check(name, n => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(n), n => `\`waf.redactedHeaders\` has "${n}", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"`);
     }
-    this._redactHeaders(props.wafOptions?.redactedHeaders ?? [], '`wafOptions.redactedHeaders`');
-    if (props.waf ?? defaults.waf) {
-      const waf = this.addWaf(props, defaults.logRetention, defaults.removalPolicy);
+    const wafOn = props.waf?.enabled ?? defaults.waf;
+    const wafSettings = Object.entries(props.waf ?? {}).filter(([k, v]) => k !== 'enabled' && v !== undefined).map(([k]) => `\`waf.${k}\``);
+    if (!wafOn && wafSettings.length > 0) {
+      throw new Error(`${wafSettings.join(', ')} configure${wafSettings.length === 1 ? 's' : ''} the web ACL, but WAF is off (${props.waf?.enabled === false ? '`waf.enabled: false`' : 'the DEVELOPMENT default'}): `
+        + 'set `waf.enabled: true`, or remove them');
+    }
+    this._redactHeaders(props.waf?.redactedHeaders ?? [], '`waf.redactedHeaders`');
+    if (wafOn) {
+      const waf = this.addWaf(props, props.logRetention ?? defaults.logRetention, followingKey(props.encryptionKey, defaults.removalPolicy));
       this.webAcl = waf.webAcl;
       this.wafLogGroup = waf.logGroup;
     }
+
+    const alarms = this.createAlarms(props.p99LatencyThreshold ?? Duration.seconds(120));
+    this.loadBalancer5xxAlarm = alarms.loadBalancer5xx;
+    this.target5xxAlarm = alarms.target5xx;
+    this.latencyAlarm = alarms.latency;
+  }
+
+  /** The load balancer's alarms: its own 5xx, LiteLLM's 5xx, p99 latency. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [this.loadBalancer5xxAlarm, this.target5xxAlarm, this.latencyAlarm];
+  }
+
+  /** Requests the load balancer received (Sum, 5 minutes). */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.metrics.requestCount({ period: Duration.minutes(5), ...props });
   }
 
   /**
-   * A metric of the target group (AWS/ApplicationELB, e.g. `HealthyHostCount`,
-   * `UnHealthyHostCount`, `HTTPCode_Target_5XX_Count`), by the load balancer's and the target
+   * Responses of one class from LiteLLM, e.g. `elbv2.HttpCodeTarget.TARGET_5XX_COUNT`
+   * (Sum, 5 minutes), of the LiteLLM target group only.
+   */
+  public metricHttpCodeTarget(code: elbv2.HttpCodeTarget, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroupMetric(code, 'Sum', props);
+  }
+
+  /**
+   * Responses of one class the load balancer generated itself, e.g.
+   * `elbv2.HttpCodeElb.ELB_5XX_COUNT` when no task answers (Sum, 5 minutes).
+   */
+  public metricHttpCodeElb(code: elbv2.HttpCodeElb, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.metrics.httpCodeElb(code, { period: Duration.minutes(5), ...props });
+  }
+
+  /** Time LiteLLM takes to answer, in seconds (p99, 5 minutes). Streams count until the last byte. */
+  public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(5), ...props });
+  }
+
+  /** Tasks passing the health check (Average, 5 minutes; `Minimum` shows the dips). */
+  public metricHealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroupMetric('HealthyHostCount', 'Average', props);
+  }
+
+  /** Tasks failing the health check (Average, 5 minutes; `Maximum` shows any). */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroupMetric('UnHealthyHostCount', 'Average', props);
+  }
+
+  /**
+   * A metric of the target group (AWS/ApplicationELB), by the load balancer's and the target
    * group's names, not through a listener: in a split, adding a certificate replaces the
    * listener, and an alarm that imported it would block the update.
    */
-  public metricTarget(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  private targetGroupMetric(metricName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/ApplicationELB',
       metricName,
       dimensionsMap: { LoadBalancer: this.loadBalancer.loadBalancerFullName, TargetGroup: this.targetGroup.targetGroupFullName },
       period: Duration.minutes(5),
-      statistic: 'Sum',
+      statistic,
       ...props,
     });
+  }
+
+  /** The load balancer's 5xx, LiteLLM's 5xx and p99 latency alarms. */
+  private createAlarms(latency: Duration): { loadBalancer5xx: cloudwatch.Alarm; target5xx: cloudwatch.Alarm; latency: cloudwatch.Alarm } {
+    const five = Duration.minutes(5);
+    const loadBalancer5xx = this.metricHttpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'LoadBalancer5xxAlarm', {
+      alarmDescription: 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row',
+      threshold: 10,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const target5xx = this.metricHttpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'Target5xxAlarm', {
+      alarmDescription: 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row',
+      threshold: 10,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const latencyAlarm = this.metricTargetResponseTime({ period: five, statistic: 'p99' }).createAlarm(this, 'LatencyAlarm', {
+      alarmDescription: `LiteLLM p99 response time above ${latency.toSeconds()} s for 15 minutes`,
+      threshold: latency.toSeconds(),
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    return { loadBalancer5xx, target5xx, latency: latencyAlarm };
   }
 
   /**
@@ -399,7 +510,10 @@ export class LiteLlmLoadBalancer extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
-      lifecycleRules: [{ expiration: Duration.days(retentionDays), noncurrentVersionExpiration: Duration.days(1) }],
+      lifecycleRules: [{
+        expiration: retentionDays === logs.RetentionDays.INFINITE ? undefined : Duration.days(retentionDays),
+        noncurrentVersionExpiration: Duration.days(1),
+      }],
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
@@ -420,27 +534,54 @@ export class LiteLlmLoadBalancer extends Construct {
     acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
     acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
     acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
-      `Access logs expire after ${retentionDays} days; replicate them with your organization's log archive if you need a copy.`);
+      `${retentionDays === logs.RetentionDays.INFINITE ? 'Access logs are kept' : `Access logs expire after ${retentionDays} days`}; replicate them with your organization's log archive if you need a copy.`);
     return bucket;
   }
 
-  /** The certificate of the HTTPS listener: the domain's, the one given, or a new DNS-validated one. */
+  /** The certificate of the HTTPS listener: the one given, or a new one DNS-validated in `domainZone`. */
   private resolveCertificate(props: LiteLlmLoadBalancerProps): acm.ICertificate | undefined {
-    if (props.domain?.certificate && props.certificate) {
-      throw new Error('`certificate` and `domain.certificate` are both set: keep one of them');
+    if (props.domainZone && props.domainName === undefined) {
+      throw new Error('`domainZone` is set without `domainName`: set `domainName` to the name to serve in the zone (e.g. "llm"), or remove `domainZone`');
     }
-    if (props.domain) {
-      if (!props.domain.hostedZone) {
-        throw new Error('`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)');
+    if (props.domainName !== undefined && !props.domainZone && !props.certificate) {
+      throw new Error(`\`domainName\` ("${props.domainName}") needs \`certificate\` (an ACM certificate for that name, when its DNS record is yours) `
+        + 'or `domainZone` (its Route 53 hosted zone: the record and a DNS-validated certificate are then created)');
+    }
+    check(props.domainName, n => /^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n),
+      n => `\`domainName\` ("${n}") must be a DNS name such as "llm" or "llm.example.com"`);
+    if (props.certificate || !props.domainZone || props.domainName === undefined) return props.certificate;
+    return new acm.Certificate(this, 'Certificate', {
+      domainName: fqdn(props.domainName, props.domainZone.zoneName),
+      validation: acm.CertificateValidation.fromDns(props.domainZone),
+    });
+  }
+
+  /**
+   * Ports 80 and 443 from `allowedPeers`, by default anywhere when internet-facing, the VPC
+   * when internal. The rules sit on the security group, so they belong to its stack.
+   */
+  private allowIngress(securityGroup: ec2.ISecurityGroup, vpc: ec2.IVpc, internal: boolean, dualStack: boolean, allowedPeers?: ec2.IPeer[]): void {
+    // The IPv6 block of a dual-stack VPC created by LiteLlmNetwork (an imported IVpc exposes
+    // none), and the resource that attaches it: a rule naming the block must wait for it.
+    const ipv6Block = dualStack && vpc instanceof ec2.Vpc ? vpc.node.tryFindChild('ipv6cidr') : undefined;
+    const ownIpv6Cidrs = ipv6Block ? [Fn.select(0, (vpc as ec2.Vpc).vpcIpv6CidrBlocks)] : [];
+    const peers = allowedPeers
+      ?? (internal
+        ? [ec2.Peer.ipv4(vpc.vpcCidrBlock), ...ownIpv6Cidrs.map(c => ec2.Peer.ipv6(c))]
+        : [ec2.Peer.anyIpv4(), ...(dualStack ? [ec2.Peer.anyIpv6()] : [])]);
+    for (const peer of peers) {
+      for (const port of [80, 443]) {
+        securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${peer.uniqueId}`);
       }
-      check(props.domain.recordName, n => /^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n),
-        n => `\`domain.recordName\` ("${n}") must be a DNS name such as "llm" or "llm.example.com"`);
     }
-    const certificate = props.domain?.certificate ?? props.certificate ?? (props.domain ? new acm.Certificate(this, 'Certificate', {
-      domainName: fqdn(props.domain.recordName, props.domain.hostedZone.zoneName),
-      validation: acm.CertificateValidation.fromDns(props.domain.hostedZone),
-    }) : undefined);
-    return certificate;
+    if (ipv6Block && !allowedPeers && internal) securityGroup.node.addDependency(ipv6Block);
+    if (peers.some(p => Token.isUnresolved(p.uniqueId))) {
+      acknowledgeCidrReference(securityGroup, unresolvedCidrReason('the VPC\'s CIDRs (or the allowedPeers given) on 80/443 only'));
+    }
+    if (peers.some(p => p.uniqueId === '0.0.0.0/0' || p.uniqueId === '::/0')) {
+      acknowledge(securityGroup, 'AwsSolutions-EC23',
+        'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedPeers, and WAF filters requests.');
+    }
   }
 
   /** HTTPS with an HTTP redirect when there is a certificate; else plain HTTP, refused for an internet-facing PRODUCTION one. */
@@ -448,6 +589,10 @@ export class LiteLlmLoadBalancer extends Construct {
     props: LiteLlmLoadBalancerProps, production: boolean, certificate?: acm.ICertificate,
   ): { listener: elbv2.ApplicationListener; url: string } {
     if (certificate) {
+      if (props.allowHttp) {
+        throw new Error('`allowHttp` lets a load balancer without a certificate serve plain HTTP, but this one has a certificate '
+          + '(`certificate`, or `domainName` with `domainZone`) and serves HTTPS: remove `allowHttp`');
+      }
       const listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
@@ -464,18 +609,19 @@ export class LiteLlmLoadBalancer extends Construct {
       acknowledge(redirect, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'Port 80 only redirects to HTTPS on 443, which uses the ACM certificate.');
       return { listener, url: `https://${this.loadBalancer.loadBalancerDnsName}` };
     } else {
-      if (production && !props.internal && !props.allowHttp) {
+      const internal = props.internetFacing === false;
+      if (production && !internal && !props.allowHttp) {
         throw new Error('An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
-          + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
-          + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+          + 'Serve HTTPS: set `domainName` and `domainZone` (a Route 53 hosted zone; a DNS-validated certificate is created) '
+          + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform they sit under `loadBalancer`. '
           + 'If TLS ends in front of the load balancer, set `allowHttp: true`.');
       }
-      if (production || !props.internal) {
+      if (production || !internal) {
         // DEVELOPMENT's one-liner stays deployable, but never silently: keys cross the network in clear text.
-        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly', `The load balancer serves plain HTTP${props.internal ? '' : ' to the internet'}: `
+        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly', `The load balancer serves plain HTTP${internal ? '' : ' to the internet'}: `
           + 'the master key, virtual keys, the admin UI password and every prompt cross the network unencrypted. '
-          + 'Serve HTTPS with `domain` (or `certificate`), or keep it from the internet with `network.allowedCidrs` (your addresses only) '
-          + 'or `internal: true`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\').');
+          + 'Serve HTTPS with `domainName` and `domainZone` (or `certificate`), or keep it from the internet with `allowedPeers` (your addresses only) '
+          + 'or `internetFacing: false`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\').');
       }
       const listener = this.loadBalancer.addListener('Http', {
         port: 80,
@@ -496,9 +642,12 @@ export class LiteLlmLoadBalancer extends Construct {
   private addWaf(
     props: LiteLlmLoadBalancerProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
   ): { webAcl: wafv2.CfnWebACL; logGroup: logs.ILogGroup } {
-    const rateLimit = props.wafOptions?.rateLimitPerFiveMinutes ?? 2000;
+    const rateLimit = props.waf?.rateLimit ?? 2000;
     check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
-      n => `\`wafOptions.rateLimitPerFiveMinutes\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
+      n => `\`waf.rateLimit\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
+    const rateLimitWindow = (props.waf?.rateLimitWindow ?? Duration.minutes(5)).toSeconds();
+    check(rateLimitWindow, w => [60, 120, 300, 600].includes(w),
+      w => `\`waf.rateLimitWindow\` (${w} s) must be 1, 2, 5 or 10 minutes (WAF's evaluation windows), e.g. Duration.minutes(5)`);
     // The stack's UUID ends the name: a group retained by a deleted stack must not block
     // the same stack from being created again.
     const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
@@ -513,10 +662,11 @@ export class LiteLlmLoadBalancer extends Construct {
     this.allowWafLogDelivery(logGroup, logGroupName);
     const acl = new WebAcl(this, 'WebAcl', {
       metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
-      rateLimitPerFiveMinutes: rateLimit,
-      excludedCommonRules: props.wafOptions?.excludedCommonRules ?? [],
-      additionalManagedRuleGroups: props.wafOptions?.additionalManagedRuleGroups ?? [],
-      blockBodyPatterns: props.wafOptions?.blockBodyPatterns ?? false,
+      rateLimit,
+      rateLimitWindowSeconds: rateLimitWindow,
+      excludedCommonRules: props.waf?.excludedCommonRules ?? [],
+      additionalManagedRuleGroups: props.waf?.additionalManagedRuleGroups ?? [],
+      blockBodyPatterns: props.waf?.blockBodyPatterns ?? false,
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: this.loadBalancer.loadBalancerArn,

@@ -65,7 +65,12 @@ export interface LiteLlmMigrationProps {
    * @default 3
    */
   readonly attempts?: number;
-  /** @default logs.RetentionDays.ONE_MONTH */
+  /**
+   * Retention of the step's function log groups (start, wait, provider); `LiteLlmService`
+   * passes its own `logRetention`.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;

@@ -48,7 +48,7 @@ export interface LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.bedrock`.
  */
-export interface BedrockModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmBedrockModelOptions extends LiteLlmModelBaseOptions {
   /**
    * A Bedrock foundation-model id (`anthropic.claude-3-haiku-20240307-v1:0`) or a
    * cross-region inference-profile id (`us.anthropic.claude-sonnet-4-20250514-v1:0`).
@@ -65,7 +65,7 @@ export interface BedrockModelOptions extends LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.openAi` and `LiteLlmModel.anthropic`.
  */
-export interface ProviderModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmProviderModelOptions extends LiteLlmModelBaseOptions {
   /**
    * The provider's model id, e.g. `gpt-4o` or `claude-sonnet-4-20250514`.
    */
@@ -75,7 +75,7 @@ export interface ProviderModelOptions extends LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.azureOpenAi`.
  */
-export interface AzureOpenAiModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmAzureOpenAiModelOptions extends LiteLlmModelBaseOptions {
   /** The Azure OpenAI deployment name. */
   readonly deployment: string;
   /** The resource endpoint, e.g. `https://my-resource.openai.azure.com`. */
@@ -91,7 +91,7 @@ export interface AzureOpenAiModelOptions extends LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.openAiCompatible`.
  */
-export interface OpenAiCompatibleModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmOpenAiCompatibleModelOptions extends LiteLlmModelBaseOptions {
   /** The model id the endpoint expects. */
   readonly modelId: string;
   /** Base URL of the OpenAI-compatible endpoint, e.g. `https://api.together.xyz/v1`. */
@@ -113,7 +113,7 @@ export interface OpenAiCompatibleModelOptions extends LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.mock`.
  */
-export interface MockModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmMockModelOptions extends LiteLlmModelBaseOptions {
   /**
    * The text every completion returns.
    *
@@ -125,7 +125,7 @@ export interface MockModelOptions extends LiteLlmModelBaseOptions {
 /**
  * Options for `LiteLlmModel.custom`.
  */
-export interface CustomModelOptions extends LiteLlmModelBaseOptions {
+export interface LiteLlmCustomModelOptions extends LiteLlmModelBaseOptions {
   /**
    * LiteLLM `litellm_params` exactly as LiteLLM documents them. Reference keys as
    * `os.environ/NAME`, never as literals; list each NAME in `secretEnvNames`. Synth
@@ -180,26 +180,26 @@ export class LiteLlmModel {
    * A model on Amazon Bedrock. The task role may invoke exactly this model
    * (and, for an inference profile, the model in the regions it routes to).
    */
-  public static bedrock(options: BedrockModelOptions): LiteLlmModel {
+  public static bedrock(options: LiteLlmBedrockModelOptions): LiteLlmModel {
     const params: { [key: string]: any } = { model: `bedrock/${options.modelId}` };
     if (options.region) params.aws_region_name = options.region;
     return new LiteLlmModel(options, LiteLlmProvider.BEDROCK, params, [], false, options.modelId, options.region);
   }
 
   /** A model at OpenAI; its key is read from `OPENAI_API_KEY`. */
-  public static openAi(options: ProviderModelOptions): LiteLlmModel {
+  public static openAi(options: LiteLlmProviderModelOptions): LiteLlmModel {
     return new LiteLlmModel(options, LiteLlmProvider.OPENAI,
       { model: `openai/${options.modelId}`, api_key: 'os.environ/OPENAI_API_KEY' }, ['OPENAI_API_KEY'], true);
   }
 
   /** A model at Anthropic; its key is read from `ANTHROPIC_API_KEY`. */
-  public static anthropic(options: ProviderModelOptions): LiteLlmModel {
+  public static anthropic(options: LiteLlmProviderModelOptions): LiteLlmModel {
     return new LiteLlmModel(options, LiteLlmProvider.ANTHROPIC,
       { model: `anthropic/${options.modelId}`, api_key: 'os.environ/ANTHROPIC_API_KEY' }, ['ANTHROPIC_API_KEY'], true);
   }
 
   /** An Azure OpenAI deployment; its key is read from `AZURE_API_KEY`. */
-  public static azureOpenAi(options: AzureOpenAiModelOptions): LiteLlmModel {
+  public static azureOpenAi(options: LiteLlmAzureOpenAiModelOptions): LiteLlmModel {
     return new LiteLlmModel(options, LiteLlmProvider.AZURE_OPENAI, {
       model: `azure/${options.deployment}`,
       api_base: options.apiBase,
@@ -209,7 +209,7 @@ export class LiteLlmModel {
   }
 
   /** Any endpoint that speaks the OpenAI API (vLLM, Together, a self-hosted gateway…). */
-  public static openAiCompatible(options: OpenAiCompatibleModelOptions): LiteLlmModel {
+  public static openAiCompatible(options: LiteLlmOpenAiCompatibleModelOptions): LiteLlmModel {
     const params: { [key: string]: any } = { model: `openai/${options.modelId}`, api_base: options.apiBase };
     const env = options.apiKeyEnvName ? [options.apiKeyEnvName] : [];
     if (options.apiKeyEnvName) params.api_key = `os.environ/${options.apiKeyEnvName}`;
@@ -220,7 +220,7 @@ export class LiteLlmModel {
    * LiteLLM's mock model: every completion returns `response` without calling a
    * provider. For tests and integration checks without provider keys.
    */
-  public static mock(options: MockModelOptions): LiteLlmModel {
+  public static mock(options: LiteLlmMockModelOptions): LiteLlmModel {
     return new LiteLlmModel(options, LiteLlmProvider.MOCK, {
       model: 'openai/mock',
       mock_response: options.response ?? LiteLlmModel.DEFAULT_MOCK_RESPONSE,
@@ -228,7 +228,7 @@ export class LiteLlmModel {
   }
 
   /** Raw `litellm_params` for what the other factories do not cover. */
-  public static custom(options: CustomModelOptions): LiteLlmModel {
+  public static custom(options: LiteLlmCustomModelOptions): LiteLlmModel {
     const secretEnvNames = options.secretEnvNames ?? [];
     for (const [param, value] of Object.entries(options.litellmParams)) {
       // Numbers are settings such as input_cost_per_token, never credentials.

@@ -23,13 +23,6 @@ export interface LiteLlmMonitoringOptions {
    */
   readonly alarmEmails?: string[];
   /**
-   * p99 target response time that raises an alarm (3 × 5 minutes). Streamed
-   * completions count until their last byte, so keep it well above a long answer.
-   *
-   * @default Duration.seconds(120)
-   */
-  readonly p99LatencyThreshold?: Duration;
-  /**
    * With `metrics` on, each model group alarms when more than this share of its attempts
    * fail (per 5 minutes, twice in a row, once it had at least 10).
    *
@@ -80,11 +73,11 @@ export interface LiteLlmMonitoringProps extends LiteLlmMonitoringOptions {
    */
   readonly cache?: LiteLlmCache;
   /**
-   * More alarms that notify the topic (e.g. `LiteLlmSecurity.masterKeyRotationAlarm`).
+   * More alarms that notify the topic (e.g. `LiteLlmSecurity.alarms`); `addAlarm` adds more later.
    *
    * @default []
    */
-  readonly additionalAlarms?: cloudwatch.Alarm[];
+  readonly additionalAlarms?: cloudwatch.IAlarm[];
 }
 
 /**
@@ -144,17 +137,17 @@ export class LiteLlmMonitoring extends Construct {
   public readonly alarmTopic: sns.ITopic;
   /** Dashboard of the load balancer, the service and the database. */
   public readonly dashboard: cloudwatch.Dashboard;
-  /** Every alarm that notifies the topic. */
-  public readonly alarms: cloudwatch.IAlarm[];
-  /** Load balancer 5xx (its own, e.g. no healthy target) > 10 for 2 × 5 minutes. */
-  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
-  /** p99 target response time above the threshold for 3 × 5 minutes. */
-  public readonly latencyAlarm: cloudwatch.Alarm;
+  /** Every alarm that notifies the topic (see `addAlarm`). */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [...this._alarms];
+  }
   /**
    * With `metrics` on: one alarm per model group of the config on its share of failed
    * attempts (not for wildcard names, which LiteLLM never emits as a group).
    */
-  public readonly modelFailureAlarms: cloudwatch.Alarm[];
+  public get modelFailureAlarms(): cloudwatch.Alarm[] {
+    return [...this._modelFailureAlarms];
+  }
   /**
    * With `metrics` on: the share of failed attempts across all model groups, those added at
    * runtime (`/model/new`), wildcard routes and aliases included.
@@ -168,6 +161,9 @@ export class LiteLlmMonitoring extends Construct {
   public readonly metricsReportingAlarm?: cloudwatch.Alarm;
   /** With `metrics` on: deployments put in cooldown in two 5-minute periods in a row. */
   public readonly deploymentCooldownAlarm?: cloudwatch.Alarm;
+  private readonly _alarms: cloudwatch.IAlarm[] = [];
+  private readonly _modelFailureAlarms: cloudwatch.Alarm[];
+  private readonly topicAction: cloudwatch.IAlarmAction;
 
   constructor(scope: Construct, id: string, props: LiteLlmMonitoringProps) {
     super(scope, id);
@@ -178,30 +174,12 @@ export class LiteLlmMonitoring extends Construct {
     const topic = props.alarmTopic ?? LiteLlmMonitoring.createAlarmTopic(this, 'AlarmTopic', props);
     this.alarmTopic = topic;
 
-    const albMetrics = props.loadBalancer.loadBalancer.metrics;
-    const latency = props.p99LatencyThreshold ?? Duration.seconds(120);
-    this.loadBalancer5xxAlarm = albMetrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(5), statistic: 'Sum' })
-      .createAlarm(this, 'LoadBalancer5xxAlarm', {
-        alarmDescription: 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row',
-        threshold: 10,
-        evaluationPeriods: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.latencyAlarm = albMetrics.targetResponseTime({ period: Duration.minutes(5), statistic: 'p99' })
-      .createAlarm(this, 'LatencyAlarm', {
-        alarmDescription: `LiteLLM p99 response time above ${latency.toSeconds()} s for 15 minutes`,
-        threshold: latency.toSeconds(),
-        evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
     const gateway = props.service.metrics;
     // LiteLLM labels a request with the model it names (litellm/router.py:4273-4275), so a
     // wildcard route's requests never carry the pattern: its alarm would watch nothing.
     const groups = [...new Set(props.service.models.map(m => m.name))].filter(g => !g.includes('*'));
     const percent = props.modelFailureRatePercent ?? 10;
-    this.modelFailureAlarms = gateway ? modelFailureAlarms(this, gateway, groups, percent) : [];
+    this._modelFailureAlarms = gateway ? modelFailureAlarms(this, gateway, groups, percent) : [];
     this.platformFailureRateAlarm = gateway?.metricModelFailureRate().createAlarm(this, 'PlatformFailureRateAlarm', {
       alarmDescription: `More than ${percent} % of LiteLLM's attempts across all model groups failed in two 5-minute periods in a row`,
       threshold: percent,
@@ -214,7 +192,7 @@ export class LiteLlmMonitoring extends Construct {
       // metrics were read. A new task is healthy up to a scrape interval before its first read.
       expression: 'healthy - FILL(reporting, 0)',
       usingMetrics: {
-        healthy: props.loadBalancer.metricTarget('HealthyHostCount', { period: Duration.minutes(1), statistic: 'Minimum' }),
+        healthy: props.loadBalancer.metricHealthyHostCount({ period: Duration.minutes(1), statistic: 'Minimum' }),
         reporting: gateway.metricReportingTasks(),
       },
       label: 'Healthy tasks whose metrics were not read',
@@ -234,19 +212,14 @@ export class LiteLlmMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const alarms = [
+    this.topicAction = new actions.SnsAction(topic);
+    for (const alarm of [
       ...props.service.alarms, ...props.database.alarms, ...props.cache?.alarms ?? [],
-      this.loadBalancer5xxAlarm, this.latencyAlarm, ...this.modelFailureAlarms,
+      ...props.loadBalancer.alarms, ...this._modelFailureAlarms,
       ...[this.platformFailureRateAlarm, this.metricsReportingAlarm, this.deploymentCooldownAlarm]
         .filter((a): a is cloudwatch.Alarm => a !== undefined),
       ...props.additionalAlarms ?? [],
-    ];
-    this.alarms = alarms;
-    const action = new actions.SnsAction(topic);
-    for (const alarm of alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
+    ]) this.addAlarm(alarm);
 
     const alb = props.loadBalancer.loadBalancer.metrics;
     const service = props.service.service;
@@ -280,7 +253,7 @@ export class LiteLlmMonitoring extends Construct {
       // Insights' RunningTaskCount they have data in every profile.
       new cloudwatch.GraphWidget({
         title: 'Running tasks',
-        left: [props.loadBalancer.metricTarget('HealthyHostCount', { period: five, statistic: 'Minimum' })],
+        left: [props.loadBalancer.metricHealthyHostCount({ period: five, statistic: 'Minimum' })],
       }),
     );
     this.dashboard.addWidgets(
@@ -295,10 +268,10 @@ export class LiteLlmMonitoring extends Construct {
     const cache = props.cache;
     if (cache) {
       this.dashboard.addWidgets(
-        new cloudwatch.GraphWidget({ title: 'Cache engine CPU %', left: [cache.busiest('EngineCPUUtilization', 'Average')] }),
-        new cloudwatch.GraphWidget({ title: 'Cache memory %', left: [cache.busiest('DatabaseMemoryUsagePercentage', 'Maximum')] }),
-        new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cache.busiest('Evictions', 'Sum')] }),
-        new cloudwatch.GraphWidget({ title: 'Cache connections', left: [cache.busiest('CurrConnections', 'Maximum')] }),
+        new cloudwatch.GraphWidget({ title: 'Cache engine CPU %', left: [cache.metricEngineCpuUtilization()] }),
+        new cloudwatch.GraphWidget({ title: 'Cache memory %', left: [cache.metricDatabaseMemoryUsagePercentage()] }),
+        new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cache.metricEvictions()] }),
+        new cloudwatch.GraphWidget({ title: 'Cache connections', left: [cache.metricCurrConnections()] }),
       );
     }
     if (gateway) addGatewayRows(this.dashboard, gateway, groups);
@@ -316,6 +289,22 @@ export class LiteLlmMonitoring extends Construct {
         title: 'WAF allowed / blocked', left: [waf('AllowedRequests'), waf('BlockedRequests')],
       }));
     }
+  }
+
+  /**
+   * Notify the alarm topic of an alarm's ALARM and OK states, and list it in `alarms`. The
+   * alarm must be created in this app (`Alarm` or `CompositeAlarm`): an imported alarm's
+   * actions are set where it is defined.
+   */
+  public addAlarm(alarm: cloudwatch.IAlarm): void {
+    if (!(alarm instanceof cloudwatch.Alarm || alarm instanceof cloudwatch.CompositeAlarm)) {
+      throw new Error(`\`addAlarm\` sets the alarm topic as the actions of ${alarm.node.path}, but it is an imported alarm whose actions CloudFormation does not manage here: `
+        + 'add the topic (`alarmTopic`) to its actions where it is defined, or pass an `Alarm` or `CompositeAlarm` created in this app');
+    }
+    if (this._alarms.includes(alarm)) return;
+    alarm.addAlarmAction(this.topicAction);
+    alarm.addOkAction(this.topicAction);
+    this._alarms.push(alarm);
   }
 }
 
@@ -337,7 +326,7 @@ function modelFailureAlarms(scope: Construct, metrics: LiteLlmMetrics, groups: s
     let id = `ModelFailureRateAlarm${group.replace(/[^A-Za-z0-9]/g, '')}`;
     for (let n = 2; ids.has(id); n++) id = `${id}${n}`;
     ids.add(id);
-    return metrics.metricModelFailureRate(group).createAlarm(scope, id, {
+    return metrics.metricModelFailureRate({ modelGroup: group }).createAlarm(scope, id, {
       alarmDescription: `More than ${percent} % of LiteLLM's attempts at model group "${group}" failed in two 5-minute periods in a row`,
       threshold: percent,
       evaluationPeriods: 2,
@@ -353,22 +342,22 @@ function addGatewayRows(dashboard: cloudwatch.Dashboard, metrics: LiteLlmMetrics
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: `${group}: attempts / failures`,
-        left: [metrics.metricModelRequests(group, { label: 'attempts' }), metrics.metricModelFailures(group, { label: 'failures' })],
+        left: [metrics.metricModelRequests({ modelGroup: group, label: 'attempts' }), metrics.metricModelFailures({ modelGroup: group, label: 'failures' })],
       }),
       new cloudwatch.GraphWidget({
         title: `${group}: latency (s)`,
-        left: [metrics.metricModelLatency(group, { label: 'provider' }), metrics.metricRequestLatency(group, { label: 'end to end' })],
+        left: [metrics.metricModelLatency({ modelGroup: group, label: 'provider' }), metrics.metricRequestLatency({ modelGroup: group, label: 'end to end' })],
       }),
       new cloudwatch.GraphWidget({
         title: `${group}: tokens`,
-        left: [metrics.metricInputTokens(group, { label: 'input' }), metrics.metricOutputTokens(group, { label: 'output' })],
+        left: [metrics.metricInputTokens({ modelGroup: group, label: 'input' }), metrics.metricOutputTokens({ modelGroup: group, label: 'output' })],
       }),
     );
   }
   dashboard.addWidgets(
-    new cloudwatch.GraphWidget({ title: 'Fallbacks', left: groups.map(g => metrics.metricModelFallbacks(g, { label: g })) }),
+    new cloudwatch.GraphWidget({ title: 'Fallbacks', left: groups.map(g => metrics.metricModelFallbacks({ modelGroup: g, label: g })) }),
     new cloudwatch.GraphWidget({ title: 'Deployments put in cooldown', left: [metrics.metricDeploymentCooldowns()] }),
-    new cloudwatch.GraphWidget({ title: 'Spend (USD)', left: [metrics.metricSpend(undefined, { label: 'all groups' })] }),
+    new cloudwatch.GraphWidget({ title: 'Spend (USD)', left: [metrics.metricSpend({ label: 'all groups' })] }),
     new cloudwatch.GraphWidget({ title: 'Tasks reporting metrics', left: [metrics.metricReportingTasks()] }),
   );
 }

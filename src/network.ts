@@ -1,10 +1,11 @@
-import { Fn, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
-import { interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
+import { Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { followingKey, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
+import { acknowledgeCidrReference, unresolvedCidrReason } from './private/ingress';
 import { acknowledge, INLINE_POLICY_REASON } from './private/nag';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 
 /**
  * VPC endpoints the network creates. Interface endpoints cost about $7.30 a month per AZ
@@ -47,15 +48,59 @@ export interface LiteLlmEndpointOptions {
 }
 
 /**
+ * The VPC endpoints a `LiteLlmNetwork` created, by service. An imported VPC may have
+ * endpoints of its own, which are not here.
+ */
+export interface LiteLlmVpcEndpoints {
+  /**
+   * The S3 gateway endpoint.
+   *
+   * @default - none created
+   */
+  readonly s3?: ec2.GatewayVpcEndpoint;
+  /**
+   * The ECR API interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly ecrApi?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The ECR Docker interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly ecrDocker?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The Secrets Manager interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly secretsManager?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The CloudWatch Logs interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly logs?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The bedrock-runtime interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly bedrockRuntime?: ec2.InterfaceVpcEndpoint;
+}
+
+/**
  * Network settings of a LiteLLM platform.
  */
 export interface LiteLlmNetworkOptions {
   /**
-   * IPv4 CIDR of the VPC to create, a /16 to a /24. Ignored with `vpc`.
+   * The IPv4 address range of the VPC to create (as `ec2.Vpc`'s `ipAddresses`): a /16 to a
+   * /24, split into four subnets. Not allowed with `vpc`.
    *
-   * @default '10.0.0.0/16'
+   * @default ec2.IpAddresses.cidr('10.0.0.0/16')
    */
-  readonly cidr?: string;
+  readonly ipAddresses?: ec2.IIpAddresses;
   /**
    * NAT gateways of the VPC to create (0 to 2). Non-Bedrock providers and images
    * from public registries need one. With one, every provider call of both AZs goes
@@ -71,28 +116,21 @@ export interface LiteLlmNetworkOptions {
    */
   readonly endpoints?: LiteLlmEndpointOptions;
   /**
-   * IPv4 or IPv6 CIDRs allowed to reach the load balancer on ports 80 and 443.
-   *
-   * @default - anywhere (`0.0.0.0/0`, and `::/0` when dual-stack) for an internet-facing
-   * load balancer; the VPC's CIDR (and its IPv6 block, when this network creates a
-   * dual-stack VPC) for an internal one
-   */
-  readonly allowedCidrs?: string[];
-  /**
    * IPv6 as well as IPv4: the VPC to create gets an Amazon-provided IPv6 block and an
-   * egress-only internet gateway, the load balancer accepts IPv6 clients, and the tasks may
-   * reach providers over IPv6. With `vpc`, it says that the VPC's subnets already have IPv6
-   * CIDRs (the load balancer cannot be dual-stack otherwise).
+   * egress-only internet gateway, the tasks may reach providers over IPv6, and in
+   * `LiteLlmPlatform` the load balancer becomes dual-stack (IPv6 clients, an AAAA record).
+   * With `vpc`, it says that the VPC's subnets already have IPv6 CIDRs, which an imported
+   * `ec2.IVpc` cannot tell (a dual-stack load balancer fails to deploy otherwise).
    *
    * @default false
    */
   readonly dualStack?: boolean;
   /**
-   * Whether the load balancer is internal (its default allowed CIDR becomes the VPC's).
+   * Retention of the flow logs of the VPC to create.
    *
-   * @default false
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
    */
-  readonly internal?: boolean;
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -115,9 +153,9 @@ export interface LiteLlmNetworkProps extends LiteLlmNetworkOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
   /**
    * Port the LiteLLM container listens on.
    *
@@ -133,7 +171,7 @@ export interface LiteLlmNetworkProps extends LiteLlmNetworkOptions {
 export class LiteLlmNetwork extends Construct {
   /** The VPC (created or imported). */
   public readonly vpc: ec2.IVpc;
-  /** Load balancer: 80/443 in from the allowed CIDRs, out only to the service port. */
+  /** Load balancer: out only to the service port; `LiteLlmLoadBalancer` opens 80/443 to its allowed peers. */
   public readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
   /** LiteLLM tasks: container port in from the load balancer only; out 443, 5432 to the database and 6379 to the cache. */
   public readonly serviceSecurityGroup: ec2.ISecurityGroup;
@@ -153,8 +191,8 @@ export class LiteLlmNetwork extends Construct {
   public readonly dualStack: boolean;
   /** Whether the VPC was passed in as `vpc` rather than created here. */
   public readonly vpcImported: boolean;
-  /** The VPC endpoints this network created. An imported VPC may have endpoints of its own. */
-  public readonly endpoints: LiteLlmEndpointOptions;
+  /** The VPC endpoints this network created, by service. An imported VPC may have endpoints of its own. */
+  public readonly vpcEndpoints: LiteLlmVpcEndpoints;
 
   constructor(scope: Construct, id: string, props: LiteLlmNetworkProps = {}) {
     super(scope, id);
@@ -164,29 +202,27 @@ export class LiteLlmNetwork extends Construct {
     this.containerPort = props.containerPort ?? 4000;
     this.dualStack = props.dualStack ?? false;
 
-    if (imported && (props.cidr !== undefined || props.natGateways !== undefined)) {
-      throw new Error('`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`');
+    if (imported && (props.ipAddresses !== undefined || props.natGateways !== undefined)) {
+      throw new Error('`ipAddresses` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`');
     }
-    for (const [name, value] of [['cidr', props.cidr], ['natGateways', props.natGateways]] as const) {
-      if (value !== undefined && Token.isUnresolved(value)) {
-        throw new Error(`\`${name}\` is a token: it shapes the VPC at synth, so it must be a literal`);
-      }
+    if (props.natGateways !== undefined && Token.isUnresolved(props.natGateways)) {
+      throw new Error('`natGateways` is a token: it shapes the VPC at synth, so it must be a literal');
     }
-    check(props.cidr, validVpcCidr, v => `\`cidr\` (${v}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`);
+    // ec2.IpAddresses.cidr() refuses a token or a malformed CIDR itself; an IPAM pool gives its netmask length.
+    const allocation = props.ipAddresses?.allocateVpcCidr();
+    const vpcPrefix = allocation?.cidrBlock !== undefined ? ipv4Prefix(allocation.cidrBlock) : allocation?.ipv4NetmaskLength;
+    check(vpcPrefix, p => p >= 16 && p <= 24,
+      p => `\`ipAddresses\` (${allocation?.cidrBlock ?? `an IPAM allocation of /${p}`}) must be a /16 to a /24 (four subnets split it), e.g. ec2.IpAddresses.cidr('10.0.0.0/16')`);
     check(props.natGateways, n => Number.isInteger(n) && n >= 0 && n <= 2,
       n => `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`);
 
-    // The IPv6 block of a dual-stack VPC created here (an imported IVpc does not expose one),
-    // and the resource that attaches it: a rule naming the block must wait for it.
-    let ownIpv6Cidrs: string[] = [];
-    let ipv6Block: IConstruct | undefined;
     if (props.vpc) {
       this.vpc = props.vpc;
       this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
     } else {
       this.natGateways = props.natGateways ?? defaults.natGateways;
       const vpc = new ec2.Vpc(this, 'Vpc', {
-        ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+        ipAddresses: props.ipAddresses ?? ec2.IpAddresses.cidr('10.0.0.0/16'),
         ipProtocol: this.dualStack ? ec2.IpProtocol.DUAL_STACK : ec2.IpProtocol.IPV4_ONLY,
         maxAzs: 2,
         natGateways: this.natGateways,
@@ -195,27 +231,23 @@ export class LiteLlmNetwork extends Construct {
           {
             name: 'Public',
             subnetType: ec2.SubnetType.PUBLIC,
-            cidrMask: subnetMask(props.cidr),
+            cidrMask: subnetMask(vpcPrefix),
             mapPublicIpOnLaunch: false,
             ...(this.dualStack ? { ipv6AssignAddressOnCreation: false } : {}),
           },
           {
             name: 'Private',
             subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
-            cidrMask: subnetMask(props.cidr),
+            cidrMask: subnetMask(vpcPrefix),
           },
         ],
         restrictDefaultSecurityGroup: true,
       });
       this.vpc = vpc;
-      if (this.dualStack) {
-        ownIpv6Cidrs = [Fn.select(0, vpc.vpcIpv6CidrBlocks)];
-        ipv6Block = vpc.node.findChild('ipv6cidr');
-      }
       const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
         encryptionKey: props.encryptionKey,
-        retention: defaults.logRetention,
-        removalPolicy: defaults.removalPolicy,
+        retention: props.logRetention ?? defaults.logRetention,
+        removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
       });
       const flowLog = this.vpc.addFlowLog('FlowLog', {
         destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
@@ -244,20 +276,6 @@ export class LiteLlmNetwork extends Construct {
     this.cacheSecurityGroup = sg('CacheSecurityGroup', 'LiteLLM cache');
     this.endpointSecurityGroup = sg('EndpointSecurityGroup', 'LiteLLM VPC interface endpoints');
 
-    for (const cidr of props.allowedCidrs ?? []) {
-      check(cidr, c => ipv4Prefix(c) !== undefined || validIpv6Cidr(c),
-        c => `\`allowedCidrs\` entry "${c}" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32`);
-    }
-    const allowedPeers = props.allowedCidrs?.map(c => (!Token.isUnresolved(c) && c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)))
-      ?? (props.internal
-        ? [ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ...ownIpv6Cidrs.map(c => ec2.Peer.ipv6(c))]
-        : [ec2.Peer.anyIpv4(), ...(this.dualStack ? [ec2.Peer.anyIpv6()] : [])]);
-    for (const peer of allowedPeers) {
-      for (const port of [80, 443]) {
-        this.loadBalancerSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${peer.uniqueId}`);
-      }
-    }
-    if (ipv6Block && !props.allowedCidrs && props.internal) this.loadBalancerSecurityGroup.node.addDependency(ipv6Block);
     const containerPort = ec2.Port.tcp(this.containerPort);
     const postgres = ec2.Port.tcp(5432);
     this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');
@@ -271,15 +289,7 @@ export class LiteLlmNetwork extends Construct {
     this.rotationSecurityGroup.connections.allowTo(this.databaseSecurityGroup, postgres, 'Rotation to PostgreSQL');
     this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
-    const unresolvedCidr = (what: string) => `Ingress is ${what}; the rule pack cannot resolve a CIDR reference and assumes any address.`;
-    acknowledgeCidrReference(this.endpointSecurityGroup, unresolvedCidr('the VPC CIDR on 443 only'));
-    if (allowedPeers.some(p => Token.isUnresolved(p.uniqueId))) {
-      acknowledgeCidrReference(this.loadBalancerSecurityGroup, unresolvedCidr('the VPC\'s CIDRs (or the allowedCidrs given) on 80/443 only'));
-    }
-    if (allowedPeers.some(p => p.uniqueId === '0.0.0.0/0' || p.uniqueId === '::/0')) {
-      acknowledge(this.loadBalancerSecurityGroup, 'AwsSolutions-EC23',
-        'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedCidrs, and WAF filters requests.');
-    }
+    acknowledgeCidrReference(this.endpointSecurityGroup, unresolvedCidrReason('the VPC CIDR on 443 only'));
 
     const asked = props.endpoints ?? {};
     const iface = !imported && interfaceEndpointsByDefault(props.profile, this.natGateways);
@@ -290,21 +300,24 @@ export class LiteLlmNetwork extends Construct {
       logs: asked.logs ?? iface,
       bedrockRuntime: asked.bedrockRuntime ?? false,
     };
-    this.endpoints = endpoints;
-    if (endpoints.s3) {
-      new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
-    }
     const privateSubnets = privateSubnetsOf(this.vpc);
     const endpoint = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
       vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
     });
-    if (endpoints.ecr) {
-      endpoint('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
-      endpoint('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
-    }
-    if (endpoints.secretsManager) endpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
-    if (endpoints.logs) endpoint('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
-    if (endpoints.bedrockRuntime) endpoint('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME);
+    this.vpcEndpoints = {
+      s3: endpoints.s3 ? new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 }) : undefined,
+      ecrApi: endpoints.ecr ? endpoint('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR) : undefined,
+      ecrDocker: endpoints.ecr ? endpoint('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER) : undefined,
+      secretsManager: endpoints.secretsManager ? endpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER) : undefined,
+      logs: endpoints.logs ? endpoint('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS) : undefined,
+      bedrockRuntime: endpoints.bedrockRuntime ? endpoint('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME) : undefined,
+    };
+  }
+
+  /** The interface endpoints this network created (a copy). */
+  public get interfaceEndpoints(): ec2.InterfaceVpcEndpoint[] {
+    const e = this.vpcEndpoints;
+    return [e.ecrApi, e.ecrDocker, e.secretsManager, e.logs, e.bedrockRuntime].filter((x): x is ec2.InterfaceVpcEndpoint => x !== undefined);
   }
 }
 
@@ -315,29 +328,8 @@ function ipv4Prefix(cidr: string): number | undefined {
   return Number(m[5]);
 }
 
-function validVpcCidr(cidr: string): boolean {
-  const prefix = ipv4Prefix(cidr);
-  return prefix !== undefined && prefix >= 16 && prefix <= 24;
-}
-
-function validIpv6Cidr(cidr: string): boolean {
-  const m = /^([0-9A-Fa-f:]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m || Number(m[2]) > 128) return false;
-  const halves = m[1].split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap(h => (h === '' ? [] : h.split(':')));
-  if (!groups.every(g => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
-  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
-}
-
 /** Four subnets split the VPC: /16 → /20 each, /24 → /26 each. */
-function subnetMask(cidr: string | undefined): number {
-  const mask = cidr && validVpcCidr(cidr) ? Number(cidr.split('/')[1]) : 16;
+function subnetMask(vpcPrefix: number | undefined): number {
+  const mask = vpcPrefix !== undefined && !Token.isUnresolved(vpcPrefix) ? vpcPrefix : 16;
   return Math.min(mask + 4, 26);
-}
-
-function acknowledgeCidrReference(securityGroup: ec2.ISecurityGroup, reason: string): void {
-  for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH']) {
-    acknowledge(securityGroup, rule, reason);
-  }
 }

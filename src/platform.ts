@@ -1,17 +1,17 @@
-import { Duration, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_logs as logs, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { LiteLlmCache, LiteLlmCacheOptions } from './cache';
+import { LiteLlmCache, LiteLlmPlatformCacheOptions } from './cache';
 import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
-import { LiteLlmMetrics, LiteLlmMetricsOptions } from './metrics';
+import { LiteLlmMetrics, LiteLlmServiceMetricsOptions } from './metrics';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
 import { LiteLlmOutputs } from './outputs';
 import { DEFAULT_NUM_WORKERS, capacityOf, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
 import { LiteLlmService, LiteLlmServiceOptions } from './service';
 
@@ -34,9 +34,9 @@ export interface LiteLlmPlatformProps {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
   /**
    * An existing VPC with public and private subnets in two AZs.
    *
@@ -91,14 +91,32 @@ export interface LiteLlmPlatformProps {
    *
    * @default - a cache whenever more than one LiteLLM process can serve at once (`service.maxCapacity` > 1 or `service.numWorkers` > 1): by default in PRODUCTION, not in DEVELOPMENT (one task, one worker)
    */
-  readonly cache?: LiteLlmCacheOptions;
+  readonly cache?: LiteLlmPlatformCacheOptions;
   /**
    * LiteLLM's own metrics per model group in CloudWatch (requests, failures, fallbacks,
    * cooldowns, latency, tokens, spend), with an alarm per model group and a dashboard row.
    *
    * @default - on in PRODUCTION, off in DEVELOPMENT
    */
-  readonly metrics?: LiteLlmMetricsOptions;
+  readonly metrics?: LiteLlmServiceMetricsOptions;
+  /**
+   * What happens on delete to what holds or unlocks the platform's data: the database
+   * (`SNAPSHOT`, `RETAIN` or `DESTROY`), its credentials, the KMS key and the salt key; the
+   * default of `database.removalPolicy` and `security.removalPolicy`. `DESTROY` suits
+   * throwaway stacks (CI, experiments); other resources follow the profile.
+   *
+   * @default - the database keeps a final snapshot and the key and the salt key are retained, in both profiles
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of every log group the platform creates (the service's container, migration
+   * step and functions, the database's exports and functions, the master-key function, the
+   * VPC's flow logs, the WAF's logs): the default of each block's `logRetention`. The load
+   * balancer's access logs in S3 keep their own retention.
+   *
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -106,7 +124,7 @@ export interface LiteLlmPlatformProps {
  * rotation, a VPC with endpoints, an ALB, RDS PostgreSQL, an autoscaled ECS Fargate
  * service, alarms and a dashboard.
  */
-export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
+export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** Key and secrets. */
   public readonly security: LiteLlmSecurity;
   /** VPC, endpoints and security groups. */
@@ -121,38 +139,53 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
   public readonly cache?: LiteLlmCache;
   /** Alarm topic and dashboard. */
   public readonly monitoring: LiteLlmMonitoring;
+  /** The topic every alarm of the platform notifies (ALARM and OK): `monitoring.alarmTopic`. */
+  public readonly alarmTopic: sns.ITopic;
+  /**
+   * LiteLLM's own metrics per model group (`metricModelRequests({ modelGroup })`…), when
+   * `metrics` is on: `service.metrics`.
+   */
+  public readonly metrics?: LiteLlmMetrics;
   /** Base URL of the proxy. */
   public readonly url: string;
-  /** Network connections of the LiteLLM tasks. */
+  /**
+   * The load balancer's connections, with the listener's port (443 with a certificate, else
+   * 80) as default: `platform.connections.allowDefaultPortFrom(client)` lets a client call the
+   * proxy through HTTPS and WAF. The tasks' own are `service.connections`.
+   */
   public readonly connections: ec2.Connections;
   /**
    * The stack outputs under stable keys that start with this construct's id (letters
    * and digits only): `LiteLlmUrl`, `LiteLlmMasterKeySecretArn`… for the id `LiteLlm`.
    */
   public readonly outputs: LiteLlmOutputs;
+  /**
+   * The LiteLLM tasks' role (`service.grantPrincipal`): `bucket.grantRead(platform)` lets
+   * the proxy read a bucket, e.g. for a callback.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: LiteLlmPlatformProps) {
     super(scope, id);
-    const profile = props.profile ?? DeploymentProfile.DEVELOPMENT;
+    const profile = props.profile ?? LiteLlmDeploymentProfile.DEVELOPMENT;
     const config = LiteLlmConfig.load(props.models, props.config);
     const usesBedrock = config.models.some(m => m.provider === LiteLlmProvider.BEDROCK);
     const image = props.image ?? LiteLlmImage.fromRegistry();
     // The endpoints the tasks would use: bedrock-runtime for Bedrock models, ECR for an image in ECR.
     const interfaceEndpoints = props.vpc === undefined
       && interfaceEndpointsByDefault(profile, props.network?.natGateways ?? profileDefaults(profile).natGateways);
-    if (props.loadBalancer?.dualStack === true && props.network?.dualStack === false) {
-      throw new Error('`loadBalancer.dualStack` is true but `network.dualStack` is false: a dual-stack load balancer needs subnets with IPv6 CIDRs. Set `network.dualStack` to true (or leave it unset)');
-    }
 
+    checkRemovalPolicies(props);
     this.security = new LiteLlmSecurity(this, 'Security', {
       ...props.security,
+      removalPolicy: props.security?.removalPolicy ?? props.removalPolicy,
+      logRetention: props.security?.logRetention ?? props.logRetention,
       profile,
       providerKeyNames: config.secretEnvNames,
     });
     this.network = new LiteLlmNetwork(this, 'Network', {
       ...props.network,
-      internal: props.network?.internal ?? props.loadBalancer?.internal,
-      dualStack: props.network?.dualStack ?? props.loadBalancer?.dualStack,
+      logRetention: props.network?.logRetention ?? props.logRetention,
       endpoints: {
         bedrockRuntime: interfaceEndpoints && usesBedrock,
         ecr: interfaceEndpoints && !image.needsInternet,
@@ -164,8 +197,9 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     });
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
-      internal: props.loadBalancer?.internal ?? props.network?.internal,
-      dualStack: props.loadBalancer?.dualStack ?? this.network.dualStack,
+      logRetention: props.loadBalancer?.logRetention ?? props.logRetention,
+      // Dual-stack is the VPC's: its subnets need IPv6 CIDRs, which only the network knows.
+      dualStack: this.network.dualStack,
       vpc: this.network.vpc,
       securityGroup: this.network.loadBalancerSecurityGroup,
       containerPort: this.network.containerPort,
@@ -174,6 +208,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     });
     this.database = new LiteLlmDatabase(this, 'Database', {
       ...props.database,
+      removalPolicy: props.database?.removalPolicy ?? props.removalPolicy,
+      logRetention: props.database?.logRetention ?? props.logRetention,
       vpc: this.network.vpc,
       securityGroup: this.network.databaseSecurityGroup,
       rotationSecurityGroup: this.network.rotationSecurityGroup,
@@ -182,8 +218,8 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     });
     // The database-role step reads the master secret and answers CloudFormation through S3:
     // without a NAT gateway only the endpoints carry that, so they must outlive it on delete.
-    this.database.addProxyUserDependency(...this.network.node.children.filter(c =>
-      c instanceof ec2.GatewayVpcEndpoint || c instanceof ec2.InterfaceVpcEndpoint));
+    const s3Endpoint = this.network.vpcEndpoints.s3;
+    this.database.addProxyUserDependency(...(s3Endpoint ? [s3Endpoint] : []), ...this.network.interfaceEndpoints);
     const tasks = capacityOf(profile, props.service?.minCapacity, props.service?.maxCapacity).max;
     const processes = tasks * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
     if (props.cache?.enabled ?? processes > 1) {
@@ -197,6 +233,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     }
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
+      logRetention: props.service?.logRetention ?? props.logRetention,
       metrics: props.metrics,
       cache: this.cache,
       models: props.models,
@@ -215,10 +252,13 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
       database: this.database,
       loadBalancer: this.loadBalancer,
       cache: this.cache,
-      additionalAlarms: [this.security.masterKeyRotationAlarm],
+      additionalAlarms: this.security.alarms,
     });
+    this.alarmTopic = this.monitoring.alarmTopic;
+    this.metrics = this.service.metrics;
+    this.grantPrincipal = this.service.grantPrincipal;
     this.url = this.loadBalancer.url;
-    this.connections = this.service.connections;
+    this.connections = this.loadBalancer.connections;
 
     this.outputs = new LiteLlmOutputs(this, 'Outputs', {
       prefix: id.replace(/[^A-Za-z0-9]/g, '') || 'LiteLlm',
@@ -230,24 +270,32 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     });
   }
 
+  /**
+   * Lets `grantee` read the master key (`security.grantReadMasterKey`), e.g. a job that calls
+   * LiteLLM's admin API. The key rotates: read it at each use.
+   */
+  public grantReadMasterKey(grantee: iam.IGrantable): iam.Grant {
+    return this.security.grantReadMasterKey(grantee);
+  }
+
   /** Requests the load balancer received (Sum, 5 minutes). */
   public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.loadBalancer.loadBalancer.metrics.requestCount({ period: Duration.minutes(5), ...props });
+    return this.loadBalancer.metricRequestCount(props);
   }
 
-  /** 5xx responses from LiteLLM (Sum, 5 minutes). */
-  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.loadBalancer.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(5), ...props });
+  /** Responses of one class from LiteLLM, e.g. `elbv2.HttpCodeTarget.TARGET_5XX_COUNT` (Sum, 5 minutes). */
+  public metricHttpCodeTarget(code: elbv2.HttpCodeTarget, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.metricHttpCodeTarget(code, props);
   }
 
-  /** 5xx responses the load balancer generated itself, e.g. no healthy target (Sum, 5 minutes). */
-  public metricLoadBalancer5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.loadBalancer.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(5), ...props });
+  /** Responses of one class the load balancer generated itself, e.g. `elbv2.HttpCodeElb.ELB_5XX_COUNT` when no task answers (Sum, 5 minutes). */
+  public metricHttpCodeElb(code: elbv2.HttpCodeElb, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.loadBalancer.metricHttpCodeElb(code, props);
   }
 
   /** Time LiteLLM takes to answer, in seconds (p99, 5 minutes). Streams count until the last byte. */
   public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.loadBalancer.loadBalancer.metrics.targetResponseTime({ statistic: 'p99', period: Duration.minutes(5), ...props });
+    return this.loadBalancer.metricTargetResponseTime(props);
   }
 
   /** CPU utilization of the service (Average, 5 minutes). */
@@ -260,35 +308,21 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable {
     return this.service.service.metricMemoryUtilization({ period: Duration.minutes(5), ...props });
   }
 
-  /** Attempts LiteLLM sent to a model group's deployments, retries included (Sum, 5 minutes). Needs `metrics`. */
-  public metricModelRequests(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.gatewayMetrics('metricModelRequests').metricModelRequests(modelGroup, props);
-  }
-
-  /** Attempts that failed at a model group's deployments (Sum, 5 minutes). Needs `metrics`. */
-  public metricModelFailures(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.gatewayMetrics('metricModelFailures').metricModelFailures(modelGroup, props);
-  }
-
-  /** Provider latency of a model group's requests, in seconds (Average, 5 minutes). Needs `metrics`. */
-  public metricModelLatency(modelGroup: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.gatewayMetrics('metricModelLatency').metricModelLatency(modelGroup, props);
-  }
-
-  /** Input and output tokens, of one model group or of all (5 minutes). Needs `metrics`. */
-  public metricTokens(modelGroup?: string, props?: cloudwatch.MathExpressionOptions): cloudwatch.MathExpression {
-    return this.gatewayMetrics('metricTokens').metricTokens(modelGroup, props);
-  }
-
   /** Connections to the database (Maximum, 5 minutes). */
   public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.database.instance.metricDatabaseConnections({ statistic: 'Maximum', period: Duration.minutes(5), ...props });
   }
+}
 
-  private gatewayMetrics(method: string): LiteLlmMetrics {
-    if (!this.service.metrics) {
-      throw new Error(`\`${method}\` reads LiteLLM's own metrics, but \`metrics\` is off (the DEVELOPMENT default): set \`metrics: { enabled: true }\``);
-    }
-    return this.service.metrics;
+/**
+ * A database snapshot kept after the key that encrypts it is deleted cannot be restored, and
+ * stored model credentials cannot be decrypted without the salt key: keep them together.
+ */
+function checkRemovalPolicies(props: LiteLlmPlatformProps): void {
+  const database = props.database?.removalPolicy ?? props.removalPolicy;
+  const keys = props.security?.removalPolicy ?? props.removalPolicy;
+  if (database !== RemovalPolicy.DESTROY && keys === RemovalPolicy.DESTROY) {
+    throw new Error(`\`security.removalPolicy\` (destroy) would delete the key and the salt key the database needs to be read after it leaves the stack (\`database.removalPolicy\`: ${database ?? 'snapshot, the default'}): `
+      + 'set security.removalPolicy to RemovalPolicy.RETAIN, or the platform\'s `removalPolicy` to RemovalPolicy.DESTROY to delete all of them');
   }
 }

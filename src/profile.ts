@@ -10,14 +10,18 @@
  * | ECS capacity | Fargate Spot | Fargate |
  * | DB instance | db.t4g.micro (1 GiB, about 84 connections) | db.t4g.small |
  * | Multi-AZ database | off | on |
- * | deletion protection (ALB, RDS), removal policy | off, destroy | on, snapshot/retain |
+ * | deletion protection (ALB, RDS) | off | on |
+ * | removal policy | database snapshot; key, salt key, database credentials retained; the rest destroyed | database snapshot; key, secrets, logs retained |
  * | WAF | off | on |
  * | Container Insights, Performance Insights | off | on |
- * | log retention | 14 days | 90 days |
+ * | log retention (every log group) | 14 days | 90 days |
  * | LITELLM_LOG | INFO | ERROR |
  */
-export enum DeploymentProfile {
-  /** Cheap and disposable: one Spot task, one NAT gateway, single-AZ database, everything destroyed with the stack. */
+export enum LiteLlmDeploymentProfile {
+  /**
+   * Cheap: one Spot task, one NAT gateway, single-AZ database; destroyed with the stack except
+   * the database's final snapshot and the key and salt key it needs (`removalPolicy: RemovalPolicy.DESTROY` deletes those too).
+   */
   DEVELOPMENT = 'DEVELOPMENT',
   /** Durable and observable: a NAT gateway and a task per AZ, Multi-AZ database and cache, deletion protection, WAF, retained data. */
   PRODUCTION = 'PRODUCTION',

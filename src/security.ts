@@ -1,39 +1,52 @@
 import {
-  CustomResource, Duration, SecretValue, Stack, Token, aws_cloudwatch as cloudwatch,
+  Annotations, CustomResource, Duration, RemovalPolicy, SecretValue, Stack, aws_cloudwatch as cloudwatch,
   aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
-import { CUSTOM_RESOURCE_TIMEOUT, profileDefaults } from './private/defaults';
+import { CUSTOM_RESOURCE_TIMEOUT, dataRemovalPolicies, followingKey, profileDefaults } from './private/defaults';
 import { functionRole } from './private/function-role';
 import { acknowledge, acknowledgeFunction } from './private/nag';
-import { checkRotationSchedule } from './private/rotation-schedule';
+import { applyRotationRules, rotationOf, scheduleInputsOf } from './private/rotation-schedule';
 import { check } from './private/validate';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 import { MasterKeyFunction } from './rotation/master-key-function';
 
 /**
  * Security settings of a LiteLLM platform.
  */
-export interface LiteLlmSecurityOptions {
+/**
+ * When and whether a secret rotates (the master key, the database password). Rotations are
+ * Secrets Manager's: `automaticallyAfter` renders `rate(n days)`, `schedule` any schedule
+ * expression, `window` how long after the scheduled time the rotation may start.
+ */
+export interface LiteLlmRotationOptions {
   /**
-   * How often the master key rotates, in whole days from 1 to 999. After each rotation the
-   * service is redeployed.
+   * Whether the secret rotates at all. Off, the schedule keeps the rotation function (so an
+   * operator can still `aws secretsmanager rotate-secret`) and automatic rotation is
+   * cancelled at deploy, also on a platform where it was on. `schedule` and `window` need it on.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * How often the secret rotates, in whole days from 1 to 999 (rendered as `rate(n days)`).
+   * Set this or `schedule`.
    *
    * @default Duration.days(30)
    */
-  readonly masterKeyRotation?: Duration;
+  readonly automaticallyAfter?: Duration;
   /**
-   * When the master key rotates, as a Secrets Manager schedule expression in UTC, e.g.
+   * When the secret rotates, as a Secrets Manager schedule expression in UTC, e.g.
    * `cron(0 4 ? * SUN#1 *)` (first Sunday of the month, 04:00) or `rate(30 days)`. Synth
    * checks what Secrets Manager refuses: cron minutes other than 0, a year other than `*`,
-   * rotations less than 4 hours apart, rates over 999 days. Each rotation makes clients of
-   * the old key get 401 once the redeployed tasks serve (see the README's rotation
-   * timeline): pick your quiet hour. Replaces `masterKeyRotation`.
+   * rotations less than 4 hours apart, rates over 999 days. For the master key, each rotation
+   * makes clients of the old key get 401 once the redeployed tasks serve (see the README's
+   * rotation timeline): pick your quiet hour. Replaces `automaticallyAfter`.
    *
-   * @default - every `masterKeyRotation`, at a time Secrets Manager picks
+   * @default - every `automaticallyAfter`, at a time Secrets Manager picks
    */
-  readonly masterKeyRotationSchedule?: string;
+  readonly schedule?: string;
   /**
    * How long after the scheduled time the rotation may start (Secrets Manager's rotation
    * window), from 1 to 24 whole hours. It must close by midnight UTC (a window from 04:00
@@ -41,16 +54,45 @@ export interface LiteLlmSecurityOptions {
    *
    * @default - Secrets Manager's: the end of the day of the schedule (UTC)
    */
-  readonly masterKeyRotationWindow?: Duration;
+  readonly window?: Duration;
+}
+
+/**
+ * Security settings of a LiteLLM platform.
+ */
+export interface LiteLlmSecurityOptions {
   /**
-   * Whether the master key rotates at all. Off, a deploy-time step cancels automatic
-   * rotation on the secret (also on a platform where it was on), and the key stays as it
-   * is until an operator rotates it (`aws secretsmanager rotate-secret`, which redeploys the
-   * service and turns the secret's last schedule back on: see the README).
+   * Rotation of the master key. After each rotation the service is redeployed.
    *
-   * @default true
+   * @default - every 30 days, at a time Secrets Manager picks
    */
-  readonly masterKeyRotationEnabled?: boolean;
+  readonly masterKeyRotation?: LiteLlmRotationOptions;
+  /**
+   * Your own KMS key for the secrets, database, cache, logs and topic, e.g. one your
+   * organization manages. A `kms.Key` of the app gets the statements the platform needs in its
+   * policy; an imported key's policy must already let CloudWatch Logs
+   * (`logs.<region>.amazonaws.com`, for `aws:logs:arn` in this account) and Secrets Manager and
+   * SNS in this account use it: synth warns. Its rotation and removal are yours.
+   *
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * What happens on delete to what unlocks the database's data: the KMS key (when this
+   * construct creates it) and the salt key. `DESTROY` deletes them; any other policy retains
+   * them (keys and secrets have no snapshot). Keep them as long as the database's snapshot
+   * (`LiteLlmDatabaseOptions.removalPolicy`): a snapshot without its key cannot be read, stored
+   * model credentials without the salt cannot be decrypted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Retention of the master-key function's log group.
+   *
+   * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
+   */
+  readonly logRetention?: logs.RetentionDays;
   /**
    * An existing JSON secret holding the provider API keys, one field per environment
    * variable (`OPENAI_API_KEY`…). It must have every field the models need.
@@ -75,9 +117,9 @@ export interface LiteLlmSecurityProps extends LiteLlmSecurityOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
 }
 
 /**
@@ -89,11 +131,11 @@ export class LiteLlmSecurity extends Construct {
   /** The value each provider-key field holds until its owner puts the real key in. */
   public static readonly PROVIDER_KEY_PLACEHOLDER = 'REPLACE_WITH_THE_REAL_KEY';
 
-  /** Customer-managed key (rotation on) for secrets, database, logs and topic. */
+  /** Customer-managed key (rotation on) for secrets, database, logs and topic: `encryptionKey` when given. */
   public readonly encryptionKey: kms.IKey;
   /** `LITELLM_MASTER_KEY`: `sk-` + 48 characters, rotated. */
   public readonly masterKeySecret: secretsmanager.ISecret;
-  /** `LITELLM_SALT_KEY`: generated once, never rotated, retained in PRODUCTION (with the database). */
+  /** `LITELLM_SALT_KEY`: generated once, never rotated, retained unless `removalPolicy` is DESTROY (with the database's snapshot). */
   public readonly saltKeySecret: secretsmanager.ISecret;
   /** JSON secret with `UI_USERNAME` (admin) and `UI_PASSWORD`. */
   public readonly uiCredentialsSecret: secretsmanager.ISecret;
@@ -113,24 +155,23 @@ export class LiteLlmSecurity extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmSecurityProps = {}) {
     super(scope, id);
     const defaults = profileDefaults(props.profile);
+    const keysRemovalPolicy = dataRemovalPolicies(props.removalPolicy).keys;
+    const logRetention = props.logRetention ?? defaults.logRetention;
     const stack = Stack.of(this);
-    const rotation = props.masterKeyRotation ?? Duration.days(30);
-    // Rendered as rate(N days): Secrets Manager takes whole days up to 999 (rotate-secrets_schedule.html).
-    check(rotation.toDays({ integral: false }), d => Number.isInteger(d) && d >= 1 && d <= 999,
-      d => `\`masterKeyRotation\` (${d} days) must be whole days from 1 to 999, as Secrets Manager's rate() allows`);
+    const rotation = rotationOf('masterKeyRotation', props.masterKeyRotation);
     this.providerKeyNames = [...new Set(props.providerKeyNames ?? [])];
     for (const name of this.providerKeyNames) {
       check(name, n => /^[A-Z_][A-Z0-9_]*$/.test(n),
         n => `provider key name "${n}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`);
     }
 
-    const key = new kms.Key(this, 'Key', {
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `LiteLLM platform key (${this.node.path})`,
       enableKeyRotation: true,
-      removalPolicy: defaults.removalPolicy,
+      removalPolicy: keysRemovalPolicy,
       pendingWindow: Duration.days(defaults.production ? 30 : 7),
     });
-    key.addToResourcePolicy(new iam.PolicyStatement({
+    const logsStatement = key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'CloudWatchLogs',
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
@@ -150,14 +191,31 @@ export class LiteLlmSecurity extends Construct {
         },
       },
     }));
+    if (!logsStatement.statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-litellm:importedEncryptionKey',
+        '`encryptionKey` is imported, so its key policy cannot be changed here: it must let CloudWatch Logs '
+        + `(logs.${stack.region}.amazonaws.com, kms:EncryptionContext:aws:logs:arn in this account), and Secrets Manager and SNS of this account, use the key, or the deploy fails. `
+        + 'It must also let IAM policies of this account grant the key (the default key policy\'s statement for the account root): '
+        + 'the platform\'s roles, RDS, ElastiCache and the deploy role are granted through IAM only');
+    }
     this.encryptionKey = key;
+    // What the key encrypts goes with it when it is deleted: kept, it could not be read.
+    const removalPolicy = followingKey(key, defaults.removalPolicy);
+    if (keysRemovalPolicy === RemovalPolicy.DESTROY) {
+      Annotations.of(this).addWarningV2('cdk-litellm:keysDestroyed',
+        '`removalPolicy` is DESTROY: deleting the stack deletes the salt key'
+        + (props.encryptionKey ? '' : ' and the KMS key (with the master key, UI credentials and provider keys secrets and every log group it encrypts)')
+        + '. A database, a database snapshot or a cache kept after that cannot be read: its model credentials are encrypted with the salt key'
+        + (props.encryptionKey ? '' : ', and its storage, snapshots and secrets with the KMS key')
+        + '. Give the database and the cache `removalPolicy: RemovalPolicy.DESTROY` too, or keep these keys with RemovalPolicy.RETAIN');
+    }
 
     const masterKey = new secretsmanager.Secret(this, 'MasterKey', {
       description: 'LiteLLM master key (LITELLM_MASTER_KEY); written as sk-... at deploy and rotated',
       encryptionKey: key,
       // Replaced by an `sk-` value before the service starts; Secrets Manager cannot prefix.
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      removalPolicy: defaults.removalPolicy,
+      removalPolicy,
     });
     this.masterKeySecret = masterKey;
 
@@ -166,9 +224,8 @@ export class LiteLlmSecurity extends Construct {
       encryptionKey: key,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       // Losing the salt makes every stored model credential unreadable, so it lives as long
-      // as the database does: retained in PRODUCTION, and destroyed with the DEVELOPMENT
-      // database and key (a retained salt there would be encrypted by a deleted key).
-      removalPolicy: defaults.removalPolicy,
+      // as the database's snapshot and the key: retained unless `removalPolicy` is DESTROY.
+      removalPolicy: keysRemovalPolicy,
     });
 
     this.uiCredentialsSecret = new secretsmanager.Secret(this, 'UiCredentials', {
@@ -180,7 +237,7 @@ export class LiteLlmSecurity extends Construct {
         passwordLength: 24,
         excludePunctuation: true,
       },
-      removalPolicy: defaults.removalPolicy,
+      removalPolicy,
     });
 
     if (props.providerKeysSecret) {
@@ -193,7 +250,7 @@ export class LiteLlmSecurity extends Construct {
         description: `LiteLLM provider API keys, one field per environment variable: replace each ${LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER}`,
         encryptionKey: key,
         secretStringValue: SecretValue.unsafePlainText('{}'),
-        removalPolicy: defaults.removalPolicy,
+        removalPolicy,
       });
       for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
         acknowledge(providerKeys, rule, 'Provider API keys are issued and rotated at each provider (OpenAI, Anthropic…); operators paste new ones here and redeploy.');
@@ -202,7 +259,7 @@ export class LiteLlmSecurity extends Construct {
     }
 
     const logGroup = new logs.LogGroup(this, 'MasterKeyFunctionLogs', {
-      encryptionKey: key, retention: defaults.logRetention, removalPolicy: defaults.removalPolicy,
+      encryptionKey: key, retention: logRetention, removalPolicy,
     });
     const masterKeyRole = functionRole(this, 'MasterKeyFunctionRole', logGroup);
     const masterKeyFunction = new MasterKeyFunction(this, 'MasterKeyFunction', {
@@ -211,15 +268,14 @@ export class LiteLlmSecurity extends Construct {
       logGroup,
       role: masterKeyRole,
     });
-    const rotationEnabled = props.masterKeyRotationEnabled !== false;
+    const rotationEnabled = rotation.enabled;
     const rotationSchedule = masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
       // Off: the schedule stays (so `rotate-secret` uses the function) with no rules.
-      automaticallyAfter: rotationEnabled ? rotation : Duration.days(0),
+      automaticallyAfter: rotation.automaticallyAfter,
       rotateImmediatelyOnUpdate: false,
     });
-    const rules = rotationRules(props);
-    if (rules) (rotationSchedule.node.defaultChild as secretsmanager.CfnRotationSchedule).addPropertyOverride('RotationRules', rules);
+    applyRotationRules(rotationSchedule, rotation);
     requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
     this.masterKeyFunction = masterKeyFunction;
     // Granted whether or not rotation is on, so the deploy that turns it off does not call
@@ -235,7 +291,7 @@ export class LiteLlmSecurity extends Construct {
       const rotationOff = new CustomResource(this, 'MasterKeyRotationOff', {
         serviceToken: masterKeyFunction.functionArn,
         resourceType: 'Custom::LiteLlmMasterKeyRotationOff',
-        properties: { SecretId: masterKey.secretArn, RotationLambdaArn: masterKeyFunction.functionArn },
+        properties: { SecretId: masterKey.secretArn, Schedule: scheduleInputsOf(rotationSchedule, rotation) },
         serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
       });
       rotationOff.node.addDependency(rotationSchedule, masterKeyRole);
@@ -286,6 +342,19 @@ export class LiteLlmSecurity extends Construct {
       'secretsmanager:GetRandomPassword, granted by the CDK rotation schedule, has no resource-level permissions.');
     acknowledgeFunction(masterKeyFunction, masterKeyRole, 'rotation or the first write fails visibly in Secrets Manager and CloudFormation');
   }
+
+  /** The security alarms: errors of the master-key function. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [this.masterKeyRotationAlarm];
+  }
+
+  /**
+   * Lets `grantee` read the master key (and decrypt it with the platform key), e.g. a job that
+   * calls the admin API. It rotates: read it at each use, never cache it past a rotation.
+   */
+  public grantReadMasterKey(grantee: iam.IGrantable): iam.Grant {
+    return this.masterKeySecret.grantRead(grantee);
+  }
 }
 
 /**
@@ -297,31 +366,4 @@ function requireSourceAccount(fn: lambda.Function, principal: string, account: s
     && c.principal === principal);
   if (permissions.length === 0) throw new Error(`no invoke permission for ${principal} on ${fn.node.path}`);
   for (const permission of permissions) permission.sourceAccount = account;
-}
-
-/** The rotation rules a schedule or a window asks for, or undefined for CDK's `rate(n days)`. */
-function rotationRules(props: LiteLlmSecurityOptions): { ScheduleExpression?: string; Duration?: string } | undefined {
-  const schedule = props.masterKeyRotationSchedule;
-  const window = props.masterKeyRotationWindow;
-  if (props.masterKeyRotationEnabled === false) {
-    if (schedule || window) throw new Error('`masterKeyRotationSchedule` and `masterKeyRotationWindow` need rotation: remove them, or `masterKeyRotationEnabled: false`');
-    return undefined;
-  }
-  if (schedule === undefined && window === undefined) return undefined;
-  if (schedule !== undefined && props.masterKeyRotation !== undefined) {
-    throw new Error('`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them');
-  }
-  if (window !== undefined) {
-    check(window.toHours({ integral: false }), h => Number.isInteger(h) && h >= 1 && h <= 24,
-      h => `\`masterKeyRotationWindow\` (${h} hours) must be whole hours from 1 to 24, as Secrets Manager allows`);
-  }
-  const expression = schedule ?? `rate(${(props.masterKeyRotation ?? Duration.days(30)).toDays()} days)`;
-  const windowHours = window?.toHours();
-  if (!Token.isUnresolved(expression) && (windowHours === undefined || !Token.isUnresolved(windowHours))) {
-    checkRotationSchedule(expression, windowHours);
-  }
-  return {
-    ScheduleExpression: expression,
-    ...(windowHours !== undefined ? { Duration: `${windowHours}h` } : {}),
-  };
 }

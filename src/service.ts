@@ -10,7 +10,7 @@ import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer } from './load-balancer';
-import { LiteLlmMetrics, LiteLlmMetricsOptions, METRICS_MODULE } from './metrics';
+import { LiteLlmMetrics, LiteLlmServiceMetricsOptions } from './metrics';
 import { LiteLlmMigration } from './migration';
 import { LiteLlmModel, LiteLlmProvider } from './models';
 import { LiteLlmNetwork } from './network';
@@ -18,9 +18,10 @@ import { anyErrorAlarm } from './private/alarms';
 import { bedrockInvokeArns } from './private/bedrock';
 import { ipv4CidrWithin } from './private/cidr';
 import { envReferences } from './private/credentials';
-import { DEFAULT_NUM_WORKERS, capacityOf, profileDefaults } from './private/defaults';
+import { DEFAULT_NUM_WORKERS, capacityOf, followingKey, profileDefaults } from './private/defaults';
 import { egressPorts, egressRanges, egressRuleDescription, unresolvedEndpoints } from './private/egress';
 import { functionRole } from './private/function-role';
+import { METRICS_CALLBACK, METRICS_MODULE, metricsModuleSource } from './private/gateway-metrics';
 import { migrationSettings } from './private/migration-settings';
 import { acknowledge, acknowledgeFunction, INLINE_POLICY_REASON, pullsFromEcr } from './private/nag';
 import { rotationSucceededPattern } from './private/rotation-pattern';
@@ -30,7 +31,7 @@ import { privateSubnetsOf } from './private/subnets';
 import { scaleOnTokens } from './private/token-scaling';
 import { check } from './private/validate';
 import { configKeyHeaders } from './private/web-acl';
-import { DeploymentProfile } from './profile';
+import { LiteLlmDeploymentProfile } from './profile';
 import { RedeployFunction } from './rotation/redeploy-function';
 import { LiteLlmSecurity } from './security';
 
@@ -147,19 +148,21 @@ export interface LiteLlmServiceOptions {
    */
   readonly fargateSpot?: boolean;
   /**
-   * Container Insights on the cluster.
+   * Container Insights on the cluster (`ecs.ClusterProps.containerInsightsV2`): `ENABLED`,
+   * `ENHANCED` (per-task and per-container metrics, more custom metrics to pay for) or `DISABLED`.
    *
-   * @default - false (DEVELOPMENT), true (PRODUCTION)
+   * @default - ecs.ContainerInsights.DISABLED (DEVELOPMENT), ecs.ContainerInsights.ENABLED (PRODUCTION)
    */
-  readonly containerInsights?: boolean;
+  readonly containerInsights?: ecs.ContainerInsights;
   /**
-   * `LITELLM_LOG` level.
+   * How much LiteLLM logs (`LITELLM_LOG`).
    *
-   * @default - INFO (DEVELOPMENT), ERROR (PRODUCTION)
+   * @default - LiteLlmLogLevel.INFO (DEVELOPMENT), LiteLlmLogLevel.ERROR (PRODUCTION)
    */
-  readonly logLevel?: string;
+  readonly logLevel?: LiteLlmLogLevel;
   /**
-   * Retention of the container log group.
+   * Retention of every log group the service creates: the container's, the migration
+   * step's and the redeploy-after-rotation function's.
    *
    * @default - 14 days (DEVELOPMENT), 90 days (PRODUCTION)
    */
@@ -224,23 +227,35 @@ export interface LiteLlmServiceProps extends LiteLlmServiceOptions {
   /**
    * Defaults for everything not set explicitly.
    *
-   * @default DeploymentProfile.DEVELOPMENT
+   * @default LiteLlmDeploymentProfile.DEVELOPMENT
    */
-  readonly profile?: DeploymentProfile;
+  readonly profile?: LiteLlmDeploymentProfile;
   /**
    * LiteLLM's own metrics per model group in CloudWatch (requests, failures, fallbacks,
    * cooldowns, latency, tokens, spend).
    *
    * @default - on in PRODUCTION, off in DEVELOPMENT
    */
-  readonly metrics?: LiteLlmMetricsOptions;
+  readonly metrics?: LiteLlmServiceMetricsOptions;
+}
+
+/** How much LiteLLM logs (`LITELLM_LOG`, Python's levels). */
+export enum LiteLlmLogLevel {
+  /** Everything, including request and response bodies: never in production. */
+  DEBUG = 'DEBUG',
+  /** Each request and LiteLLM's decisions. */
+  INFO = 'INFO',
+  /** Problems LiteLLM recovered from (retries, fallbacks) and errors. */
+  WARNING = 'WARNING',
+  /** Errors only. */
+  ERROR = 'ERROR',
 }
 
 /**
  * The LiteLLM proxy on ECS Fargate: cluster, task definition, autoscaled service,
  * alarms, and a redeploy whenever the master key rotates.
  */
-export class LiteLlmService extends Construct implements ec2.IConnectable {
+export class LiteLlmService extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The cluster. */
   public readonly cluster: ecs.Cluster;
   /** The service. */
@@ -255,18 +270,21 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * migrate.
    */
   public readonly migration: LiteLlmMigration;
-  /** The one-off task definition the migration step runs (`migration.taskDefinition`). */
-  public readonly migrationTaskDefinition: ecs.FargateTaskDefinition;
   /** The container log group (KMS-encrypted). */
   public readonly logGroup: logs.ILogGroup;
   /** LiteLLM's metrics in CloudWatch, when `metrics` is on. */
   public readonly metrics?: LiteLlmMetrics;
   /** Network connections of the tasks. */
   public readonly connections: ec2.Connections;
-  /** The rendered LiteLLM config (`config.yaml`). */
-  public readonly config: string;
+  /** The LiteLLM config the tasks read (`config.yaml`), rendered from `models` and `config`. */
+  public readonly renderedConfig: string;
   /** Every deployment the proxy serves: `models` and those of `config.configFile`. */
   public readonly models: LiteLlmModel[];
+  /**
+   * The tasks' role (`taskDefinition.taskRole`): grant it what LiteLLM calls, e.g.
+   * `bucket.grantRead(service)`.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
   /** The bucket request logs go to, with `LiteLlmCallback.s3Logging`. */
   public readonly requestLogsBucket?: s3.IBucket;
   /** `database_connection_pool_limit` in the config. */
@@ -277,8 +295,6 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
   public readonly memoryAlarm: cloudwatch.Alarm;
   /** Unhealthy targets ≥ 1 for 3 × 1 minute. */
   public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
-  /** Target 5xx > 10 for 2 × 5 minutes. */
-  public readonly target5xxAlarm: cloudwatch.Alarm;
   /** Errors of the redeploy-after-rotation function > 0 in 5 minutes. */
   public readonly redeployAlarm: cloudwatch.Alarm;
 
@@ -311,11 +327,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         + 'Prefer one worker and more tasks (maxCapacity).');
     }
 
-    const containerInsights = props.containerInsights ?? defaults.containerInsights;
+    const containerInsights = props.containerInsights
+      ?? (defaults.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED);
+    const logRetention = props.logRetention ?? defaults.logRetention;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.network.vpc,
       enableFargateCapacityProviders: true,
-      containerInsightsV2: containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
+      containerInsightsV2: containerInsights,
     });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: sizing.cpu,
@@ -325,16 +343,19 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       },
     });
+    this.grantPrincipal = this.taskDefinition.taskRole;
     const bedrockArns = this.grantBedrock(config.models);
+    // What the platform key encrypts goes with it when it is deleted.
+    const removalPolicy = followingKey(props.security.encryptionKey, defaults.removalPolicy);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       encryptionKey: props.security.encryptionKey,
-      retention: props.logRetention ?? defaults.logRetention,
-      removalPolicy: defaults.removalPolicy,
+      retention: logRetention,
+      removalPolicy,
     });
 
     const metricsOn = props.metrics?.enabled ?? defaults.production;
-    const rendered = this.renderConfig(config, props, sizing.requestTimeout, defaults.removalPolicy, metricsOn);
-    this.config = rendered.text;
+    const rendered = this.renderConfig(config, props, sizing.requestTimeout, removalPolicy, metricsOn);
+    this.renderedConfig = rendered.text;
     this.requestLogsBucket = rendered.bucket;
 
     const { secrets, platformSecrets } = this.containerSecrets(props, config.secretEnvNames);
@@ -354,8 +375,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         servingPort: props.network.containerPort,
       });
     }
-    this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp, defaults.removalPolicy);
-    this.migrationTaskDefinition = this.migration.taskDefinition;
+    this.migration = this.addMigration(props, boundImage, sizing.assignPublicIp, removalPolicy, logRetention);
 
     this.service = this.createService(props, sizing, props.fargateSpot ?? defaults.fargateSpot);
     this.connections = this.service.connections;
@@ -365,14 +385,13 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     props.loadBalancer._redactHeaders(configKeyHeaders(rendered.text, { ...props.environment, ...rendered.environment }),
       'The config (`litellm_key_header_name`, `mcp_client_side_auth_header_name`, pass-through `litellm_user_api_key` headers)');
     this.addScaling(props, sizing);
-    this.redeployAlarm = this.addRedeployOnRotation(props.security, defaults.removalPolicy);
-    this.acknowledgeFindings(containerInsights, bedrockArns);
+    this.redeployAlarm = this.addRedeployOnRotation(props.security, removalPolicy, logRetention);
+    this.acknowledgeFindings(containerInsights !== ecs.ContainerInsights.DISABLED, bedrockArns);
 
     const alarms = this.createAlarms(props.loadBalancer);
     this.cpuAlarm = alarms.cpu;
     this.memoryAlarm = alarms.memory;
     this.unhealthyHostsAlarm = alarms.unhealthyHosts;
-    this.target5xxAlarm = alarms.target5xx;
   }
 
   /**
@@ -385,7 +404,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     const callbacks = config.callbacks.map(c => c.bind(this, {
       encryptionKey: props.security.encryptionKey, role: this.taskDefinition.taskRole, removalPolicy,
     }));
-    if (metrics) callbacks.push({ litellmSettings: { callbacks: [LiteLlmMetrics.CALLBACK] }, environment: {} });
+    if (metrics) callbacks.push({ litellmSettings: { callbacks: [METRICS_CALLBACK] }, environment: {} });
     const buckets = callbacks.filter(c => c.bucket).map(c => c.bucket!);
     if (buckets.length > 1) {
       throw new Error('`config.callbacks` has LiteLlmCallback.s3Logging() twice: LiteLLM has one s3_callback_params; keep one');
@@ -395,7 +414,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       databaseConnectionPoolLimit: this.databaseConnectionPoolLimit,
       jsonLogs: true,
       sharedState: props.cache && {
-        responseCacheTtlSeconds: props.cache.responseCaching ? props.cache.responseCacheTtlSeconds : undefined,
+        responseCacheTtlSeconds: props.cache.responseCaching ? Math.ceil(props.cache.responseCacheTtl.toSeconds({ integral: false })) : undefined,
       },
       callbacks,
       trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
@@ -486,7 +505,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * decide how LiteLLM starts (the region, its offline copies) but not the config.
    */
   private addMigration(
-    props: LiteLlmServiceProps, image: ecs.ContainerImage, assignPublicIp: boolean, removalPolicy: RemovalPolicy,
+    props: LiteLlmServiceProps, image: ecs.ContainerImage, assignPublicIp: boolean, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays,
   ): LiteLlmMigration {
     return new LiteLlmMigration(this, 'Migration', {
       cluster: this.cluster,
@@ -502,6 +521,7 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       // The settings of `environment` that act only while LiteLLM migrates (private/migration-settings.ts).
       environment: { ...migrationSettings(props.environment), LITELLM_MODE: 'PRODUCTION', ...LOCAL_COPIES, AWS_REGION: Stack.of(this).region },
       removalPolicy,
+      logRetention,
     });
   }
 
@@ -582,9 +602,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     }
   }
 
-  /** CPU, memory, unhealthy hosts and target 5xx alarms. */
+  /** CPU, memory and unhealthy hosts alarms (LiteLLM's 5xx are the load balancer's: `LiteLlmLoadBalancer.target5xxAlarm`). */
   private createAlarms(lb: LiteLlmLoadBalancer): {
-    cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; unhealthyHosts: cloudwatch.Alarm; target5xx: cloudwatch.Alarm;
+    cpu: cloudwatch.Alarm; memory: cloudwatch.Alarm; unhealthyHosts: cloudwatch.Alarm;
   } {
     const five = Duration.minutes(5);
     const cpu = this.service.metricCpuUtilization({ period: five }).createAlarm(this, 'CpuAlarm', {
@@ -601,21 +621,14 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const unhealthyHosts = lb.metricTarget('UnHealthyHostCount', { period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
+    const unhealthyHosts = lb.metricUnhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'UnhealthyHostsAlarm', {
       alarmDescription: 'A LiteLLM task failed its load balancer health check for 3 minutes',
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const target5xx = lb.metricTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'Target5xxAlarm', {
-      alarmDescription: 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row',
-      threshold: 10,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    return { cpu, memory, unhealthyHosts, target5xx };
+    return { cpu, memory, unhealthyHosts };
   }
 
   /**
@@ -689,9 +702,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
         ...(metricsPort !== undefined ? [write(METRICS_MODULE_PATH, METRICS_MODULE_ENV)] : []),
       ].join('; ')],
       environment: {
-        [CONFIG_ENV]: this.config,
+        [CONFIG_ENV]: this.renderedConfig,
         [CA_ENV]: caCertificatePem,
-        ...(metricsPort !== undefined ? { [METRICS_MODULE_ENV]: LiteLlmMetrics.moduleSource() } : {}),
+        ...(metricsPort !== undefined ? { [METRICS_MODULE_ENV]: metricsModuleSource() } : {}),
       },
       logging: logging('config'),
     });
@@ -726,9 +739,9 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
     return proxy;
   }
 
-  /** The service alarms: CPU, memory, unhealthy hosts, target 5xx. */
-  public get alarms(): cloudwatch.Alarm[] {
-    return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.target5xxAlarm, this.redeployAlarm];
+  /** The service alarms: CPU, memory, unhealthy hosts, redeploy errors. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    return [this.cpuAlarm, this.memoryAlarm, this.unhealthyHostsAlarm, this.redeployAlarm];
   }
 
   /**
@@ -737,10 +750,10 @@ export class LiteLlmService extends Construct implements ec2.IConnectable {
    * so no downtime). The database password's rotation concerns administrators only:
    * the tasks log in with IAM tokens.
    */
-  private addRedeployOnRotation(security: LiteLlmSecurity, removalPolicy: RemovalPolicy): cloudwatch.Alarm {
+  private addRedeployOnRotation(security: LiteLlmSecurity, removalPolicy: RemovalPolicy, retention: logs.RetentionDays): cloudwatch.Alarm {
     const logGroup = new logs.LogGroup(this, 'RedeployFunctionLogs', {
       encryptionKey: security.encryptionKey,
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention,
       removalPolicy,
     });
     const fn = new RedeployFunction(this, 'RedeployFunction', {
@@ -861,9 +874,9 @@ function validateEgress(
       + 'in private subnets: copy it to your ECR and pass `metrics.collectorImage` (ecs.ContainerImage.fromEcrRepository), set natGateways to 1, or turn `metrics` off');
   }
   if (props.network.vpcImported) return;
-  const endpoints = props.network.endpoints;
+  const endpoints = props.network.vpcEndpoints;
   const off = [
-    ...(endpoints.ecr && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
+    ...(endpoints.ecrApi && endpoints.s3 ? [] : ['ecr and s3 (the image pull)']),
     ...(endpoints.secretsManager ? [] : ['secretsManager (the task\'s secrets)']),
     ...(endpoints.logs ? [] : ['logs (the container log)']),
     ...(models.some(m => m.provider === LiteLlmProvider.BEDROCK) && !endpoints.bedrockRuntime ? ['bedrockRuntime (the Bedrock models)'] : []),
@@ -902,7 +915,7 @@ const DATABASE_OVERRIDES = ['DATABASE_URL', 'DATABASE_PASSWORD', 'DATABASE_SCHEM
  */
 function validateDatabaseStepEndpoints(props: LiteLlmServiceProps): void {
   if (props.network.vpcImported) return;
-  const endpoints = props.network.endpoints;
+  const endpoints = props.network.vpcEndpoints;
   const off = [...(endpoints.secretsManager ? [] : ['secretsManager']), ...(endpoints.s3 ? [] : ['s3'])];
   if (off.length > 0) {
     throw new Error(`\`natGateways\` is 0, so the step that creates the proxy's database role (a function in the private subnets) reaches Secrets Manager and CloudFormation (through S3) only through VPC endpoints, but \`endpoints\` has no ${off.join(', ')}: turn them on, or set natGateways to 1`);

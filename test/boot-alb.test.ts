@@ -22,7 +22,7 @@ function platformContainers(): Record<string, ContainerDefinition> {
   const app = new App();
   const stack = new Stack(app, 'Alb', { env: { account: '123456789012', region: 'us-east-1' } });
   const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
-  new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], loadBalancer: { domain: { hostedZone, recordName: 'llm' } } });
+  new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], loadBalancer: { domainName: 'llm', domainZone: hostedZone } });
   return containersOf(app.synth().getStackByName('Alb').template);
 }
 
@@ -181,7 +181,7 @@ test('LiteLLM takes the client from the address the load balancer appended, not 
   // GIVEN
   const stack = new Stack(new App(), 'Xff', { env: { account: '123456789012', region: 'us-east-1' } });
   const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })] });
-  const general = YAML.parse(platform.service.config).general_settings;
+  const general = YAML.parse(platform.service.renderedConfig).general_settings;
   const { mcp_xff_num_trusted_hops: _hops, trusted_proxy_ranges: _ranges, ...control } = general;
 
   // WHEN
@@ -211,7 +211,7 @@ test('a load balancer in an imported VPC\'s secondary CIDR block is trusted: a f
     privateSubnetIds: ['subnet-1a', 'subnet-1b'],
     privateSubnetIpv4CidrBlocks: ['10.20.1.0/24', '10.20.2.0/24'],
   });
-  const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], vpc }).service.config).general_settings;
+  const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], vpc }).service.renderedConfig).general_settings;
   const primaryOnly = { ...general, mcp_trusted_proxy_ranges: ['10.20.0.0/16'], trusted_proxy_ranges: ['10.20.0.0/16'] };
 
   // WHEN: the load balancer's node in 10.21.0.0/24 forwards the forged request

@@ -9,12 +9,12 @@ import * as path from 'path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
-import { EMF_EVENT_BYTES } from '../src/cost/model';
-import { modelGroupDimension } from '../src/metrics';
+import { LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
 import { LocalRedis } from './boot/redis';
 import { joinedText } from './support/template';
+import { EMF_EVENT_BYTES } from '../src/cost/model';
+import { modelGroupDimension } from '../src/private/gateway-metrics';
 
 const OK = 'mock-gpt';
 /** A name LiteLLM escapes in its labels (litellm/types/integrations/prometheus.py:45-71). */
@@ -34,7 +34,7 @@ interface EmfEvent {
 function synth(): Record<string, ContainerDefinition> {
   const stack = new Stack(new App(), 'BootCollector', { env: { account: '123456789012', region: 'us-east-1' } });
   new LiteLlmPlatform(stack, 'LiteLlm', {
-    profile: DeploymentProfile.PRODUCTION,
+    profile: LiteLlmDeploymentProfile.PRODUCTION,
     loadBalancer: { allowHttp: true },
     metrics: { scrapeInterval: Duration.seconds(SCRAPE_SECONDS) },
     // Cooldowns count per process: one worker sees all ten failures.

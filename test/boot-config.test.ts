@@ -145,10 +145,10 @@ describe('a config of the largest size the guard lets through', () => {
 
   beforeAll(async () => {
     // One mock deployment whose answer pads the config to exactly MAX_CONFIG_BYTES in the task definition.
-    const overhead = taskDefinitionBytes(synth([LiteLlmModel.mock({ name: 'big', response: 'x' })], {}).platform.service.config) - 1;
+    const overhead = taskDefinitionBytes(synth([LiteLlmModel.mock({ name: 'big', response: 'x' })], {}).platform.service.renderedConfig) - 1;
     answer = 'x'.repeat(MAX_CONFIG_BYTES - overhead);
     const { platform, containers } = synth([LiteLlmModel.mock({ name: 'big', response: answer })], {});
-    expect(taskDefinitionBytes(platform.service.config)).toBe(MAX_CONFIG_BYTES);
+    expect(taskDefinitionBytes(platform.service.renderedConfig)).toBe(MAX_CONFIG_BYTES);
     proxy = await BootedProxy.start(containers);
     await proxy.waitUntilLive(180_000);
   }, 240_000);
@@ -192,7 +192,7 @@ describe('a broken config still fails with LiteLLM\'s own message', () => {
  */
 test('LiteLLM gives a stream the per-attempt share (191 s) for its first chunk, and a request body\'s timeout replaces it', () => {
   // GIVEN
-  const config = YAML.parse(synth([LiteLlmModel.mock({ name: 'm' })], {}).platform.service.config);
+  const config = YAML.parse(synth([LiteLlmModel.mock({ name: 'm' })], {}).platform.service.renderedConfig);
   const script = [
     'import json, os, litellm',
     'from litellm import Router',

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
 import { LocalRedis } from './boot/redis';
 import { joinedText } from './support/template';
@@ -20,7 +20,7 @@ const FAILURE = 'litellm.InternalServerError';
 function synth(numWorkers: number): Record<string, ContainerDefinition> {
   const stack = new Stack(new App(), 'BootMetrics', { env: { account: '123456789012', region: 'us-east-1' } });
   new LiteLlmPlatform(stack, 'LiteLlm', {
-    profile: DeploymentProfile.PRODUCTION,
+    profile: LiteLlmDeploymentProfile.PRODUCTION,
     loadBalancer: { allowHttp: true },
     service: { numWorkers },
     models: [

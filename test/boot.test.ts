@@ -12,7 +12,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, runMigrationContainer } from './boot/proxy';
 import { LocalRedis } from './boot/redis';
 
@@ -23,7 +23,7 @@ const MODELS = () => [
   LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' }),
 ];
 
-function synthContainers(profile: DeploymentProfile, props: Partial<LiteLlmPlatformProps> = {}): Record<string, ContainerDefinition> {
+function synthContainers(profile: LiteLlmDeploymentProfile, props: Partial<LiteLlmPlatformProps> = {}): Record<string, ContainerDefinition> {
   const stack = new Stack(new App(), 'Boot', { env: { account: '123456789012', region: 'us-east-1' } });
   new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: MODELS(), ...props });
   return containersOf(Template.fromStack(stack).toJSON());
@@ -35,14 +35,14 @@ beforeAll(() => {
   }
 });
 
-describe.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('the %s task definition boots the real proxy', (profile) => {
+describe.each([LiteLlmDeploymentProfile.DEVELOPMENT, LiteLlmDeploymentProfile.PRODUCTION])('the %s task definition boots the real proxy', (profile) => {
   let containers: Record<string, ContainerDefinition>;
   let proxy: BootedProxy;
   let redis: LocalRedis;
   const masterKey = () => proxy.env.LITELLM_MASTER_KEY;
 
   beforeAll(async () => {
-    containers = synthContainers(profile, profile === DeploymentProfile.PRODUCTION ? { loadBalancer: { allowHttp: true } } : {});
+    containers = synthContainers(profile, profile === LiteLlmDeploymentProfile.PRODUCTION ? { loadBalancer: { allowHttp: true } } : {});
     // PRODUCTION runs up to 4 tasks, so it has a cache: a local TLS Redis stands in
     // (DEVELOPMENT's one task has none, and ignores it).
     redis = await LocalRedis.start({ tls: true });
@@ -113,7 +113,7 @@ describe('a broken task definition fails with LiteLLM\'s own message', () => {
   let containers: Record<string, ContainerDefinition>;
   beforeAll(() => {
     // One task, one worker: no cache to stand in for.
-    containers = synthContainers(DeploymentProfile.DEVELOPMENT, { service: { maxCapacity: 1 } });
+    containers = synthContainers(LiteLlmDeploymentProfile.DEVELOPMENT, { service: { maxCapacity: 1 } });
   });
 
   async function bootAndExpectExit(proxy: BootedProxy): Promise<string> {
@@ -152,7 +152,7 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
   // outside the registries), so the migration stops at the database. It must stop for
   // that reason: an unknown option would exit 2 too, with Click's "No such option".
   test('each attempt mints an IAM token for the database the task names, fails only because that host does not exist, and the task exits non-zero after three', () => {
-    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    const containers = synthContainers(LiteLlmDeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
     expect(containers.migrate.Secrets ?? []).toEqual([]);
     // .invalid never resolves (RFC 2606), whatever runs on this machine. Minting a token
     // is local signing: any credentials do (in ECS they are the task role's).
@@ -174,7 +174,7 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
   }, 420_000);
 
   test('LiteLLM\'s exit 0 without a database (it skips migrating) fails the task, and is not retried', () => {
-    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    const containers = synthContainers(LiteLlmDeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
     // No host and no IAM login: LiteLLM builds no DATABASE_URL, skips the database block and
     // exits 0 (proxy_cli.py:1359-1372, 1573-1575).
     const result = runMigrationContainer(containers, { DATABASE_HOST: '', DATABASE_PORT: '5432' }, { IAM_TOKEN_DB_AUTH: 'false', MIGRATION_RETRY_PAUSE_SECONDS: '1' });
@@ -185,7 +185,7 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
   }, 180_000);
 
   test('with the program\'s setting, LiteLLM\'s own v2 resolver runs `prisma migrate deploy` once per process (4 times without it), so every retry gets a new token', () => {
-    const script: string = (synthContainers(DeploymentProfile.DEVELOPMENT).migrate.Command ?? [])[0];
+    const script: string = (synthContainers(LiteLlmDeploymentProfile.DEVELOPMENT).migrate.Command ?? [])[0];
     const setting = /"\s*(extras\.MAX_MIGRATE_DEPLOY_ATTEMPTS = \d+)"/.exec(script)![1];
     // LiteLLM's _run_database_v2 (litellm_proxy_extras/utils.py:1031-1143), with Prisma replaced by a deploy that times out.
     const deploys = (patch: string) => spawnSync(`${VENV}/bin/python3`, ['-c', [
@@ -216,7 +216,7 @@ describe('the migration task, run from its task definition, retries LiteLLM\'s m
     const overrides = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]);
     const [override] = overrides.containerOverrides;
     expect(override.name).toBe('migrate');
-    const containers = synthContainers(DeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
+    const containers = synthContainers(LiteLlmDeploymentProfile.PRODUCTION, { loadBalancer: { allowHttp: true } });
     const withOverride = { ...containers, migrate: { ...containers.migrate, Command: override.command } };
     // A stand-in for the Prisma CLI (its engines cannot download here): it prints what it was given.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-prisma-'));

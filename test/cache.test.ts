@@ -1,14 +1,15 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmCacheEngine, LiteLlmCacheOptions, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
+  LiteLlmDeploymentProfile, LiteLlmCache, LiteLlmCacheEngine, LiteLlmCacheOptions, LiteLlmCacheProps, LiteLlmModel,
+  LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
 import { fiveStacks } from './support/scenarios';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
-function standalone(options: LiteLlmCacheOptions & { profile?: DeploymentProfile } = {}) {
+function standalone(options: LiteLlmCacheOptions & { profile?: LiteLlmDeploymentProfile } = {}) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
   const vpc = new ec2.Vpc(stack, 'Vpc', {
     maxAzs: 2,
@@ -24,7 +25,7 @@ function standalone(options: LiteLlmCacheOptions & { profile?: DeploymentProfile
   return { stack, vpc, securityGroup, key, make };
 }
 
-function synth(options: LiteLlmCacheOptions & { profile?: DeploymentProfile } = {}) {
+function synth(options: LiteLlmCacheOptions & { profile?: LiteLlmDeploymentProfile } = {}) {
   const s = standalone(options);
   const cache = s.make();
   return { ...s, cache, template: Template.fromStack(s.stack) };
@@ -91,7 +92,27 @@ describe('LiteLlmCache (DEVELOPMENT)', () => {
         Dimensions: [{ Name: 'CacheClusterId', Value: memberId }],
       });
     }
+    expect(s.cache.alarms).toEqual([s.cache.cpuAlarm, s.cache.memoryAlarm, s.cache.evictionsAlarm]);
+    // A copy: the block owns its alarms.
+    s.cache.alarms.pop();
     expect(s.cache.alarms).toHaveLength(3);
+  });
+
+  test('metricXxx of a single node: the node\'s metric, with every option', () => {
+    const metric = s.cache.metricEngineCpuUtilization({ period: Duration.minutes(1), label: 'cpu' }) as cloudwatch.Metric;
+    expect(metric).toMatchObject({ namespace: 'AWS/ElastiCache', metricName: 'EngineCPUUtilization', statistic: 'Average', label: 'cpu' });
+    expect(metric.period.toMinutes()).toBe(1);
+    expect(s.stack.resolve(metric.dimensions)).toEqual({
+      CacheClusterId: { 'Fn::Join': ['-', [{ Ref: s.stack.getLogicalId(s.cache.replicationGroup) }, '001']] },
+    });
+  });
+
+  test('the block always creates its cache: its props have no `enabled` (the platform\'s `cache.enabled` decides)', () => {
+    const t = standalone();
+    // @ts-expect-error `enabled` is LiteLlmPlatformCacheOptions', not the block's
+    const props: LiteLlmCacheProps = { vpc: t.vpc, securityGroup: t.securityGroup, encryptionKey: t.key, enabled: false };
+    new LiteLlmCache(t.stack, 'Cache', props);
+    Template.fromStack(t.stack).resourceCountIs('AWS::ElastiCache::ReplicationGroup', 1);
   });
 
   test('the container reads host, port and TLS as environment and the token as a secret', () => {
@@ -106,12 +127,12 @@ describe('LiteLlmCache (DEVELOPMENT)', () => {
 
   test('response caching is off by default', () => {
     expect(s.cache.responseCaching).toBe(false);
-    expect(s.cache.responseCacheTtlSeconds).toBe(3600);
+    expect(s.cache.responseCacheTtl.toSeconds()).toBe(3600);
   });
 });
 
 describe('LiteLlmCache (PRODUCTION)', () => {
-  const s = synth({ profile: DeploymentProfile.PRODUCTION });
+  const s = synth({ profile: LiteLlmDeploymentProfile.PRODUCTION });
 
   test('a primary and a replica in two AZs with automatic failover, cache.t4g.small', () => {
     s.template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
@@ -141,6 +162,32 @@ describe('LiteLlmCache (PRODUCTION)', () => {
       expect(ids[1]).toContain('002');
     }
   });
+
+  test('metricXxx: the MAX of both nodes; label and color on the expression, the other options on each node', () => {
+    const families = [
+      [s.cache.metricEngineCpuUtilization(), 'EngineCPUUtilization', 'Average'],
+      [s.cache.metricDatabaseMemoryUsagePercentage(), 'DatabaseMemoryUsagePercentage', 'Maximum'],
+      [s.cache.metricEvictions(), 'Evictions', 'Sum'],
+      [s.cache.metricCurrConnections(), 'CurrConnections', 'Maximum'],
+      [s.cache.metric('NetworkBytesIn'), 'NetworkBytesIn', 'Average'],
+    ] as const;
+    for (const [metric, name, statistic] of families) {
+      const expression = metric as cloudwatch.MathExpression;
+      expect(expression.expression).toBe('MAX([m0, m1])');
+      expect(expression.label).toBe(`${name} (busiest node)`);
+      expect(expression.period.toMinutes()).toBe(5);
+      for (const m of Object.values(expression.usingMetrics) as cloudwatch.Metric[]) {
+        expect(m).toMatchObject({ namespace: 'AWS/ElastiCache', metricName: name, statistic });
+      }
+    }
+    const custom = s.cache.metricEvictions({ statistic: 'Maximum', period: Duration.minutes(1), label: 'evicted', color: '#ff0000' }) as cloudwatch.MathExpression;
+    expect(custom).toMatchObject({ label: 'evicted', color: '#ff0000' });
+    expect(custom.period.toMinutes()).toBe(1);
+    for (const m of Object.values(custom.usingMetrics) as cloudwatch.Metric[]) {
+      expect(m.statistic).toBe('Maximum');
+      expect(m.label).toBeUndefined();
+    }
+  });
 });
 
 describe('LiteLlmCache options', () => {
@@ -157,7 +204,7 @@ describe('LiteLlmCache options', () => {
       Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.r7g.large', NumCacheClusters: 2,
     });
     expect(s.cache.responseCaching).toBe(true);
-    expect(s.cache.responseCacheTtlSeconds).toBe(600);
+    expect(s.cache.responseCacheTtl.toSeconds()).toBe(600);
   });
 
   test.each([
@@ -181,7 +228,7 @@ describe('the platform and its cache', () => {
 
   test.each([
     ['the DEVELOPMENT default (one task, one worker)', {}, false],
-    ['the PRODUCTION default (up to 4 tasks)', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, true],
+    ['the PRODUCTION default (up to 4 tasks)', { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, true],
     ['DEVELOPMENT with up to 4 tasks', { service: { maxCapacity: 4 } }, true],
     ['2 workers in one task', { service: { maxCapacity: 1, numWorkers: 2 } }, true],
     ['one task, one worker', { service: { maxCapacity: 1 } }, false],
@@ -224,7 +271,7 @@ describe('the platform and its cache', () => {
     expect(env).toMatchObject({ REDIS_PORT: '6379', REDIS_SSL: 'True' });
     expect(env.REDIS_HOST).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(p.cache!.replicationGroup), 'PrimaryEndPoint.Address'] });
     expect(litellm.Secrets.find((e: any) => e.Name === 'REDIS_PASSWORD').ValueFrom).toEqual(stack.resolve(p.cache!.authSecret.secretArn));
-    const config = YAML.parse(p.service.config);
+    const config = YAML.parse(p.service.renderedConfig);
     expect(config.router_settings).toMatchObject({
       redis_host: 'os.environ/REDIS_HOST', redis_port: 'os.environ/REDIS_PORT', redis_password: 'os.environ/REDIS_PASSWORD',
     });
@@ -236,7 +283,7 @@ describe('the platform and its cache', () => {
 
   test('responseCaching turns on LiteLLM\'s Redis response cache with the TTL', () => {
     const { platform: p } = platform({ ...SEVERAL_TASKS, cache: { responseCaching: true, responseCacheTtl: Duration.minutes(5) } });
-    const config = YAML.parse(p.service.config);
+    const config = YAML.parse(p.service.renderedConfig);
     expect(config.litellm_settings.cache).toBe(true);
     expect(config.litellm_settings.cache_params).toMatchObject({ type: 'redis', ttl: 300 });
   });
@@ -250,7 +297,7 @@ describe('the platform and its cache', () => {
     const { stack, platform: p } = platform({ service: { maxCapacity: 1 } });
     const text = JSON.stringify(Template.fromStack(stack).toJSON());
     expect(text).not.toContain('REDIS_');
-    expect(p.service.config).not.toContain('redis');
+    expect(p.service.renderedConfig).not.toContain('redis');
   });
 });
 

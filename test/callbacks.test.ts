@@ -1,7 +1,7 @@
 import { App, Stack, aws_ecr as ecrRepo, aws_route53 as route53, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
-import { DeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, OtlpProtocol } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmOtlpProtocol } from '../src';
 import { nagFindings } from './support/nag';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -15,7 +15,7 @@ function synth(props: Partial<LiteLlmPlatformProps>) {
   const litellm = containers.find((c: any) => c.Name === 'litellm');
   const environment = Object.fromEntries(litellm.Environment.map((e: any) => [e.Name, e.Value]));
   const secrets = Object.fromEntries((litellm.Secrets ?? []).map((e: any) => [e.Name, e.ValueFrom]));
-  return { app, stack, platform, template, environment, secrets, config: YAML.parse(platform.service.config) };
+  return { app, stack, platform, template, environment, secrets, config: YAML.parse(platform.service.renderedConfig) };
 }
 
 describe('LiteLlmCallback.s3Logging', () => {
@@ -144,7 +144,7 @@ describe('LiteLlmCallback.openTelemetry', () => {
     const { environment, secrets, platform } = synth({
       config: {
         callbacks: [LiteLlmCallback.openTelemetry({
-          endpoint: 'api.honeycomb.io:443', protocol: OtlpProtocol.GRPC, serviceName: 'llm-gateway', headersFromSecret: true,
+          endpoint: 'api.honeycomb.io:443', protocol: LiteLlmOtlpProtocol.GRPC, serviceName: 'llm-gateway', headersFromSecret: true,
         })],
       },
     });
@@ -170,7 +170,7 @@ describe('LiteLlmCallback.langfuse', () => {
     expect(JSON.stringify(secrets.LANGFUSE_PUBLIC_KEY)).toContain(':LANGFUSE_PUBLIC_KEY::');
     expect(JSON.stringify(secrets.LANGFUSE_SECRET_KEY)).toContain(':LANGFUSE_SECRET_KEY::');
     expect(platform.security.providerKeyNames).toEqual(['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY']);
-    expect(platform.service.config).not.toContain('LANGFUSE_SECRET_KEY');
+    expect(platform.service.renderedConfig).not.toContain('LANGFUSE_SECRET_KEY');
   });
 });
 
@@ -228,16 +228,16 @@ describe('several callbacks', () => {
     });
   });
 
-  test.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])('in %s have no unacknowledged cdk-nag findings', (profile) => {
+  test.each([LiteLlmDeploymentProfile.DEVELOPMENT, LiteLlmDeploymentProfile.PRODUCTION])('in %s have no unacknowledged cdk-nag findings', (profile) => {
     // GIVEN: as the quality gate's PRODUCTION scenario, with every callback
-    const production = profile === DeploymentProfile.PRODUCTION;
+    const production = profile === LiteLlmDeploymentProfile.PRODUCTION;
     const app = new App();
     const stack = new Stack(app, 'Stack', { env: ENV });
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
     new LiteLlmPlatform(stack, 'LiteLlm', {
       profile,
       models: [LiteLlmModel.mock({ name: 'm' })],
-      loadBalancer: production ? { domain: { hostedZone, recordName: 'llm' } } : undefined,
+      loadBalancer: production ? { domainName: 'llm', domainZone: hostedZone } : undefined,
       config: { callbacks: [LiteLlmCallback.s3Logging(), LiteLlmCallback.langfuse(), LiteLlmCallback.openTelemetry({ endpoint: 'http://otel:4318' })] },
     });
 

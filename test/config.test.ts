@@ -7,7 +7,7 @@ import * as YAML from 'yaml';
 import { LiteLlmConfig, LiteLlmConfigOptions, LiteLlmPlatformSettings, LiteLlmRoutingStrategy, MAX_CONFIG_BYTES } from '../src/config';
 import { LiteLlmModel, LiteLlmProvider } from '../src/models';
 import { LiteLlmPlatform } from '../src/platform';
-import { DeploymentProfile } from '../src/profile';
+import { LiteLlmDeploymentProfile } from '../src/profile';
 
 const PLATFORM: LiteLlmPlatformSettings = { requestTimeoutSeconds: 600, databaseConnectionPoolLimit: 20, jsonLogs: true };
 const TEAM_CONFIG = path.join(__dirname, 'fixtures', 'team-config.yaml');
@@ -573,7 +573,7 @@ describe('spend writes and spend logs', () => {
   });
 
   test('the platform\'s own PRODUCTION platform (which has a cache) buffers, DEVELOPMENT (none) does not', () => {
-    const buffered = (profile: DeploymentProfile) => {
+    const buffered = (profile: LiteLlmDeploymentProfile) => {
       const stack = new Stack(new App(), 'Spend', { env: { account: '123456789012', region: 'us-east-1' } });
       new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [MOCK('m')], loadBalancer: { allowHttp: true } });
       const init = Object.values<any>(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'))
@@ -581,8 +581,8 @@ describe('spend writes and spend logs', () => {
       const text = init.Environment.find((e: any) => e.Name === 'LITELLM_CONFIG_YAML').Value;
       return parse(text).general_settings.use_redis_transaction_buffer;
     };
-    expect(buffered(DeploymentProfile.PRODUCTION)).toBe(true);
-    expect(buffered(DeploymentProfile.DEVELOPMENT)).toBeUndefined();
+    expect(buffered(LiteLlmDeploymentProfile.PRODUCTION)).toBe(true);
+    expect(buffered(LiteLlmDeploymentProfile.DEVELOPMENT)).toBeUndefined();
   });
 
   test.each<[string, LiteLlmConfigOptions | (() => LiteLlmConfigOptions), string]>([
@@ -857,7 +857,7 @@ describe('the size guard', () => {
     expect(() => render([MOCK('big', '"é"\n'.repeat(MAX_CONFIG_BYTES / 8))])).toThrow(/^the rendered LiteLLM config takes \d+ bytes/);
   });
 
-  test.each([DeploymentProfile.DEVELOPMENT, DeploymentProfile.PRODUCTION])(
+  test.each([LiteLlmDeploymentProfile.DEVELOPMENT, LiteLlmDeploymentProfile.PRODUCTION])(
     'measured: the rest of the %s task definition plus the largest config stays under ECS\'s 64 KiB', (profile) => {
       // GIVEN: a platform with a cache, a provider key and a callback; each deploy-time value
       // (Ref, GetAtt, Join…) counted as 200 characters, longer than any ARN it resolves to.
@@ -889,7 +889,7 @@ describe('behind the load balancer', () => {
     const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })] });
 
     // WHEN
-    const config = YAML.parse(platform.service.config);
+    const config = YAML.parse(platform.service.renderedConfig);
 
     // THEN
     expect(config.general_settings.use_x_forwarded_for).toBe(true);
@@ -914,7 +914,7 @@ describe('behind the load balancer', () => {
         privateSubnetIds: ['subnet-1a', 'subnet-1b'],
         privateSubnetIpv4CidrBlocks: publicSubnetIpv4CidrBlocks && ['10.20.1.0/24', '10.20.2.0/24'],
       });
-      const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], vpc }).service.config).general_settings;
+      const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], vpc }).service.renderedConfig).general_settings;
       return [general.mcp_trusted_proxy_ranges, general.trusted_proxy_ranges];
     };
 
@@ -928,8 +928,8 @@ describe('behind the load balancer', () => {
 
   test('behind an internal load balancer the sign-in limit does not count per address: every client would share the load balancer\'s', () => {
     const stack = new Stack(new App(), 'Internal', { env: { account: '123456789012', region: 'us-east-1' } });
-    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], loadBalancer: { internal: true } });
-    const general = YAML.parse(platform.service.config).general_settings;
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], loadBalancer: { internetFacing: false } });
+    const general = YAML.parse(platform.service.renderedConfig).general_settings;
     expect(general.trusted_proxy_ranges).toBeUndefined();
     expect(general.mcp_xff_num_trusted_hops).toBe(1);
   });

@@ -1,17 +1,17 @@
 import {
-  App, CfnElement, Duration, Stack,
-  aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_kms as kms, aws_rds as rds,
+  App, CfnElement, Duration, RemovalPolicy, Stack,
+  aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_kms as kms, aws_logs as logs, aws_rds as rds,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmDatabaseOptions, LiteLlmImage, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform, LiteLlmSecurity,
+  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmDatabaseOptions, LiteLlmImage, LiteLlmModel, LiteLlmNetwork, LiteLlmPlatform, LiteLlmSecurity,
 } from '../src';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const FIVE_GIB_IN_BYTES = 5 * 1024 ** 3;
 
 /** The database as the platform builds it: next to a LiteLlmNetwork and a LiteLlmSecurity. */
-function platformStack(options: LiteLlmDatabaseOptions & { profile?: DeploymentProfile } = {}) {
+function platformStack(options: LiteLlmDatabaseOptions & { profile?: LiteLlmDeploymentProfile } = {}) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
   const security = new LiteLlmSecurity(stack, 'Security', { profile: options.profile });
   const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, profile: options.profile });
@@ -147,12 +147,12 @@ describe('LiteLlmDatabase (DEVELOPMENT) in a platform', () => {
     expect(database.connections.securityGroups).toEqual([network.databaseSecurityGroup]);
   });
 
-  test('single-AZ, no deletion protection, deleted with the stack', () => {
+  test('single-AZ, no deletion protection, a final snapshot when it leaves the stack (as rds.DatabaseInstance)', () => {
     // THEN
     template.hasResource('AWS::RDS::DBInstance', {
       Properties: Match.objectLike({ MultiAZ: false, DeletionProtection: false }),
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
     });
   });
 
@@ -428,7 +428,7 @@ describe('LiteLlmDatabase (PRODUCTION) in a platform', () => {
   let template: Template;
   beforeAll(() => {
     // GIVEN / WHEN
-    ({ stack, security, database, template } = platformStack({ profile: DeploymentProfile.PRODUCTION }));
+    ({ stack, security, database, template } = platformStack({ profile: LiteLlmDeploymentProfile.PRODUCTION }));
   });
 
   test('runs on a db.t4g.small (a size up from DEVELOPMENT), Multi-AZ', () => {
@@ -510,13 +510,13 @@ describe('LiteLlmDatabase options', () => {
   test('explicit props win over the PRODUCTION profile', () => {
     // GIVEN / WHEN
     const { template } = platformStack({
-      profile: DeploymentProfile.PRODUCTION,
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
       multiAz: false,
       deletionProtection: false,
-      performanceInsights: false,
-      passwordRotation: Duration.days(7),
-      allocatedStorageGiB: 50,
-      maxAllocatedStorageGiB: 200,
+      enablePerformanceInsights: false,
+      passwordRotation: { automaticallyAfter: Duration.days(7) },
+      allocatedStorage: 50,
+      maxAllocatedStorage: 200,
       engineVersion: rds.PostgresEngineVersion.of('16.8', '16'),
     });
 
@@ -536,7 +536,7 @@ describe('LiteLlmDatabase options', () => {
 
   test('a ceiling exactly 10 % above the storage turns storage autoscaling on (20 → 22, whole GiB)', () => {
     // GIVEN
-    const { stack, make } = standalone({ allocatedStorageGiB: 20, maxAllocatedStorageGiB: 22 });
+    const { stack, make } = standalone({ allocatedStorage: 20, maxAllocatedStorage: 22 });
 
     // WHEN
     make();
@@ -547,7 +547,7 @@ describe('LiteLlmDatabase options', () => {
 
   test('a ceiling equal to the storage means fixed storage: no MaxAllocatedStorage, no warning', () => {
     // GIVEN
-    const { stack, make } = standalone({ allocatedStorageGiB: 50, maxAllocatedStorageGiB: 50 });
+    const { stack, make } = standalone({ allocatedStorage: 50, maxAllocatedStorage: 50 });
 
     // WHEN
     make();
@@ -557,9 +557,9 @@ describe('LiteLlmDatabase options', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('Storage autoscaling'));
   });
 
-  test('allocatedStorageGiB 100 with the default ceiling (100): fixed storage, and a warning that names the fix', () => {
+  test('allocatedStorage 100 with the default ceiling (100): fixed storage, and a warning that names the fix', () => {
     // GIVEN
-    const { stack, make } = standalone({ allocatedStorageGiB: 100 });
+    const { stack, make } = standalone({ allocatedStorage: 100 });
 
     // WHEN
     make();
@@ -567,8 +567,8 @@ describe('LiteLlmDatabase options', () => {
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '100', MaxAllocatedStorage: Match.absent() });
     Annotations.fromStack(stack).hasWarning('/Stack/Database', Match.stringLikeRegexp(
-      'Storage autoscaling is off: `maxAllocatedStorageGiB` defaults to 100 GiB, the same as `allocatedStorageGiB`\\. '
-      + 'Set maxAllocatedStorageGiB to 110 or more to let RDS grow the storage, or to 100 to say that fixed storage is meant\\.'));
+      'Storage autoscaling is off: `maxAllocatedStorage` defaults to 100 GiB, the same as `allocatedStorage`\\. '
+      + 'Set maxAllocatedStorage to 110 or more to let RDS grow the storage, or to 100 to say that fixed storage is meant\\.'));
   });
 
   test('raising engineVersion 17 → 18 upgrades the same instance in place, its parameter group moving to postgres18', () => {
@@ -755,7 +755,7 @@ describe('the proxy role (IAM authentication, no password)', () => {
     expect(fn.Environment.Variables.NODE_EXTRA_CA_CERTS).toBe('/var/runtime/ca-cert.pem');
   });
 
-  test('its role may read the master secret, decrypt through Secrets Manager only, write its own logs and use the VPC', () => {
+  test('its role may read the master secret and cancel its rotation, decrypt through Secrets Manager only, write its own logs and use the VPC', () => {
     // WHEN
     const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find(r => r.includes('ProxyUserFunctionRole'))!;
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
@@ -764,7 +764,11 @@ describe('the proxy role (IAM authentication, no password)', () => {
 
     // THEN
     expect(statements).toEqual(expect.arrayContaining([
-      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: stack.resolve(database.secret.secretArn) },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+        Resource: stack.resolve(database.secret.secretArn),
+      },
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
@@ -773,7 +777,7 @@ describe('the proxy role (IAM authentication, no password)', () => {
       },
     ]));
     expect(statements.flatMap((st: any) => [].concat(st.Action)).sort()).toEqual([
-      'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+      'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:CancelRotateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
     ]);
     // Lambda needs it to create the function's network interfaces in the VPC.
     expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toEqual([{
@@ -904,6 +908,32 @@ describe('LiteLlmDatabase validation', () => {
       '`instanceType` (z1d.large) is not a class whose max_connections this library knows: set `maxConnections` to the instance\'s max_connections');
   });
 
+  test.each([
+    ['0 days', Duration.days(0), 0],
+    ['36 days', Duration.days(36), 36],
+    ['12 hours', Duration.hours(12), 0.5],
+  ])('rejects backupRetention of %s', (_label, backupRetention, days) => {
+    // GIVEN
+    const { make } = standalone({ backupRetention });
+
+    // WHEN / THEN
+    expect(make).toThrow(`\`backupRetention\` (${days} days) must be whole days from 1 to 35, as RDS allows, e.g. Duration.days(7)`);
+  });
+
+  test.each([
+    [{ schedule: 'rate(2 hours)' }, '`passwordRotation.schedule` ("rate(2 hours)") must rotate every 4 to 23 hours in hours, or use days: Secrets Manager rotates at most every 4 hours, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ automaticallyAfter: Duration.days(0) }, '`passwordRotation.automaticallyAfter` (0 days) must be whole days from 1 to 999, as Secrets Manager\'s rate() allows'],
+    [{ enabled: false, schedule: 'rate(7 days)' }, '`passwordRotation.schedule` and `passwordRotation.window` need rotation: remove them, or `passwordRotation.enabled: false`'],
+    [{ schedule: 'rate(7 days)', automaticallyAfter: Duration.days(7) }, '`passwordRotation.schedule` replaces `passwordRotation.automaticallyAfter`: set one of them'],
+    [{ window: Duration.hours(30) }, '`passwordRotation.window` (30 hours) must be whole hours from 1 to 24, as Secrets Manager allows'],
+  ])('rejects passwordRotation %j', (passwordRotation, message) => {
+    // GIVEN
+    const { make } = standalone({ passwordRotation });
+
+    // WHEN / THEN
+    expect(make).toThrow(message);
+  });
+
   test.each([19, 5001, 100.5])('rejects maxConnections %d', maxConnections => {
     // GIVEN
     const { make } = standalone({ maxConnections });
@@ -912,46 +942,46 @@ describe('LiteLlmDatabase validation', () => {
     expect(make).toThrow(`\`maxConnections\` (${maxConnections}) must be an integer from 20 to 5000`);
   });
 
-  test.each([19, 65537, 20.5])('rejects allocatedStorageGiB %d', allocatedStorageGiB => {
+  test.each([19, 65537, 20.5])('rejects allocatedStorage %d', allocatedStorage => {
     // GIVEN
-    const { make } = standalone({ allocatedStorageGiB, maxAllocatedStorageGiB: 70000 });
+    const { make } = standalone({ allocatedStorage, maxAllocatedStorage: 70000 });
 
     // WHEN / THEN
-    expect(make).toThrow(`\`allocatedStorageGiB\` (${allocatedStorageGiB}) must be an integer from 20 to 65536 (gp3 limits)`);
+    expect(make).toThrow(`\`allocatedStorage\` (${allocatedStorage}) must be an integer from 20 to 65536 (gp3 limits)`);
   });
 
-  test('rejects maxAllocatedStorageGiB below allocatedStorageGiB', () => {
+  test('rejects maxAllocatedStorage below allocatedStorage', () => {
     // GIVEN
-    const { make } = standalone({ allocatedStorageGiB: 50, maxAllocatedStorageGiB: 40 });
+    const { make } = standalone({ allocatedStorage: 50, maxAllocatedStorage: 40 });
 
     // WHEN / THEN
-    expect(make).toThrow('`maxAllocatedStorageGiB` (40) must be >= `allocatedStorageGiB` (50): raise maxAllocatedStorageGiB');
+    expect(make).toThrow('`maxAllocatedStorage` (40) must be >= `allocatedStorage` (50): raise maxAllocatedStorage');
   });
 
-  test('rejects maxAllocatedStorageGiB less than 10 % above allocatedStorageGiB, naming both fixes', () => {
+  test('rejects maxAllocatedStorage less than 10 % above allocatedStorage, naming both fixes', () => {
     // GIVEN: RDS refuses it at deploy ("Invalid max storage size")
-    const { make } = standalone({ allocatedStorageGiB: 100, maxAllocatedStorageGiB: 105 });
+    const { make } = standalone({ allocatedStorage: 100, maxAllocatedStorage: 105 });
 
     // WHEN / THEN
-    expect(make).toThrow('`maxAllocatedStorageGiB` (105) must be at least 10 % above `allocatedStorageGiB` (100), or RDS refuses it: '
-      + 'raise maxAllocatedStorageGiB to 110 or more, or set it to 100 for fixed storage without autoscaling');
+    expect(make).toThrow('`maxAllocatedStorage` (105) must be at least 10 % above `allocatedStorage` (100), or RDS refuses it: '
+      + 'raise maxAllocatedStorage to 110 or more, or set it to 100 for fixed storage without autoscaling');
   });
 
-  test('rejects the default maxAllocatedStorageGiB (100) less than 10 % above allocatedStorageGiB 95', () => {
+  test('rejects the default maxAllocatedStorage (100) less than 10 % above allocatedStorage 95', () => {
     // GIVEN
-    const { make } = standalone({ allocatedStorageGiB: 95 });
+    const { make } = standalone({ allocatedStorage: 95 });
 
     // WHEN / THEN
-    expect(make).toThrow('`maxAllocatedStorageGiB` (100) must be at least 10 % above `allocatedStorageGiB` (95), or RDS refuses it: '
-      + 'raise maxAllocatedStorageGiB to 105 or more, or set it to 95 for fixed storage without autoscaling');
+    expect(make).toThrow('`maxAllocatedStorage` (100) must be at least 10 % above `allocatedStorage` (95), or RDS refuses it: '
+      + 'raise maxAllocatedStorage to 105 or more, or set it to 95 for fixed storage without autoscaling');
   });
 
-  test('rejects the default maxAllocatedStorageGiB (100) below a larger allocatedStorageGiB', () => {
+  test('rejects the default maxAllocatedStorage (100) below a larger allocatedStorage', () => {
     // GIVEN
-    const { make } = standalone({ allocatedStorageGiB: 200 });
+    const { make } = standalone({ allocatedStorage: 200 });
 
     // WHEN / THEN
-    expect(make).toThrow('`maxAllocatedStorageGiB` (100) must be >= `allocatedStorageGiB` (200): raise maxAllocatedStorageGiB');
+    expect(make).toThrow('`maxAllocatedStorage` (100) must be >= `allocatedStorage` (200): raise maxAllocatedStorage');
   });
 });
 
@@ -962,7 +992,7 @@ describe('the three building blocks in three stacks of one app', () => {
     const securityStack = new Stack(app, 'SecurityStack', { env: ENV });
     const networkStack = new Stack(app, 'NetworkStack', { env: ENV });
     const databaseStack = new Stack(app, 'DatabaseStack', { env: ENV });
-    const profile = DeploymentProfile.PRODUCTION;
+    const profile = LiteLlmDeploymentProfile.PRODUCTION;
 
     // WHEN
     const security = new LiteLlmSecurity(securityStack, 'Security', { profile });
@@ -989,5 +1019,166 @@ describe('the three building blocks in three stacks of one app', () => {
     });
     Template.fromStack(networkStack).resourceCountIs('AWS::EC2::VPC', 1);
     Template.fromStack(securityStack).resourceCountIs('AWS::KMS::Key', 1);
+  });
+});
+
+describe('LiteLlmDatabase rotation, backups, removal policy and log retention', () => {
+  const rotationRules = (template: Template) => Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'))[0].Properties.RotationRules;
+
+  test('the password rotates on a schedule, within a window, like the master key', () => {
+    // GIVEN
+    const { stack, make } = standalone({ passwordRotation: { schedule: 'cron(0 3 ? * SUN *)', window: Duration.hours(2) } });
+
+    // WHEN
+    make();
+
+    // THEN
+    expect(rotationRules(Template.fromStack(stack))).toEqual({ ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '2h' });
+  });
+
+  /** The statements of every policy that grant `action`. */
+  const grantsOf = (template: Template, action: string) => Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ policy: p, st })))
+    .filter(({ st }: any) => [st.Action].flat().includes(action));
+
+  test('rotation off: no automatic rules, and the database-user function cancels the rotation the secret keeps (aws-cdk issue 27460)', () => {
+    // GIVEN
+    const { stack, make } = standalone({ passwordRotation: { enabled: false } });
+
+    // WHEN
+    const database = make();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    expect(rotationRules(template)).toBeUndefined();
+    const [[, off]] = Object.entries(template.findResources('Custom::LiteLlmPasswordRotationOff'));
+    const [[scheduleId, schedule]] = Object.entries(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    const fn = database.node.findChild('ProxyUser').node.findChild('Function') as CfnElement & { functionArn: string };
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role')).filter(id => id.startsWith('DatabaseProxyUserFunctionRole'));
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy')).filter(id => id.startsWith('DatabaseProxyUserFunctionRoleDefaultPolicy'));
+    const hosted = schedule.Properties.HostedRotationLambda;
+    expect(off.Properties).toEqual({
+      ServiceToken: stack.resolve(fn.functionArn),
+      SecretId: stack.resolve(database.secret.secretArn),
+      Schedule: {
+        HostedRotationLambda: {
+          rotationType: hosted.RotationType,
+          kmsKeyArn: hosted.KmsKeyArn,
+          rotationLambdaName: hosted.RotationLambdaName,
+          vpcSecurityGroupIds: hosted.VpcSecurityGroupIds,
+          vpcSubnetIds: hosted.VpcSubnetIds,
+          excludeCharacters: hosted.ExcludeCharacters,
+        },
+        RotateImmediatelyOnUpdate: false,
+      },
+      ServiceTimeout: '300',
+    });
+    expect(off.DependsOn).toEqual(expect.arrayContaining([scheduleId, roleId, policyId]));
+    // No CDK AwsCustomResource singleton grant, and the singleton's logs are still the encrypted group.
+    expect(grantsOf(template, 'secretsmanager:CancelRotateSecret').map(g => g.st)).toEqual([{
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+      Resource: stack.resolve(database.secret.secretArn),
+    }]);
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup')).filter(id => id.startsWith('DatabaseLogEncryptionFunctionLogs'))).toHaveLength(1);
+  });
+
+  test('rotation off: a change to the schedule\'s inputs (which turns rotation back on) changes the cancelling step, which cancels again', () => {
+    // GIVEN
+    const propertiesOf = (change?: (schedule: any) => void) => {
+      const { stack, make } = standalone({ passwordRotation: { enabled: false } });
+      const database = make();
+      const cfn = database.secret.node.findChild('Rotation').node.defaultChild as any;
+      change?.(cfn);
+      return Object.values(Template.fromStack(stack).findResources('Custom::LiteLlmPasswordRotationOff'))[0].Properties;
+    };
+
+    // WHEN
+    const before = propertiesOf();
+    const after = propertiesOf(cfn => { cfn.hostedRotationLambda = { ...cfn.hostedRotationLambda, excludeCharacters: '"@/' }; });
+
+    // THEN
+    expect(after.Schedule.HostedRotationLambda.excludeCharacters).toBe('"@/');
+    expect(after).not.toEqual(before);
+    expect({ ...after, Schedule: undefined }).toEqual({ ...before, Schedule: undefined });
+  });
+
+  test('the database-user function may cancel the password\'s rotation whether or not it is on, so turning it off later does not call it seconds after IAM got the grant', () => {
+    // GIVEN
+    const on = standalone();
+    const off = standalone({ passwordRotation: { enabled: false } });
+
+    // WHEN
+    const onDatabase = on.make();
+    off.make();
+
+    // THEN
+    const onGrants = grantsOf(Template.fromStack(on.stack), 'secretsmanager:CancelRotateSecret');
+    expect(onGrants.map(g => g.st)).toEqual([{
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+      Resource: on.stack.resolve(onDatabase.secret.secretArn),
+    }]);
+    expect(onGrants[0].policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^DatabaseProxyUserFunctionRole/) }]);
+    expect(grantsOf(Template.fromStack(off.stack), 'secretsmanager:CancelRotateSecret').map(g => g.st)).toEqual(onGrants.map(g => g.st));
+  });
+
+  test('rotation on (the default): nothing cancels it, every 30 days', () => {
+    // GIVEN
+    const { stack, make } = standalone();
+
+    // WHEN
+    make();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    expect(rotationRules(template)).toEqual({ ScheduleExpression: 'rate(30 days)' });
+    expect(template.findResources('Custom::LiteLlmPasswordRotationOff')).toEqual({});
+  });
+
+  test('backupRetention sets the backup retention period', () => {
+    // GIVEN
+    const { stack, make } = standalone({ backupRetention: Duration.days(21) });
+
+    // WHEN
+    make();
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { BackupRetentionPeriod: 21 });
+  });
+
+  test.each([
+    [RemovalPolicy.DESTROY, 'Delete', 'Delete'],
+    [RemovalPolicy.RETAIN, 'Retain', 'Retain'],
+    [RemovalPolicy.SNAPSHOT, 'Snapshot', 'Retain'],
+  ])('removalPolicy %s: the instance %s, its credentials secret %s', (removalPolicy, instancePolicy, secretPolicy) => {
+    // GIVEN
+    const { stack, make } = standalone({ removalPolicy });
+
+    // WHEN
+    make();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: instancePolicy, UpdateReplacePolicy: instancePolicy });
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectLike({ GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"litellm"}' }) }),
+      DeletionPolicy: secretPolicy,
+    });
+  });
+
+  test('logRetention sets the retention of the exported logs and of every log group the database creates', () => {
+    // GIVEN
+    const { stack, make } = standalone({ logRetention: logs.RetentionDays.ONE_YEAR });
+
+    // WHEN
+    make();
+
+    // THEN
+    const template = Template.fromStack(stack);
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).map((g: any) => g.Properties.RetentionInDays))
+      .toEqual(expect.arrayContaining([365]));
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).every((g: any) => g.Properties.RetentionInDays === 365)).toBe(true);
+    expect(Object.values(template.findResources('Custom::LogRetention')).map((r: any) => r.Properties.RetentionInDays)).toEqual([365, 365]);
   });
 });

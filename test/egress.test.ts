@@ -3,12 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { LiteLlmCallback, OtlpProtocol } from '../src/callbacks';
+import { LiteLlmCallback, LiteLlmOtlpProtocol } from '../src/callbacks';
 import { LiteLlmConfig, LiteLlmConfigOptions } from '../src/config';
 import { LiteLlmModel } from '../src/models';
 import { LiteLlmPlatform } from '../src/platform';
 import { egressPorts, egressRanges, egressRuleDescription, unresolvedEndpoints } from '../src/private/egress';
-import { DeploymentProfile } from '../src/profile';
+import { LiteLlmDeploymentProfile } from '../src/profile';
 
 const PLATFORM = { requestTimeoutSeconds: 600, databaseConnectionPoolLimit: 20, jsonLogs: true };
 const MOCK = LiteLlmModel.mock({ name: 'mock' });
@@ -32,7 +32,7 @@ describe('egressPorts', () => {
   test('the README\'s callbacks: the OTLP collector on 4318 needs a rule, Langfuse over HTTPS does not', () => {
     // GIVEN
     const callbacks = [
-      LiteLlmCallback.openTelemetry({ endpoint: 'http://otel-collector.internal:4318/v1/traces', protocol: OtlpProtocol.HTTP }),
+      LiteLlmCallback.openTelemetry({ endpoint: 'http://otel-collector.internal:4318/v1/traces', protocol: LiteLlmOtlpProtocol.HTTP }),
       LiteLlmCallback.langfuse({ host: 'https://langfuse.example.com' }),
     ];
 
@@ -59,7 +59,7 @@ describe('egressPorts', () => {
   });
 
   test('an OTLP gRPC collector written host:port', () => {
-    const callbacks = [LiteLlmCallback.openTelemetry({ endpoint: 'otel-collector.internal:4317', protocol: OtlpProtocol.GRPC })];
+    const callbacks = [LiteLlmCallback.openTelemetry({ endpoint: 'otel-collector.internal:4317', protocol: LiteLlmOtlpProtocol.GRPC })];
     expect(portsOf([MOCK], { callbacks }).map(p => [p.port, p.hosts])).toEqual([[4317, ['otel-collector.internal']]]);
   });
 
@@ -150,7 +150,7 @@ describe('egressPorts', () => {
     // GIVEN
     const synth = (models: LiteLlmModel[]) => {
       const stack = new Stack(new App(), 'Egress');
-      new LiteLlmPlatform(stack, 'LiteLlm', { models, profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+      new LiteLlmPlatform(stack, 'LiteLlm', { models, profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
       return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('egressUnresolved'));
     };
 

@@ -3,7 +3,7 @@
 // that let the platform's own services in, and timeouts that bound a failed start.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmPlatform } from '../src';
 import { SCENARIOS, fiveStacks } from './support/scenarios';
 
 const claude = () => LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
@@ -16,7 +16,7 @@ function dependsOn(resource: any): string[] {
   return [resource.DependsOn ?? []].flat();
 }
 
-function platform(stackName: string, region: string | undefined, profile = DeploymentProfile.PRODUCTION): any {
+function platform(stackName: string, region: string | undefined, profile = LiteLlmDeploymentProfile.PRODUCTION): any {
   const app = new App();
   const stack = new Stack(app, 'Same', { stackName, env: region ? { account: '123456789012', region } : undefined });
   new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()], loadBalancer: { allowHttp: true } });
@@ -102,7 +102,7 @@ describe('names two copies of one app can share', () => {
   });
 
   test('the dashboard name holds the stack name and the region, also in a region-agnostic stack', () => {
-    const t = platform('anything', undefined, DeploymentProfile.DEVELOPMENT);
+    const t = platform('anything', undefined, LiteLlmDeploymentProfile.DEVELOPMENT);
     const [[, dashboard]] = resourcesOf(t, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.Properties.DashboardName).toEqual({
       'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, { Ref: 'AWS::Region' }, expect.stringMatching(/^LiteLLM-[A-F0-9]{8}$/)]],
@@ -137,9 +137,9 @@ describe('WAF logging has a resource policy of its own', () => {
 
 describe('removal of the salt key follows the database', () => {
   test.each([
-    [DeploymentProfile.DEVELOPMENT, 'Delete'],
-    [DeploymentProfile.PRODUCTION, 'Retain'],
-  ])('%s: the salt key is %s, like the key that encrypts it', (profile, policy) => {
+    [LiteLlmDeploymentProfile.DEVELOPMENT, 'Retain'],
+    [LiteLlmDeploymentProfile.PRODUCTION, 'Retain'],
+  ])('%s: the salt key is kept (%s) with the database snapshot, like the key that encrypts it', (profile, policy) => {
     const t = platform('x', 'us-east-1', profile);
     const salt = resourcesOf(t, 'AWS::SecretsManager::Secret').filter(([id]) => id.includes('SaltKey'));
     expect(salt).toHaveLength(1);

@@ -208,7 +208,7 @@ const CALLS: Call[] = [
   },
   {
     // Granted on every platform, so the deploy that turns rotation off finds it in place.
-    why: 'cancels automatic rotation of the master key (masterKeyRotationEnabled: false)',
+    why: 'cancels automatic rotation of the master key (masterKeyRotation.enabled: false)',
     role: MASTER_KEY,
     action: 'secretsmanager:CancelRotateSecret',
     resource: a => a.ref('Security/MasterKey'),
@@ -229,6 +229,17 @@ const CALLS: Call[] = [
   },
   {
     why: 'not the master key secret', role: DATABASE_USER, action: 'secretsmanager:GetSecretValue', resource: a => a.ref('Security/MasterKey'), expected: 'ImplicitlyDenied',
+  },
+  // Granted on every platform, so the deploy that turns rotation off finds it in place.
+  ...['secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'].map((action): Call => ({
+    why: 'cancels automatic rotation of the database password (passwordRotation.enabled: false)',
+    role: DATABASE_USER,
+    action,
+    resource: a => a.ref('Database/Instance/Secret'),
+    expected: 'Allowed',
+  })),
+  {
+    why: 'not of another secret', role: DATABASE_USER, action: 'secretsmanager:CancelRotateSecret', resource: a => a.ref('Security/MasterKey'), expected: 'ImplicitlyDenied',
   },
   {
     why: 'writes its own log', role: DATABASE_USER, action: 'logs:PutLogEvents', resource: a => functionStream(a, 'ProxyUser/FunctionLogs'), expected: 'Allowed',

@@ -1,13 +1,13 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   App, CfnElement, CfnParameter, Duration, Environment, Stack,
-  aws_certificatemanager as acm, aws_ec2 as ec2, aws_kms as kms, aws_route53 as route53,
+  aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_kms as kms, aws_logs as logs, aws_route53 as route53,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
+  LiteLlmDeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
 import { ACCOUNT } from './support/iam-resolve';
 import { Decision, IamApp } from './support/iam-simulate';
@@ -16,7 +16,6 @@ import { configKeyHeaders } from '../src/private/web-acl';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
-const OTHER_CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000';
 const ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 const TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 const BUILT_IN_GROUPS = [
@@ -27,13 +26,13 @@ const BUILT_IN_GROUPS = [
 ];
 const httpOnlyWarning = (internet: boolean) => `The load balancer serves plain HTTP${internet ? ' to the internet' : ''}: `
   + 'the master key, virtual keys, the admin UI password and every prompt cross the network unencrypted. '
-  + 'Serve HTTPS with `domain` (or `certificate`), or keep it from the internet with `network.allowedCidrs` (your addresses only) '
-  + 'or `internal: true`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\'). [ack: cdk-litellm:httpOnly]';
+  + 'Serve HTTPS with `domainName` and `domainZone` (or `certificate`), or keep it from the internet with `allowedPeers` (your addresses only) '
+  + 'or `internetFacing: false`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\'). [ack: cdk-litellm:httpOnly]';
 const HTTPS_REQUIRED = 'An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
-  + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
-  + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+  + 'Serve HTTPS: set `domainName` and `domainZone` (a Route 53 hosted zone; a DNS-validated certificate is created) '
+  + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform they sit under `loadBalancer`. '
   + 'If TLS ends in front of the load balancer, set `allowHttp: true`.';
-const DUPLICATE_GROUP_ERROR = (name: string) => `\`wafOptions.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group `
+const DUPLICATE_GROUP_ERROR = (name: string) => `\`waf.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group `
   + `(${BUILT_IN_GROUPS.join(', ')}): list each group once`;
 
 interface StandaloneOptions {
@@ -249,11 +248,28 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
     expect(s.loadBalancer.record).toBeUndefined();
   });
 
-  test('opens no port on the security group: the network decides who reaches the listener', () => {
+  test('opens 80 and 443 on its security group to anywhere (IPv4), nothing else', () => {
     // THEN
     s.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     const sg = resource(s, s.securityGroup);
-    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(sg.Properties.SecurityGroupIngress).toEqual([80, 443].map(port => ({
+      CidrIp: '0.0.0.0/0', Description: `HTTP${port === 443 ? 'S' : ''} from 0.0.0.0/0`, FromPort: port, IpProtocol: 'tcp', ToPort: port,
+    })));
+  });
+
+  test('`allowedPeers` replace anywhere: a security group peer gets its own ingress rule', () => {
+    // GIVEN
+    const { stack, vpc, make } = standalone();
+    const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
+
+    // WHEN
+    const lb = make({ allowedPeers: [ec2.Peer.ipv4('203.0.113.0/24'), client] });
+
+    // THEN
+    const template = Template.fromStack(stack);
+    const sg = template.toJSON().Resources[stack.getLogicalId(lb.loadBalancer.connections.securityGroups[0].node.defaultChild as CfnElement)];
+    expect(sg.Properties.SecurityGroupIngress.map((r: any) => [r.CidrIp, r.FromPort])).toEqual([['203.0.113.0/24', 80], ['203.0.113.0/24', 443]]);
+    template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { SourceSecurityGroupId: stack.resolve(client.securityGroupId) }, 2);
   });
 
   test('targets IPs with HTTP on 4000, probing /health/liveliness', () => {
@@ -361,7 +377,7 @@ describe('LiteLlmLoadBalancer alone, defaults (DEVELOPMENT)', () => {
   });
 
   test('an internal one does not warn: the one-liner\'s warning is about the internet', () => {
-    const internal = synthStandalone(() => ({ internal: true }));
+    const internal = synthStandalone(() => ({ internetFacing: false }));
     Annotations.fromStack(internal.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
   });
 });
@@ -370,7 +386,7 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION without a certificate, `allowHtt
   let s: StandaloneSynth;
   beforeAll(() => {
     // GIVEN / WHEN
-    s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true }));
+    s = synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, allowHttp: true }));
   });
 
   test('warns that it serves plain HTTP', () => {
@@ -434,6 +450,14 @@ describe('LiteLlmLoadBalancer alone, with a certificate', () => {
     expect(s.loadBalancer.certificate?.certificateArn).toBe(CERTIFICATE_ARN);
   });
 
+  test('connections are the listener\'s: the load balancer\'s security group, port 443', () => {
+    // THEN
+    const connectable: ec2.IConnectable = s.loadBalancer;
+    expect(connectable.connections).toBe(s.loadBalancer.listener.connections);
+    expect(s.loadBalancer.connections.securityGroups).toEqual(s.loadBalancer.loadBalancer.connections.securityGroups);
+    expect(s.loadBalancer.connections.defaultPort?.toString()).toBe('443');
+  });
+
   test('creates no certificate and no DNS record', () => {
     // THEN
     s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
@@ -452,7 +476,7 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
   let s: StandaloneSynth;
   beforeAll(() => {
     // GIVEN / WHEN
-    s = synthStandalone(zone => ({ profile: DeploymentProfile.PRODUCTION, domain: { hostedZone: zone, recordName: 'llm' } }), { encryptionKey: true });
+    s = synthStandalone(zone => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, domainName: 'llm', domainZone: zone }), { encryptionKey: true });
   });
 
   test('creates a certificate for llm.example.com, DNS-validated in the zone', () => {
@@ -657,7 +681,7 @@ describe('LiteLlmLoadBalancer alone, PRODUCTION with a domain and a KMS key', ()
 describe('LiteLlmLoadBalancer domains', () => {
   test('a fully qualified record name gives the same certificate, record and url', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm.example.com' } }));
+    const s = synthStandalone(zone => ({ domainName: 'llm.example.com', domainZone: zone }));
 
     // THEN
     s.template.hasResourceProperties('AWS::CertificateManager::Certificate', {
@@ -668,20 +692,9 @@ describe('LiteLlmLoadBalancer domains', () => {
     expect(s.loadBalancer.url).toBe('https://llm.example.com');
   });
 
-  test('`domain.certificate` is used as is: no new certificate', () => {
-    // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm', certificate: certificate(zone.stack) } }));
-
-    // THEN
-    s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
-    expect(listenerOn(s.template, 443).Certificates).toEqual([{ CertificateArn: CERTIFICATE_ARN }]);
-    s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'A' });
-    expect(s.loadBalancer.url).toBe('https://llm.example.com');
-  });
-
   test('`certificate` with a domain serves the name: no new certificate', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ certificate: certificate(zone.stack), domain: { hostedZone: zone, recordName: 'llm' } }));
+    const s = synthStandalone(zone => ({ certificate: certificate(zone.stack), domainName: 'llm', domainZone: zone }));
 
     // THEN
     s.template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
@@ -689,48 +702,32 @@ describe('LiteLlmLoadBalancer domains', () => {
     expect(s.loadBalancer.url).toBe('https://llm.example.com');
   });
 
-  test('`certificate` and `domain.certificate` together are rejected', () => {
-    // GIVEN
-    const { stack, zone, make } = standalone();
-
-    // WHEN
-    const build = () => make({
-      certificate: certificate(stack),
-      domain: { hostedZone: zone, recordName: 'llm', certificate: certificate(stack, 'Other', OTHER_CERTIFICATE_ARN) },
-    });
-
-    // THEN
-    expect(build).toThrow(new Error('`certificate` and `domain.certificate` are both set: keep one of them'));
-  });
-
-  test.each(['bad name', 'llm_proxy', 'llm.', '-llm', ''])('record name "%s" is rejected', (recordName) => {
+  test.each(['bad name', 'llm_proxy', 'llm.', '-llm', ''])('domain name "%s" is rejected', (domainName) => {
     // GIVEN
     const { zone, make } = standalone();
 
     // WHEN
-    const build = () => make({ domain: { hostedZone: zone, recordName } });
+    const build = () => make({ domainName, domainZone: zone });
 
     // THEN
-    expect(build).toThrow(new Error(`\`domain.recordName\` ("${recordName}") must be a DNS name such as "llm" or "llm.example.com"`));
+    expect(build).toThrow(new Error(`\`domainName\` ("${domainName}") must be a DNS name such as "llm" or "llm.example.com"`));
   });
 
-  test('a domain without a hosted zone is rejected', () => {
+  test('`domainZone` without `domainName` is rejected, with the fix', () => {
     // GIVEN
-    const { make } = standalone();
+    const { zone, make } = standalone();
 
     // WHEN
-    const build = () => make({ domain: { hostedZone: undefined as unknown as route53.IHostedZone, recordName: 'llm' } });
+    const build = () => make({ domainZone: zone });
 
     // THEN
     expect(build).toThrow(new Error(
-      '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` '
-      + '(route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
-    ));
+      '`domainZone` is set without `domainName`: set `domainName` to the name to serve in the zone (e.g. "llm"), or remove `domainZone`'));
   });
 
   test('PRODUCTION with a certificate does not warn about plain HTTP', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ profile: DeploymentProfile.PRODUCTION, certificate: certificate(zone.stack) }));
+    const s = synthStandalone(zone => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, certificate: certificate(zone.stack) }));
 
     // THEN
     Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:httpOnly'));
@@ -740,7 +737,7 @@ describe('LiteLlmLoadBalancer domains', () => {
 describe('LiteLlmLoadBalancer dual-stack', () => {
   test('is IPv4 only by default (no IpAddressType: CloudFormation\'s default is ipv4), with no AAAA record', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ domain: { hostedZone: zone, recordName: 'llm' } }));
+    const s = synthStandalone(zone => ({ domainName: 'llm', domainZone: zone }));
 
     // THEN
     expect(resource(s, s.loadBalancer.loadBalancer).Properties).not.toHaveProperty('IpAddressType');
@@ -750,7 +747,7 @@ describe('LiteLlmLoadBalancer dual-stack', () => {
 
   test('`dualStack` makes the load balancer dualstack and adds an AAAA alias next to the A alias', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(zone => ({ dualStack: true, domain: { hostedZone: zone, recordName: 'llm' } }));
+    const s = synthStandalone(zone => ({ dualStack: true, domainName: 'llm', domainZone: zone }));
 
     // THEN
     expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
@@ -776,10 +773,60 @@ describe('LiteLlmLoadBalancer dual-stack', () => {
   });
 });
 
-describe('LiteLlmLoadBalancer placement', () => {
-  test('`internal` uses the internal scheme in the private subnets', () => {
+describe('LiteLlmLoadBalancer metrics and alarms', () => {
+  let s: StandaloneSynth;
+  beforeAll(() => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ internal: true }));
+    s = synthStandalone(() => ({ p99LatencyThreshold: Duration.seconds(200) }));
+  });
+  const lbDims = () => ({ LoadBalancer: s.stack.resolve(s.loadBalancer.loadBalancer.loadBalancerFullName) });
+  const tgDims = () => ({ ...lbDims(), TargetGroup: s.stack.resolve(s.loadBalancer.targetGroup.targetGroupFullName) });
+
+  test.each([
+    ['metricRequestCount', 'RequestCount', 'Sum', false],
+    ['metricTargetResponseTime', 'TargetResponseTime', 'p99', false],
+    ['metricHealthyHostCount', 'HealthyHostCount', 'Average', true],
+    ['metricUnhealthyHostCount', 'UnHealthyHostCount', 'Average', true],
+  ] as const)('%s: %s, %s over 5 minutes; takes MetricOptions', (method, metricName, statistic, targetGroup) => {
+    // WHEN
+    const metric = s.loadBalancer[method]();
+    const overridden = s.loadBalancer[method]({ period: Duration.minutes(1), statistic: 'Maximum' });
+
+    // THEN
+    expect([metric.namespace, metric.metricName, metric.statistic, metric.period.toSeconds()]).toEqual(['AWS/ApplicationELB', metricName, statistic, 300]);
+    expect(s.stack.resolve(metric.dimensions)).toEqual(targetGroup ? tgDims() : lbDims());
+    expect([overridden.statistic, overridden.period.toSeconds()]).toEqual(['Maximum', 60]);
+  });
+
+  test('metricHttpCodeTarget counts the LiteLLM target group\'s responses, metricHttpCodeElb the load balancer\'s own (Sum, 5 minutes)', () => {
+    // WHEN
+    const target = s.loadBalancer.metricHttpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, { period: Duration.minutes(1) });
+    const elb = s.loadBalancer.metricHttpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT);
+
+    // THEN
+    expect([target.metricName, target.statistic, target.period.toSeconds()]).toEqual(['HTTPCode_Target_4XX_Count', 'Sum', 60]);
+    expect(s.stack.resolve(target.dimensions)).toEqual(tgDims());
+    expect([elb.metricName, elb.statistic, elb.period.toSeconds()]).toEqual(['HTTPCode_ELB_5XX_Count', 'Sum', 300]);
+    expect(s.stack.resolve(elb.dimensions)).toEqual(lbDims());
+  });
+
+  test('owns its alarms: its own 5xx, LiteLLM\'s 5xx, p99 latency at `p99LatencyThreshold`', () => {
+    // THEN
+    expect(s.loadBalancer.alarms).toEqual([s.loadBalancer.loadBalancer5xxAlarm, s.loadBalancer.target5xxAlarm, s.loadBalancer.latencyAlarm]);
+    for (const alarm of s.loadBalancer.alarms) expect(alarm.node.scope).toBe(s.loadBalancer);
+    s.template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    const alarm = (MetricName: string, AlarmDescription: string, statistic: object, EvaluationPeriods: number, Threshold: number) =>
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName, AlarmDescription, ...statistic, Period: 300, EvaluationPeriods, Threshold });
+    alarm('HTTPCode_ELB_5XX_Count', 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row', { Statistic: 'Sum' }, 2, 10);
+    alarm('HTTPCode_Target_5XX_Count', 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row', { Statistic: 'Sum' }, 2, 10);
+    alarm('TargetResponseTime', 'LiteLLM p99 response time above 200 s for 15 minutes', { ExtendedStatistic: 'p99' }, 3, 200);
+  });
+});
+
+describe('LiteLlmLoadBalancer placement', () => {
+  test('`internetFacing: false` uses the internal scheme in the private subnets', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ internetFacing: false }));
 
     // THEN
     expect(s.vpc.privateSubnets).toHaveLength(2);
@@ -789,9 +836,9 @@ describe('LiteLlmLoadBalancer placement', () => {
     });
   });
 
-  test('`internal` in a VPC without NAT uses the isolated subnets', () => {
+  test('`internetFacing: false` in a VPC without NAT uses the isolated subnets', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ internal: true }), { natGateways: 0 });
+    const s = synthStandalone(() => ({ internetFacing: false }), { natGateways: 0 });
 
     // THEN
     expect(s.vpc.privateSubnets).toHaveLength(0);
@@ -802,9 +849,9 @@ describe('LiteLlmLoadBalancer placement', () => {
     });
   });
 
-  test('`internal: false` is internet-facing in the public subnets', () => {
+  test('`internetFacing: true` is internet-facing in the public subnets', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ internal: false }), { natGateways: 0 });
+    const s = synthStandalone(() => ({ internetFacing: true }), { natGateways: 0 });
 
     // THEN
     s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
@@ -860,9 +907,9 @@ describe('LiteLlmLoadBalancer settings', () => {
     expect(build).toThrow(new Error(`\`idleTimeout\` (${seconds} s) must be from 1 to 4000 seconds (ALB limits)`));
   });
 
-  test('`accessLogRetentionDays` sets the expiration of access logs', () => {
+  test('`accessLogRetention` sets the expiration of access logs', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ accessLogRetentionDays: 30 }));
+    const s = synthStandalone(() => ({ accessLogRetention: logs.RetentionDays.ONE_MONTH }));
 
     // THEN
     s.template.hasResourceProperties('AWS::S3::Bucket', {
@@ -870,15 +917,14 @@ describe('LiteLlmLoadBalancer settings', () => {
     });
   });
 
-  test.each([0, -1, 1.5])('`accessLogRetentionDays` of %p is rejected', (days) => {
-    // GIVEN
-    const { make } = standalone();
-
-    // WHEN
-    const build = () => make({ accessLogRetentionDays: days });
+  test('`accessLogRetention: INFINITE` keeps the access logs: no expiration, old versions still go after a day', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ accessLogRetention: logs.RetentionDays.INFINITE }));
 
     // THEN
-    expect(build).toThrow(new Error(`\`accessLogRetentionDays\` (${days}) must be a whole number of days >= 1, e.g. 90`));
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 1 } }] },
+    });
   });
 
   test('`deletionProtection: true` wins over DEVELOPMENT', () => {
@@ -891,7 +937,7 @@ describe('LiteLlmLoadBalancer settings', () => {
 
   test('`deletionProtection: false` wins over PRODUCTION', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true, deletionProtection: false }));
+    const s = synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, allowHttp: true, deletionProtection: false }));
 
     // THEN
     expect(albAttributes(s)['deletion_protection.enabled']).toBe('false');
@@ -923,9 +969,9 @@ describe('LiteLlmLoadBalancer settings', () => {
 });
 
 describe('LiteLlmLoadBalancer WAF switch', () => {
-  test('`waf: true` wins over DEVELOPMENT', () => {
+  test('`waf: { enabled: true }` wins over DEVELOPMENT', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ waf: true }));
+    const s = synthStandalone(() => ({ waf: { enabled: true } }));
 
     // THEN
     expect(wafResourceCounts(s.template)).toEqual(ONE_WAF);
@@ -933,9 +979,9 @@ describe('LiteLlmLoadBalancer WAF switch', () => {
     expect(s.loadBalancer.wafLogGroup).toBeDefined();
   });
 
-  test('`waf: false` wins over PRODUCTION', () => {
+  test('`waf: { enabled: false }` wins over PRODUCTION', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: true, waf: false }));
+    const s = synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, allowHttp: true, waf: { enabled: false } }));
 
     // THEN
     expect(wafResourceCounts(s.template)).toEqual(NO_WAF);
@@ -945,41 +991,64 @@ describe('LiteLlmLoadBalancer WAF switch', () => {
 });
 
 describe('LiteLlmLoadBalancer WAF options', () => {
-  test('`rateLimitPerFiveMinutes` sets the rate-based rule limit', () => {
+  test('`rateLimit` sets the rate-based rule limit', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ waf: true, wafOptions: { rateLimitPerFiveMinutes: 500 } }));
+    const s = synthStandalone(() => ({ waf: { enabled: true, rateLimit: 500 } }));
 
     // THEN
     expect(rule(s.template, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({ Limit: 500, AggregateKeyType: 'IP', EvaluationWindowSec: 300 });
   });
 
-  test.each([9, 100.5, 2_000_000_001])('`rateLimitPerFiveMinutes` of %p is rejected', (limit) => {
+  test.each([9, 100.5, 2_000_000_001])('`rateLimit` of %p is rejected', (limit) => {
     // GIVEN
     const { make } = standalone();
 
     // WHEN
-    const build = () => make({ waf: true, wafOptions: { rateLimitPerFiveMinutes: limit } });
+    const build = () => make({ waf: { enabled: true, rateLimit: limit } });
 
     // THEN
-    expect(build).toThrow(new Error(`\`wafOptions.rateLimitPerFiveMinutes\` (${limit}) must be an integer from 10 to 2000000000 (WAF limits)`));
+    expect(build).toThrow(new Error(`\`waf.rateLimit\` (${limit}) must be an integer from 10 to 2000000000 (WAF limits)`));
   });
 
-  test.each([10, 2_000_000_000])('`rateLimitPerFiveMinutes` of %p (a WAF limit) is accepted', (limit) => {
+  test.each([10, 2_000_000_000])('`rateLimit` of %p (a WAF limit) is accepted', (limit) => {
     // GIVEN
     const { make } = standalone();
 
     // WHEN
-    const build = () => make({ waf: true, wafOptions: { rateLimitPerFiveMinutes: limit } });
+    const build = () => make({ waf: { enabled: true, rateLimit: limit } });
 
     // THEN
     expect(build).not.toThrow();
   });
 
+  test('`rateLimitWindow` sets the rate-based rule\'s evaluation window', () => {
+    // GIVEN / WHEN
+    const s = synthStandalone(() => ({ waf: { enabled: true, rateLimit: 100, rateLimitWindow: Duration.minutes(1) } }));
+
+    // THEN
+    expect(rule(s.template, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({ Limit: 100, AggregateKeyType: 'IP', EvaluationWindowSec: 60 });
+  });
+
+  test('a `rateLimitWindow` WAF does not offer is rejected', () => {
+    expect(() => standalone().make({ waf: { enabled: true, rateLimitWindow: Duration.minutes(3) } })).toThrow(new Error(
+      '`waf.rateLimitWindow` (180 s) must be 1, 2, 5 or 10 minutes (WAF\'s evaluation windows), e.g. Duration.minutes(5)'));
+  });
+
+  test('settings with `enabled: false` are rejected, with the fix', () => {
+    const waf = { enabled: false, rateLimit: 500, blockBodyPatterns: true };
+    expect(() => standalone().make({ profile: LiteLlmDeploymentProfile.PRODUCTION, allowHttp: true, waf }))
+      .toThrow(new Error('`waf.rateLimit`, `waf.blockBodyPatterns` configure the web ACL, but WAF is off (`waf.enabled: false`): set `waf.enabled: true`, or remove them'));
+  });
+
+  test('settings with WAF off by the DEVELOPMENT default are rejected, with the fix', () => {
+    expect(() => standalone().make({ waf: { rateLimit: 500 } }))
+      .toThrow(new Error('`waf.rateLimit` configures the web ACL, but WAF is off (the DEVELOPMENT default): set `waf.enabled: true`, or remove them'));
+  });
+
   test('`excludedCommonRules` adds Count overrides after the built-in ones, each once', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({
-      waf: true,
-      wafOptions: { excludedCommonRules: ['NoUserAgent_HEADER', 'SizeRestrictions_BODY', 'GenericLFI_BODY'] },
+      waf: { enabled: true, excludedCommonRules: ['NoUserAgent_HEADER', 'SizeRestrictions_BODY', 'GenericLFI_BODY'] },
     }));
 
     // THEN
@@ -991,7 +1060,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
 
   test('`blockBodyPatterns` lets the body-pattern rules, EC2MetaDataSSRF_BODY included, block; the body size rule still only counts', () => {
     // GIVEN / WHEN
-    const s = synthStandalone(() => ({ waf: true, wafOptions: { blockBodyPatterns: true } }));
+    const s = synthStandalone(() => ({ waf: { enabled: true, blockBodyPatterns: true } }));
 
     // THEN
     expect(ruleActionOverrides(s.template, 'AWSManagedRulesCommonRuleSet')).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
@@ -1001,8 +1070,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
   test('`additionalManagedRuleGroups` adds AWS managed groups after the built-in ones', () => {
     // GIVEN / WHEN
     const s = synthStandalone(() => ({
-      waf: true,
-      wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesAnonymousIpList'] },
+      waf: { enabled: true, additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesAnonymousIpList'] },
     }));
 
     // THEN
@@ -1029,8 +1097,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
 
     // WHEN
     const build = () => make({
-      waf: true,
-      wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] },
+      waf: { enabled: true, additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] },
     });
 
     // THEN
@@ -1042,7 +1109,7 @@ describe('LiteLlmLoadBalancer WAF options', () => {
     const { make } = standalone();
 
     // WHEN
-    const build = () => make({ waf: true, wafOptions: { additionalManagedRuleGroups: [group] } });
+    const build = () => make({ waf: { enabled: true, additionalManagedRuleGroups: [group] } });
 
     // THEN
     expect(build).toThrow(new Error(DUPLICATE_GROUP_ERROR(group)));
@@ -1111,8 +1178,8 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform (PRODUCTION with a domain)', 
   beforeAll(() => {
     // GIVEN / WHEN
     s = synthPlatform(stack => ({
-      profile: DeploymentProfile.PRODUCTION,
-      loadBalancer: { domain: { hostedZone: hostedZone(stack), recordName: 'llm' } },
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      loadBalancer: { domainName: 'llm', domainZone: hostedZone(stack) },
     }));
   });
 
@@ -1170,7 +1237,7 @@ describe('WAF log delivery does not grow with the number of platforms', () => {
     const stacks = ['LiteLlmA', 'LiteLlmB'].map(name => {
       const stack = new Stack(app, name, { env: ENV });
       new LiteLlmPlatform(stack, 'LiteLlm', {
-        profile: DeploymentProfile.PRODUCTION,
+        profile: LiteLlmDeploymentProfile.PRODUCTION,
         models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
         loadBalancer: { allowHttp: true },
       });
@@ -1196,7 +1263,7 @@ describe('WAF log delivery does not grow with the number of platforms', () => {
 describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
   test('`loadBalancer.internal` puts an internal load balancer in the private subnets', () => {
     // GIVEN / WHEN
-    const s = synthPlatform(() => ({ loadBalancer: { internal: true } }));
+    const s = synthPlatform(() => ({ loadBalancer: { internetFacing: false } }));
 
     // THEN
     s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
@@ -1207,35 +1274,28 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
 
   test('`network.dualStack` makes the load balancer dual-stack too, with an AAAA record for the domain', () => {
     // GIVEN / WHEN
-    const s = synthPlatform(stack => ({ network: { dualStack: true }, loadBalancer: { domain: { hostedZone: hostedZone(stack), recordName: 'llm' } } }));
+    const s = synthPlatform(stack => ({ network: { dualStack: true }, loadBalancer: { domainName: 'llm', domainZone: hostedZone(stack) } }));
 
     // THEN
     expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
     s.template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'llm.example.com.', Type: 'AAAA' });
   });
 
-  test('`loadBalancer.dualStack` alone also gives the VPC IPv6', () => {
-    // GIVEN / WHEN
-    const s = synthPlatform(() => ({ loadBalancer: { dualStack: true } }));
-
-    // THEN
-    expect(s.platform.network.dualStack).toBe(true);
-    expect(resource(s, s.loadBalancer.loadBalancer).Properties.IpAddressType).toBe('dualstack');
-    s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 1);
-  });
-
-  test('`loadBalancer.dualStack: false` wins over `network.dualStack`: an IPv4 load balancer in a dual-stack VPC', () => {
-    // GIVEN / WHEN
-    const s = synthPlatform(() => ({ network: { dualStack: true }, loadBalancer: { dualStack: false } }));
+  test('dual-stack has one home, the network: the load balancer options have no `dualStack`', () => {
+    // GIVEN / WHEN: without network.dualStack, the load balancer is IPv4 only.
+    const s = synthPlatform(() => ({}));
 
     // THEN
     expect(resource(s, s.loadBalancer.loadBalancer).Properties).not.toHaveProperty('IpAddressType');
-    s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 1);
+    s.template.resourceCountIs('AWS::EC2::VPCCidrBlock', 0);
+    // @ts-expect-error dualStack is the network's, not the load balancer options'
+    const options: LiteLlmPlatformProps['loadBalancer'] = { dualStack: true };
+    expect(options).toBeDefined();
   });
 
   test('PRODUCTION without a domain or certificate, `allowHttp: true`, warns about plain HTTP', () => {
     // GIVEN / WHEN
-    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
+    const s = synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
 
     // THEN
     Annotations.fromStack(s.stack).hasWarning('/Stack/LiteLlm/LoadBalancer', httpOnlyWarning(true));
@@ -1244,14 +1304,21 @@ describe('LiteLlmLoadBalancer in a LiteLlmPlatform, other options', () => {
 
 describe('HTTPS in PRODUCTION', () => {
   test('an internet-facing PRODUCTION load balancer without a certificate or domain fails at synth and says how to get HTTPS', () => {
-    expect(() => synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
-    expect(() => synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, allowHttp: false }))).toThrow(new Error(HTTPS_REQUIRED));
-    expect(() => synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
+    expect(() => synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
+    expect(() => synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, allowHttp: false }))).toThrow(new Error(HTTPS_REQUIRED));
+    expect(() => synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION }))).toThrow(new Error(HTTPS_REQUIRED));
   });
 
   test('an internal PRODUCTION load balancer keeps the warning', () => {
-    const s = synthStandalone(() => ({ profile: DeploymentProfile.PRODUCTION, internal: true }));
+    const s = synthStandalone(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, internetFacing: false }));
     Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', httpOnlyWarning(false));
+  });
+
+  test('`allowHttp` with a certificate is rejected, with the fix', () => {
+    const { stack, make } = standalone();
+    expect(() => make({ allowHttp: true, certificate: certificate(stack) })).toThrow(new Error(
+      '`allowHttp` lets a load balancer without a certificate serve plain HTTP, but this one has a certificate '
+      + '(`certificate`, or `domainName` with `domainZone`) and serves HTTPS: remove `allowHttp`'));
   });
 
   test('DEVELOPMENT serves plain HTTP without an error', () => {
@@ -1274,15 +1341,17 @@ describe('the URL with a certificate of your own', () => {
     Annotations.fromStack(s.stack).hasWarning('/Stack/LoadBalancer', Match.stringLikeRegexp('Set `domainName` to the name your DNS points at the load balancer'));
   });
 
-  test('`domainName` without a certificate fails at synth', () => {
-    expect(() => synthStandalone(() => ({ domainName: 'llm.example.com' }))).toThrow('`domainName` names the host of `certificate`');
+  test('`domainName` without a certificate or a zone fails at synth, with the fix', () => {
+    expect(() => synthStandalone(() => ({ domainName: 'llm.example.com' }))).toThrow(new Error(
+      '`domainName` ("llm.example.com") needs `certificate` (an ACM certificate for that name, when its DNS record is yours) '
+      + 'or `domainZone` (its Route 53 hosted zone: the record and a DNS-validated certificate are then created)'));
   });
 });
 
 describe('publicUrl', () => {
   test('TLS in front of the load balancer: the URL, the outputs and LiteLLM\'s PROXY_BASE_URL are the public one', () => {
     // GIVEN
-    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl: 'https://llm.example.com/' } }));
+    const s = synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl: 'https://llm.example.com/' } }));
 
     // THEN
     expect(s.platform.url).toBe('https://llm.example.com');
@@ -1296,8 +1365,8 @@ describe('publicUrl', () => {
 
   test('behind a proxy in front, the sign-in limit does not count per address (the proxy\'s, shared by every client); MCP still reads the last hop', () => {
     const general = (publicUrl?: string) => {
-      const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl } }));
-      return YAML.parse(s.platform.service.config).general_settings;
+      const s = synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, publicUrl } }));
+      return YAML.parse(s.platform.service.renderedConfig).general_settings;
     };
     expect(general('https://llm.example.com').trusted_proxy_ranges).toBeUndefined();
     expect(general('https://llm.example.com').mcp_xff_num_trusted_hops).toBe(1);
@@ -1305,7 +1374,7 @@ describe('publicUrl', () => {
   });
 
   test('without it, the URL is the load balancer\'s (control)', () => {
-    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
+    const s = synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
     expect(s.platform.url).toMatch(/^http:\/\/\$\{Token/);
   });
 
@@ -1321,11 +1390,11 @@ describe('WAF log redaction from the config', () => {
   const redactedHeaders = (template: Template) => only(template, 'AWS::WAFv2::LoggingConfiguration').Properties.RedactedFields
     .filter((f: any) => f.SingleHeader).map((f: any) => f.SingleHeader.Name);
 
-  test('a custom key header, an MCP auth header, pass-through key headers and wafOptions.redactedHeaders are redacted too', () => {
+  test('a custom key header, an MCP auth header, pass-through key headers and waf.redactedHeaders are redacted too', () => {
     // GIVEN
     const s = synthPlatform(() => ({
-      profile: DeploymentProfile.PRODUCTION,
-      loadBalancer: { allowHttp: true, wafOptions: { redactedHeaders: ['X-MCP-GitHub-Authorization'] } },
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true, waf: { redactedHeaders: ['X-MCP-GitHub-Authorization'] } },
       config: {
         generalSettings: {
           litellm_key_header_name: 'X-Team-Key',
@@ -1352,24 +1421,24 @@ describe('WAF log redaction from the config', () => {
   });
 
   test('a default platform redacts LiteLLM\'s key headers only (control)', () => {
-    const s = synthPlatform(() => ({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
+    const s = synthPlatform(() => ({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }));
     expect(redactedHeaders(s.template)).toEqual(KEY_HEADERS);
   });
 
   test('more headers than WAF redacts fail synth', () => {
     const { make } = standalone();
     const names = Array.from({ length: 90 }, (_, i) => `x-key-${i}`);
-    expect(() => make({ waf: true, wafOptions: { redactedHeaders: names } })).toThrow(new Error(
-      '`wafOptions.redactedHeaders` adds 90 headers to redact in the WAF logs: with LiteLLM\'s key headers and the query string that is 101 fields, '
+    expect(() => make({ waf: { enabled: true, redactedHeaders: names } })).toThrow(new Error(
+      '`waf.redactedHeaders` adds 90 headers to redact in the WAF logs: with LiteLLM\'s key headers and the query string that is 101 fields, '
       + 'over the 100 a WAF logging configuration redacts. Use fewer custom key header names'));
-    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: names.slice(0, 89) } })).not.toThrow();
+    expect(() => standalone().make({ waf: { enabled: true, redactedHeaders: names.slice(0, 89) } })).not.toThrow();
   });
 
   test('a header name longer than WAF\'s SingleHeader takes (64) fails synth, from the options or the config', () => {
     const long = `x-${'k'.repeat(63)}`;
-    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: [long] } })).toThrow(new Error(
-      `\`wafOptions.redactedHeaders\` has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters, so the deploy would fail. Use a shorter name`));
-    expect(() => standalone().make({ waf: true, wafOptions: { redactedHeaders: [long.slice(1)] } })).not.toThrow();
+    expect(() => standalone().make({ waf: { enabled: true, redactedHeaders: [long] } })).toThrow(new Error(
+      `\`waf.redactedHeaders\` has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters, so the deploy would fail. Use a shorter name`));
+    expect(() => standalone().make({ waf: { enabled: true, redactedHeaders: [long.slice(1)] } })).not.toThrow();
     expect(() => synthPlatform(() => ({ config: { generalSettings: { litellm_key_header_name: long } } }))).toThrow(
       `has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters`);
   });
@@ -1381,8 +1450,8 @@ describe('WAF log redaction from the config', () => {
   });
 
   test('a redacted header that is not a header name is refused', () => {
-    expect(() => standalone().make({ wafOptions: { redactedHeaders: ['x-mcp-<alias>-authorization'] } })).toThrow(new Error(
-      '`wafOptions.redactedHeaders` has "x-mcp-<alias>-authorization", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"'));
+    expect(() => standalone().make({ waf: { redactedHeaders: ['x-mcp-<alias>-authorization'] } })).toThrow(new Error(
+      '`waf.redactedHeaders` has "x-mcp-<alias>-authorization", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"'));
   });
 });
 

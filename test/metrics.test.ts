@@ -5,10 +5,11 @@ import { App, Duration, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aw
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmMetrics, LiteLlmMetricsOptions, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmMetrics, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService, LiteLlmServiceMetricsOptions,
 } from '../src';
 import { joinedText, servingTaskDefinition } from './support/template';
+import { metricsModuleSource } from '../src/private/gateway-metrics';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const MODELS = () => [
@@ -29,7 +30,7 @@ function build(props: Partial<LiteLlmPlatformProps> = {}): Built {
 }
 
 const production = (props: Partial<LiteLlmPlatformProps> = {}) =>
-  build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, ...props });
+  build({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, ...props });
 
 function containers(template: Template): Record<string, any> {
   return Object.fromEntries(servingTaskDefinition(template).Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
@@ -67,15 +68,15 @@ describe('on by default in PRODUCTION', () => {
   test('the init container writes the module that registers LiteLLM\'s PrometheusLogger, and the config loads it instead of `prometheus`', () => {
     expect(c.config.Command[0]).toContain('open("/litellm-config/cdk_litellm_metrics.py", "w").write(os.environ["LITELLM_METRICS_MODULE"])');
     const module: string = env(c.config, 'LITELLM_METRICS_MODULE');
-    expect(module).toBe(LiteLlmMetrics.moduleSource());
+    expect(module).toBe(metricsModuleSource());
     expect(module).toContain('prometheus_logger = PrometheusLogger()');
-    const settings = YAML.parse(b.platform.service.config).litellm_settings;
+    const settings = YAML.parse(b.platform.service.renderedConfig).litellm_settings;
     expect(settings.callbacks).toContain('cdk_litellm_metrics.prometheus_logger');
     expect(JSON.stringify(settings)).not.toContain('"prometheus"');
   });
 
   test('LiteLLM emits only the selected metrics, each with its model group label only (no keys, teams or users)', () => {
-    const line = LiteLlmMetrics.moduleSource().split('\n').find(l => l.startsWith('litellm.prometheus_metrics_config = '))!;
+    const line = metricsModuleSource().split('\n').find(l => l.startsWith('litellm.prometheus_metrics_config = '))!;
     const groups = JSON.parse(line.slice(line.indexOf('=') + 1));
     expect(groups.map((g: any) => [g.group, g.include_labels])).toEqual([
       ['per-model-group', ['model_group']], ['per-requested-model', ['requested_model']], ['platform', []],
@@ -199,30 +200,61 @@ describe('on by default in PRODUCTION', () => {
     expect(byId.reporting.Metric).toEqual(expect.objectContaining({ Namespace: 'LiteLLM', MetricName: 'ReportingTasks' }));
   });
 
-  test('platform.metricXxx: the LiteLLM namespace, the cluster and the model group', () => {
-    const metric = b.platform.metricModelRequests('gpt-4o');
+  test('platform.metrics is the service\'s LiteLlmMetrics: the LiteLLM namespace, the cluster and the model group', () => {
+    const metrics = b.platform.metrics!;
+    expect(metrics).toBe(b.platform.service.metrics);
+    const metric = metrics.metricModelRequests({ modelGroup: 'gpt-4o' });
     expect(metric.namespace).toBe('LiteLLM');
     expect(metric.metricName).toBe('ModelRequests');
     expect(Object.keys(metric.dimensions!)).toEqual(['ClusterName', 'model_group']);
-    expect(b.platform.metricModelFailures('gpt-4o').metricName).toBe('ModelFailures');
-    expect(b.platform.metricModelLatency('gpt-4o').statistic).toBe('Average');
-    expect(Object.keys(b.platform.metricTokens().usingMetrics)).toEqual(['tokensIn', 'tokensOut']);
+    expect(metrics.metricModelFailures({ modelGroup: 'gpt-4o' }).metricName).toBe('ModelFailures');
+    expect(metrics.metricModelLatency({ modelGroup: 'gpt-4o' }).statistic).toBe('Average');
+    expect(Object.keys(metrics.metricTokens().usingMetrics)).toEqual(['tokensIn', 'tokensOut']);
+  });
+
+  test('every metricXxx takes MetricOptions (with modelGroup where LiteLLM reports per group); metric(name, props) like CDK\'s', () => {
+    const metrics = b.platform.metrics!;
+    const perGroup = [
+      metrics.metricModelRequests, metrics.metricModelFailures, metrics.metricModelLatency, metrics.metricRequestLatency,
+      metrics.metricInputTokens, metrics.metricOutputTokens, metrics.metricSpend, metrics.metricModelFallbacks, metrics.metricModelFailedFallbacks,
+    ].map(f => f.call(metrics, { modelGroup: 'gpt-4o', period: Duration.minutes(1), statistic: 'SampleCount', label: 'x' }));
+    expect(perGroup.map(m => m.metricName)).toEqual(LiteLlmMetrics.METRIC_NAMES.filter(n => n !== 'DeploymentCooldowns'));
+    for (const m of perGroup) {
+      expect(m).toMatchObject({ namespace: 'LiteLLM', statistic: 'SampleCount', label: 'x' });
+      expect(m.period.toMinutes()).toBe(1);
+      expect(Object.keys(m.dimensions!)).toEqual(['ClusterName', 'model_group']);
+      expect(m.dimensions!.model_group).toBe('gpt-4o');
+    }
+    // Without a model group: the ClusterName-only series, every group together.
+    expect(Object.keys(metrics.metricModelLatency().dimensions!)).toEqual(['ClusterName']);
+    for (const m of [metrics.metricDeploymentCooldowns({ statistic: 'Maximum' }), metrics.metricReportingTasks({ statistic: 'Maximum' })]) {
+      expect(m.statistic).toBe('Maximum');
+      expect(Object.keys(m.dimensions!)).toEqual(['ClusterName']);
+    }
+    const custom = metrics.metric('Spend', { modelGroup: 'gpt-4o', statistic: 'Maximum' });
+    expect(custom).toMatchObject({ metricName: 'Spend', statistic: 'Maximum', dimensions: { model_group: 'gpt-4o' } });
+    expect(metrics.metric('Spend').statistic).toBe('Average');
+    const rate = metrics.metricModelFailureRate({ modelGroup: 'gpt-4o', period: Duration.minutes(10), label: 'rate' });
+    expect(rate.period.toMinutes()).toBe(10);
+    expect(rate.label).toBe('rate');
+    expect((rate.usingMetrics.requests as any).dimensions.model_group).toBe('gpt-4o');
+    expect(metrics.metricTokens({ modelGroup: 'gpt-4o' }).label).toBe('gpt-4o tokens');
   });
 });
 
 describe('off by default in DEVELOPMENT', () => {
   const b = build();
 
-  test('no collector, no metrics port, no callback, no alarms; metricXxx says how to turn it on', () => {
+  test('no collector, no metrics port, no callback, no alarms, no platform.metrics', () => {
     const c = containers(b.template);
     expect(Object.keys(c).sort()).toEqual(['config', 'litellm']);
     expect(c.litellm.Command).not.toContain('--prometheus_metrics_port');
-    expect(YAML.parse(b.platform.service.config).litellm_settings.callbacks ?? []).not.toContain('cdk_litellm_metrics.prometheus_logger');
+    expect(YAML.parse(b.platform.service.renderedConfig).litellm_settings.callbacks ?? []).not.toContain('cdk_litellm_metrics.prometheus_logger');
     expect(b.platform.monitoring.modelFailureAlarms).toEqual([]);
     expect(b.platform.monitoring.deploymentCooldownAlarm).toBeUndefined();
     expect(b.platform.monitoring.platformFailureRateAlarm).toBeUndefined();
     expect(b.platform.monitoring.metricsReportingAlarm).toBeUndefined();
-    expect(() => b.platform.metricModelRequests('gpt-4o')).toThrow('`metrics` is off (the DEVELOPMENT default): set `metrics: { enabled: true }`');
+    expect(b.platform.metrics).toBeUndefined();
   });
 
   test('metrics: { enabled: true } turns it on', () => {
@@ -237,7 +269,7 @@ describe('/metrics never through the load balancer', () => {
     ['PRODUCTION, HTTPS', () => {
       const stack = new Stack(new App(), 'Https', { env: ENV });
       const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
-      const platform = new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: MODELS(), loadBalancer: { certificate } });
+      const platform = new LiteLlmPlatform(stack, 'LiteLlm', { profile: LiteLlmDeploymentProfile.PRODUCTION, models: MODELS(), loadBalancer: { certificate } });
       return { stack, platform, template: Template.fromStack(stack) };
     }],
   ])('%s: the serving listener answers /metrics and /metrics/* with a fixed 404', (_, make) => {
@@ -275,7 +307,7 @@ describe('checks at synth', () => {
   });
 
   test('the metrics port may not be the configured containerPort (building blocks)', () => {
-    const service = (containerPort: number, metrics: LiteLlmMetricsOptions) => () => {
+    const service = (containerPort: number, metrics: LiteLlmServiceMetricsOptions) => () => {
       const stack = new Stack(new App(), 'Blocks', { env: ENV });
       const security = new LiteLlmSecurity(stack, 'Security', { providerKeyNames: ['OPENAI_API_KEY'] });
       const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, containerPort });
@@ -339,7 +371,7 @@ describe('checks at synth', () => {
     const stack = new Stack(new App(), 'NoNat', { env: ENV });
     const repo = ecr.Repository.fromRepositoryName(stack, 'Collector', 'aws-otel-collector');
     expect(() => new LiteLlmPlatform(stack, 'LiteLlm', {
-      profile: DeploymentProfile.PRODUCTION,
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
       loadBalancer: { allowHttp: true },
       models,
       network: { natGateways: 0 },

@@ -2,7 +2,7 @@
 // database role, rerun by what it migrates with (image, instance) and not by the config.
 import { App, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmImage, LiteLlmMigration, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmImage, LiteLlmMigration, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps } from '../src';
 import { fiveStacks } from './support/scenarios';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -33,7 +33,7 @@ function idOf(b: Built, construct: { node: { defaultChild?: unknown } } | any): 
 function migrationOf(b: Built): { task: any; step: any } {
   const json = b.template.toJSON();
   return {
-    task: json.Resources[idOf(b, b.platform.service.migrationTaskDefinition)].Properties,
+    task: json.Resources[idOf(b, b.platform.service.migration.taskDefinition)].Properties,
     step: only(b.template, 'Custom::LiteLlmMigration')[1].Properties,
   };
 }
@@ -58,7 +58,7 @@ function envOf(container: any): Record<string, unknown> {
 }
 
 describe('the migration task definition', () => {
-  const b = build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+  const b = build({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
   const { task } = migrationOf(b);
   const [migrate] = task.ContainerDefinitions;
 
@@ -125,7 +125,7 @@ describe('the migration task definition', () => {
 });
 
 describe('the migration step', () => {
-  const b = build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+  const b = build({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
   const { step } = migrationOf(b);
   const [stepId, stepResource] = only(b.template, 'Custom::LiteLlmMigration');
 
@@ -133,7 +133,7 @@ describe('the migration step', () => {
     const service = only(b.template, 'AWS::ECS::Service')[1].Properties;
     expect(step).toEqual(expect.objectContaining({
       Cluster: { 'Fn::GetAtt': [idOf(b, b.platform.service.cluster), 'Arn'] },
-      TaskDefinition: { Ref: idOf(b, b.platform.service.migrationTaskDefinition) },
+      TaskDefinition: { Ref: idOf(b, b.platform.service.migration.taskDefinition) },
       ContainerName: 'migrate',
       Subnets: service.NetworkConfiguration.AwsvpcConfiguration.Subnets,
       SecurityGroups: service.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups,
@@ -163,7 +163,7 @@ describe('the migration step', () => {
     const statements = Object.values<any>(b.template.findResources('AWS::IAM::Policy'))
       .flatMap(p => p.Properties.PolicyDocument.Statement);
     const runTask = statements.filter((st: any) => [].concat(st.Action).includes('ecs:RunTask' as never));
-    const family = b.template.toJSON().Resources[idOf(b, b.platform.service.migrationTaskDefinition)].Properties.Family;
+    const family = b.template.toJSON().Resources[idOf(b, b.platform.service.migration.taskDefinition)].Properties.Family;
     expect(runTask).toEqual([expect.objectContaining({
       Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecs:us-east-1:123456789012:task-definition/${family}:*`]] },
       Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [idOf(b, b.platform.service.cluster), 'Arn'] } } },
@@ -246,7 +246,7 @@ function iamMatches(pattern: string, arn: string): boolean {
 }
 
 describe('the step\'s permissions, as rendered', () => {
-  const b = build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+  const b = build({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
   const clusterArn = { 'Fn::GetAtt': [idOf(b, b.platform.service.cluster), 'Arn'] };
   const logGroupId = idOf(b, b.platform.service.logGroup);
   const TASK = '0123456789abcdef0123456789abcdef';
@@ -279,7 +279,7 @@ describe('the step\'s permissions, as rendered', () => {
   });
 
   test('two images give the start function the same policy: RunTask is granted on the family, not a revision', () => {
-    const other = build({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, image: LiteLlmImage.fromRegistry('ghcr.io/berriai/litellm:v1.108.6') });
+    const other = build({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, image: LiteLlmImage.fromRegistry('ghcr.io/berriai/litellm:v1.108.6') });
     expect(migrationOf(other).task).not.toEqual(migrationOf(b).task);
     expect(statementsOf(other, /MigrationStartFunctionRole/)).toEqual(statementsOf(b, /MigrationStartFunctionRole/));
   });

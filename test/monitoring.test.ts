@@ -1,7 +1,7 @@
-import { App, CfnElement, CfnParameter, Duration, Stack, aws_cloudwatch as cloudwatch } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Duration, Stack, aws_cloudwatch as cloudwatch, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct, IConstruct } from 'constructs';
-import { DeploymentProfile, LiteLlmModel, LiteLlmMonitoring, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmMonitoring, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
 import { joinedText } from './support/template';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -142,11 +142,22 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
 
   test('`alarms` lists the service, database, load balancer and master-key alarms', () => {
     // THEN
-    const { service, database, security, monitoring } = s.platform;
+    const { service, database, security, monitoring, loadBalancer } = s.platform;
     expect(monitoring.alarms).toEqual(expect.arrayContaining([
-      ...service.alarms, ...database.alarms, security.masterKeyRotationAlarm, monitoring.loadBalancer5xxAlarm, monitoring.latencyAlarm,
+      ...service.alarms, ...database.alarms, security.masterKeyRotationAlarm, ...loadBalancer.alarms,
     ]));
     expect(new Set(monitoring.alarms).size).toBe(monitoring.alarms.length);
+  });
+
+  test('the platform\'s `alarmTopic` is the monitoring topic; every block\'s `alarms` is a copy the caller cannot change', () => {
+    // THEN
+    expect(s.platform.alarmTopic).toBe(s.platform.monitoring.alarmTopic);
+    expect(s.platform.security.alarms).toEqual([s.platform.security.masterKeyRotationAlarm]);
+    for (const block of [s.platform.security, s.platform.database, s.platform.service, s.platform.monitoring]) {
+      block.alarms.pop();
+      expect(block.alarms.length).toBeGreaterThan(0);
+    }
+    expect(s.platform.monitoring.alarms).toHaveLength(PLATFORM_ALARMS);
   });
 
   test('service CPU alarm: average > 85 % for 3 × 5 minutes', () => {
@@ -200,7 +211,7 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
 
   test('target 5xx alarm: sum > 10 for 2 × 5 minutes', () => {
     // THEN
-    expect(alarm(s, s.platform.service.target5xxAlarm)).toMatchObject({
+    expect(alarm(s, s.platform.loadBalancer.target5xxAlarm)).toMatchObject({
       Namespace: 'AWS/ApplicationELB',
       MetricName: 'HTTPCode_Target_5XX_Count',
       Statistic: 'Sum',
@@ -215,7 +226,7 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
 
   test('load balancer 5xx alarm: sum > 10 for 2 × 5 minutes, on the load balancer', () => {
     // THEN
-    const properties = alarm(s, s.platform.monitoring.loadBalancer5xxAlarm);
+    const properties = alarm(s, s.platform.loadBalancer.loadBalancer5xxAlarm);
     expect(properties).toMatchObject({
       Namespace: 'AWS/ApplicationELB',
       MetricName: 'HTTPCode_ELB_5XX_Count',
@@ -235,7 +246,7 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (DEVELOPMENT, defaults)', () =>
 
   test('latency alarm: p99 target response time > 120 s for 3 × 5 minutes', () => {
     // THEN
-    const properties = alarm(s, s.platform.monitoring.latencyAlarm);
+    const properties = alarm(s, s.platform.loadBalancer.latencyAlarm);
     expect(properties).toMatchObject({
       Namespace: 'AWS/ApplicationELB',
       MetricName: 'TargetResponseTime',
@@ -326,9 +337,9 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
   beforeAll(() => {
     // GIVEN / WHEN
     s = synth(() => ({
-      profile: DeploymentProfile.PRODUCTION,
-      loadBalancer: { allowHttp: true },
-      monitoring: { alarmEmails: EMAILS, p99LatencyThreshold: Duration.seconds(300) },
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true, p99LatencyThreshold: Duration.seconds(300) },
+      monitoring: { alarmEmails: EMAILS },
     }));
   });
 
@@ -342,7 +353,7 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
 
   test('`p99LatencyThreshold` sets the latency alarm threshold', () => {
     // THEN
-    expect(alarm(s, s.platform.monitoring.latencyAlarm)).toMatchObject({
+    expect(alarm(s, s.platform.loadBalancer.latencyAlarm)).toMatchObject({
       ExtendedStatistic: 'p99',
       Period: 300,
       EvaluationPeriods: 3,
@@ -375,6 +386,38 @@ describe('LiteLlmMonitoring in a LiteLlmPlatform (PRODUCTION, e-mails, p99 thres
   test('the running tasks widget charts healthy targets, which have data in every profile', () => {
     // THEN
     expect(widget(s.template, 'Running tasks').properties.metrics[0].slice(0, 2)).toEqual(['AWS/ApplicationELB', 'HealthyHostCount']);
+  });
+});
+
+describe('LiteLlmMonitoring.addAlarm', () => {
+  test('an alarm or a composite alarm of the app notifies the topic on ALARM and OK, once, and joins `alarms`', () => {
+    // GIVEN
+    const { stack, platform } = build();
+    const mine = new cloudwatch.Alarm(stack, 'Mine', {
+      metric: platform.service.service.metricCpuUtilization(), threshold: 50, evaluationPeriods: 1,
+    });
+    const composite = new cloudwatch.CompositeAlarm(stack, 'Composite', { alarmRule: cloudwatch.AlarmRule.fromAlarm(mine, cloudwatch.AlarmState.ALARM) });
+    // WHEN
+    platform.monitoring.addAlarm(mine);
+    platform.monitoring.addAlarm(mine);
+    platform.monitoring.addAlarm(composite);
+    // THEN
+    const s = { stack, platform, template: Template.fromStack(stack) };
+    expect(alarm(s, mine)).toMatchObject(everyStateToTopic(s));
+    const compositeProps = s.template.toJSON().Resources[logicalId(stack, composite)].Properties;
+    expect(compositeProps).toMatchObject(everyStateToTopic(s));
+    expect(platform.monitoring.alarms).toHaveLength(PLATFORM_ALARMS + 2);
+    expect(platform.monitoring.alarms.slice(-2)).toEqual([mine, composite]);
+  });
+
+  test('an imported alarm is refused: its actions are set where it is defined', () => {
+    // GIVEN
+    const { stack, platform } = build();
+    const imported = cloudwatch.Alarm.fromAlarmArn(stack, 'Imported', 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:theirs');
+    // THEN
+    expect(() => platform.monitoring.addAlarm(imported)).toThrow('`addAlarm` sets the alarm topic as the actions of Stack/Imported, but it is an imported alarm '
+      + 'whose actions CloudFormation does not manage here: add the topic (`alarmTopic`) to its actions where it is defined, '
+      + 'or pass an `Alarm` or `CompositeAlarm` created in this app');
   });
 });
 
@@ -440,19 +483,26 @@ describe('LiteLlmPlatform metric helpers', () => {
     });
   });
 
-  test('metricTarget5xxCount: ALB HTTPCode_Target_5XX_Count, Sum over 5 minutes', () => {
+  test('metricHttpCodeTarget: HTTPCode_Target_5XX_Count of the LiteLLM target group, Sum over 5 minutes', () => {
     // WHEN
-    const metric = platform.metricTarget5xxCount();
+    const metric = platform.metricHttpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT);
 
     // THEN
     expect(describeMetric(metric)).toEqual({
-      namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', statistic: 'Sum', periodSeconds: 300, dimensions: albDimensions,
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_Target_5XX_Count',
+      statistic: 'Sum',
+      periodSeconds: 300,
+      dimensions: {
+        LoadBalancer: stack.resolve(platform.loadBalancer.loadBalancer.loadBalancerFullName),
+        TargetGroup: stack.resolve(platform.loadBalancer.targetGroup.targetGroupFullName),
+      },
     });
   });
 
-  test('metricLoadBalancer5xxCount: ALB HTTPCode_ELB_5XX_Count, Sum over 5 minutes', () => {
+  test('metricHttpCodeElb: ALB HTTPCode_ELB_5XX_Count, Sum over 5 minutes', () => {
     // WHEN
-    const metric = platform.metricLoadBalancer5xxCount();
+    const metric = platform.metricHttpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT);
 
     // THEN
     expect(describeMetric(metric)).toEqual({
@@ -506,8 +556,6 @@ describe('LiteLlmPlatform metric helpers', () => {
 
   test.each([
     ['metricRequestCount', 'Sum'],
-    ['metricTarget5xxCount', 'Sum'],
-    ['metricLoadBalancer5xxCount', 'Sum'],
     ['metricTargetResponseTime', 'p99'],
     ['metricCpuUtilization', 'Average'],
     ['metricMemoryUtilization', 'Average'],

@@ -1,20 +1,31 @@
-import { App, Lazy, Stack, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { App, Lazy, Stack, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmNetwork, LiteLlmNetworkProps } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions, LiteLlmNetwork, LiteLlmNetworkProps } from '../src';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
-const CONFLICT_MESSAGE = '`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`';
-const cidrMessage = (cidr: string) => `\`cidr\` (${cidr}) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16`;
+const CONFLICT_MESSAGE = '`ipAddresses` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`';
+const cidrMessage = (cidr: string) => `\`ipAddresses\` (${cidr}) must be a /16 to a /24 (four subnets split it), e.g. ec2.IpAddresses.cidr('10.0.0.0/16')`;
 const natMessage = (n: number) =>
   `\`natGateways\` (${n}) must be an integer from 0 to 2 (the VPC spans 2 AZs): use 1 for one shared NAT gateway, 2 for one per AZ`;
 
-/** A network in its own stack, with a key for the flow logs like the platform passes. */
-function networkStack(props: LiteLlmNetworkProps = {}, withKey = true) {
+/**
+ * A network in its own stack, with a key for the flow logs like the platform passes; with
+ * `loadBalancer`, a load balancer on it too, which opens its security group to clients.
+ */
+function networkStack(props: LiteLlmNetworkProps = {}, withKey = true, loadBalancer?: LiteLlmLoadBalancerOptions) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
   const key = withKey ? new kms.Key(stack, 'Key') : undefined;
   const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: key, ...props });
+  if (loadBalancer) onNetwork(network, loadBalancer);
   return { stack, key, network, template: Template.fromStack(stack) };
+}
+
+/** A `LiteLlmLoadBalancer` on `network`, wired as `LiteLlmPlatform` wires it. */
+function onNetwork(network: LiteLlmNetwork, options: LiteLlmLoadBalancerOptions = {}): LiteLlmLoadBalancer {
+  return new LiteLlmLoadBalancer(Stack.of(network), 'LoadBalancer', {
+    ...options, vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, dualStack: network.dualStack,
+  });
 }
 
 /** `{ Fn::GetAtt: [<sg>, GroupId] }` as it appears in the template. */
@@ -117,7 +128,8 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
   test('creates no interface endpoint: the NAT gateway carries the AWS API calls (over TLS) for free', () => {
     // THEN
     expect(interfaceEndpointServices(template)).toEqual([]);
-    expect(network.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false });
+    expect(Object.entries(network.vpcEndpoints).filter(([, e]) => e).map(([k]) => k)).toEqual(['s3']);
+    expect(network.interfaceEndpoints).toEqual([]);
   });
 
   test('creates exactly six security groups, none allowing all outbound traffic', () => {
@@ -129,14 +141,11 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { IpProtocol: '-1' }, 0);
   });
 
-  test('load balancer: 80 and 443 in from anywhere, out only to the service on 4000', () => {
+  test('load balancer: nothing in (LiteLlmLoadBalancer opens 80/443 to its peers), out only to the service on 4000', () => {
     // THEN
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'LiteLLM load balancer',
-      SecurityGroupIngress: [
-        Match.objectLike({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' }),
-        Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
-      ],
+      SecurityGroupIngress: Match.absent(),
       SecurityGroupEgress: Match.absent(),
     });
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupEgress', { GroupId: groupId(stack, network.loadBalancerSecurityGroup) }, 1);
@@ -261,7 +270,7 @@ describe('LiteLlmNetwork with a new VPC (DEVELOPMENT, defaults)', () => {
 });
 
 describe('LiteLlmNetwork with a new VPC (PRODUCTION)', () => {
-  const production = (props: LiteLlmNetworkProps = {}) => networkStack({ profile: DeploymentProfile.PRODUCTION, ...props });
+  const production = (props: LiteLlmNetworkProps = {}) => networkStack({ profile: LiteLlmDeploymentProfile.PRODUCTION, ...props });
 
   test('keeps flow logs 90 days and retains the log group', () => {
     // GIVEN / WHEN
@@ -341,7 +350,7 @@ describe('LiteLlmNetwork options', () => {
 
   test('a /24 CIDR is split into four /26 subnets', () => {
     // GIVEN / WHEN
-    const { template } = networkStack({ cidr: '192.168.10.0/24' });
+    const { template } = networkStack({ ipAddresses: ec2.IpAddresses.cidr('192.168.10.0/24') });
 
     // THEN
     template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '192.168.10.0/24' });
@@ -387,11 +396,12 @@ describe('LiteLlmNetwork options', () => {
     });
   });
 
-  test.each(['ecr', 'secretsManager', 'logs'])('endpoints.%s = true creates that endpoint next to a DEVELOPMENT NAT gateway', name => {
-    const { network, template } = networkStack({ endpoints: { [name]: true } });
-    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).not.toEqual({});
-    expect(network.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false, [name]: true });
-  });
+  test.each([['ecr', ['ecrApi', 'ecrDocker']], ['secretsManager', ['secretsManager']], ['logs', ['logs']]])(
+    'endpoints.%s = true creates that endpoint next to a DEVELOPMENT NAT gateway', (name, members) => {
+      const { network, template } = networkStack({ endpoints: { [name as string]: true } });
+      expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).not.toEqual({});
+      expect(Object.entries(network.vpcEndpoints).filter(([, e]) => e).map(([k]) => k)).toEqual(['s3', ...members]);
+    });
 
   test('reports the endpoints it created and whether the VPC is its own', () => {
     // GIVEN / WHEN
@@ -401,14 +411,38 @@ describe('LiteLlmNetwork options', () => {
 
     // THEN
     expect(created.vpcImported).toBe(false);
-    expect(created.endpoints).toEqual({ s3: true, ecr: false, secretsManager: false, logs: false, bedrockRuntime: true });
+    expect(created.vpcEndpoints.s3).toBeInstanceOf(ec2.GatewayVpcEndpoint);
+    expect(created.vpcEndpoints.bedrockRuntime).toBeInstanceOf(ec2.InterfaceVpcEndpoint);
+    expect(created.interfaceEndpoints).toEqual([created.vpcEndpoints.bedrockRuntime]);
+    expect(created.vpcEndpoints.bedrockRuntime!.node.id).toBe('BedrockRuntimeEndpoint');
     expect(imported.vpcImported).toBe(true);
-    expect(imported.endpoints).toEqual({ s3: false, ecr: false, secretsManager: false, logs: false, bedrockRuntime: false });
+    expect(Object.values(imported.vpcEndpoints).filter(e => e)).toEqual([]);
+    expect(imported.interfaceEndpoints).toEqual([]);
   });
 
-  test('allowedCidrs replace 0.0.0.0/0 on both listener ports', () => {
+  test('the interface endpoints list is a copy: changing it changes nothing', () => {
+    const { network } = networkStack({ endpoints: { logs: true } });
+    network.interfaceEndpoints.pop();
+    expect(network.interfaceEndpoints).toHaveLength(1);
+  });
+
+  test('with a load balancer on it, 80 and 443 are open from anywhere', () => {
     // GIVEN / WHEN
-    const { template } = networkStack({ allowedCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });
+    const { template } = networkStack({}, true, {});
+
+    // THEN
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'LiteLLM load balancer',
+      SecurityGroupIngress: [
+        Match.objectLike({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' }),
+        Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' }),
+      ],
+    });
+  });
+
+  test('the load balancer\'s allowedPeers replace 0.0.0.0/0 on both listener ports', () => {
+    // GIVEN / WHEN
+    const { template } = networkStack({}, true, { allowedPeers: [ec2.Peer.ipv4('203.0.113.0/24'), ec2.Peer.ipv4('198.51.100.7/32')] });
 
     // THEN
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -424,7 +458,7 @@ describe('LiteLlmNetwork options', () => {
 
   test('internal load balancer: 80 and 443 only from the VPC CIDR', () => {
     // GIVEN / WHEN
-    const { stack, network, template } = networkStack({ internal: true });
+    const { stack, network, template } = networkStack({}, true, { internetFacing: false });
 
     // THEN
     const vpcCidr = stack.resolve(network.vpc.vpcCidrBlock);
@@ -437,9 +471,9 @@ describe('LiteLlmNetwork options', () => {
     });
   });
 
-  test('allowedCidrs take IPv6 CIDRs as CidrIpv6 rules', () => {
+  test('allowedPeers take IPv6 peers as CidrIpv6 rules', () => {
     // GIVEN / WHEN
-    const { template } = networkStack({ allowedCidrs: ['203.0.113.0/24', '2001:db8:1234::/48'] });
+    const { template } = networkStack({}, true, { allowedPeers: [ec2.Peer.ipv4('203.0.113.0/24'), ec2.Peer.ipv6('2001:db8:1234::/48')] });
 
     // THEN
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -494,6 +528,7 @@ describe('LiteLlmNetwork with an existing VPC', () => {
       vpc = importedVpc(stack);
       // WHEN
       network = new LiteLlmNetwork(stack, 'Network', { vpc, encryptionKey: new kms.Key(stack, 'Key') });
+      onNetwork(network);
       template = Template.fromStack(stack);
     });
 
@@ -530,7 +565,7 @@ describe('LiteLlmNetwork with an existing VPC', () => {
     const vpc = importedVpc(stack);
 
     // WHEN
-    new LiteLlmNetwork(stack, 'Network', { vpc, internal: true, endpoints: { s3: true, secretsManager: true, bedrockRuntime: true } });
+    onNetwork(new LiteLlmNetwork(stack, 'Network', { vpc, endpoints: { s3: true, secretsManager: true, bedrockRuntime: true } }), { internetFacing: false });
 
     // THEN
     const template = Template.fromStack(stack);
@@ -601,26 +636,36 @@ describe('LiteLlmNetwork with an existing VPC', () => {
 describe('LiteLlmNetwork validation', () => {
   const newNetwork = (props: LiteLlmNetworkProps) => () => new LiteLlmNetwork(new Stack(new App(), 'Stack'), 'Network', props);
 
-  test.each(['10.0.0.0/15', '10.0.0.0/8', '10.0.0.0/25', '10.0.0.0/28', '10.256.0.0/16', '10.0.0/16', 'not-a-cidr', '10.0.0.0'])(
-    'rejects cidr %s', cidr => {
-      expect(newNetwork({ cidr })).toThrow(cidrMessage(cidr));
+  test.each(['10.0.0.0/15', '10.0.0.0/8', '10.0.0.0/25', '10.0.0.0/28'])(
+    'rejects ipAddresses %s', cidr => {
+      expect(newNetwork({ ipAddresses: ec2.IpAddresses.cidr(cidr) })).toThrow(new Error(cidrMessage(cidr)));
     });
 
-  test.each(['10.0.0.0/16', '172.31.0.0/20', '10.0.0.0/24'])('accepts cidr %s', cidr => {
-    expect(newNetwork({ cidr })).not.toThrow();
+  test.each(['10.0.0.0/16', '172.31.0.0/20', '10.0.0.0/24'])('accepts ipAddresses %s', cidr => {
+    expect(newNetwork({ ipAddresses: ec2.IpAddresses.cidr(cidr) })).not.toThrow();
+  });
+
+  test('an IPAM pool is judged by its netmask length', () => {
+    const ipam = (ipv4NetmaskLength: number) => ec2.IpAddresses.awsIpamAllocation({ ipv4IpamPoolId: 'ipam-pool-0123', ipv4NetmaskLength });
+    expect(newNetwork({ ipAddresses: ipam(12) })).toThrow(new Error(
+      '`ipAddresses` (an IPAM allocation of /12) must be a /16 to a /24 (four subnets split it), e.g. ec2.IpAddresses.cidr(\'10.0.0.0/16\')'));
+    const stack = new Stack(new App(), 'Stack');
+    new LiteLlmNetwork(stack, 'Network', { ipAddresses: ipam(20) });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPC', { Ipv4IpamPoolId: 'ipam-pool-0123', Ipv4NetmaskLength: 20 });
+    Template.fromStack(stack).resourcePropertiesCountIs('AWS::EC2::Subnet', { CidrBlock: Match.anyValue() }, 4);
   });
 
   test.each([3, -1, 1.5])('rejects natGateways %d', natGateways => {
     expect(newNetwork({ natGateways })).toThrow(natMessage(natGateways));
   });
 
-  test('rejects cidr together with vpc', () => {
+  test('rejects ipAddresses together with vpc', () => {
     // GIVEN
     const stack = new Stack(new App(), 'Stack');
     const vpc = new ec2.Vpc(stack, 'Vpc');
 
     // WHEN / THEN
-    expect(() => new LiteLlmNetwork(stack, 'Network', { vpc, cidr: '10.0.0.0/16' })).toThrow(CONFLICT_MESSAGE);
+    expect(() => new LiteLlmNetwork(stack, 'Network', { vpc, ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16') })).toThrow(CONFLICT_MESSAGE);
   });
 
   test('rejects natGateways together with vpc, even 0', () => {
@@ -630,14 +675,6 @@ describe('LiteLlmNetwork validation', () => {
 
     // WHEN / THEN
     expect(() => new LiteLlmNetwork(stack, 'Network', { vpc, natGateways: 0 })).toThrow(CONFLICT_MESSAGE);
-  });
-
-  test('a token cidr is refused as a token, not judged as a CIDR', () => {
-    // GIVEN
-    const cidr = Token.asString(Lazy.string({ produce: () => '10.0.0.0/16' }));
-
-    // WHEN / THEN
-    expect(newNetwork({ cidr })).toThrow(new Error('`cidr` is a token: it shapes the VPC at synth, so it must be a literal'));
   });
 
   test('a token natGateways is refused as a token, not silently ignored', () => {
@@ -689,7 +726,7 @@ describe('LiteLlmNetwork dual-stack', () => {
     let network: LiteLlmNetwork;
     let template: Template;
     beforeAll(() => {
-      ({ stack, network, template } = networkStack({ dualStack: true }));
+      ({ stack, network, template } = networkStack({ dualStack: true }, true, {}));
     });
 
     test('the VPC gets an Amazon-provided IPv6 block and every subnet a /64 of it', () => {
@@ -745,7 +782,7 @@ describe('LiteLlmNetwork dual-stack', () => {
 
   test('internal: 80 and 443 from the VPC\'s IPv4 CIDR and its IPv6 block', () => {
     // GIVEN / WHEN
-    const { stack, network, template } = networkStack({ dualStack: true, internal: true });
+    const { stack, network, template } = networkStack({ dualStack: true }, true, { internetFacing: false });
 
     // THEN
     const vpcId = logicalId(stack, network.vpc as ec2.Vpc);
@@ -776,7 +813,7 @@ describe('LiteLlmNetwork dual-stack', () => {
     });
 
     // WHEN
-    new LiteLlmNetwork(stack, 'Network', { vpc, dualStack: true });
+    onNetwork(new LiteLlmNetwork(stack, 'Network', { vpc, dualStack: true }));
 
     // THEN
     const template = Template.fromStack(stack);

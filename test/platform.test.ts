@@ -1,10 +1,10 @@
-import { App, CfnElement, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_logs as logs } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmOutputs,
-  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
+  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmOutputs,
+  LiteLlmLogLevel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService,
 } from '../src';
 import { servingTaskDefinition } from './support/template';
 
@@ -135,7 +135,7 @@ describe('the DESIGN one-liner', () => {
     // THEN
     expect(maxConnections).toBe(84);
     expect(s.platform.service.databaseConnectionPoolLimit).toBe(expected);
-    expect(YAML.parse(s.platform.service.config).general_settings.database_connection_pool_limit).toBe(expected);
+    expect(YAML.parse(s.platform.service.renderedConfig).general_settings.database_connection_pool_limit).toBe(expected);
     expect(expected * 2).toBeLessThanOrEqual(maxConnections - 10);
   });
 });
@@ -147,7 +147,7 @@ describe('database_connection_pool_limit is derived from the formula', () => {
     ['maxConnections 100, numWorkers 2', { database: { maxConnections: 100 }, service: { maxCapacity: 4, numWorkers: 2 } }, 100, 4, 2, 5],
     ['maxConnections 400, maxCapacity 12', { database: { maxConnections: 400 }, service: { maxCapacity: 12 } }, 400, 12, 1, 14],
     ['maxConnections 1000, capped at 20', { database: { maxConnections: 1000 } }, 1000, 1, 1, 20],
-    ['PRODUCTION: db.t4g.small, maxCapacity 4', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, 168, 4, 1, 17],
+    ['PRODUCTION: db.t4g.small, maxCapacity 4', { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, 168, 4, 1, 17],
   ])('%s', (_name, props, maxConnections, maxCapacity, numWorkers, expected) => {
     // GIVEN
     expect(derivedPoolLimit(maxConnections, maxCapacity, numWorkers)).toBe(expected);
@@ -158,7 +158,7 @@ describe('database_connection_pool_limit is derived from the formula', () => {
     // THEN
     expect(platform.database.maxConnections).toBe(maxConnections);
     expect(platform.service.databaseConnectionPoolLimit).toBe(expected);
-    expect(YAML.parse(platform.service.config).general_settings.database_connection_pool_limit).toBe(expected);
+    expect(YAML.parse(platform.service.renderedConfig).general_settings.database_connection_pool_limit).toBe(expected);
   });
 });
 
@@ -173,7 +173,7 @@ describe('without Bedrock models', () => {
       // WHEN: the platform is used as an ec2.IConnectable.
       bastion = new ec2.SecurityGroup(stack, 'Bastion', { vpc: platform.network.vpc });
       const connectable: ec2.IConnectable = platform;
-      connectable.connections.allowFrom(bastion, ec2.Port.tcp(4000), 'Bastion to LiteLLM');
+      connectable.connections.allowDefaultPortFrom(bastion, 'Bastion to LiteLLM');
       return platform;
     });
   });
@@ -181,7 +181,7 @@ describe('without Bedrock models', () => {
   test('adds no bedrock-runtime endpoint, even in PRODUCTION', () => {
     const stack = newStack();
     new LiteLlmPlatform(stack, 'LiteLlm', {
-      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })],
+      profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [LiteLlmModel.openAi({ name: 'gpt', modelId: 'gpt-4o' })],
     });
     expect(endpointServices(Template.fromStack(stack))).toEqual([
       'com.amazonaws.${AWS::Region}.s3',
@@ -190,20 +190,25 @@ describe('without Bedrock models', () => {
     ]);
   });
 
-  test('connections are the service\'s', () => {
-    expect(s.platform.connections).toBe(s.platform.service.connections);
-    expect(s.platform.connections.securityGroups).toEqual([s.platform.network.serviceSecurityGroup]);
+  test('connections are the load balancer\'s, the tasks\' stay on the service', () => {
+    expect(s.platform.connections).toBe(s.platform.loadBalancer.connections);
+    expect(s.platform.connections.securityGroups).toEqual([s.platform.network.loadBalancerSecurityGroup]);
+    expect(s.platform.service.connections.securityGroups).toEqual([s.platform.network.serviceSecurityGroup]);
   });
 
-  test('connections.allowFrom adds an ingress rule on the service security group', () => {
+  test('connections.allowDefaultPortFrom opens the listener\'s port on the load balancer\'s security group', () => {
+    // THEN: port 80 (no certificate), on the load balancer, not the tasks' 4000.
     s.template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: s.stack.resolve(s.platform.network.serviceSecurityGroup.securityGroupId),
+      GroupId: s.stack.resolve(s.platform.network.loadBalancerSecurityGroup.securityGroupId),
       SourceSecurityGroupId: s.stack.resolve(bastion.securityGroupId),
       IpProtocol: 'tcp',
-      FromPort: 4000,
-      ToPort: 4000,
+      FromPort: 80,
+      ToPort: 80,
       Description: 'Bastion to LiteLLM',
     });
+    expect(s.template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { SourceSecurityGroupId: s.stack.resolve(bastion.securityGroupId), FromPort: 4000 },
+    })).toEqual({});
   });
 });
 
@@ -329,7 +334,7 @@ function describeProfile(make: () => Synth, expected: ProfileExpectation): void 
   });
 }
 
-describe('DeploymentProfile defaults', () => {
+describe('LiteLlmDeploymentProfile defaults', () => {
   describe('DEVELOPMENT (the default)', () => {
     describeProfile(() => synthOnce('one-liner', oneLiner), {
       natGateways: 1,
@@ -340,7 +345,7 @@ describe('DeploymentProfile defaults', () => {
       multiAz: false,
       dbClass: 'db.t4g.micro',
       deletionProtection: false,
-      dbDeletionPolicy: 'Delete',
+      dbDeletionPolicy: 'Snapshot',
       logDeletionPolicy: 'Delete',
       performanceInsights: false,
       capacityProvider: 'FARGATE_SPOT',
@@ -352,7 +357,7 @@ describe('DeploymentProfile defaults', () => {
   });
 
   describe('PRODUCTION', () => {
-    describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } })), {
+    describeProfile(() => synthOnce('production', stack => platformIn(stack, { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } })), {
       natGateways: 2,
       // no ECR endpoints: the default image comes from GHCR through the NAT gateways
       interfaceEndpoints: ['bedrock-runtime', 'logs', 'secretsmanager'],
@@ -377,21 +382,21 @@ describe('DeploymentProfile defaults', () => {
 describe('every explicit prop wins over the profile', () => {
   describe('PRODUCTION with DEVELOPMENT-like props', () => {
     describeProfile(() => synthOnce('production-overridden', stack => platformIn(stack, {
-      profile: DeploymentProfile.PRODUCTION,
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
       network: { natGateways: 1, endpoints: { secretsManager: false, logs: false, bedrockRuntime: false } },
       service: {
         minCapacity: 1,
         maxCapacity: 1,
         cpu: 512,
         fargateSpot: true,
-        containerInsights: false,
-        logLevel: 'WARNING',
+        containerInsights: ecs.ContainerInsights.DISABLED,
+        logLevel: LiteLlmLogLevel.WARNING,
         logRetention: logs.RetentionDays.ONE_MONTH,
       },
       database: {
         multiAz: false,
         deletionProtection: false,
-        performanceInsights: false,
+        enablePerformanceInsights: false,
         instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.LARGE),
       },
       loadBalancer: { deletionProtection: false, allowHttp: true },
@@ -423,14 +428,14 @@ describe('every explicit prop wins over the profile', () => {
         maxCapacity: 4,
         cpu: 1024,
         fargateSpot: false,
-        containerInsights: true,
-        logLevel: 'DEBUG',
+        containerInsights: ecs.ContainerInsights.ENABLED,
+        logLevel: LiteLlmLogLevel.DEBUG,
         logRetention: logs.RetentionDays.SIX_MONTHS,
       },
       database: {
         multiAz: true,
         deletionProtection: true,
-        performanceInsights: true,
+        enablePerformanceInsights: true,
         instanceType: ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE),
       },
       loadBalancer: { deletionProtection: true },
@@ -443,7 +448,7 @@ describe('every explicit prop wins over the profile', () => {
       multiAz: true,
       dbClass: 'db.r6g.large',
       deletionProtection: true,
-      dbDeletionPolicy: 'Delete',
+      dbDeletionPolicy: 'Snapshot',
       logDeletionPolicy: 'Delete',
       performanceInsights: true,
       capacityProvider: 'FARGATE',
@@ -594,8 +599,8 @@ describe('profile capacity, endpoints and AZs', () => {
   };
 
   test.each<[string, Partial<LiteLlmPlatformProps>, number[]]>([
-    ['PRODUCTION with maxCapacity 1 runs one task', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { maxCapacity: 1 } }, [1, 1]],
-    ['PRODUCTION with minCapacity 6 may run six', { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: 6 } }, [6, 6]],
+    ['PRODUCTION with maxCapacity 1 runs one task', { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { maxCapacity: 1 } }, [1, 1]],
+    ['PRODUCTION with minCapacity 6 may run six', { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: 6 } }, [6, 6]],
     ['DEVELOPMENT with minCapacity 3 may run three', { service: { minCapacity: 3 } }, [3, 3]],
     ['DEVELOPMENT with maxCapacity 4 scales from one', { service: { maxCapacity: 4 } }, [1, 4]],
   ])('an unset bound follows the other: %s', (_name, props, expected) => {
@@ -609,7 +614,7 @@ describe('profile capacity, endpoints and AZs', () => {
 
   test('PRODUCTION spreads its tasks over both AZs and moves them back after an AZ recovers', () => {
     const stack = newStack();
-    const platform = platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+    const platform = platformIn(stack, { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
     const service = only(Template.fromStack(stack), 'AWS::ECS::Service').Properties;
     expect(service.DesiredCount).toBe(2);
     expect(service.AvailabilityZoneRebalancing).toBe('ENABLED');
@@ -621,7 +626,7 @@ describe('profile capacity, endpoints and AZs', () => {
   test('an image in ECR gets the ECR endpoints wherever the other interface endpoints are', () => {
     const stack = newStack();
     const repository = ecr.Repository.fromRepositoryName(stack, 'Repo', 'litellm');
-    platformIn(stack, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, image: LiteLlmImage.fromEcrRepository(repository, 'v1.108.7') });
+    platformIn(stack, { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, image: LiteLlmImage.fromEcrRepository(repository, 'v1.108.7') });
     expect(endpointServices(Template.fromStack(stack))).toEqual(expect.arrayContaining([
       'com.amazonaws.us-east-1.ecr.api', 'com.amazonaws.us-east-1.ecr.dkr',
     ]));

@@ -1,5 +1,5 @@
 import { App, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
-import { DeploymentProfile, LiteLlmModel } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmModel } from '../src';
 import { bedrockInvokeArns } from '../src/private/bedrock';
 import { postgresMaxConnections } from '../src/private/connections';
 import { envReference, envReferences, isCredentialKey, literalCredentials } from '../src/private/credentials';
@@ -86,7 +86,7 @@ describe('check', () => {
 describe('profileDefaults', () => {
   test('DEVELOPMENT is the default and is cheap and disposable', () => {
     const dev = profileDefaults();
-    expect(profileDefaults(DeploymentProfile.DEVELOPMENT)).toEqual(dev);
+    expect(profileDefaults(LiteLlmDeploymentProfile.DEVELOPMENT)).toEqual(dev);
     expect(dev).toMatchObject({
       production: false,
       multiAz: false,
@@ -109,7 +109,7 @@ describe('profileDefaults', () => {
   });
 
   test('PRODUCTION is durable and observable', () => {
-    const prod = profileDefaults(DeploymentProfile.PRODUCTION);
+    const prod = profileDefaults(LiteLlmDeploymentProfile.PRODUCTION);
     expect(prod).toMatchObject({
       production: true,
       multiAz: true,
@@ -133,27 +133,27 @@ describe('profileDefaults', () => {
 });
 
 describe('capacityOf', () => {
-  test.each<[string, DeploymentProfile, number | undefined, number | undefined, { min: number; max: number }]>([
-    ['DEVELOPMENT defaults', DeploymentProfile.DEVELOPMENT, undefined, undefined, { min: 1, max: 1 }],
-    ['PRODUCTION defaults', DeploymentProfile.PRODUCTION, undefined, undefined, { min: 2, max: 4 }],
-    ['PRODUCTION, maxCapacity 1', DeploymentProfile.PRODUCTION, undefined, 1, { min: 1, max: 1 }],
-    ['DEVELOPMENT, minCapacity 3', DeploymentProfile.DEVELOPMENT, 3, undefined, { min: 3, max: 3 }],
-    ['both set win, even when wrong (the service says why)', DeploymentProfile.PRODUCTION, 5, 3, { min: 5, max: 3 }],
+  test.each<[string, LiteLlmDeploymentProfile, number | undefined, number | undefined, { min: number; max: number }]>([
+    ['DEVELOPMENT defaults', LiteLlmDeploymentProfile.DEVELOPMENT, undefined, undefined, { min: 1, max: 1 }],
+    ['PRODUCTION defaults', LiteLlmDeploymentProfile.PRODUCTION, undefined, undefined, { min: 2, max: 4 }],
+    ['PRODUCTION, maxCapacity 1', LiteLlmDeploymentProfile.PRODUCTION, undefined, 1, { min: 1, max: 1 }],
+    ['DEVELOPMENT, minCapacity 3', LiteLlmDeploymentProfile.DEVELOPMENT, 3, undefined, { min: 3, max: 3 }],
+    ['both set win, even when wrong (the service says why)', LiteLlmDeploymentProfile.PRODUCTION, 5, 3, { min: 5, max: 3 }],
   ])('%s', (_name, profile, min, max, expected) => {
     expect(capacityOf(profile, min, max)).toEqual(expected);
   });
 
   test('an unresolved bound leaves the other at the profile\'s', () => {
     const token = Token.asNumber({ Ref: 'Tasks' });
-    expect(capacityOf(DeploymentProfile.PRODUCTION, token)).toEqual({ min: token, max: 4 });
-    expect(capacityOf(DeploymentProfile.PRODUCTION, undefined, token)).toEqual({ min: 2, max: token });
+    expect(capacityOf(LiteLlmDeploymentProfile.PRODUCTION, token)).toEqual({ min: token, max: 4 });
+    expect(capacityOf(LiteLlmDeploymentProfile.PRODUCTION, undefined, token)).toEqual({ min: 2, max: token });
   });
 });
 
 describe('interfaceEndpointsByDefault', () => {
   test('PRODUCTION always; DEVELOPMENT only without a NAT gateway', () => {
-    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(DeploymentProfile.PRODUCTION, n))).toEqual([true, true, true]);
-    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(DeploymentProfile.DEVELOPMENT, n))).toEqual([true, false, false]);
+    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(LiteLlmDeploymentProfile.PRODUCTION, n))).toEqual([true, true, true]);
+    expect([0, 1, 2].map(n => interfaceEndpointsByDefault(LiteLlmDeploymentProfile.DEVELOPMENT, n))).toEqual([true, false, false]);
   });
 });
 

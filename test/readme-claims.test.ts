@@ -7,7 +7,7 @@ import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib'
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmOutputs, LiteLlmPlatform, LiteLlmPlatformProps,
+  LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmOutputs, LiteLlmPlatform, LiteLlmPlatformProps,
 } from '../src';
 import { ENV, SETUPS, defaultPlatform, productionPlatform } from './support/scenarios';
 import { CREATE_SECONDS } from '../src/cost/prices';
@@ -101,11 +101,12 @@ describe('the teardown', () => {
       expect(script).toContain('--log-group-name-prefix "/aws/lambda/$STACK-"');
     });
 
-  test('DEVELOPMENT deletes every resource of the stack', () => {
+  test('DEVELOPMENT deletes every resource of the stack but the database\'s snapshot, its credentials, the key and the salt key', () => {
     const template = Template.fromStack(defaultPlatform().stacks[0]);
     const kept = Object.entries<any>(template.toJSON().Resources)
-      .filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete').map(([id]) => id);
-    expect(kept).toEqual([]);
+      .filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete').map(([, r]) => `${r.Type} ${r.DeletionPolicy}`);
+    expect(kept.sort()).toEqual(['AWS::KMS::Key Retain', 'AWS::RDS::DBInstance Snapshot', 'AWS::SecretsManager::Secret Retain', 'AWS::SecretsManager::Secret Retain']);
+    expect(teardown).toContain('DEVELOPMENT platform\'s `cdk destroy` leaves the database\'s final snapshot, its credentials secret, the\nKMS key and the salt key');
     expect(teardown).toContain('In both profiles it also leaves the database\'s `postgresql` and\n`upgrade` log groups');
   });
 
@@ -133,29 +134,29 @@ describe('the warnings the one-liners print', () => {
     expect(section('## Minimal example')).toContain('synth says so with the warning\n`cdk-litellm:httpOnly`');
   });
 
-  test.each([['DEVELOPMENT', undefined], ['PRODUCTION', DeploymentProfile.PRODUCTION]])('with a domain, %s prints none', (_name, profile) => {
+  test.each([['DEVELOPMENT', undefined], ['PRODUCTION', LiteLlmDeploymentProfile.PRODUCTION]])('with a domain, %s prints none', (_name, profile) => {
     const stack = new Stack(new App(), 'LiteLlm');
-    new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()], loadBalancer: { domain: { hostedZone: hostedZone(stack), recordName: 'llm' } } });
+    new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()], loadBalancer: { domainName: 'llm', domainZone: hostedZone(stack) } });
     expect(warnings(stack)).toEqual([]);
-    expect(section('## Minimal example')).toContain('That is the one warning the one-liner prints; with `loadBalancer.domain` it prints none');
+    expect(section('## Minimal example')).toContain('That is the one warning the one-liner prints; with `loadBalancer.domainName` and `domainZone` it prints none');
   });
 
   test('the PRODUCTION one-liner without a domain fails at synth, as the README says', () => {
     const stack = new Stack(new App(), 'LiteLlm');
-    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: [claude()] }))
+    expect(() => new LiteLlmPlatform(stack, 'LiteLlm', { profile: LiteLlmDeploymentProfile.PRODUCTION, models: [claude()] }))
       .toThrow(/An internet-facing PRODUCTION load balancer without a certificate/);
   });
 });
 
 describe('secrets and outputs', () => {
-  test('the salt key is retained in PRODUCTION and deleted with a DEVELOPMENT platform', () => {
+  test('the salt key is retained in both profiles, with the database snapshot and the key', () => {
     const saltPolicy = (make: () => { stacks: Stack[] }) => {
       const template = Template.fromStack(make().stacks[0]).toJSON();
       return Object.entries<any>(template.Resources).find(([id, r]) => r.Type === 'AWS::SecretsManager::Secret' && id.includes('SaltKey'))![1].DeletionPolicy;
     };
     expect(saltPolicy(productionPlatform)).toBe('Retain');
-    expect(saltPolicy(defaultPlatform)).toBe('Delete');
-    expect(README).toContain('salt key (never rotated; retained in PRODUCTION, deleted with a DEVELOPMENT platform)');
+    expect(saltPolicy(defaultPlatform)).toBe('Retain');
+    expect(README).toContain('salt key (never rotated; retained with the database\'s snapshot unless `removalPolicy` is `DESTROY`)');
     expect(README).not.toContain('always retained');
   });
 
@@ -188,7 +189,7 @@ describe('secrets and outputs', () => {
 });
 
 describe('the attempt cap in "Routing, retries and fallbacks"', () => {
-  const settings = (props: Partial<LiteLlmPlatformProps>) => YAML.parse(platform(props).platform.service.config).litellm_settings;
+  const settings = (props: Partial<LiteLlmPlatformProps>) => YAML.parse(platform(props).platform.service.renderedConfig).litellm_settings;
   const gpt = LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' });
   const haiku = LiteLlmModel.bedrock({ name: 'claude-haiku', modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' });
 
@@ -217,16 +218,14 @@ describe('the attempt cap in "Routing, retries and fallbacks"', () => {
 });
 
 describe('what the README says about the setups', () => {
-  test('the log groups that keep 30 days in both profiles are the migration step\'s and the redeploy function\'s; the rest follow the profile', () => {
+  test('every log group the platform creates follows the profile\'s retention, the migration step\'s and the redeploy function\'s too', () => {
     for (const [make, profileDays] of [[defaultPlatform, 14], [productionPlatform, 90]] as const) {
       const { app } = make();
-      const days = app.node.findAll().filter((c: any) => c.cfnResourceType === 'AWS::Logs::LogGroup')
-        .map((c: any) => [c.node.path.split('/').slice(2, -1).join('/'), c.retentionInDays] as const);
-      const thirty = days.filter(([, d]) => d === 30).map(([p]) => p).sort();
-      expect(thirty).toEqual(['Service/Migration/ProviderLogs', 'Service/Migration/StartFunctionLogs', 'Service/Migration/WaitFunctionLogs', 'Service/RedeployFunctionLogs']);
-      expect(days.filter(([, d]) => d !== 30).every(([, d]) => d === profileDays)).toBe(true);
+      const days = app.node.findAll().filter((c: any) => c.cfnResourceType === 'AWS::Logs::LogGroup').map((c: any) => c.retentionInDays);
+      expect(days.length).toBeGreaterThan(0);
+      expect(new Set(days)).toEqual(new Set([profileDays]));
     }
-    expect(README).toContain('| log retention | 14 days (the migration step\'s and the redeploy function\'s own logs: 30) | 90 days (the migration step\'s and the redeploy function\'s own logs: 30) |');
+    expect(README).toContain('| log retention (`logRetention`, every log group) | 14 days | 90 days |');
   });
 
   test('the default setups\' endpoints are the sketch\'s: none in DEVELOPMENT; Secrets Manager, Logs and bedrock-runtime in PRODUCTION, ECR only for an image in ECR', () => {
@@ -235,7 +234,7 @@ describe('what the README says about the setups', () => {
     expect(endpoints(platform().template)).toEqual([]);
     const hosted = (stack: Stack) => route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
     const stack = new Stack(new App(), 'Prod', { env: ENV });
-    new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { domain: { hostedZone: hosted(stack), recordName: 'llm' } } });
+    new LiteLlmPlatform(stack, 'LiteLlm', { profile: LiteLlmDeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { domainName: 'llm', domainZone: hosted(stack) } });
     expect(endpoints(Template.fromStack(stack))).toEqual(['bedrock-runtime', 'logs', 'secretsmanager']);
     const sketch = section('## What it deploys');
     expect(sketch).toContain('Bedrock: bedrock-runtime VPC endpoint (PRODUCTION) or NAT');
@@ -257,7 +256,7 @@ describe('what the README says about the setups', () => {
   });
 
   test('the platform\'s own VPC gets the private ranges; only an imported VPC with a literal CIDR gets its CIDR', () => {
-    const trusted = (p: LiteLlmPlatform) => YAML.parse(p.service.config).general_settings.mcp_trusted_proxy_ranges;
+    const trusted = (p: LiteLlmPlatform) => YAML.parse(p.service.renderedConfig).general_settings.mcp_trusted_proxy_ranges;
     expect(trusted(platform().platform)).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
     const stack = new Stack(new App(), 'Imported', { env: ENV });
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {

@@ -1,17 +1,22 @@
-import { App, Duration, Stack, aws_kms as kms, aws_lambda as lambda, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Dependable } from 'constructs';
-import { DeploymentProfile, LiteLlmSecurity, LiteLlmSecurityProps } from '../src';
+import { LiteLlmDeploymentProfile, LiteLlmSecurity, LiteLlmSecurityProps } from '../src';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 
-const rotationMessage = (days: number) => `\`masterKeyRotation\` (${days} days) must be whole days from 1 to 999, as Secrets Manager's rate() allows`;
+const rotationMessage = (days: number) => `\`masterKeyRotation.automaticallyAfter\` (${days} days) must be whole days from 1 to 999, as Secrets Manager's rate() allows`;
 const keyNameMessage = (name: string) => `provider key name "${name}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`;
 
 function securityStack(props: LiteLlmSecurityProps = {}) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
   const security = new LiteLlmSecurity(stack, 'Security', props);
   return { stack, security, template: Template.fromStack(stack) };
+}
+
+/** The messages of the `cdk-litellm:<id>` warnings of `stack`. */
+function warningsOf(stack: Stack, id: string): string[] {
+  return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(`cdk-litellm:${id}`)).map(m => String(m.entry.data));
 }
 
 /** Logical ID of the CloudFormation resource behind an L2 construct. */
@@ -44,13 +49,13 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
     keyArn = stack.resolve(security.encryptionKey.keyArn);
   });
 
-  test('creates one KMS key with rotation on, destroyed with the stack after 7 days', () => {
+  test('creates one KMS key with rotation on, retained with the stack as the database snapshot needs it (7-day window when deleted)', () => {
     // THEN
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true, PendingWindowInDays: 7 },
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
   });
 
@@ -123,15 +128,15 @@ describe('LiteLlmSecurity (DEVELOPMENT) with provider keys', () => {
     expect(masterKey.Properties.SecretString).toBeUndefined();
   });
 
-  test('salt key: generated, no value in the template, deleted with the DEVELOPMENT key, never rotated', () => {
+  test('salt key: generated, no value in the template, retained with the key and the database snapshot, never rotated', () => {
     // THEN
     const id = logicalId(stack, security.saltKeySecret);
     const saltKey = template.toJSON().Resources[id];
     expect(saltKey).toMatchObject({
       Type: 'AWS::SecretsManager::Secret',
       Properties: { KmsKeyId: keyArn, GenerateSecretString: { PasswordLength: 64 } },
-      DeletionPolicy: 'Delete',
-      UpdateReplacePolicy: 'Delete',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
     expect(saltKey.Properties.SecretString).toBeUndefined();
     template.resourcePropertiesCountIs('AWS::SecretsManager::RotationSchedule', { SecretId: { Ref: id } }, 0);
@@ -289,7 +294,7 @@ describe('LiteLlmSecurity (PRODUCTION)', () => {
   let template: Template;
   beforeAll(() => {
     // GIVEN / WHEN
-    ({ stack, security, template } = securityStack({ profile: DeploymentProfile.PRODUCTION }));
+    ({ stack, security, template } = securityStack({ profile: LiteLlmDeploymentProfile.PRODUCTION }));
   });
 
   test('retains the key, with a 30-day pending window, rotation on', () => {
@@ -331,7 +336,7 @@ describe('LiteLlmSecurity (PRODUCTION)', () => {
 describe('LiteLlmSecurity options', () => {
   test('masterKeyRotation changes the rotation schedule', () => {
     // GIVEN / WHEN
-    const { template } = securityStack({ masterKeyRotation: Duration.days(7) });
+    const { template } = securityStack({ masterKeyRotation: { automaticallyAfter: Duration.days(7) } });
 
     // THEN
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(7 days)' } });
@@ -371,6 +376,121 @@ describe('LiteLlmSecurity options', () => {
   });
 });
 
+describe('LiteLlmSecurity: removal policy, own key, grants, log retention', () => {
+  test('removalPolicy DESTROY deletes the key and the salt key with the stack, and what the key encrypts with them, even in PRODUCTION', () => {
+    // GIVEN / WHEN
+    const { stack, security, template } = securityStack({
+      removalPolicy: RemovalPolicy.DESTROY, profile: LiteLlmDeploymentProfile.PRODUCTION, providerKeyNames: ['OPENAI_API_KEY'],
+    });
+
+    // THEN
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(template.toJSON().Resources[logicalId(stack, security.saltKeySecret)]).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    const policies = (type: string) => Object.values(template.findResources(type)).map((r: any) => [r.DeletionPolicy, r.UpdateReplacePolicy]);
+    // Master key, salt key, UI credentials, provider keys; the master-key function's logs.
+    expect(policies('AWS::SecretsManager::Secret')).toEqual(Array(4).fill(['Delete', 'Delete']));
+    expect(policies('AWS::Logs::LogGroup')).toEqual([['Delete', 'Delete']]);
+    expect(warningsOf(stack, 'keysDestroyed')).toEqual([
+      '`removalPolicy` is DESTROY: deleting the stack deletes the salt key and the KMS key (with the master key, UI credentials and provider keys secrets and every log group it encrypts). '
+      + 'A database, a database snapshot or a cache kept after that cannot be read: its model credentials are encrypted with the salt key, and its storage, snapshots and secrets with the KMS key. '
+      + 'Give the database and the cache `removalPolicy: RemovalPolicy.DESTROY` too, or keep these keys with RemovalPolicy.RETAIN [ack: cdk-litellm:keysDestroyed]',
+    ]);
+  });
+
+  test('removalPolicy DESTROY with an imported key warns that the salt key goes, and keeps the secrets of a PRODUCTION platform', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const imported = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+
+    // WHEN
+    const security = new LiteLlmSecurity(stack, 'Security', { encryptionKey: imported, removalPolicy: RemovalPolicy.DESTROY, profile: LiteLlmDeploymentProfile.PRODUCTION });
+
+    // THEN
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect(resources[logicalId(stack, security.saltKeySecret)].DeletionPolicy).toBe('Delete');
+    expect(resources[logicalId(stack, security.masterKeySecret)].DeletionPolicy).toBe('Retain');
+    expect(warningsOf(stack, 'keysDestroyed')).toEqual([
+      '`removalPolicy` is DESTROY: deleting the stack deletes the salt key. '
+      + 'A database, a database snapshot or a cache kept after that cannot be read: its model credentials are encrypted with the salt key. '
+      + 'Give the database and the cache `removalPolicy: RemovalPolicy.DESTROY` too, or keep these keys with RemovalPolicy.RETAIN [ack: cdk-litellm:keysDestroyed]',
+    ]);
+  });
+
+  test('any other removalPolicy does not warn about destroyed keys', () => {
+    const { stack } = securityStack({ removalPolicy: RemovalPolicy.RETAIN });
+    expect(warningsOf(stack, 'keysDestroyed')).toEqual([]);
+  });
+
+  test('removalPolicy SNAPSHOT, which keys and secrets cannot take, retains them', () => {
+    // GIVEN / WHEN
+    const { stack, security, template } = securityStack({ removalPolicy: RemovalPolicy.SNAPSHOT });
+
+    // THEN
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(template.toJSON().Resources[logicalId(stack, security.saltKeySecret)]).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  test('an encryptionKey of the app is used, gets the statements the platform needs, and no key is created', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const own = new kms.Key(stack, 'Own');
+
+    // WHEN
+    const security = new LiteLlmSecurity(stack, 'Security', { encryptionKey: own });
+
+    // THEN
+    expect(security.encryptionKey).toBe(own);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(keyPolicyStatements(template).map((st: any) => st.Sid)).toEqual(expect.arrayContaining(['CloudWatchLogs', 'SecretsManagerAndSnsInThisAccount']));
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: stack.resolve(own.keyArn) });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('encryptionKey'));
+  });
+
+  test('an imported encryptionKey warns that its policy must already allow CloudWatch Logs, Secrets Manager and SNS', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const imported = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+
+    // WHEN
+    new LiteLlmSecurity(stack, 'Security', { encryptionKey: imported });
+
+    // THEN
+    Template.fromStack(stack).resourceCountIs('AWS::KMS::Key', 0);
+    expect(warningsOf(stack, 'importedEncryptionKey')).toEqual([
+      '`encryptionKey` is imported, so its key policy cannot be changed here: it must let CloudWatch Logs '
+      + '(logs.eu-west-1.amazonaws.com, kms:EncryptionContext:aws:logs:arn in this account), and Secrets Manager and SNS of this account, use the key, or the deploy fails. '
+      + 'It must also let IAM policies of this account grant the key (the default key policy\'s statement for the account root): '
+      + 'the platform\'s roles, RDS, ElastiCache and the deploy role are granted through IAM only [ack: cdk-litellm:importedEncryptionKey]',
+    ]);
+  });
+
+  test('grantReadMasterKey lets a role read the master key and no other secret', () => {
+    // GIVEN
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const security = new LiteLlmSecurity(stack, 'Security');
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // WHEN
+    security.grantReadMasterKey(role);
+
+    // THEN
+    const statements = Template.fromStack(stack).toJSON().Resources[logicalId(stack, role.node.findChild('DefaultPolicy'))]
+      .Properties.PolicyDocument.Statement;
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: stack.resolve(security.masterKeySecret.secretArn) },
+    ]);
+  });
+
+  test('logRetention sets the master-key function\'s log group', () => {
+    // GIVEN / WHEN
+    const { template } = securityStack({ logRetention: logs.RetentionDays.ONE_YEAR });
+
+    // THEN
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+});
+
 describe('LiteLlmSecurity validation', () => {
   const newSecurity = (props: LiteLlmSecurityProps) => () => new LiteLlmSecurity(new Stack(new App(), 'Stack'), 'Security', props);
 
@@ -380,7 +500,7 @@ describe('LiteLlmSecurity validation', () => {
     ['1000 days (rate(1000 days) is past Secrets Manager\'s 999)', Duration.days(1000), 1000],
     ['36 hours', Duration.hours(36), 1.5],
   ])('rejects masterKeyRotation of %s', (_label, masterKeyRotation, days) => {
-    expect(newSecurity({ masterKeyRotation })).toThrow(rotationMessage(days));
+    expect(newSecurity({ masterKeyRotation: { automaticallyAfter: masterKeyRotation } })).toThrow(rotationMessage(days));
   });
 
   test.each([
@@ -388,7 +508,7 @@ describe('LiteLlmSecurity validation', () => {
     ['24 hours', Duration.hours(24)],
     ['999 days', Duration.days(999)],
   ])('accepts masterKeyRotation of %s', (_label, masterKeyRotation) => {
-    expect(newSecurity({ masterKeyRotation })).not.toThrow();
+    expect(newSecurity({ masterKeyRotation: { automaticallyAfter: masterKeyRotation } })).not.toThrow();
   });
 
   test.each(['openai_api_key', 'OPENAI-API-KEY', '1PASSWORD_KEY', 'OPENAI API KEY', ''])('rejects provider key name "%s"', name => {
@@ -413,23 +533,24 @@ describe('when the master key rotates', () => {
   });
 
   test('on a team\'s schedule, within a window', () => {
-    expect(rules({ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 *)', masterKeyRotationWindow: Duration.hours(2) }))
+    expect(rules({ masterKeyRotation: { schedule: 'cron(0 4 ? * SUN#1 *)', window: Duration.hours(2) } }))
       .toEqual({ ScheduleExpression: 'cron(0 4 ? * SUN#1 *)', Duration: '2h' });
   });
 
   test('turned off: the schedule keeps the function for a manual rotate-secret, with no automatic rotation', () => {
-    expect(rules({ masterKeyRotationEnabled: false })).toBeUndefined();
+    expect(rules({ masterKeyRotation: { enabled: false } })).toBeUndefined();
   });
 
   test('turned off: after the schedule, the master-key function cancels the rotation the secret keeps (aws-cdk issue 27460)', () => {
-    const { stack, security, template } = securityStack({ masterKeyRotationEnabled: false });
+    const { stack, security, template } = securityStack({ masterKeyRotation: { enabled: false } });
     const [[id, off]] = Object.entries(template.findResources('Custom::LiteLlmMasterKeyRotationOff'));
     const [scheduleId] = Object.keys(template.findResources('AWS::SecretsManager::RotationSchedule'));
     const functionArn = stack.resolve((security.masterKeyFunction as lambda.Function).functionArn);
     expect(off.Properties).toEqual({
       ServiceToken: functionArn,
       SecretId: stack.resolve(security.masterKeySecret.secretArn),
-      RotationLambdaArn: functionArn,
+      // The schedule's inputs: a change to them updates the schedule, which turns rotation back on.
+      Schedule: { RotationLambdaArn: functionArn, RotateImmediatelyOnUpdate: false },
       ServiceTimeout: '300',
     });
     expect(off.DependsOn).toEqual(expect.arrayContaining([scheduleId]));
@@ -444,9 +565,28 @@ describe('when the master key rotates', () => {
     expect(id).toBeDefined();
   });
 
+  test('turned off: a change to the schedule\'s inputs (which turns rotation back on) changes the cancelling step, which cancels again', () => {
+    // GIVEN
+    const propertiesOf = (rotationLambdaArn?: string) => {
+      const stack = new Stack(new App(), 'Stack', { env: ENV });
+      const security = new LiteLlmSecurity(stack, 'Security', { masterKeyRotation: { enabled: false } });
+      const schedule = security.masterKeySecret.node.findChild('Rotation').node.defaultChild as secretsmanager.CfnRotationSchedule;
+      if (rotationLambdaArn) schedule.rotationLambdaArn = rotationLambdaArn;
+      return Object.values(Template.fromStack(stack).findResources('Custom::LiteLlmMasterKeyRotationOff'))[0].Properties;
+    };
+
+    // WHEN
+    const before = propertiesOf();
+    const after = propertiesOf('arn:aws:lambda:eu-west-1:123456789012:function:other');
+
+    // THEN
+    expect(after.Schedule).toEqual({ RotationLambdaArn: 'arn:aws:lambda:eu-west-1:123456789012:function:other', RotateImmediatelyOnUpdate: false });
+    expect({ ...after, Schedule: undefined }).toEqual({ ...before, Schedule: undefined });
+  });
+
   test('turned on, nothing cancels rotation; the grant is there already, so turning rotation off later does not call CancelRotateSecret seconds after IAM got it', () => {
     const on = securityStack({});
-    const off = securityStack({ masterKeyRotationEnabled: false });
+    const off = securityStack({ masterKeyRotation: { enabled: false } });
     expect(on.template.findResources('Custom::LiteLlmMasterKeyRotationOff')).toEqual({});
     const grantsOf = (t: Template) => Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().includes('secretsmanager:CancelRotateSecret'));
@@ -463,38 +603,38 @@ describe('when the master key rotates', () => {
     ['rate(999 days)', 24],
     ['rate(1 day)', 1],
   ])('Secrets Manager accepts %s with a %i-hour window, and so does synth', (schedule, hours) => {
-    expect(rules({ masterKeyRotationSchedule: schedule, masterKeyRotationWindow: Duration.hours(hours) }))
+    expect(rules({ masterKeyRotation: { schedule: schedule, window: Duration.hours(hours) } }))
       .toEqual({ ScheduleExpression: schedule, Duration: `${hours}h` });
   });
 
   test.each([
-    [{ masterKeyRotationSchedule: 'every sunday' }, '`masterKeyRotationSchedule` ("every sunday") must be a Secrets Manager schedule expression: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
-    [{ masterKeyRotationSchedule: 'rate(2 hours)' }, '`masterKeyRotationSchedule` ("rate(2 hours)") must rotate every 4 to 23 hours in hours, or use days: Secrets Manager rotates at most every 4 hours, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
-    [{ masterKeyRotationWindow: Duration.hours(30) }, '`masterKeyRotationWindow` (30 hours) must be whole hours from 1 to 24'],
-    [{ masterKeyRotationSchedule: 'rate(7 days)', masterKeyRotation: Duration.days(7) }, '`masterKeyRotationSchedule` replaces `masterKeyRotation`: set one of them'],
-    [{ masterKeyRotationEnabled: false, masterKeyRotationWindow: Duration.hours(2) }, '`masterKeyRotationSchedule` and `masterKeyRotationWindow` need rotation'],
+    [{ masterKeyRotation: { schedule: 'every sunday' } }, '`masterKeyRotation.schedule` ("every sunday") must be a Secrets Manager schedule expression: cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotation: { schedule: 'rate(2 hours)' } }, '`masterKeyRotation.schedule` ("rate(2 hours)") must rotate every 4 to 23 hours in hours, or use days: Secrets Manager rotates at most every 4 hours, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotation: { window: Duration.hours(30) } }, '`masterKeyRotation.window` (30 hours) must be whole hours from 1 to 24'],
+    [{ masterKeyRotation: { schedule: 'rate(7 days)', automaticallyAfter: Duration.days(7) } }, '`masterKeyRotation.schedule` replaces `masterKeyRotation.automaticallyAfter`: set one of them'],
+    [{ masterKeyRotation: { enabled: false, window: Duration.hours(2) } }, '`masterKeyRotation.schedule` and `masterKeyRotation.window` need rotation'],
     // The README's old example: a window from 04:00 for 24 hours runs into the next UTC day.
-    [{ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 *)', masterKeyRotationWindow: Duration.hours(24) },
-      '`masterKeyRotationWindow` (24 hours) from 04:00 UTC (`masterKeyRotationSchedule` "cron(0 4 ? * SUN#1 *)") would run into the next UTC day, which Secrets Manager refuses: '
+    [{ masterKeyRotation: { schedule: 'cron(0 4 ? * SUN#1 *)', window: Duration.hours(24) } },
+      '`masterKeyRotation.window` (24 hours) from 04:00 UTC (`masterKeyRotation.schedule` "cron(0 4 ? * SUN#1 *)") would run into the next UTC day, which Secrets Manager refuses: '
       + 'make the window at most 20 hours, or start the schedule earlier'],
-    [{ masterKeyRotationSchedule: 'cron(30 4 ? * SUN#1 *)' },
-      '`masterKeyRotationSchedule` ("cron(30 4 ? * SUN#1 *)") must have 0 in the minutes field: Secrets Manager rotation windows open on the hour, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
-    [{ masterKeyRotationSchedule: 'cron(0 4 ? * SUN#1 2027)' },
-      '`masterKeyRotationSchedule` ("cron(0 4 ? * SUN#1 2027)") must have * in the year field, as Secrets Manager requires, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
-    [{ masterKeyRotationSchedule: 'cron(0 4/12 * * ? *)', masterKeyRotationWindow: Duration.hours(9) },
-      '`masterKeyRotationWindow` (9 hours) from 16:00 UTC (`masterKeyRotationSchedule` "cron(0 4/12 * * ? *)") would run into the next UTC day, which Secrets Manager refuses: make the window at most 8 hours, or start the schedule earlier'],
-    [{ masterKeyRotationSchedule: 'cron(0 0/6 * * ? *)', masterKeyRotationWindow: Duration.hours(7) },
-      '`masterKeyRotationWindow` (7 hours) is longer than the 6 hours between the rotations of `masterKeyRotationSchedule` ("cron(0 0/6 * * ? *)"), which Secrets Manager refuses: make the window at most 6 hours'],
-    [{ masterKeyRotationSchedule: 'cron(0 4/12 * * ? *)', masterKeyRotationWindow: Duration.hours(13) },
-      '`masterKeyRotationWindow` (13 hours) is longer than the 12 hours between the rotations of `masterKeyRotationSchedule` ("cron(0 4/12 * * ? *)"), which Secrets Manager refuses: make the window at most 8 hours'],
-    [{ masterKeyRotationSchedule: 'rate(6 hours)', masterKeyRotationWindow: Duration.hours(8) },
-      '`masterKeyRotationWindow` (8 hours) is longer than the 6 hours between the rotations of `masterKeyRotationSchedule` ("rate(6 hours)"), which Secrets Manager refuses: make the window at most 6 hours'],
-    [{ masterKeyRotationSchedule: 'cron(0 */2 * * ? *)' },
-      '`masterKeyRotationSchedule` ("cron(0 */2 * * ? *)") opens windows 2 hour(s) apart: Secrets Manager rotates a secret at most every 4 hours; space the hours 4 or more apart'],
-    [{ masterKeyRotationSchedule: 'rate(1000 days)' },
-      '`masterKeyRotationSchedule` ("rate(1000 days)") must be from rate(1 day) to rate(999 days), the longest period Secrets Manager allows'],
-    [{ masterKeyRotationSchedule: 'cron(0 25 * * ? *)' },
-      '`masterKeyRotationSchedule` ("cron(0 25 * * ? *)") has an hours field ("25") that is not hours from 0 to 23 (n, a-b, a/step, *, lists with ","), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotation: { schedule: 'cron(30 4 ? * SUN#1 *)' } },
+      '`masterKeyRotation.schedule` ("cron(30 4 ? * SUN#1 *)") must have 0 in the minutes field: Secrets Manager rotation windows open on the hour, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotation: { schedule: 'cron(0 4 ? * SUN#1 2027)' } },
+      '`masterKeyRotation.schedule` ("cron(0 4 ? * SUN#1 2027)") must have * in the year field, as Secrets Manager requires, e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
+    [{ masterKeyRotation: { schedule: 'cron(0 4/12 * * ? *)', window: Duration.hours(9) } },
+      '`masterKeyRotation.window` (9 hours) from 16:00 UTC (`masterKeyRotation.schedule` "cron(0 4/12 * * ? *)") would run into the next UTC day, which Secrets Manager refuses: make the window at most 8 hours, or start the schedule earlier'],
+    [{ masterKeyRotation: { schedule: 'cron(0 0/6 * * ? *)', window: Duration.hours(7) } },
+      '`masterKeyRotation.window` (7 hours) is longer than the 6 hours between the rotations of `masterKeyRotation.schedule` ("cron(0 0/6 * * ? *)"), which Secrets Manager refuses: make the window at most 6 hours'],
+    [{ masterKeyRotation: { schedule: 'cron(0 4/12 * * ? *)', window: Duration.hours(13) } },
+      '`masterKeyRotation.window` (13 hours) is longer than the 12 hours between the rotations of `masterKeyRotation.schedule` ("cron(0 4/12 * * ? *)"), which Secrets Manager refuses: make the window at most 8 hours'],
+    [{ masterKeyRotation: { schedule: 'rate(6 hours)', window: Duration.hours(8) } },
+      '`masterKeyRotation.window` (8 hours) is longer than the 6 hours between the rotations of `masterKeyRotation.schedule` ("rate(6 hours)"), which Secrets Manager refuses: make the window at most 6 hours'],
+    [{ masterKeyRotation: { schedule: 'cron(0 */2 * * ? *)' } },
+      '`masterKeyRotation.schedule` ("cron(0 */2 * * ? *)") opens windows 2 hour(s) apart: Secrets Manager rotates a secret at most every 4 hours; space the hours 4 or more apart'],
+    [{ masterKeyRotation: { schedule: 'rate(1000 days)' } },
+      '`masterKeyRotation.schedule` ("rate(1000 days)") must be from rate(1 day) to rate(999 days), the longest period Secrets Manager allows'],
+    [{ masterKeyRotation: { schedule: 'cron(0 25 * * ? *)' } },
+      '`masterKeyRotation.schedule` ("cron(0 25 * * ? *)") has an hours field ("25") that is not hours from 0 to 23 (n, a-b, a/step, *, lists with ","), e.g. cron(0 4 ? * SUN#1 *) or rate(30 days)'],
   ] as [LiteLlmSecurityProps, string][])('%j fails at synth', (props, message) => {
     expect(() => securityStack(props)).toThrow(message);
   });

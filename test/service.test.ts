@@ -1,13 +1,13 @@
 import {
   App, CfnElement, CfnParameter, Duration, Lazy, Stack, Token,
-  aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_logs as logs,
+  aws_ec2 as ec2, aws_ecr as ecr, aws_ecs as ecs, aws_iam as iam, aws_logs as logs, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  DeploymentProfile, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmEndpointOptions, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
+  LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmEndpointOptions, LiteLlmLogLevel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
 import { servingTaskDefinition } from './support/template';
 import { postgresMaxConnections } from '../src/private/connections';
@@ -271,7 +271,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       `import os; open("${CONFIG_PATH}", "w").write(os.environ["LITELLM_CONFIG_YAML"]); open("/litellm-config/rds-ca.pem", "w").write(os.environ["DATABASE_CA_PEM"])`,
     ]);
     expect(init.Environment).toEqual([
-      { Name: 'LITELLM_CONFIG_YAML', Value: s.platform.service.config },
+      { Name: 'LITELLM_CONFIG_YAML', Value: s.platform.service.renderedConfig },
       // The region's RDS CA (test/database-tls.test.ts proves the proxy verifies against it).
       { Name: 'DATABASE_CA_PEM', Value: expect.stringContaining('-----BEGIN CERTIFICATE-----') },
     ]);
@@ -290,7 +290,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
 
   test('the config served is the rendered model list with the derived pool limit', () => {
     // WHEN
-    const config = YAML.parse(s.platform.service.config);
+    const config = YAML.parse(s.platform.service.renderedConfig);
 
     // THEN
     expect(config.model_list).toEqual([
@@ -619,7 +619,7 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
 describe('default PRODUCTION platform', () => {
   let s: Synth;
   beforeAll(() => {
-    s = synth({ profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
+    s = synth({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } });
   });
 
   test('cluster has Container Insights on', () => {
@@ -741,8 +741,8 @@ describe('a config change', () => {
 
     // THEN
     expect(after).not.toEqual(before);
-    expect(environmentOf(after[0]).LITELLM_CONFIG_YAML).toBe(changed.platform.service.config);
-    expect(changed.platform.service.config).toContain('model: openai/gpt-4o-mini');
+    expect(environmentOf(after[0]).LITELLM_CONFIG_YAML).toBe(changed.platform.service.renderedConfig);
+    expect(changed.platform.service.renderedConfig).toContain('model: openai/gpt-4o-mini');
     // Only the config differs.
     const withoutConfig = (defs: any[]) => defs.map(d => ({ ...d, Environment: d.Name === 'config' ? 'config' : d.Environment }));
     expect(withoutConfig(after)).toEqual(withoutConfig(before));
@@ -825,7 +825,7 @@ describe('assignPublicIp', () => {
 
   test('in PRODUCTION is rejected', () => {
     expect(() => build({
-      profile: DeploymentProfile.PRODUCTION,
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
       loadBalancer: { allowHttp: true },
       network: { natGateways: 0 },
       service: { assignPublicIp: true },
@@ -981,7 +981,7 @@ describe('validation', () => {
   test('a token minCapacity is not judged as a literal', () => {
     // WHEN
     const s = synth({
-      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: Lazy.number({ produce: () => 2 }) },
+      profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { minCapacity: Lazy.number({ produce: () => 2 }) },
     });
 
     // THEN
@@ -1069,7 +1069,7 @@ describe('LiteLlmService on its own building blocks, no NAT, ECR image, Bedrock 
     expect(service.logGroup).toBeInstanceOf(logs.LogGroup);
     expect(service.connections).toBe(service.service.connections);
     expect(service.alarms).toEqual([
-      service.cpuAlarm, service.memoryAlarm, service.unhealthyHostsAlarm, service.target5xxAlarm, service.redeployAlarm,
+      service.cpuAlarm, service.memoryAlarm, service.unhealthyHostsAlarm, service.redeployAlarm,
     ]);
   });
 });
@@ -1087,7 +1087,10 @@ describe('sizing and scaling from LiteLLM\'s production guide', () => {
   ])('PRODUCTION, %i worker(s): CPU %s, memory %s (a vCPU and 4 GiB each, on a Fargate size)', (numWorkers, cpu, memory) => {
     const instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE);
     const s = synth({
-      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, service: { numWorkers, maxCapacity: 1 }, database: { instanceType },
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true },
+      service: { numWorkers, maxCapacity: 1 },
+      database: { instanceType },
     });
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: cpu, Memory: memory });
     expect(warningsOf(s.stack)).toHaveLength(0);
@@ -1151,7 +1154,7 @@ describe('a platform built from a team\'s config.yaml', () => {
 
   test('serves the file\'s models', () => {
     expect(s.platform.service.models.map(m => m.name)).toEqual(['claude-sonnet', 'gpt-4o', 'mistral-large', 'team-mock']);
-    expect(YAML.parse(s.platform.service.config).model_list.map((m: any) => m.model_name))
+    expect(YAML.parse(s.platform.service.renderedConfig).model_list.map((m: any) => m.model_name))
       .toEqual(['claude-sonnet', 'gpt-4o', 'mistral-large', 'team-mock']);
   });
 
@@ -1166,7 +1169,7 @@ describe('a platform built from a team\'s config.yaml', () => {
 
   test('its Bedrock model adds the bedrock-runtime endpoint wherever interface endpoints are (PRODUCTION), as LiteLlmModel.bedrock does', () => {
     const production = synth({
-      profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [], config: { configFile: TEAM_CONFIG },
+      profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true }, models: [], config: { configFile: TEAM_CONFIG },
     });
     production.template.hasResourceProperties('AWS::EC2::VPCEndpoint', { ServiceName: 'com.amazonaws.us-east-1.bedrock-runtime' });
   });
@@ -1229,5 +1232,89 @@ describe('several workers with IAM database auth', () => {
     };
     Annotations.fromStack(stack(2)).hasWarning('/Workers/LiteLlm/Service', Match.stringLikeRegexp('`numWorkers` is 2: the proxy logs in to the database with a 15-minute IAM token'));
     Annotations.fromStack(stack(1)).hasNoWarning('*', Match.stringLikeRegexp('cdk-litellm:workersWithIamToken'));
+  });
+});
+
+describe('LiteLlmService: one log retention, CDK-shaped settings, grants', () => {
+  test('service.logRetention reaches every log group of the service: container, migration step, redeploy function', () => {
+    // GIVEN / WHEN
+    const s = synth({ service: { logRetention: logs.RetentionDays.SIX_MONTHS } });
+
+    // THEN
+    const service = s.platform.service;
+    const groups = service.node.findAll().filter((c): c is logs.LogGroup => c instanceof logs.LogGroup);
+    expect(groups.map(g => g.node.path.replace('Stack/LiteLlm/Service/', '')).sort())
+      .toEqual(['Logs', 'Migration/ProviderLogs', 'Migration/StartFunctionLogs', 'Migration/WaitFunctionLogs', 'RedeployFunctionLogs'].sort());
+    const resources = s.template.toJSON().Resources;
+    const retentionOf = (g: IConstruct) => resources[s.stack.getLogicalId(g.node.defaultChild as CfnElement)].Properties.RetentionInDays;
+    expect(groups.map(retentionOf)).toEqual(groups.map(() => 180));
+  });
+
+  test('the platform\'s logRetention reaches every log group it creates, unless a block sets its own', () => {
+    // GIVEN / WHEN
+    const s = synth({ logRetention: logs.RetentionDays.ONE_YEAR, database: { logRetention: logs.RetentionDays.FIVE_DAYS } });
+
+    // THEN
+    const resources = s.template.toJSON().Resources;
+    const retentionUnder = (block: IConstruct) => block.node.findAll().filter((c): c is logs.LogGroup => c instanceof logs.LogGroup)
+      .map(g => resources[s.stack.getLogicalId(g.node.defaultChild as CfnElement)].Properties.RetentionInDays);
+    const under = [...retentionUnder(s.platform.service), ...retentionUnder(s.platform.security), ...retentionUnder(s.platform.network)];
+    expect(new Set(under)).toEqual(new Set([365]));
+    expect(retentionUnder(s.platform.network)).toHaveLength(1);
+    expect(new Set(retentionUnder(s.platform.database))).toEqual(new Set([5]));
+  });
+
+  test('without a retention, the migration step and the redeploy function follow the profile (14 days in DEVELOPMENT), no longer a fixed month', () => {
+    // GIVEN / WHEN
+    const s = synth();
+
+    // THEN
+    const resources = s.template.toJSON().Resources;
+    const groups = s.platform.service.node.findAll().filter((c): c is logs.LogGroup => c instanceof logs.LogGroup);
+    const retentionOf = (g: IConstruct) => resources[s.stack.getLogicalId(g.node.defaultChild as CfnElement)].Properties.RetentionInDays;
+    expect(new Set(groups.map(retentionOf))).toEqual(new Set([14]));
+  });
+
+  test('logLevel is an enum that sets LITELLM_LOG', () => {
+    // GIVEN / WHEN
+    const s = synth({ service: { logLevel: LiteLlmLogLevel.WARNING } });
+
+    // THEN
+    const env = servingTaskDefinition(s.template).Properties.ContainerDefinitions
+      .find((c: any) => (c.Environment ?? []).some((e: any) => e.Name === 'LITELLM_LOG')).Environment;
+    expect(env).toEqual(expect.arrayContaining([{ Name: 'LITELLM_LOG', Value: 'WARNING' }]));
+  });
+
+  test('containerInsights takes ecs.ContainerInsights, ENHANCED included', () => {
+    // GIVEN / WHEN
+    const s = synth({ service: { containerInsights: ecs.ContainerInsights.ENHANCED } });
+
+    // THEN
+    s.template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
+  });
+
+  test('grantPrincipal is the task role, on the service and the platform; the platform grants reading the master key', () => {
+    // GIVEN
+    const s = build();
+    const bucket = new s3.Bucket(s.stack, 'Bucket');
+    const reader = new iam.Role(s.stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    // WHEN
+    bucket.grantRead(s.platform);
+    s.platform.grantReadMasterKey(reader);
+
+    // THEN
+    expect(s.platform.service.grantPrincipal).toBe(s.platform.service.taskDefinition.taskRole);
+    expect(s.platform.grantPrincipal).toBe(s.platform.service.taskDefinition.taskRole);
+    const template = Template.fromStack(s.stack);
+    const taskRoleId = s.stack.getLogicalId(s.platform.service.taskDefinition.taskRole.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: taskRoleId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: s.stack.getLogicalId(reader.node.defaultChild as CfnElement) }],
+      PolicyDocument: { Statement: [Match.objectLike({ Resource: s.stack.resolve(s.platform.security.masterKeySecret.secretArn) })] },
+    });
   });
 });

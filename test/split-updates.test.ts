@@ -125,7 +125,7 @@ test('the split crosses stacks through exports (the check below has something to
 test.each([
   ['adding a certificate (HTTPS, port 80 redirects)', { withCertificate: true }],
   ['changing the container port', { containerPort: 8080 }],
-  ['turning WAF on', { loadBalancer: { waf: true } }],
+  ['turning WAF on', { loadBalancer: { waf: { enabled: true } } }],
   ['a longer idle timeout', { loadBalancer: { idleTimeout: Duration.seconds(900) } }],
   ['a larger database instance', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL) }],
   ['more tasks', { maxCapacity: 4 }],

@@ -1,6 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
+import { LiteLlmCallback, LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
 import { ENV, SCENARIOS, Scenario as SupportScenario } from './support/scenarios';
 
 // Stateful resources: what holds data must keep its identity across refactors,
@@ -34,7 +34,7 @@ function once(key: string, make: () => Synth): Synth {
 }
 
 /** The DESIGN one-liner, in DEVELOPMENT (the default) or PRODUCTION. */
-function oneLiner(profile?: DeploymentProfile): Synth {
+function oneLiner(profile?: LiteLlmDeploymentProfile): Synth {
   return once(`one-liner-${profile ?? 'default'}`, () => synthPlatform(profile ? { profile, loadBalancer: { allowHttp: true } } : {}));
 }
 
@@ -60,9 +60,9 @@ const PINNED_LOGICAL_IDS = {
   encryptionKey: 'LiteLlmSecurityKey485182C9',
 };
 
-const PROFILES: { name: string; profile?: DeploymentProfile }[] = [
+const PROFILES: { name: string; profile?: LiteLlmDeploymentProfile }[] = [
   { name: 'DEVELOPMENT (default)', profile: undefined },
-  { name: 'PRODUCTION', profile: DeploymentProfile.PRODUCTION },
+  { name: 'PRODUCTION', profile: LiteLlmDeploymentProfile.PRODUCTION },
 ];
 
 describe.each(PROFILES)('Stateful resources keep their logical IDs: $name', ({ profile }) => {
@@ -118,7 +118,7 @@ const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
 describe('Stateful resources survive a PRODUCTION stack deletion', () => {
   test('the database is snapshotted on deletion and replacement, and protected', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+    const { template } = oneLiner(LiteLlmDeploymentProfile.PRODUCTION);
 
     // THEN
     const db = template.Resources[PINNED_LOGICAL_IDS.databaseInstance];
@@ -128,7 +128,7 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
 
   test('the KMS key is retained', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+    const { template } = oneLiner(LiteLlmDeploymentProfile.PRODUCTION);
 
     // THEN
     expect(policies(template.Resources[PINNED_LOGICAL_IDS.encryptionKey])).toEqual(RETAIN);
@@ -136,7 +136,7 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
 
   test('the salt key secret is retained', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+    const { template } = oneLiner(LiteLlmDeploymentProfile.PRODUCTION);
 
     // THEN
     expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
@@ -144,7 +144,7 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
 
   test('the database credentials secret is retained', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+    const { template } = oneLiner(LiteLlmDeploymentProfile.PRODUCTION);
 
     // THEN
     expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseCredentialsSecret])).toEqual(RETAIN);
@@ -152,7 +152,7 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
 
   test('every log group is retained', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner(DeploymentProfile.PRODUCTION);
+    const { template } = oneLiner(LiteLlmDeploymentProfile.PRODUCTION);
 
     // THEN
     const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
@@ -162,26 +162,80 @@ describe('Stateful resources survive a PRODUCTION stack deletion', () => {
   });
 });
 
-describe('Stateful resources in DEVELOPMENT', () => {
-  test('the salt key is deleted with the database and the key that encrypts it: a retained salt could never be decrypted', () => {
+describe('Stateful resources in DEVELOPMENT: what a user who never read the profiles gets', () => {
+  test('the one-liner keeps a final snapshot of the database, and the key and the salt key that the snapshot needs to be read', () => {
+    // GIVEN / WHEN
+    const { template } = oneLiner();
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseInstance])).toEqual({ DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseCredentialsSecret])).toEqual(RETAIN);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
+    expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, r]) => policies(r))).toEqual([RETAIN]);
+  });
+
+  test('everything else of the one-liner is deleted with the stack, and the database is not protected', () => {
     // GIVEN / WHEN
     const { template } = oneLiner();
 
     // THEN
     const deleted = { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' };
-    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(deleted);
-    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseInstance])).toEqual(deleted);
-    expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, r]) => r.DeletionPolicy)).toEqual(['Delete']);
+    expect(template.Resources[PINNED_LOGICAL_IDS.databaseInstance].Properties.DeletionProtection).toBe(false);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.masterKeySecret])).toEqual(deleted);
+    expect(resourcesOfType(template, 'AWS::Logs::LogGroup').map(([, r]) => policies(r)).every(p => p.DeletionPolicy === 'Delete')).toBe(true);
   });
 
-  test('the database is deleted with the stack and not protected', () => {
+  test('removalPolicy DESTROY on the platform deletes the database, its credentials, the key and the salt key together', () => {
     // GIVEN / WHEN
-    const { template } = oneLiner();
+    const { template } = synthPlatform({ removalPolicy: RemovalPolicy.DESTROY });
 
     // THEN
-    const db = template.Resources[PINNED_LOGICAL_IDS.databaseInstance];
-    expect(policies(db)).toEqual({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
-    expect(db.Properties.DeletionProtection).toBe(false);
+    const deleted = { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' };
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseInstance])).toEqual(deleted);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseCredentialsSecret])).toEqual(deleted);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(deleted);
+    expect(resourcesOfType(template, 'AWS::KMS::Key').map(([, r]) => policies(r))).toEqual([deleted]);
+  });
+
+  test('removalPolicy DESTROY on a PRODUCTION platform deletes everything the key encrypts with it: no secret, log group or final snapshot left unreadable', () => {
+    // GIVEN / WHEN
+    const { template } = synthPlatform({
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+      loadBalancer: { allowHttp: true, waf: {} },
+      config: { callbacks: [LiteLlmCallback.s3Logging()] },
+      models: [sonnet(), LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' })],
+    });
+
+    // THEN: only the load balancer's access logs bucket (SSE-S3, not the key) is kept
+    const kept = Object.entries<any>(template.Resources)
+      .filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete')
+      .map(([id, r]) => [r.Type, id.replace(/[0-9A-F]{8}$/, ''), r.DeletionPolicy]);
+    expect(kept).toEqual([['AWS::S3::Bucket', 'LiteLlmLoadBalancerAccessLogs', 'Retain']]);
+    const deleted = (type: string) => resourcesOfType(template, type).map(([, r]) => r.DeletionPolicy);
+    // Master key, salt key, UI credentials, provider keys, database credentials, cache AUTH token.
+    expect(deleted('AWS::SecretsManager::Secret')).toEqual(Array(6).fill('Delete'));
+    expect(deleted('AWS::Logs::LogGroup').every(p => p === 'Delete')).toBe(true);
+    expect(deleted('AWS::ElastiCache::ReplicationGroup')).toEqual(['Delete']);
+  });
+
+  test('a block\'s removalPolicy wins over the platform\'s', () => {
+    // GIVEN / WHEN
+    const { template } = synthPlatform({
+      removalPolicy: RemovalPolicy.DESTROY, database: { removalPolicy: RemovalPolicy.RETAIN }, security: { removalPolicy: RemovalPolicy.RETAIN },
+    });
+
+    // THEN
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.databaseInstance])).toEqual(RETAIN);
+    expect(policies(template.Resources[PINNED_LOGICAL_IDS.saltKeySecret])).toEqual(RETAIN);
+  });
+
+  test.each([
+    [{ security: { removalPolicy: RemovalPolicy.DESTROY } }, 'snapshot, the default'],
+    [{ removalPolicy: RemovalPolicy.DESTROY, database: { removalPolicy: RemovalPolicy.SNAPSHOT } }, 'snapshot'],
+  ] as [Partial<LiteLlmPlatformProps>, string][])('a kept database with destroyed keys fails at synth: %j', (props, database) => {
+    expect(() => synthPlatform(props)).toThrow(`\`security.removalPolicy\` (destroy) would delete the key and the salt key the database needs to be read after it leaves the stack (\`database.removalPolicy\`: ${database}): `
+      + 'set security.removalPolicy to RemovalPolicy.RETAIN, or the platform\'s `removalPolicy` to RemovalPolicy.DESTROY to delete all of them');
   });
 });
 

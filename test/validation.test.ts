@@ -1,10 +1,10 @@
 import {
   App, CfnParameter, Duration, Lazy, Stack, Token,
-  aws_certificatemanager as acm, aws_ec2 as ec2, aws_ecr as ecr, aws_rds as rds, aws_route53 as route53,
+  aws_ec2 as ec2, aws_ecr as ecr, aws_logs as logs, aws_rds as rds, aws_route53 as route53,
 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
-  DeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
+  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
   LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
 
@@ -15,7 +15,6 @@ import {
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const SONNET = () => LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
-const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
 function newStack(): Stack {
   return new Stack(new App(), 'Stack', { env: ENV });
@@ -60,58 +59,44 @@ interface BadInput {
 const BAD_INPUTS: BadInput[] = [
   // Conflicting options
   {
-    name: 'vpc together with network.cidr',
-    build: s => platform(s, { vpc: new ec2.Vpc(s, 'OwnVpc'), network: { cidr: '10.1.0.0/16' } }),
-    message: '`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
+    name: 'vpc together with network.ipAddresses',
+    build: s => platform(s, { vpc: new ec2.Vpc(s, 'OwnVpc'), network: { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16') } }),
+    message: '`ipAddresses` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
   },
   {
     name: 'vpc together with network.natGateways',
     build: s => platform(s, { vpc: new ec2.Vpc(s, 'OwnVpc'), network: { natGateways: 2 } }),
-    message: '`cidr` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
+    message: '`ipAddresses` and `natGateways` describe a VPC to create and cannot be used with `vpc`: remove them, or remove `vpc`',
   },
   {
-    name: 'loadBalancer.certificate together with domain.certificate',
+    name: 'loadBalancer.domainZone without domainName',
+    build: s => platform(s, { loadBalancer: { domainZone: zone(s) } }),
+    message: '`domainZone` is set without `domainName`: set `domainName` to the name to serve in the zone (e.g. "llm"), or remove `domainZone`',
+  },
+  {
+    name: 'loadBalancer.domainName without domainZone or certificate',
+    build: s => platform(s, { loadBalancer: { domainName: 'llm.example.com' } }),
+    message: '`domainName` ("llm.example.com") needs `certificate` (an ACM certificate for that name, when its DNS record is yours) '
+      + 'or `domainZone` (its Route 53 hosted zone: the record and a DNS-validated certificate are then created)',
+  },
+  {
+    name: 'loadBalancer.waf settings with waf.enabled false',
     build: s => platform(s, {
-      loadBalancer: {
-        certificate: acm.Certificate.fromCertificateArn(s, 'Certificate', CERTIFICATE_ARN),
-        domain: { hostedZone: zone(s), recordName: 'llm', certificate: acm.Certificate.fromCertificateArn(s, 'DomainCertificate', CERTIFICATE_ARN) },
-      },
+      profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, waf: { enabled: false, rateLimit: 100 } },
     }),
-    message: '`certificate` and `domain.certificate` are both set: keep one of them',
-  },
-
-  {
-    name: 'loadBalancer.dualStack without network.dualStack',
-    build: s => platform(s, { network: { dualStack: false }, loadBalancer: { dualStack: true } }),
-    message: '`loadBalancer.dualStack` is true but `network.dualStack` is false: a dual-stack load balancer needs subnets with IPv6 CIDRs. '
-      + 'Set `network.dualStack` to true (or leave it unset)',
+    message: '`waf.rateLimit` configures the web ACL, but WAF is off (`waf.enabled: false`): set `waf.enabled: true`, or remove them',
   },
 
   // Network numbers out of range
   {
-    name: 'network.cidr /8',
-    build: s => platform(s, { network: { cidr: '10.0.0.0/8' } }),
-    message: '`cidr` (10.0.0.0/8) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
+    name: 'network.ipAddresses /8',
+    build: s => platform(s, { network: { ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/8') } }),
+    message: '`ipAddresses` (10.0.0.0/8) must be a /16 to a /24 (four subnets split it), e.g. ec2.IpAddresses.cidr(\'10.0.0.0/16\')',
   },
   {
-    name: 'network.cidr /28',
-    build: s => platform(s, { network: { cidr: '10.0.0.0/28' } }),
-    message: '`cidr` (10.0.0.0/28) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
-  },
-  {
-    name: 'network.cidr with an octet over 255',
-    build: s => platform(s, { network: { cidr: '10.300.0.0/16' } }),
-    message: '`cidr` (10.300.0.0/16) must be an IPv4 CIDR from /16 to /24, e.g. 10.0.0.0/16',
-  },
-  {
-    name: 'network.allowedCidrs entry without a prefix length',
-    build: s => platform(s, { network: { allowedCidrs: ['203.0.113.0/24', '198.51.100.7'] } }),
-    message: '`allowedCidrs` entry "198.51.100.7" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32',
-  },
-  {
-    name: 'network.allowedCidrs IPv6 entry with two "::"',
-    build: s => platform(s, { network: { allowedCidrs: ['2001:db8::1::/64'] } }),
-    message: '`allowedCidrs` entry "2001:db8::1::/64" is not an IPv4 or IPv6 CIDR: write it like 203.0.113.0/24 or 2001:db8::/32',
+    name: 'network.ipAddresses /28',
+    build: s => platform(s, { network: { ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/28') } }),
+    message: '`ipAddresses` (10.0.0.0/28) must be a /16 to a /24 (four subnets split it), e.g. ec2.IpAddresses.cidr(\'10.0.0.0/16\')',
   },
   {
     name: 'network.natGateways 3',
@@ -132,13 +117,13 @@ const BAD_INPUTS: BadInput[] = [
   // Security
   {
     name: 'security.masterKeyRotation of 0 days',
-    build: s => platform(s, { security: { masterKeyRotation: Duration.days(0) } }),
-    message: '`masterKeyRotation` (0 days) must be whole days from 1 to 999, as Secrets Manager\'s rate() allows',
+    build: s => platform(s, { security: { masterKeyRotation: { automaticallyAfter: Duration.days(0) } } }),
+    message: '`masterKeyRotation.automaticallyAfter` (0 days) must be whole days from 1 to 999, as Secrets Manager\'s rate() allows',
   },
   {
     name: 'security.masterKeyRotation of 2000 days',
-    build: s => platform(s, { security: { masterKeyRotation: Duration.days(2000) } }),
-    message: '`masterKeyRotation` (2000 days) must be whole days from 1 to 999, as Secrets Manager\'s rate() allows',
+    build: s => platform(s, { security: { masterKeyRotation: { automaticallyAfter: Duration.days(2000) } } }),
+    message: '`masterKeyRotation.automaticallyAfter` (2000 days) must be whole days from 1 to 999, as Secrets Manager\'s rate() allows',
   },
   {
     name: 'a provider key name that is no environment variable name',
@@ -155,19 +140,19 @@ const BAD_INPUTS: BadInput[] = [
     message: '`engineVersion` (PostgreSQL 14) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17',
   },
   {
-    name: 'database.allocatedStorageGiB 10',
-    build: s => platform(s, { database: { allocatedStorageGiB: 10 } }),
-    message: '`allocatedStorageGiB` (10) must be an integer from 20 to 65536 (gp3 limits)',
+    name: 'database.allocatedStorage 10',
+    build: s => platform(s, { database: { allocatedStorage: 10 } }),
+    message: '`allocatedStorage` (10) must be an integer from 20 to 65536 (gp3 limits)',
   },
   {
-    name: 'database.maxAllocatedStorageGiB below allocatedStorageGiB',
-    build: s => platform(s, { database: { allocatedStorageGiB: 60, maxAllocatedStorageGiB: 50 } }),
-    message: '`maxAllocatedStorageGiB` (50) must be >= `allocatedStorageGiB` (60): raise maxAllocatedStorageGiB',
+    name: 'database.maxAllocatedStorage below allocatedStorage',
+    build: s => platform(s, { database: { allocatedStorage: 60, maxAllocatedStorage: 50 } }),
+    message: '`maxAllocatedStorage` (50) must be >= `allocatedStorage` (60): raise maxAllocatedStorage',
   },
   {
-    name: 'database.maxAllocatedStorageGiB below the default allocatedStorageGiB',
-    build: s => platform(s, { database: { maxAllocatedStorageGiB: 19 } }),
-    message: '`maxAllocatedStorageGiB` (19) must be >= `allocatedStorageGiB` (20): raise maxAllocatedStorageGiB',
+    name: 'database.maxAllocatedStorage below the default allocatedStorage',
+    build: s => platform(s, { database: { maxAllocatedStorage: 19 } }),
+    message: '`maxAllocatedStorage` (19) must be >= `allocatedStorage` (20): raise maxAllocatedStorage',
   },
   {
     name: 'database.maxConnections 5',
@@ -187,39 +172,34 @@ const BAD_INPUTS: BadInput[] = [
     message: '`idleTimeout` (5000 s) must be from 1 to 4000 seconds (ALB limits)',
   },
   {
-    name: 'loadBalancer.accessLogRetentionDays 0',
-    build: s => platform(s, { loadBalancer: { accessLogRetentionDays: 0 } }),
-    message: '`accessLogRetentionDays` (0) must be a whole number of days >= 1, e.g. 90',
+    name: 'loadBalancer.domainName with a space',
+    build: s => platform(s, { loadBalancer: { domainName: 'llm proxy', domainZone: zone(s) } }),
+    message: '`domainName` ("llm proxy") must be a DNS name such as "llm" or "llm.example.com"',
   },
   {
-    name: 'loadBalancer.domain.recordName with a space',
-    build: s => platform(s, { loadBalancer: { domain: { hostedZone: zone(s), recordName: 'llm proxy' } } }),
-    message: '`domain.recordName` ("llm proxy") must be a DNS name such as "llm" or "llm.example.com"',
+    name: 'loadBalancer.domainName starting with a dash',
+    build: s => platform(s, { loadBalancer: { domainName: '-llm', domainZone: zone(s) } }),
+    message: '`domainName` ("-llm") must be a DNS name such as "llm" or "llm.example.com"',
   },
   {
-    name: 'loadBalancer.domain.recordName starting with a dash',
-    build: s => platform(s, { loadBalancer: { domain: { hostedZone: zone(s), recordName: '-llm' } } }),
-    message: '`domain.recordName` ("-llm") must be a DNS name such as "llm" or "llm.example.com"',
-  },
-  {
-    name: 'loadBalancer.wafOptions.rateLimitPerFiveMinutes 5 (PRODUCTION turns WAF on)',
-    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, wafOptions: { rateLimitPerFiveMinutes: 5 } } }),
-    message: '`wafOptions.rateLimitPerFiveMinutes` (5) must be an integer from 10 to 2000000000 (WAF limits)',
+    name: 'loadBalancer.waf.rateLimit 5 (PRODUCTION turns WAF on)',
+    build: s => platform(s, { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true, waf: { rateLimit: 5 } } }),
+    message: '`waf.rateLimit` (5) must be an integer from 10 to 2000000000 (WAF limits)',
   },
   {
     name: 'a WAF managed rule group listed twice',
     build: s => platform(s, {
-      loadBalancer: { waf: true, wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] } },
+      loadBalancer: { waf: { enabled: true, additionalManagedRuleGroups: ['AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesLinuxRuleSet'] } },
     }),
-    message: '`wafOptions.additionalManagedRuleGroups` has "AWSManagedRulesLinuxRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
+    message: '`waf.additionalManagedRuleGroups` has "AWSManagedRulesLinuxRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
   },
   {
     name: 'a WAF managed rule group that repeats a built-in one',
     build: s => platform(s, {
-      profile: DeploymentProfile.PRODUCTION,
-      loadBalancer: { allowHttp: true, wafOptions: { additionalManagedRuleGroups: ['AWSManagedRulesCommonRuleSet'] } },
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
+      loadBalancer: { allowHttp: true, waf: { additionalManagedRuleGroups: ['AWSManagedRulesCommonRuleSet'] } },
     }),
-    message: '`wafOptions.additionalManagedRuleGroups` has "AWSManagedRulesCommonRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
+    message: '`waf.additionalManagedRuleGroups` has "AWSManagedRulesCommonRuleSet" twice or repeats a built-in group (AWSManagedRulesAmazonIpReputationList, AWSManagedRulesCommonRuleSet, AWSManagedRulesKnownBadInputsRuleSet, AWSManagedRulesSQLiRuleSet): list each group once',
   },
 
   // Models
@@ -359,7 +339,7 @@ const BAD_INPUTS: BadInput[] = [
   {
     name: 'service.assignPublicIp in PRODUCTION',
     build: s => platform(s, {
-      profile: DeploymentProfile.PRODUCTION,
+      profile: LiteLlmDeploymentProfile.PRODUCTION,
       loadBalancer: { allowHttp: true },
       network: { natGateways: 0 },
       image: ecrImage(s),
@@ -395,11 +375,6 @@ const BAD_INPUTS: BadInput[] = [
     name: 'LiteLlmImage.fromRegistry with a parameter',
     build: () => LiteLlmImage.fromRegistry(Token.asString({ Ref: 'Image' })),
     message: 'LiteLlmImage.fromRegistry: the image name is a token; pass a literal name pinned to a version, or use LiteLlmImage.fromEcrRepository',
-  },
-  {
-    name: 'loadBalancer.domain without hostedZone (from JavaScript or Python)',
-    build: s => platform(s, { loadBalancer: { domain: { recordName: 'llm' } as any } }),
-    message: '`domain.hostedZone` is missing: pass the Route 53 hosted zone that holds `domain.recordName` (route53.HostedZone.fromLookup or fromHostedZoneAttributes)',
   },
 
   {
@@ -475,10 +450,10 @@ const BAD_INPUTS: BadInput[] = [
 
   {
     name: 'PRODUCTION, internet-facing, without a certificate or domain',
-    build: s => platform(s, { profile: DeploymentProfile.PRODUCTION }),
+    build: s => platform(s, { profile: LiteLlmDeploymentProfile.PRODUCTION }),
     message: 'An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
-      + 'Serve HTTPS: set `domain` (a Route 53 hosted zone and a record name; a DNS-validated certificate is created) '
-      + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform both sit under `loadBalancer`. '
+      + 'Serve HTTPS: set `domainName` and `domainZone` (a Route 53 hosted zone; a DNS-validated certificate is created) '
+      + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform they sit under `loadBalancer`. '
       + 'If TLS ends in front of the load balancer, set `allowHttp: true`.',
   },
 
@@ -556,8 +531,8 @@ interface DeployTimeValue {
 
 const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
   {
-    name: 'network.allowedCidrs entry from a parameter',
-    props: s => ({ network: { allowedCidrs: [stringParameter(s)] } }),
+    name: 'loadBalancer.allowedPeers entry from a parameter',
+    props: s => ({ loadBalancer: { allowedPeers: [ec2.Peer.ipv4(stringParameter(s))] } }),
     lands: t => t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: 'LiteLLM load balancer',
       SecurityGroupIngress: [Match.objectLike({ FromPort: 80, CidrIp: TOKEN_REF }), Match.objectLike({ FromPort: 443, CidrIp: TOKEN_REF })],
@@ -596,13 +571,13 @@ const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
     lands: t => t.hasResourceProperties('AWS::ECS::TaskDefinition', { Memory: '4096' }),
   },
   {
-    name: 'database.allocatedStorageGiB from a parameter',
-    props: s => ({ database: { allocatedStorageGiB: numberParameter(s) } }),
+    name: 'database.allocatedStorage from a parameter',
+    props: s => ({ database: { allocatedStorage: numberParameter(s) } }),
     lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: TOKEN_REF, MaxAllocatedStorage: 100 }),
   },
   {
-    name: 'database.maxAllocatedStorageGiB from a parameter',
-    props: s => ({ database: { maxAllocatedStorageGiB: numberParameter(s) } }),
+    name: 'database.maxAllocatedStorage from a parameter',
+    props: s => ({ database: { maxAllocatedStorage: numberParameter(s) } }),
     lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { AllocatedStorage: '20', MaxAllocatedStorage: TOKEN_REF }),
   },
   {
@@ -611,15 +586,15 @@ const DEPLOY_TIME_VALUES: DeployTimeValue[] = [
     lands: t => t.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', EngineVersion: TOKEN_REF }),
   },
   {
-    name: 'loadBalancer.accessLogRetentionDays from a parameter',
-    props: s => ({ loadBalancer: { accessLogRetentionDays: numberParameter(s) } }),
+    name: 'loadBalancer.accessLogRetention from a parameter',
+    props: s => ({ loadBalancer: { accessLogRetention: numberParameter(s) as logs.RetentionDays } }),
     lands: t => t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: TOKEN_REF, Status: 'Enabled' }] },
     }),
   },
   {
-    name: 'loadBalancer.wafOptions.rateLimitPerFiveMinutes from a parameter',
-    props: s => ({ loadBalancer: { waf: true, wafOptions: { rateLimitPerFiveMinutes: numberParameter(s) } } }),
+    name: 'loadBalancer.waf.rateLimit from a parameter',
+    props: s => ({ loadBalancer: { waf: { enabled: true, rateLimit: numberParameter(s) } } }),
     lands: t => t.hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: Match.arrayWith([Match.objectLike({ Name: 'RateLimitPerIp', Statement: { RateBasedStatement: Match.objectLike({ Limit: TOKEN_REF }) } })]),
     }),

@@ -1,5 +1,5 @@
 import {
-  CustomResource, Duration, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs,
+  CustomResource, Duration, IResolvable, RemovalPolicy, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_logs as logs,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
@@ -24,6 +24,15 @@ export interface DatabaseUserProps {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** When set, the function also cancels the master secret's automatic rotation after this schedule. */
+  readonly rotationOff?: RotationOffProps;
+}
+
+export interface RotationOffProps {
+  /** The master secret's rotation schedule, which the cancelling waits for. */
+  readonly schedule: secretsmanager.RotationSchedule;
+  /** The schedule's inputs (`scheduleInputsOf`): a change to them cancels rotation again. */
+  readonly scheduleInputs: IResolvable;
 }
 
 /**
@@ -32,6 +41,8 @@ export interface DatabaseUserProps {
  */
 export class DatabaseUser extends Construct {
   public readonly resource: CustomResource;
+  /** Cancels the master secret's automatic rotation (`passwordRotation.enabled: false`). */
+  public readonly rotationOff?: CustomResource;
   /** The function CloudFormation invokes; it answers through an S3 pre-signed URL. */
   public readonly function: DatabaseUserFunction;
 
@@ -54,9 +65,11 @@ export class DatabaseUser extends Construct {
       role,
     });
     // On the role only: a grant on the key's policy would make the key's stack refer
-    // back to this one when the platform is split across stacks.
+    // back to this one when the platform is split across stacks. CancelRotateSecret is
+    // granted whether or not rotation is on, so the deploy that turns it off does not call it
+    // seconds after IAM got the grant (IAM is eventually consistent).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
       resources: [props.masterSecret.secretArn],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -79,6 +92,19 @@ export class DatabaseUser extends Construct {
       serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
     });
     this.resource.node.addDependency(role);
+
+    if (props.rotationOff) {
+      // Rules left out of a schedule are kept by the secret, which goes on rotating (aws-cdk
+      // issue 27460), so after the schedule's update the function cancels rotation. The
+      // schedule and its hosted function stay, for an operator's `rotate-secret`.
+      this.rotationOff = new CustomResource(this, 'PasswordRotationOff', {
+        serviceToken: fn.functionArn,
+        resourceType: 'Custom::LiteLlmPasswordRotationOff',
+        properties: { SecretId: props.masterSecret.secretArn, Schedule: props.rotationOff.scheduleInputs },
+        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
+      });
+      this.rotationOff.node.addDependency(props.rotationOff.schedule, role);
+    }
   }
 
   /**
@@ -88,5 +114,6 @@ export class DatabaseUser extends Construct {
   public addDependency(...dependencies: IDependable[]): void {
     this.function.node.addDependency(...dependencies);
     this.resource.node.addDependency(...dependencies);
+    this.rotationOff?.node.addDependency(...dependencies);
   }
 }

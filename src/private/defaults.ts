@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy, Token, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
-import { DeploymentProfile } from '../profile';
+import { CfnDeletionPolicy, CfnResource, Duration, RemovalPolicy, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { LiteLlmDeploymentProfile } from '../profile';
 
 /** How long CloudFormation waits for the library's custom resources to answer. */
 export const CUSTOM_RESOURCE_TIMEOUT = Duration.minutes(5);
@@ -26,7 +26,7 @@ export interface ProfileDefaults {
   /** Task CPU units per uvicorn worker. */
   readonly cpuPerWorker: number;
   readonly deletionProtection: boolean;
-  /** For stateful data (database, retained logs). */
+  /** For the cache's data (the database, key and salt key follow `dataRemovalPolicies`). */
   readonly dataRemovalPolicy: RemovalPolicy;
   /** For resources that hold no data worth a snapshot (keys, buckets, log groups). */
   readonly removalPolicy: RemovalPolicy;
@@ -37,8 +37,8 @@ export interface ProfileDefaults {
   readonly litellmLog: string;
 }
 
-export function profileDefaults(profile: DeploymentProfile = DeploymentProfile.DEVELOPMENT): ProfileDefaults {
-  const production = profile === DeploymentProfile.PRODUCTION;
+export function profileDefaults(profile: LiteLlmDeploymentProfile = LiteLlmDeploymentProfile.DEVELOPMENT): ProfileDefaults {
+  const production = profile === LiteLlmDeploymentProfile.PRODUCTION;
   return {
     production,
     multiAz: production,
@@ -65,7 +65,7 @@ export function profileDefaults(profile: DeploymentProfile = DeploymentProfile.D
  * never crosses the other (`maxCapacity: 1` in PRODUCTION runs one task, `minCapacity: 3`
  * in DEVELOPMENT may run three).
  */
-export function capacityOf(profile: DeploymentProfile | undefined, minCapacity?: number, maxCapacity?: number): { min: number; max: number } {
+export function capacityOf(profile: LiteLlmDeploymentProfile | undefined, minCapacity?: number, maxCapacity?: number): { min: number; max: number } {
   const defaults = profileDefaults(profile);
   const literal = (n?: number) => n !== undefined && !Token.isUnresolved(n);
   const min = minCapacity ?? (literal(maxCapacity) ? Math.min(defaults.minCapacity, maxCapacity!) : defaults.minCapacity);
@@ -73,6 +73,32 @@ export function capacityOf(profile: DeploymentProfile | undefined, minCapacity?:
 }
 
 /** Whether a VPC with this many NAT gateways gets interface endpoints unless told otherwise. */
-export function interfaceEndpointsByDefault(profile: DeploymentProfile | undefined, natGateways: number): boolean {
+export function interfaceEndpointsByDefault(profile: LiteLlmDeploymentProfile | undefined, natGateways: number): boolean {
   return profileDefaults(profile).interfaceEndpoints || natGateways === 0;
+}
+
+/**
+ * What happens on delete to what holds or unlocks the platform's data, in both profiles:
+ * the database keeps a final snapshot, the KMS key and the salt key are retained (CDK's own
+ * defaults for `rds.DatabaseInstance` and `kms.Key`). A snapshot is only readable with the key
+ * that encrypts it, and the credentials LiteLLM stored in it only with the salt, so the three
+ * go together: `RemovalPolicy.DESTROY` deletes all of them, any other policy keeps all.
+ */
+export function dataRemovalPolicies(removalPolicy?: RemovalPolicy): { database: RemovalPolicy; keys: RemovalPolicy } {
+  return {
+    database: removalPolicy ?? RemovalPolicy.SNAPSHOT,
+    // Keys and secrets cannot be snapshotted: anything but DESTROY keeps them.
+    keys: removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  };
+}
+
+/**
+ * `RemovalPolicy.DESTROY` when `key` is a key of this app that its stack deletes, otherwise
+ * `removalPolicy`: what is encrypted with a deleted key cannot be read, so it goes with it
+ * rather than stay behind unreadable (secrets, log groups, a final snapshot).
+ */
+export function followingKey(key: kms.IKey | undefined, removalPolicy: RemovalPolicy): RemovalPolicy {
+  const resource = key?.node.defaultChild;
+  return resource && CfnResource.isCfnResource(resource) && resource.cfnOptions.deletionPolicy === CfnDeletionPolicy.DELETE
+    ? RemovalPolicy.DESTROY : removalPolicy;
 }

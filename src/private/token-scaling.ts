@@ -39,8 +39,8 @@ export function scaleOnTokens(
       scaleOutCooldown: cooldowns.scaleOutCooldown.toSeconds(),
       customizedMetricSpecification: {
         metrics: [
-          stat('tokensIn', metrics.metricInputTokens(undefined, { period: minute })),
-          stat('tokensOut', metrics.metricOutputTokens(undefined, { period: minute })),
+          stat('tokensIn', metrics.metricInputTokens({ period: minute })),
+          stat('tokensOut', metrics.metricOutputTokens({ period: minute })),
           stat('tasks', metrics.metricReportingTasks({ period: minute })),
           {
             id: 'tokensPerTask',

@@ -5,7 +5,10 @@ import { envReference } from './credentials';
 
 export interface WebAclProps {
   readonly metricPrefix: string;
-  readonly rateLimitPerFiveMinutes: number;
+  /** The rate-based rule's `limit`. */
+  readonly rateLimit: number;
+  /** The rate-based rule's `evaluationWindowSec`. */
+  readonly rateLimitWindowSeconds: number;
   readonly excludedCommonRules: string[];
   readonly additionalManagedRuleGroups: string[];
   readonly blockBodyPatterns: boolean;
@@ -131,7 +134,7 @@ export class WebAcl extends Construct {
     const seen = new Set(builtIn);
     for (const name of props.additionalManagedRuleGroups) {
       if (seen.has(name)) {
-        throw new Error(`\`wafOptions.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group (${builtIn.join(', ')}): list each group once`);
+        throw new Error(`\`waf.additionalManagedRuleGroups\` has "${name}" twice or repeats a built-in group (${builtIn.join(', ')}): list each group once`);
       }
       seen.add(name);
     }
@@ -155,7 +158,7 @@ export class WebAcl extends Construct {
         name: 'RateLimitPerIp',
         priority: 0,
         action: { block: {} },
-        statement: { rateBasedStatement: { limit: props.rateLimitPerFiveMinutes, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+        statement: { rateBasedStatement: { limit: props.rateLimit, aggregateKeyType: 'IP', evaluationWindowSec: props.rateLimitWindowSeconds } },
         visibilityConfig: visibility('RateLimitPerIp'),
       },
       managed('AWSManagedRulesAmazonIpReputationList', 1),

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Client, ClientBase } from 'pg';
+import { cancelRotation } from './cancel-rotation';
 import { answerCloudFormation, CustomResourceResult } from './cfn-response';
 
 export interface DatabaseUserResourceProperties {
@@ -18,8 +19,32 @@ export interface DatabaseUserResourceProperties {
 
 export type DatabaseUserEvent = CloudFormationCustomResourceEvent<DatabaseUserResourceProperties>;
 
+/** Resource type of the custom resource that turns the password's automatic rotation off (`passwordRotation.enabled: false`). */
+export const PASSWORD_ROTATION_OFF_RESOURCE_TYPE = 'Custom::LiteLlmPasswordRotationOff';
+
+export interface PasswordRotationOffResourceProperties {
+  /** The master credentials secret. */
+  readonly SecretId: string;
+  /**
+   * The rotation schedule's inputs. Not read here: any change to them updates the schedule,
+   * which calls RotateSecret and turns rotation back on, and then updates this resource too.
+   */
+  readonly Schedule?: unknown;
+}
+
+export type PasswordRotationOffEvent = CloudFormationCustomResourceEvent<PasswordRotationOffResourceProperties>;
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const secretsManager = new SecretsManagerClient({});
+
+/**
+ * Serves `Custom::LiteLlmDatabaseUser` (the proxy's database role) and
+ * `Custom::LiteLlmPasswordRotationOff` (`passwordRotation.enabled: false`).
+ */
+export async function handler(event: DatabaseUserEvent | PasswordRotationOffEvent): Promise<CustomResourceResult> {
+  if (event.ResourceType === PASSWORD_ROTATION_OFF_RESOURCE_TYPE) return turnRotationOff(event as PasswordRotationOffEvent);
+  return createUserStep(event as DatabaseUserEvent);
+}
 
 /**
  * Creates (idempotently) the role the LiteLLM tasks log in as with RDS IAM tokens,
@@ -29,10 +54,20 @@ const secretsManager = new SecretsManagerClient({});
  * Update. Delete keeps the role: the database it lives in is retained or deleted with
  * the instance.
  */
-export async function handler(event: DatabaseUserEvent): Promise<CustomResourceResult> {
+async function createUserStep(event: DatabaseUserEvent): Promise<CustomResourceResult> {
   const physicalId = `database-user-${event.ResourceProperties.UserName}`;
   return answerCloudFormation(event, physicalId, async () => {
     if (event.RequestType !== 'Delete') await createUser(event.ResourceProperties);
+    return { PhysicalResourceId: physicalId };
+  });
+}
+
+/** Cancels the password's automatic rotation (`passwordRotation.enabled: false`); Delete changes nothing. */
+async function turnRotationOff(event: PasswordRotationOffEvent): Promise<CustomResourceResult> {
+  const physicalId = `password-rotation-off-${event.ResourceProperties.SecretId}`;
+  return answerCloudFormation(event, physicalId, async () => {
+    if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
+    await cancelRotation(secretsManager, event.ResourceProperties.SecretId);
     return { PhysicalResourceId: physicalId };
   });
 }

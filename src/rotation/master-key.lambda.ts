@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import {
-  CancelRotateSecretCommand,
   DescribeSecretCommand,
   DescribeSecretCommandOutput,
   GetSecretValueCommand,
@@ -9,6 +8,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, SecretsManagerRotationEvent } from 'aws-lambda';
+import { cancelRotation } from './cancel-rotation';
 import { answerCloudFormation } from './cfn-response';
 
 export interface MasterKeyResourceProperties {
@@ -17,13 +17,15 @@ export interface MasterKeyResourceProperties {
   readonly Fields?: string[];
   /** Only for `Custom::LiteLlmProviderKeys`: the value a new field starts with. */
   readonly Placeholder?: string;
+  /** Only for `Custom::LiteLlmMasterKeyRotationOff`: the schedule's inputs, not read (a change reruns the cancel). */
+  readonly Schedule?: unknown;
 }
 
 export type MasterKeyCustomResourceEvent = CloudFormationCustomResourceEvent<MasterKeyResourceProperties>;
 
 /** Resource type of the custom resource that adds missing provider-key fields. */
 export const PROVIDER_KEYS_RESOURCE_TYPE = 'Custom::LiteLlmProviderKeys';
-/** Resource type of the custom resource that turns automatic rotation off (`masterKeyRotationEnabled: false`). */
+/** Resource type of the custom resource that turns automatic rotation off (`masterKeyRotation.enabled: false`). */
 export const ROTATION_OFF_RESOURCE_TYPE = 'Custom::LiteLlmMasterKeyRotationOff';
 
 export interface MasterKeyCustomResourceResult {
@@ -72,7 +74,7 @@ async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<Ma
     return ensureProviderKeyFields(event);
   }
   if (event.ResourceType === ROTATION_OFF_RESOURCE_TYPE) {
-    await cancelRotation(event.ResourceProperties.SecretId);
+    await cancelRotation(secretsManager, event.ResourceProperties.SecretId);
     return { PhysicalResourceId: physicalIdOf(event) };
   }
   const secretId = event.ResourceProperties.SecretId;
@@ -124,28 +126,6 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Turns automatic rotation off: a schedule without rules leaves the secret's rules in force.
- * It refuses while a rotation is under way, since cancelling one can strand its AWSPENDING
- * version (CancelRotateSecret's documentation); re-enabling goes through the schedule.
- */
-async function cancelRotation(secretId: string): Promise<void> {
-  const metadata = await secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
-  if (!metadata.RotationEnabled) {
-    console.log(`Automatic rotation of secret ${secretId} is already off`);
-    return;
-  }
-  const pending = Object.entries(metadata.VersionIdsToStages ?? {})
-    .find(([, stages]) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'))?.[0];
-  if (pending) {
-    throw new Error(`Secret ${secretId} is rotating (version ${pending} is AWSPENDING), so its automatic rotation was not turned off: `
-      + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
-      + `aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${pending}`);
-  }
-  await secretsManager.send(new CancelRotateSecretCommand({ SecretId: secretId }));
-  console.log(`Turned automatic rotation of secret ${secretId} off`);
 }
 
 async function currentValue(secretId: string): Promise<string | undefined> {

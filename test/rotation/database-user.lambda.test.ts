@@ -1,8 +1,8 @@
 // The database-user custom resource's handler: what it answers CloudFormation. The SQL
 // it runs is tested against a real PostgreSQL in test/database-user.test.ts.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DatabaseUserEvent, handler } from '../../src/rotation/database-user.lambda';
+import { DatabaseUserEvent, PasswordRotationOffEvent, handler } from '../../src/rotation/database-user.lambda';
 import { LocalPostgres } from '../boot/postgres';
 
 const sm = mockClient(SecretsManagerClient);
@@ -61,4 +61,69 @@ test('a server whose certificate no trusted authority signed is refused: one FAI
   expect(fetchSpy).toHaveBeenCalledTimes(1);
   expect(answers).toEqual([expect.objectContaining({ Status: 'FAILED', Reason: expect.stringMatching(/self[- ]signed certificate/) })]);
   expect(JSON.stringify(answers)).not.toContain(PASSWORD);
+});
+
+describe('turning the password\'s automatic rotation off (Custom::LiteLlmPasswordRotationOff)', () => {
+  const PHYSICAL_ID = `password-rotation-off-${SECRET_ID}`;
+  function offEvent(requestType: 'Create' | 'Update' | 'Delete'): PasswordRotationOffEvent {
+    const base = {
+      ServiceToken: 'token',
+      ResponseURL: 'https://example.com/response',
+      StackId: 'stack',
+      RequestId: 'req',
+      LogicalResourceId: 'PasswordRotationOff',
+      ResourceType: 'Custom::LiteLlmPasswordRotationOff',
+      ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID, Schedule: { HostedRotationLambda: { RotationType: 'PostgreSQLSingleUser' } } },
+    };
+    if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_ID, OldResourceProperties: base.ResourceProperties };
+    return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_ID };
+  }
+  const describeWith = (stages: Record<string, string[]>, rotationEnabled = true) =>
+    sm.on(DescribeSecretCommand, { SecretId: SECRET_ID }).resolves({ ARN: SECRET_ID, RotationEnabled: rotationEnabled, VersionIdsToStages: stages });
+
+  test.each(['Create', 'Update'] as const)('%s cancels the rotation the secret keeps, and never reads the password', async requestType => {
+    // GIVEN
+    describeWith({ current: ['AWSCURRENT'], previous: ['AWSPREVIOUS'] });
+    sm.on(CancelRotateSecretCommand).resolves({});
+
+    // WHEN
+    const result = await handler(offEvent(requestType));
+
+    // THEN
+    expect(result).toEqual({ PhysicalResourceId: PHYSICAL_ID });
+    expect(sm.commandCalls(CancelRotateSecretCommand).map(c => c.args[0].input)).toEqual([{ SecretId: SECRET_ID }]);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_ID, LogicalResourceId: 'PasswordRotationOff' })]);
+  });
+
+  test('makes no call when rotation is already off', async () => {
+    describeWith({ current: ['AWSCURRENT'] }, false);
+
+    await handler(offEvent('Update'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
+    expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_ID })]);
+  });
+
+  test('refuses to cancel a rotation under way (it would strand AWSPENDING), and says how to clear a stranded one', async () => {
+    describeWith({ current: ['AWSCURRENT'], pending: ['AWSPENDING'] });
+
+    await handler(offEvent('Create'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
+    expect(answers).toEqual([expect.objectContaining({
+      Status: 'FAILED',
+      Reason: `Secret ${SECRET_ID} is rotating (version pending is AWSPENDING), so its automatic rotation was not turned off: `
+        + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
+        + `aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id pending`,
+    })]);
+  });
+
+  test('Delete (rotation back on) leaves the secret to its schedule', async () => {
+    await handler(offEvent('Delete'));
+
+    expect(sm.calls()).toHaveLength(0);
+    expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_ID })]);
+  });
 });

@@ -62,6 +62,21 @@ afterEach(() => {
   logSpies.forEach((spy) => spy.mockRestore());
 });
 
+/** Every answer the handler sends CloudFormation (its ResponseURL), parsed; reset for each test. */
+function captureCloudFormationResponses(): any[] {
+  const responses: any[] = [];
+  let fetchSpy: jest.SpyInstance;
+  beforeEach(() => {
+    responses.length = 0;
+    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      responses.push(JSON.parse(String(init?.body)));
+      return new Response(null, { status: 200 });
+    });
+  });
+  afterEach(() => fetchSpy.mockRestore());
+  return responses;
+}
+
 describe('newMasterKey', () => {
   test('produces sk- followed by 48 alphanumeric characters, distinct each time', () => {
     const keys = Array.from({ length: 100 }, () => newMasterKey());
@@ -337,16 +352,7 @@ describe('custom resource', () => {
 describe('provider-key fields (Custom::LiteLlmProviderKeys)', () => {
   const PROVIDER_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:litellm-provider-keys-AbCdEf';
   const PLACEHOLDER = 'REPLACE_WITH_THE_REAL_KEY';
-  let responses: any[];
-  let fetchSpy: jest.SpyInstance;
-  beforeEach(() => {
-    responses = [];
-    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
-      responses.push(JSON.parse(String(init?.body)));
-      return new Response(null, { status: 200 });
-    });
-  });
-  afterEach(() => fetchSpy.mockRestore());
+  const responses = captureCloudFormationResponses();
 
   function event(requestType: 'Create' | 'Update' | 'Delete', fields: string[]): CloudFormationCustomResourceEvent<any> {
     const base = {
@@ -437,16 +443,7 @@ describe('provider-key fields (Custom::LiteLlmProviderKeys)', () => {
 });
 
 describe('turning automatic rotation off (Custom::LiteLlmMasterKeyRotationOff)', () => {
-  let responses: any[];
-  let fetchSpy: jest.SpyInstance;
-  beforeEach(() => {
-    responses = [];
-    fetchSpy = jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
-      responses.push(JSON.parse(String(init?.body)));
-      return new Response(null, { status: 200 });
-    });
-  });
-  afterEach(() => fetchSpy.mockRestore());
+  const responses = captureCloudFormationResponses();
 
   function event(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent<any> {
     const base = {
@@ -456,7 +453,7 @@ describe('turning automatic rotation off (Custom::LiteLlmMasterKeyRotationOff)',
       RequestId: 'req',
       LogicalResourceId: 'MasterKeyRotationOff',
       ResourceType: 'Custom::LiteLlmMasterKeyRotationOff',
-      ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID, RotationLambdaArn: 'arn:aws:lambda:us-east-1:111111111111:function:f' },
+      ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID, Schedule: { RotationLambdaArn: 'arn:aws:lambda:us-east-1:111111111111:function:f' } },
     };
     const physical = `rotation-off-${SECRET_ID}`;
     if (requestType === 'Create') return { ...base, RequestType: 'Create' };

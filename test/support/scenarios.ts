@@ -1,7 +1,7 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
 import {
-  DeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring,
+  LiteLlmDeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring,
   LiteLlmNetwork, LiteLlmOutputs, LiteLlmPlatform, LiteLlmSecurity, LiteLlmService,
 } from '../../src';
 
@@ -32,10 +32,10 @@ export function productionPlatform(env: Environment | null = ENV): Scenario {
   const stack = new Stack(app, 'Production', { env: env ?? undefined });
   const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
   new LiteLlmPlatform(stack, 'LiteLlm', {
-    profile: DeploymentProfile.PRODUCTION,
+    profile: LiteLlmDeploymentProfile.PRODUCTION,
     models: [claude(), LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' })],
     network: { dualStack: true },
-    loadBalancer: { domain: { hostedZone, recordName: 'llm' } },
+    loadBalancer: { domainName: 'llm', domainZone: hostedZone },
     monitoring: { alarmEmails: ['platform-team@example.com'] },
     config: { callbacks: [LiteLlmCallback.s3Logging()] },
   });
@@ -109,7 +109,7 @@ export function fiveStacks(env: Environment | null = ENV): Scenario {
 export function internalPlatform(env: Environment | null = ENV): Scenario {
   const app = new App();
   const stack = new Stack(app, 'Internal', { env: env ?? undefined });
-  new LiteLlmPlatform(stack, 'LiteLlm', { profile: DeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { internal: true } });
+  new LiteLlmPlatform(stack, 'LiteLlm', { profile: LiteLlmDeploymentProfile.PRODUCTION, models: [claude()], loadBalancer: { internetFacing: false } });
   return { app, stacks: [stack] };
 }
 
