@@ -93,6 +93,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/v8-flags.ts'],
       testTimeout: 120_000,
+      // Jest's default on 2 cores is one worker: the suites that wait on real processes
+      // would run one after another. Two workers, the slowest suites first.
+      maxWorkers: 2,
+      testSequencer: '<rootDir>/test/support/slow-first-sequencer.js',
     },
   },
 
@@ -178,6 +182,13 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict',
 });
 project.postCompileTask.spawn(rosetta);
+
+// The inner loop: every synthesis and unit suite, without those that boot real processes.
+project.addTask('test:fast', {
+  description: 'The inner loop: jest without the real-process suites (boot*, local, cfn-lint, shared-state); `npx projen test` runs all',
+  exec: "jest --coverage=false '--testPathIgnorePatterns=/node_modules/|/test/(boot[^/]*|local|cfn-lint|shared-state).test.ts$' --passWithNoTests",
+  receiveArgs: true,
+});
 
 // The boot test runs the real proxy from a venv pinned to the default image's version.
 const bootSetup = project.addTask('boot:setup', {

@@ -191,31 +191,28 @@ export class LiteLlmCache extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: [props.securityGroup], defaultPort: ec2.Port.tcp(LiteLlmCache.PORT) });
     this.memberIds = Array.from({ length: nodes }, (_, i) => Fn.join('-', [this.replicationGroup.ref, `00${i + 1}`]));
 
-    this.cpuAlarm = new cloudwatch.Alarm(this, 'CpuAlarm', {
-      metric: this.metricEngineCpuUtilization(),
-      alarmDescription: 'LiteLLM cache engine CPU above 80 % for 15 minutes',
-      threshold: 80,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.memoryAlarm = new cloudwatch.Alarm(this, 'MemoryAlarm', {
-      metric: this.metricDatabaseMemoryUsagePercentage(),
-      alarmDescription: 'LiteLLM cache memory above 85 % of maxmemory for 15 minutes: evictions follow',
-      threshold: 85,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.evictionsAlarm = new cloudwatch.Alarm(this, 'EvictionsAlarm', {
-      metric: this.metricEvictions(),
-      alarmDescription: 'The LiteLLM cache evicted keys for 15 minutes: rate-limit counters and router state may be lost; use a larger nodeType',
-      threshold: 0,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.cpuAlarm = this.addAlarm('CpuAlarm', this.metricEngineCpuUtilization(), 'LiteLLM cache engine CPU above 80 % for 15 minutes', 80);
+    this.memoryAlarm = this.addAlarm('MemoryAlarm', this.metricDatabaseMemoryUsagePercentage(),
+      'LiteLLM cache memory above 85 % of maxmemory for 15 minutes: evictions follow', 85);
+    this.evictionsAlarm = this.addAlarm('EvictionsAlarm', this.metricEvictions(),
+      'The LiteLLM cache evicted keys for 15 minutes: rate-limit counters and router state may be lost; use a larger nodeType', 0);
+    this.acknowledgeFindings(authSecret, multiAz);
+  }
 
+  /** An alarm on `metric` above `threshold` for 3 × 5 minutes. */
+  private addAlarm(id: string, metric: cloudwatch.IMetric, alarmDescription: string, threshold: number): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      metric,
+      alarmDescription,
+      threshold,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** The cdk-nag findings the cache answers by design, with the reasons. */
+  private acknowledgeFindings(authSecret: secretsmanager.Secret, multiAz: boolean): void {
     const stateReason = 'LiteLLM keeps counters, router state and cached responses here; it rebuilds them, so there is nothing to restore from a backup.';
     acknowledge(this.replicationGroup, 'AwsSolutions-AEC5',
       'LiteLLM and its Redis client expect 6379; only the service security group may reach it, over TLS with an AUTH token.');

@@ -1,15 +1,16 @@
 import {
-  Annotations, ArnFormat, CustomResource, Duration, Names, RemovalPolicy, Size, Stack, Token,
+  Annotations, CustomResource, Duration, Names, RemovalPolicy, Size, Stack, Token,
   aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_ecs as ecs, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_rds as rds,
-  aws_secretsmanager as secretsmanager, custom_resources as cr,
+  aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { anyErrorAlarm } from './private/alarms';
 import { postgresMaxConnections } from './private/connections';
-import { DatabaseUser } from './private/database-user';
-import { CUSTOM_RESOURCE_TIMEOUT, dataRemovalPolicies, followingKey, profileDefaults } from './private/defaults';
-import { acknowledge, nagResource } from './private/nag';
-import { rdsCaCertificatePem } from './private/rds-ca';
+import { LOG_EXPORTS, acknowledgeLogFindings, encryptLogGroups } from './private/database-logs';
+import { DatabaseUser, RotationOffProps } from './private/database-user';
+import { dataRemovalPolicies, followingKey, profileDefaults } from './private/defaults';
+import { acknowledge } from './private/nag';
+import { rdsServerCaPemFor, validateRdsServerCa } from './private/rds-ca';
 import { applyRotationRules, rotationOf, scheduleInputsOf } from './private/rotation-schedule';
 import { dependOnStacksOf } from './private/stacks';
 import { privateSubnetsOf } from './private/subnets';
@@ -17,12 +18,6 @@ import { check } from './private/validate';
 import { LiteLlmDeploymentProfile } from './profile';
 import type { LiteLlmRotationOptions } from './security';
 
-/** CDK's singleton LogRetention function id suffix. */
-const LOG_RETENTION_UUID = 'aae0aa3c5b4d4f87b02d85b201efdd8a';
-/** CDK's singleton AwsCustomResource function id (`AWS` + its uuid without dashes). */
-const AWS_CUSTOM_RESOURCE_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
-/** The logs the instance exports to CloudWatch Logs (`/aws/rds/instance/<identifier>/<type>`). */
-const LOG_EXPORTS = ['postgresql', 'upgrade'];
 /** Characters the generated password avoids, so it survives every client's URL and shell quoting. */
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,^';
 
@@ -185,39 +180,22 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     const defaults = profileDefaults(props.profile);
     const logRetention = props.logRetention ?? defaults.logRetention;
     const removalPolicy = dataRemovalPolicies(props.removalPolicy).database;
-    const backupRetention = props.backupRetention ?? Duration.days(7);
-    check(backupRetention.toDays({ integral: false }), d => Number.isInteger(d) && d >= 1 && d <= 35,
-      d => `\`backupRetention\` (${d} days) must be whole days from 1 to 35, as RDS allows, e.g. Duration.days(7)`);
+    const backupRetention = backupRetentionOf(props);
     const rotation = rotationOf('passwordRotation', props.passwordRotation);
     const performanceInsights = props.enablePerformanceInsights ?? defaults.performanceInsights;
     dependOnStacksOf(this, props.encryptionKey, props.vpc);
-    const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17;
-    check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
-      v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17`);
+    const engineVersion = engineVersionOf(props);
     const { allocated, maxAllocated } = this.storageOf(props);
-    if (props.maxConnections !== undefined && Token.isUnresolved(props.maxConnections)) {
-      throw new Error('`maxConnections` is a token: the service sizes its connection pools from it at synth, so it must be a literal number');
-    }
     const instanceType = props.instanceType ?? defaults.databaseInstanceType;
-    const maxConnections = props.maxConnections ?? postgresMaxConnections(instanceType);
-    if (maxConnections === undefined) {
-      throw new Error(`\`instanceType\` (${instanceType}) is not a class whose max_connections this library knows: set \`maxConnections\` to the instance's max_connections`);
-    }
-    check(props.maxConnections, v => Number.isInteger(v) && v >= 20 && v <= 5000,
-      v => `\`maxConnections\` (${v}) must be an integer from 20 to 5000`);
-    this.maxConnections = maxConnections;
+    this.maxConnections = this.maxConnectionsOf(props, instanceType);
 
     const engine = rds.DatabaseInstanceEngine.postgres({ version: engineVersion });
-    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine,
-      description: 'LiteLLM PostgreSQL: TLS only',
-      parameters: { 'rds.force_ssl': '1' },
-    });
+    const parameterGroup = this.createParameterGroup(engine);
 
     this.caCertificateOverride = props.caCertificatePem;
     // Fails at synth for a region the library has no certificate for (unless given one); a
     // region-agnostic stack looks it up where it is used (caCertificatePemFor).
-    if (props.caCertificatePem !== undefined || !Token.isUnresolved(Stack.of(this).region)) rdsCaCertificatePem(this, props.caCertificatePem);
+    validateRdsServerCa(this, props.caCertificatePem);
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
       instanceType,
@@ -258,6 +236,50 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       monitoringInterval: defaults.production ? Duration.seconds(60) : undefined,
     });
     this.secret = this.instance.secret!;
+    this.tuneInstance(engineVersion, removalPolicy);
+    this.connections = this.instance.connections;
+
+    const { rotationSchedule, rotationFunctionName } = this.scheduleRotation(props, rotation);
+    this.databaseUser = this.addProxyUser(props, logRetention, followingKey(props.encryptionKey, defaults.removalPolicy),
+      rotation.enabled ? undefined : { schedule: rotationSchedule, scheduleInputs: scheduleInputsOf(rotationSchedule, rotation) });
+    this.proxyUser = this.databaseUser.resource;
+
+    encryptLogGroups(this, this.instance, props.encryptionKey, logRetention, followingKey(props.encryptionKey, defaults.removalPolicy));
+
+    this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection, backupRetention.toDays());
+
+    const alarms = this.createAlarms(this.maxConnections, rotationFunctionName);
+    this.cpuAlarm = alarms.cpu;
+    this.freeStorageAlarm = alarms.freeStorage;
+    this.connectionsAlarm = alarms.connections;
+    this.passwordRotationAlarm = alarms.passwordRotation;
+  }
+
+  /** The instance's max_connections: `maxConnections`, or what the instance class allows. */
+  private maxConnectionsOf(props: LiteLlmDatabaseProps, instanceType: ec2.InstanceType): number {
+    if (props.maxConnections !== undefined && Token.isUnresolved(props.maxConnections)) {
+      throw new Error('`maxConnections` is a token: the service sizes its connection pools from it at synth, so it must be a literal number');
+    }
+    const maxConnections = props.maxConnections ?? postgresMaxConnections(instanceType);
+    if (maxConnections === undefined) {
+      throw new Error(`\`instanceType\` (${instanceType}) is not a class whose max_connections this library knows: set \`maxConnections\` to the instance's max_connections`);
+    }
+    check(props.maxConnections, v => Number.isInteger(v) && v >= 20 && v <= 5000,
+      v => `\`maxConnections\` (${v}) must be an integer from 20 to 5000`);
+    return maxConnections;
+  }
+
+  /** The parameter group: TLS only. */
+  private createParameterGroup(engine: rds.IInstanceEngine): rds.ParameterGroup {
+    return new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: 'LiteLLM PostgreSQL: TLS only',
+      parameters: { 'rds.force_ssl': '1' },
+    });
+  }
+
+  /** What the instance needs beyond its props: cfn-lint's view of a major version, and its secret's removal policy. */
+  private tuneInstance(engineVersion: rds.PostgresEngineVersion, removalPolicy: RemovalPolicy): void {
     if (!engineVersion.postgresFullVersion.includes('.')) {
       // A major version alone is valid for RDS (it picks the default minor and, with
       // automatic minor upgrades, keeps it current), but cfn-lint's list of versions
@@ -268,8 +290,12 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
     // target attachment; the generated secret itself is the instance's `Secret` child.
     (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(
       removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN);
-    this.connections = this.instance.connections;
+  }
 
+  /** The master password's hosted rotation (its rules off when rotation is off). */
+  private scheduleRotation(
+    props: LiteLlmDatabaseProps, rotation: ReturnType<typeof rotationOf>,
+  ): { rotationSchedule: secretsmanager.RotationSchedule; rotationFunctionName: string } {
     // Named, so that its errors can be alarmed on: the hosted function is created at deploy.
     const rotationFunctionName = rotationFunctionNameOf(this);
     const rotationSchedule = this.secret.addRotationSchedule('Rotation', {
@@ -284,8 +310,15 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       rotateImmediatelyOnUpdate: false,
     });
     applyRotationRules(rotationSchedule, rotation);
+    return { rotationSchedule, rotationFunctionName };
+  }
 
-    this.databaseUser = new DatabaseUser(this, 'ProxyUser', {
+  /** The proxy's database user (`PROXY_USERNAME`, IAM auth), created and kept by the database-user function. */
+  private addProxyUser(
+    props: LiteLlmDatabaseProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
+    rotationOff: RotationOffProps | undefined,
+  ): DatabaseUser {
+    return new DatabaseUser(this, 'ProxyUser', {
       vpc: props.vpc,
       securityGroup: props.rotationSecurityGroup,
       masterSecret: this.secret,
@@ -293,22 +326,11 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       userName: LiteLlmDatabase.PROXY_USERNAME,
       encryptionKey: props.encryptionKey,
       logRetention,
-      removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
+      removalPolicy,
       // Served by the database-user function: it already reaches Secrets Manager, and CDK's
       // AwsCustomResource singleton would get its grant in the deploy that first calls it.
-      rotationOff: rotation.enabled ? undefined : { schedule: rotationSchedule, scheduleInputs: scheduleInputsOf(rotationSchedule, rotation) },
+      rotationOff,
     });
-    this.proxyUser = this.databaseUser.resource;
-
-    this.encryptLogGroups(props.encryptionKey, logRetention, followingKey(props.encryptionKey, defaults.removalPolicy));
-
-    this.acknowledgeFindings(props.multiAz ?? defaults.multiAz, props.deletionProtection ?? defaults.deletionProtection, backupRetention.toDays());
-
-    const alarms = this.createAlarms(maxConnections, rotationFunctionName);
-    this.cpuAlarm = alarms.cpu;
-    this.freeStorageAlarm = alarms.freeStorage;
-    this.connectionsAlarm = alarms.connections;
-    this.passwordRotationAlarm = alarms.passwordRotation;
   }
 
   /** What the rule packs report that is right by choice or beyond this construct (each reason in the README). */
@@ -328,38 +350,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
       acknowledge(monitoringRole, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
         'AmazonRDSEnhancedMonitoringRole is the policy RDS documents for Enhanced Monitoring; it only writes to the RDSOSMetrics log group.');
     }
-    // RDS log retention runs through CDK's stack-wide LogRetention function.
-    const logRetention = Stack.of(this).node.tryFindChild(`LogRetention${LOG_RETENTION_UUID}`);
-    if (logRetention) {
-      acknowledge(logRetention, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'CDK\'s LogRetention function, which sets the retention of the RDS log groups RDS creates itself.');
-      acknowledge(logRetention, 'AwsSolutions-IAM5[Resource::*]',
-        'CDK\'s LogRetention function must set retention on log groups whose names RDS chooses at deploy.');
-      acknowledge(logRetention, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s LogRetention function role, created and scoped by aws-cdk-lib.');
-    }
-    // The key on the RDS log groups goes on through CDK's stack-wide AwsCustomResource function.
-    const logKeyFunction = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_ID);
-    if (logKeyFunction) {
-      acknowledge(logKeyFunction, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'CDK\'s AwsCustomResource function, which puts the platform key on the RDS log groups; the policy only lets it write its own logs.');
-      acknowledge(logKeyFunction, 'AwsSolutions-L1',
-        'CDK\'s AwsCustomResource function: aws-cdk-lib picks its Node.js runtime (a supported LTS) for the SDK it bundles; no prop sets it.');
-      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaInsideVPC',
-        'CDK\'s AwsCustomResource function calls the CloudWatch Logs API only (AssociateKmsKey) and reaches nothing inside the VPC.');
-      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaConcurrency',
-        'Runs when the instance is created or replaced; reserving concurrency fails in accounts at the minimum unreserved quota.');
-      acknowledge(logKeyFunction, 'NIST.800.53.R5-LambdaDLQ',
-        'CloudFormation invokes it at deploy and waits for its answer: a failure fails and rolls back the deploy with the reason.');
-      acknowledge(logKeyFunction, 'NIST.800.53.R5-IAMNoInlinePolicy', 'CDK\'s AwsCustomResource function role, created and scoped by aws-cdk-lib.');
-    }
-    const stack = Stack.of(this);
-    for (const logType of LOG_EXPORTS) {
-      const policy = this.node.findChild(logKeyIdOf(logType)).node.findChild('CustomResourcePolicy');
-      acknowledge(policy, 'NIST.800.53.R5-IAMNoInlinePolicy',
-        'AssociateKmsKey on one RDS log group and the key through CloudWatch Logs only, attached to CDK\'s AwsCustomResource function role.');
-      acknowledge(policy, `AwsSolutions-IAM5[Resource::${nagResource(this, `${logGroupArnOf(stack, this.instance, logType)}:*`)}]`,
-        'AssociateKmsKey on one RDS log group in the `log-group:NAME:*` form CloudWatch Logs documents for its actions (the `:*` stands for the group\'s streams, not other groups).');
-    }
+    acknowledgeLogFindings(this, this.instance);
   }
 
   /**
@@ -387,58 +378,6 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
         + `Set maxAllocatedStorage to ${lowest} or more to let RDS grow the storage, or to ${allocated} to say that fixed storage is meant.`);
     }
     return { allocated };
-  }
-
-  /**
-   * The exported log groups, encrypted with the platform key. RDS creates them itself, named
-   * after the instance identifier that CloudFormation generates, as soon as the instance logs:
-   * no template can create them first, and a log group resource after the instance would find
-   * the name taken. So CDK's LogRetention creates a missing group and sets the retention, and
-   * then `AssociateKmsKey` (through an AwsCustomResource) puts the key on it. CloudWatch Logs
-   * encrypts only what it ingests afterwards with the key (up to 5 minutes later): the instance's
-   * first log lines stay under CloudWatch Logs' own encryption until the retention ends.
-   * A replaced instance's groups get the key the same way (its new name is an Update).
-   */
-  private encryptLogGroups(key: kms.IKey, retention: logs.RetentionDays, removalPolicy: RemovalPolicy): void {
-    const stack = Stack.of(this);
-    // The singleton function's own logs, encrypted, unless another construct made it first.
-    const logGroup = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_ID) ? undefined
-      : new logs.LogGroup(this, 'LogEncryptionFunctionLogs', { encryptionKey: key, retention, removalPolicy });
-    for (const logType of LOG_EXPORTS) {
-      const logGroupName = rdsLogGroupName(this.instance, logType);
-      const groupArn = logGroupArnOf(stack, this.instance, logType);
-      const associate: cr.AwsSdkCall = {
-        service: 'CloudWatchLogs',
-        action: 'associateKmsKey',
-        parameters: { logGroupName, kmsKeyId: key.keyArn },
-        physicalResourceId: cr.PhysicalResourceId.of(logGroupName),
-      };
-      const association = new cr.AwsCustomResource(this, logKeyIdOf(logType), {
-        resourceType: 'Custom::LiteLlmRdsLogGroupKey',
-        onCreate: associate,
-        onUpdate: associate,
-        policy: cr.AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({
-            actions: ['logs:AssociateKmsKey'],
-            // CloudWatch Logs' guide wants `log-group:NAME:*` for every action but tagging
-            // (iam-access-control-overview-cwl.html); the Service Authorization Reference's
-            // log-group type is `log-group:NAME`. Both, each for this one group.
-            resources: [groupArn, `${groupArn}:*`],
-          }),
-          // CloudWatch Logs checks the key on the caller's behalf (kms:ViaService).
-          new iam.PolicyStatement({
-            actions: ['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-            resources: [key.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `logs.${stack.region}.amazonaws.com` } },
-          }),
-        ]),
-        installLatestAwsSdk: false,
-        logGroup,
-        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
-      });
-      // After the group exists: RDS made it, or LogRetention did.
-      association.node.addDependency(this.instance.node.findChild(`LogRetention${logType}`));
-    }
   }
 
   private createAlarms(maxConnections: number, rotationFunctionName: string): {
@@ -525,7 +464,7 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
    * file in the container and pass the file's path to `containerEnvironment`.
    */
   public caCertificatePemFor(scope: Construct): string {
-    return rdsCaCertificatePem(scope, this.caCertificateOverride);
+    return rdsServerCaPemFor(scope, this.caCertificateOverride);
   }
 
   /** Lets `grantee` log in as `PROXY_USERNAME` with an IAM token (`rds-db:connect` on that user only). */
@@ -553,11 +492,6 @@ export class LiteLlmDatabase extends Construct implements ec2.IConnectable {
   }
 }
 
-/** The id of the step that puts the key on the `logType` log group: `LogKeyPostgresql`, `LogKeyUpgrade`. */
-function logKeyIdOf(logType: string): string {
-  return `LogKey${logType[0].toUpperCase()}${logType.slice(1)}`;
-}
-
 /**
  * Lambda names are per account and region, and one app often deploys the same stack
  * under several names (dev, staging): the deployed stack name leads, the construct
@@ -570,11 +504,19 @@ function rotationFunctionNameOf(scope: Construct): string {
   return `${stackName.slice(0, 43)}-db-rotation-${pathHash}`;
 }
 
-/** The log group RDS creates for one exported log of the instance. */
-function rdsLogGroupName(instance: rds.IDatabaseInstance, logType: string): string {
-  return `/aws/rds/instance/${instance.instanceIdentifier}/${logType}`;
+
+/** `backupRetention`, checked: whole days from 1 to 35. */
+function backupRetentionOf(props: LiteLlmDatabaseProps): Duration {
+  const backupRetention = props.backupRetention ?? Duration.days(7);
+  check(backupRetention.toDays({ integral: false }), d => Number.isInteger(d) && d >= 1 && d <= 35,
+    d => `\`backupRetention\` (${d} days) must be whole days from 1 to 35, as RDS allows, e.g. Duration.days(7)`);
+  return backupRetention;
 }
 
-function logGroupArnOf(stack: Stack, instance: rds.IDatabaseInstance, logType: string): string {
-  return stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: rdsLogGroupName(instance, logType), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+/** `engineVersion`, checked: PostgreSQL 15 or newer. */
+function engineVersionOf(props: LiteLlmDatabaseProps): rds.PostgresEngineVersion {
+  const engineVersion = props.engineVersion ?? rds.PostgresEngineVersion.VER_17;
+  check(engineVersion.postgresMajorVersion, v => Number(v) >= 15,
+    v => `\`engineVersion\` (PostgreSQL ${v}) is too old: LiteLLM needs PostgreSQL 15 or newer, e.g. rds.PostgresEngineVersion.VER_17`);
+  return engineVersion;
 }

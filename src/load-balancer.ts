@@ -1,19 +1,18 @@
 import {
-  Annotations, ArnFormat, Duration, Fn, Lazy, Names, RemovalPolicy, Stack, Token,
-  aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_kms as kms,
-  aws_logs as logs, aws_route53 as route53, aws_route53_targets as route53targets, aws_s3 as s3, aws_wafv2 as wafv2,
+  Duration,
+  aws_certificatemanager as acm, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_kms as kms,
+  aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { logAccessLogs } from './private/access-logs';
 import { followingKey, profileDefaults } from './private/defaults';
-import { acknowledgeCidrReference, unresolvedCidrReason } from './private/ingress';
-import { acknowledge } from './private/nag';
+import { addAccessLogs, checkAccessLogReaders } from './private/load-balancer-access-logs';
+import { createAlarms } from './private/load-balancer-alarms';
+import { addDomainRecords, publicUrl } from './private/load-balancer-domain';
+import { addListeners, addTargetGroup, allowIngress, hideMetricsPath, resolveCertificate } from './private/load-balancer-listeners';
+import { addWaf, wafEnabled } from './private/load-balancer-waf';
 import { privateSubnetsOf } from './private/subnets';
 import { check } from './private/validate';
-import { MAX_REDACTED_FIELDS, MAX_REDACTED_HEADER_LENGTH, REDACTED_HEADERS, WebAcl, redactedLogFields } from './private/web-acl';
-
-/** The target group's nominal port (the tasks register on their container port). */
-const TARGET_GROUP_PORT = 4000;
+import { MAX_REDACTED_FIELDS, MAX_REDACTED_HEADER_LENGTH, REDACTED_HEADERS } from './private/web-acl';
 import { LiteLlmDeploymentProfile } from './profile';
 
 /**
@@ -285,7 +284,6 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     check(idleSeconds, s => s >= 1 && s <= 4000, s => `\`idleTimeout\` (${s} s) must be from 1 to 4000 seconds (ALB limits)`);
     const retentionDays: number = props.accessLogRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-
     const internal = props.internetFacing === false;
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -302,94 +300,32 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
       // ends X-Forwarded-For, after whatever the client wrote (mcp_xff_num_trusted_hops: 1).
       xffHeaderProcessingMode: elbv2.XffHeaderProcessingMode.APPEND,
     });
-    for (const arn of props.accessLogReaders ?? []) {
-      check(arn, a => /^arn:[^:]+:iam::[^:]*:(role|user)\/.+/.test(a),
-        a => `\`accessLogReaders\` has "${a}", which is not an IAM role or user ARN: write e.g. "arn:aws:iam::123456789012:role/SecurityAudit"`);
-    }
-    this.allowIngress(props.securityGroup, props.vpc, internal, props.dualStack ?? false, props.allowedPeers);
-    this.accessLogsBucket = this.addAccessLogs(retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
+    checkAccessLogReaders(props.accessLogReaders ?? []);
+    allowIngress(props.securityGroup, props.vpc, internal, props.dualStack ?? false, props.allowedPeers);
+    this.accessLogsBucket = addAccessLogs(this, this.loadBalancer, retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
+    this.targetGroup = addTargetGroup(this, props.vpc, idleSeconds);
 
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
-      vpc: props.vpc,
-      // ECS registers each task with its container port, so the group's own port is only a
-      // default, and health checks go to the traffic port. Fixed, so that changing
-      // containerPort does not replace the group: in a split, the service stack imports its
-      // ARN, and CloudFormation refuses to change an export in use.
-      port: TARGET_GROUP_PORT,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      // A task leaving (deploy, scale-in, redeploy after rotation) keeps serving its open
-      // streams as long as the idle timeout allows; an idle task leaves at once.
-      deregistrationDelay: Duration.seconds(Token.isUnresolved(idleSeconds) ? 600 : Math.min(idleSeconds, 3600)),
-      healthCheck: {
-        path: '/health/liveliness',
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(15),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 5,
-        healthyHttpCodes: '200',
-      },
-    });
-
-    this.certificate = this.resolveCertificate(props);
-    const served = this.addListeners(props, defaults.production, this.certificate);
+    this.certificate = resolveCertificate(this, props);
+    const served = addListeners(this, this.loadBalancer, this.targetGroup, props, defaults.production, this.certificate);
     this.listener = served.listener;
     this.connections = this.listener.connections;
-    // LiteLLM mounts its Prometheus metrics on the port it serves whenever its callbacks name
-    // `prometheus` (proxy/proxy_server.py:6605-6612), to any valid key
-    // (proxy/middleware/prometheus_auth_middleware.py:51-66), so every tenant could read every
-    // team's series; the platform serves them on a port of their own (LiteLlmMetrics) and
-    // never through the load balancer.
-    this.listener.addAction('NoMetrics', {
-      priority: 1,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
-      action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'Not Found' }),
-    });
-    const listener = this.listener;
-    listener.node.addValidation({
-      validate: () => Stack.of(listener).node.findAll()
-        .filter((c): c is elbv2.CfnListenerRule => c instanceof elbv2.CfnListenerRule && c.listenerArn === listener.listenerArn
-          && c.priority === 1 && !c.node.path.startsWith(`${listener.node.path}/NoMetricsRule`))
-        .map(c => `the listener rule ${c.node.path} has priority 1, which the platform's /metrics 404 rule holds: give it another priority`),
-    });
-    this.url = served.url;
-
-    if (props.domainName !== undefined && props.domainZone) {
-      const alias = {
-        zone: props.domainZone,
-        recordName: props.domainName,
-        target: route53.RecordTarget.fromAlias(new route53targets.LoadBalancerTarget(this.loadBalancer)),
-      };
-      this.record = new route53.ARecord(this, 'AliasRecord', alias);
-      if (props.dualStack) this.ipv6Record = new route53.AaaaRecord(this, 'AliasRecordIpv6', alias);
-      this.url = `https://${fqdn(props.domainName, props.domainZone.zoneName)}`;
-    } else if (props.domainName !== undefined) {
-      this.url = `https://${props.domainName}`;
-    } else if (props.certificate && props.publicUrl === undefined) {
-      Annotations.of(this).addWarningV2('cdk-litellm:certificateName', 'With `certificate` and no `domainName`, the URL (and the Url output) is the load '
-        + 'balancer\'s own DNS name, which the certificate does not name: clients would fail its TLS check. Set `domainName` to the name your DNS points at the load balancer.');
-    }
-
-    if (props.publicUrl !== undefined) this.url = publicUrl(props.publicUrl);
+    hideMetricsPath(this.listener);
+    const domain = addDomainRecords(this, this.loadBalancer, props);
+    this.record = domain.record;
+    this.ipv6Record = domain.ipv6Record;
+    this.url = props.publicUrl !== undefined ? publicUrl(props.publicUrl) : domain.url ?? served.url;
     this._behindProxy = props.publicUrl !== undefined;
 
-    for (const name of props.waf?.redactedHeaders ?? []) {
-      check(name, n => /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(n), n => `\`waf.redactedHeaders\` has "${n}", which is not a header name: write it as clients send it, e.g. "x-mcp-github-authorization"`);
-    }
-    const wafOn = props.waf?.enabled ?? defaults.waf;
-    const wafSettings = Object.entries(props.waf ?? {}).filter(([k, v]) => k !== 'enabled' && v !== undefined).map(([k]) => `\`waf.${k}\``);
-    if (!wafOn && wafSettings.length > 0) {
-      throw new Error(`${wafSettings.join(', ')} configure${wafSettings.length === 1 ? 's' : ''} the web ACL, but WAF is off (${props.waf?.enabled === false ? '`waf.enabled: false`' : 'the DEVELOPMENT default'}): `
-        + 'set `waf.enabled: true`, or remove them');
-    }
+    const wafOn = wafEnabled(props.waf, defaults.waf);
     this._redactHeaders(props.waf?.redactedHeaders ?? [], '`waf.redactedHeaders`');
     if (wafOn) {
-      const waf = this.addWaf(props, props.logRetention ?? defaults.logRetention, followingKey(props.encryptionKey, defaults.removalPolicy));
+      const waf = addWaf(this, this.loadBalancer, props, props.logRetention ?? defaults.logRetention,
+        followingKey(props.encryptionKey, defaults.removalPolicy), this.redactedHeaders);
       this.webAcl = waf.webAcl;
       this.wafLogGroup = waf.logGroup;
     }
 
-    const alarms = this.createAlarms(props.p99LatencyThreshold ?? Duration.seconds(120));
+    const alarms = createAlarms(this, props.p99LatencyThreshold ?? Duration.seconds(120));
     this.loadBalancer5xxAlarm = alarms.loadBalancer5xx;
     this.target5xxAlarm = alarms.target5xx;
     this.latencyAlarm = alarms.latency;
@@ -452,33 +388,6 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     });
   }
 
-  /** The load balancer's 5xx, LiteLLM's 5xx and p99 latency alarms. */
-  private createAlarms(latency: Duration): { loadBalancer5xx: cloudwatch.Alarm; target5xx: cloudwatch.Alarm; latency: cloudwatch.Alarm } {
-    const five = Duration.minutes(5);
-    const loadBalancer5xx = this.metricHttpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'LoadBalancer5xxAlarm', {
-      alarmDescription: 'The LiteLLM load balancer returned more than 10 of its own 5xx in 5 minutes, twice in a row',
-      threshold: 10,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const target5xx = this.metricHttpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: five, statistic: 'Sum' }).createAlarm(this, 'Target5xxAlarm', {
-      alarmDescription: 'LiteLLM returned more than 10 5xx responses in 5 minutes, twice in a row',
-      threshold: 10,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const latencyAlarm = this.metricTargetResponseTime({ period: five, statistic: 'p99' }).createAlarm(this, 'LatencyAlarm', {
-      alarmDescription: `LiteLLM p99 response time above ${latency.toSeconds()} s for 15 minutes`,
-      threshold: latency.toSeconds(),
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    return { loadBalancer5xx, target5xx, latency: latencyAlarm };
-  }
-
   /**
    * Redacts `names` in the WAF logs as well (case-insensitive, each once); `source` says
    * where they come from for the error when they would pass WAF's limit.
@@ -500,233 +409,4 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     }
     this.redactedHeaders.push(...added);
   }
-
-  /** The access logs bucket (SSE-S3, the only encryption log delivery supports), and delivery into it. */
-  private addAccessLogs(retentionDays: number, removalPolicy: RemovalPolicy, readers: string[]): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      // ALB access logs support SSE-S3 only.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [{
-        expiration: retentionDays === logs.RetentionDays.INFINITE ? undefined : Duration.days(retentionDays),
-        noncurrentVersionExpiration: Duration.days(1),
-      }],
-      removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
-    });
-    logAccessLogs(this.loadBalancer, bucket, 'alb');
-    // Request lines carry keys LiteLLM accepts in the URL (`?key=`: user_api_key_auth.py:1418-1425;
-    // `/key/{key}/regenerate`, `/key/{key}/reset_spend`: key_management_endpoints.py:6059, 6521),
-    // which ALB access logs record as sent: an account-wide read grant must not reach them.
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'OnlyListedReadersReadAccessLogs',
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:GetObject', 's3:GetObjectVersion'],
-      resources: [bucket.arnForObjects('*')],
-      conditions: readers.length > 0 ? { ArnNotLike: { 'aws:PrincipalArn': readers } } : undefined,
-    }));
-    const logsReason = 'This bucket receives the load balancer\'s access logs; logging its own access would recurse.';
-    acknowledge(bucket, 'AwsSolutions-S1', logsReason);
-    acknowledge(bucket, 'NIST.800.53.R5-S3BucketLoggingEnabled', logsReason);
-    acknowledge(bucket, 'NIST.800.53.R5-S3DefaultEncryptionKMS', 'Load balancer access log delivery supports SSE-S3 only.');
-    acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled',
-      `${retentionDays === logs.RetentionDays.INFINITE ? 'Access logs are kept' : `Access logs expire after ${retentionDays} days`}; replicate them with your organization's log archive if you need a copy.`);
-    return bucket;
-  }
-
-  /** The certificate of the HTTPS listener: the one given, or a new one DNS-validated in `domainZone`. */
-  private resolveCertificate(props: LiteLlmLoadBalancerProps): acm.ICertificate | undefined {
-    if (props.domainZone && props.domainName === undefined) {
-      throw new Error('`domainZone` is set without `domainName`: set `domainName` to the name to serve in the zone (e.g. "llm"), or remove `domainZone`');
-    }
-    if (props.domainName !== undefined && !props.domainZone && !props.certificate) {
-      throw new Error(`\`domainName\` ("${props.domainName}") needs \`certificate\` (an ACM certificate for that name, when its DNS record is yours) `
-        + 'or `domainZone` (its Route 53 hosted zone: the record and a DNS-validated certificate are then created)');
-    }
-    check(props.domainName, n => /^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(n),
-      n => `\`domainName\` ("${n}") must be a DNS name such as "llm" or "llm.example.com"`);
-    if (props.certificate || !props.domainZone || props.domainName === undefined) return props.certificate;
-    return new acm.Certificate(this, 'Certificate', {
-      domainName: fqdn(props.domainName, props.domainZone.zoneName),
-      validation: acm.CertificateValidation.fromDns(props.domainZone),
-    });
-  }
-
-  /**
-   * Ports 80 and 443 from `allowedPeers`, by default anywhere when internet-facing, the VPC
-   * when internal. The rules sit on the security group, so they belong to its stack.
-   */
-  private allowIngress(securityGroup: ec2.ISecurityGroup, vpc: ec2.IVpc, internal: boolean, dualStack: boolean, allowedPeers?: ec2.IPeer[]): void {
-    // The IPv6 block of a dual-stack VPC created by LiteLlmNetwork (an imported IVpc exposes
-    // none), and the resource that attaches it: a rule naming the block must wait for it.
-    const ipv6Block = dualStack && vpc instanceof ec2.Vpc ? vpc.node.tryFindChild('ipv6cidr') : undefined;
-    const ownIpv6Cidrs = ipv6Block ? [Fn.select(0, (vpc as ec2.Vpc).vpcIpv6CidrBlocks)] : [];
-    const peers = allowedPeers
-      ?? (internal
-        ? [ec2.Peer.ipv4(vpc.vpcCidrBlock), ...ownIpv6Cidrs.map(c => ec2.Peer.ipv6(c))]
-        : [ec2.Peer.anyIpv4(), ...(dualStack ? [ec2.Peer.anyIpv6()] : [])]);
-    for (const peer of peers) {
-      for (const port of [80, 443]) {
-        securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `HTTP${port === 443 ? 'S' : ''} from ${peer.uniqueId}`);
-      }
-    }
-    if (ipv6Block && !allowedPeers && internal) securityGroup.node.addDependency(ipv6Block);
-    if (peers.some(p => Token.isUnresolved(p.uniqueId))) {
-      acknowledgeCidrReference(securityGroup, unresolvedCidrReason('the VPC\'s CIDRs (or the allowedPeers given) on 80/443 only'));
-    }
-    if (peers.some(p => p.uniqueId === '0.0.0.0/0' || p.uniqueId === '::/0')) {
-      acknowledge(securityGroup, 'AwsSolutions-EC23',
-        'An internet-facing LLM gateway answers clients anywhere on 80/443; restrict with allowedPeers, and WAF filters requests.');
-    }
-  }
-
-  /** HTTPS with an HTTP redirect when there is a certificate; else plain HTTP, refused for an internet-facing PRODUCTION one. */
-  private addListeners(
-    props: LiteLlmLoadBalancerProps, production: boolean, certificate?: acm.ICertificate,
-  ): { listener: elbv2.ApplicationListener; url: string } {
-    if (certificate) {
-      if (props.allowHttp) {
-        throw new Error('`allowHttp` lets a load balancer without a certificate serve plain HTTP, but this one has a certificate '
-          + '(`certificate`, or `domainName` with `domainZone`) and serves HTTPS: remove `allowHttp`');
-      }
-      const listener = this.loadBalancer.addListener('Https', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        open: false,
-        defaultTargetGroups: [this.targetGroup],
-      });
-      const redirect = this.loadBalancer.addListener('Http', {
-        port: 80,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      });
-      acknowledge(redirect, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', 'Port 80 only redirects to HTTPS on 443, which uses the ACM certificate.');
-      return { listener, url: `https://${this.loadBalancer.loadBalancerDnsName}` };
-    } else {
-      const internal = props.internetFacing === false;
-      if (production && !internal && !props.allowHttp) {
-        throw new Error('An internet-facing PRODUCTION load balancer without a certificate would take API keys over plain HTTP. '
-          + 'Serve HTTPS: set `domainName` and `domainZone` (a Route 53 hosted zone; a DNS-validated certificate is created) '
-          + 'or `certificate` (an ACM certificate in the stack\'s region); in LiteLlmPlatform they sit under `loadBalancer`. '
-          + 'If TLS ends in front of the load balancer, set `allowHttp: true`.');
-      }
-      if (production || !internal) {
-        // DEVELOPMENT's one-liner stays deployable, but never silently: keys cross the network in clear text.
-        Annotations.of(this).addWarningV2('cdk-litellm:httpOnly', `The load balancer serves plain HTTP${internal ? '' : ' to the internet'}: `
-          + 'the master key, virtual keys, the admin UI password and every prompt cross the network unencrypted. '
-          + 'Serve HTTPS with `domainName` and `domainZone` (or `certificate`), or keep it from the internet with `allowedPeers` (your addresses only) '
-          + 'or `internetFacing: false`. To accept it, acknowledge the warning: Annotations.of(stack).acknowledgeWarning(\'cdk-litellm:httpOnly\').');
-      }
-      const listener = this.loadBalancer.addListener('Http', {
-        port: 80,
-        open: false,
-        defaultTargetGroups: [this.targetGroup],
-      });
-      const choice = 'Plain HTTP by choice: no certificate in DEVELOPMENT, behind an internal load balancer, or with `allowHttp: true`.';
-      acknowledge(listener, 'NIST.800.53.R5-ALBHttpToHttpsRedirection', choice);
-      acknowledge(listener, 'NIST.800.53.R5-ELBv2ACMCertificateRequired', choice);
-      return { listener, url: `http://${this.loadBalancer.loadBalancerDnsName}` };
-    }
-  }
-
-  /**
-   * A web ACL on the load balancer, logged to its own `aws-waf-logs-` group, with the key
-   * headers and the query string redacted; the group carries its own resource policy.
-   */
-  private addWaf(
-    props: LiteLlmLoadBalancerProps, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
-  ): { webAcl: wafv2.CfnWebACL; logGroup: logs.ILogGroup } {
-    const rateLimit = props.waf?.rateLimit ?? 2000;
-    check(rateLimit, n => Number.isInteger(n) && n >= 10 && n <= 2_000_000_000,
-      n => `\`waf.rateLimit\` (${n}) must be an integer from 10 to 2000000000 (WAF limits)`);
-    const rateLimitWindow = (props.waf?.rateLimitWindow ?? Duration.minutes(5)).toSeconds();
-    check(rateLimitWindow, w => [60, 120, 300, 600].includes(w),
-      w => `\`waf.rateLimitWindow\` (${w} s) must be 1, 2, 5 or 10 minutes (WAF's evaluation windows), e.g. Duration.minutes(5)`);
-    // The stack's UUID ends the name: a group retained by a deleted stack must not block
-    // the same stack from being created again.
-    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
-    // WAF only delivers to log groups whose name starts with aws-waf-logs-.
-    const logGroupName = `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}-${stackUuid}`;
-    const logGroup = new logs.LogGroup(this, 'WafLogs', {
-      logGroupName,
-      encryptionKey: props.encryptionKey,
-      retention: logRetention,
-      removalPolicy,
-    });
-    this.allowWafLogDelivery(logGroup, logGroupName);
-    const acl = new WebAcl(this, 'WebAcl', {
-      metricPrefix: Names.uniqueResourceName(this, { maxLength: 64 }),
-      rateLimit,
-      rateLimitWindowSeconds: rateLimitWindow,
-      excludedCommonRules: props.waf?.excludedCommonRules ?? [],
-      additionalManagedRuleGroups: props.waf?.additionalManagedRuleGroups ?? [],
-      blockBodyPatterns: props.waf?.blockBodyPatterns ?? false,
-    });
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: this.loadBalancer.loadBalancerArn,
-      webAclArn: acl.webAcl.attrArn,
-    });
-    // The destination names the group by Ref: the group, and the policy it carries, exist
-    // before WAF checks that it may deliver there.
-    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
-      resourceArn: acl.webAcl.attrArn,
-      logDestinationConfigs: [Stack.of(this).formatArn({
-        service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })],
-      // Lazy: the service adds the key headers its config names (_redactHeaders).
-      redactedFields: Lazy.any({ produce: () => redactedLogFields(this.redactedHeaders) }),
-    });
-    return { webAcl: acl.webAcl, logGroup };
-  }
-
-  /**
-   * Lets CloudWatch Logs' delivery service write this account's WAF logs into the group,
-   * through the group's own resource policy. An account-level policy (AWS::Logs::ResourcePolicy,
-   * or the shared one WAF appends to) counts against the account's 10 per region, one per
-   * stack with WAF; a log group's own policy counts against nothing.
-   */
-  private allowWafLogDelivery(logGroup: logs.LogGroup, logGroupName: string): void {
-    const stack = Stack.of(this);
-    // From the name, not logGroup.logGroupArn: a resource cannot read its own attributes.
-    const groupArn = stack.formatArn({
-      service: 'logs', resource: 'log-group', resourceName: `${logGroupName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const policy = new iam.PolicyDocument({
-      statements: [new iam.PolicyStatement({
-        sid: 'WafLogDelivery',
-        principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [groupArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'logs', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
-        },
-      })],
-    });
-    (logGroup.node.defaultChild as logs.CfnLogGroup).resourcePolicyDocument = policy;
-  }
-}
-
-/**
- * `publicUrl` without a trailing slash. An origin only: the load balancer forwards paths as
- * they come, so LiteLLM serves at the root and a path in its `PROXY_BASE_URL` would break the
- * admin UI's links.
- */
-function publicUrl(url: string): string {
-  if (Token.isUnresolved(url)) return url;
-  check(url, u => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(u),
-    u => `\`publicUrl\` ("${u}") must be an https:// or http:// origin with no path, query or user, e.g. "https://llm.example.com"`);
-  return url.replace(/\/$/, '');
-}
-
-function fqdn(recordName: string, zoneName: string): string {
-  if (Token.isUnresolved(recordName) || Token.isUnresolved(zoneName)) return `${recordName}.${zoneName}`;
-  const zone = zoneName.replace(/\.$/, '');
-  return recordName === zone || recordName.endsWith(`.${zone}`) ? recordName : `${recordName}.${zone}`;
 }

@@ -170,7 +170,6 @@ export class LiteLlmMonitoring extends Construct {
     if (props.alarmTopic && props.alarmEmails?.length) {
       throw new Error('`alarmEmails` subscribe to the topic LiteLlmMonitoring creates; with `alarmTopic`, pass them to `LiteLlmMonitoring.createAlarmTopic` (or subscribe them to your topic)');
     }
-    const stack = Stack.of(this);
     const topic = props.alarmTopic ?? LiteLlmMonitoring.createAlarmTopic(this, 'AlarmTopic', props);
     this.alarmTopic = topic;
 
@@ -221,15 +220,21 @@ export class LiteLlmMonitoring extends Construct {
       ...props.additionalAlarms ?? [],
     ]) this.addAlarm(alarm);
 
+    this.dashboard = this.createDashboard(props, gateway, groups);
+  }
+
+  /** The dashboard: requests, errors and latency; tasks; the database; the cache; the gateway's rows; WAF. */
+  private createDashboard(props: LiteLlmMonitoringProps, gateway: LiteLlmMetrics | undefined, groups: string[]): cloudwatch.Dashboard {
+    const stack = Stack.of(this);
     const alb = props.loadBalancer.loadBalancer.metrics;
     const service = props.service.service;
     const db = props.database.instance;
     const five = Duration.minutes(5);
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: dashboardName(this),
       defaultInterval: Duration.hours(3),
     });
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Requests', left: [alb.requestCount({ period: five })] }),
       new cloudwatch.GraphWidget({
         title: '4xx / 5xx',
@@ -246,7 +251,7 @@ export class LiteLlmMonitoring extends Construct {
         left: [alb.targetResponseTime({ statistic: 'p50', period: five }), alb.targetResponseTime({ statistic: 'p99', period: five })],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'ECS CPU %', left: [service.metricCpuUtilization({ period: five })] }),
       new cloudwatch.GraphWidget({ title: 'ECS memory %', left: [service.metricMemoryUtilization({ period: five })] }),
       // Healthy targets are the running tasks that serve traffic, and unlike Container
@@ -256,7 +261,7 @@ export class LiteLlmMonitoring extends Construct {
         left: [props.loadBalancer.metricHealthyHostCount({ period: five, statistic: 'Minimum' })],
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'RDS CPU %', left: [db.metricCPUUtilization({ period: five })] }),
       new cloudwatch.GraphWidget({ title: 'RDS connections', left: [db.metricDatabaseConnections({ period: five })] }),
       new cloudwatch.GraphWidget({ title: 'RDS free storage', left: [db.metricFreeStorageSpace({ period: five })] }),
@@ -267,14 +272,14 @@ export class LiteLlmMonitoring extends Construct {
     );
     const cache = props.cache;
     if (cache) {
-      this.dashboard.addWidgets(
+      dashboard.addWidgets(
         new cloudwatch.GraphWidget({ title: 'Cache engine CPU %', left: [cache.metricEngineCpuUtilization()] }),
         new cloudwatch.GraphWidget({ title: 'Cache memory %', left: [cache.metricDatabaseMemoryUsagePercentage()] }),
         new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cache.metricEvictions()] }),
         new cloudwatch.GraphWidget({ title: 'Cache connections', left: [cache.metricCurrConnections()] }),
       );
     }
-    if (gateway) addGatewayRows(this.dashboard, gateway, groups);
+    if (gateway) addGatewayRows(dashboard, gateway, groups);
     const webAcl = props.loadBalancer.webAcl;
     if (webAcl) {
       const waf = (metricName: string) => new cloudwatch.Metric({
@@ -285,10 +290,11 @@ export class LiteLlmMonitoring extends Construct {
         // The ARN is arn:…:regional/webacl/<name>/<id>; CloudFormation names the web ACL.
         dimensionsMap: { WebACL: Fn.select(2, Fn.split('/', webAcl.attrArn)), Region: stack.region, Rule: 'ALL' },
       });
-      this.dashboard.addWidgets(new cloudwatch.GraphWidget({
+      dashboard.addWidgets(new cloudwatch.GraphWidget({
         title: 'WAF allowed / blocked', left: [waf('AllowedRequests'), waf('BlockedRequests')],
       }));
     }
+    return dashboard;
   }
 
   /**

@@ -221,49 +221,7 @@ export class LiteLlmNetwork extends Construct {
       this.natGateways = props.vpc.privateSubnets.length > 0 ? 1 : 0;
     } else {
       this.natGateways = props.natGateways ?? defaults.natGateways;
-      const vpc = new ec2.Vpc(this, 'Vpc', {
-        ipAddresses: props.ipAddresses ?? ec2.IpAddresses.cidr('10.0.0.0/16'),
-        ipProtocol: this.dualStack ? ec2.IpProtocol.DUAL_STACK : ec2.IpProtocol.IPV4_ONLY,
-        maxAzs: 2,
-        natGateways: this.natGateways,
-        subnetConfiguration: [
-          // Nothing here needs an automatic public IP: the ALB and NAT get theirs, tasks ask explicitly.
-          {
-            name: 'Public',
-            subnetType: ec2.SubnetType.PUBLIC,
-            cidrMask: subnetMask(vpcPrefix),
-            mapPublicIpOnLaunch: false,
-            ...(this.dualStack ? { ipv6AssignAddressOnCreation: false } : {}),
-          },
-          {
-            name: 'Private',
-            subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
-            cidrMask: subnetMask(vpcPrefix),
-          },
-        ],
-        restrictDefaultSecurityGroup: true,
-      });
-      this.vpc = vpc;
-      const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-        encryptionKey: props.encryptionKey,
-        retention: props.logRetention ?? defaults.logRetention,
-        removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
-      });
-      const flowLog = this.vpc.addFlowLog('FlowLog', {
-        destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
-        trafficType: ec2.FlowLogTrafficType.ALL,
-      });
-      acknowledge(flowLog, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
-      for (const subnet of this.vpc.publicSubnets) {
-        acknowledge(subnet, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
-          'Public subnets hold only the internet-facing load balancer and the NAT gateway, which need the default route to the internet gateway.');
-      }
-      if (this.dualStack) {
-        for (const subnet of [...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets]) {
-          acknowledge(subnet, 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
-            'Only IPv6 addresses are auto-assigned in these private subnets, and their only IPv6 route out is an egress-only internet gateway (or none): nothing outside can open a connection to them.');
-        }
-      }
+      this.vpc = this.createVpc(props, vpcPrefix);
     }
 
     const sg = (name: string, description: string) => new ec2.SecurityGroup(this, name, {
@@ -276,6 +234,61 @@ export class LiteLlmNetwork extends Construct {
     this.cacheSecurityGroup = sg('CacheSecurityGroup', 'LiteLLM cache');
     this.endpointSecurityGroup = sg('EndpointSecurityGroup', 'LiteLLM VPC interface endpoints');
 
+    this.connectSecurityGroups();
+
+    this.vpcEndpoints = this.createEndpoints(props, imported);
+  }
+
+  /** The VPC: 2 AZs, public and private subnets sized from `ipAddresses`, flow logs to CloudWatch Logs. */
+  private createVpc(props: LiteLlmNetworkProps, vpcPrefix: number | undefined): ec2.Vpc {
+    const defaults = profileDefaults(props.profile);
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: props.ipAddresses ?? ec2.IpAddresses.cidr('10.0.0.0/16'),
+      ipProtocol: this.dualStack ? ec2.IpProtocol.DUAL_STACK : ec2.IpProtocol.IPV4_ONLY,
+      maxAzs: 2,
+      natGateways: this.natGateways,
+      subnetConfiguration: [
+        // Nothing here needs an automatic public IP: the ALB and NAT get theirs, tasks ask explicitly.
+        {
+          name: 'Public',
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: subnetMask(vpcPrefix),
+          mapPublicIpOnLaunch: false,
+          ...(this.dualStack ? { ipv6AssignAddressOnCreation: false } : {}),
+        },
+        {
+          name: 'Private',
+          subnetType: this.natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+          cidrMask: subnetMask(vpcPrefix),
+        },
+      ],
+      restrictDefaultSecurityGroup: true,
+    });
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention ?? defaults.logRetention,
+      removalPolicy: followingKey(props.encryptionKey, defaults.removalPolicy),
+    });
+    const flowLog = vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    acknowledge(flowLog, 'NIST.800.53.R5-IAMNoInlinePolicy', INLINE_POLICY_REASON);
+    for (const subnet of vpc.publicSubnets) {
+      acknowledge(subnet, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+        'Public subnets hold only the internet-facing load balancer and the NAT gateway, which need the default route to the internet gateway.');
+    }
+    if (this.dualStack) {
+      for (const subnet of [...vpc.privateSubnets, ...vpc.isolatedSubnets]) {
+        acknowledge(subnet, 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+          'Only IPv6 addresses are auto-assigned in these private subnets, and their only IPv6 route out is an egress-only internet gateway (or none): nothing outside can open a connection to them.');
+      }
+    }
+    return vpc;
+  }
+
+  /** The rules between the security groups, and their egress: each group reaches only what it needs. */
+  private connectSecurityGroups(): void {
     const containerPort = ec2.Port.tcp(this.containerPort);
     const postgres = ec2.Port.tcp(5432);
     this.loadBalancerSecurityGroup.connections.allowTo(this.serviceSecurityGroup, containerPort, 'Load balancer to LiteLLM');
@@ -290,7 +303,10 @@ export class LiteLlmNetwork extends Construct {
     this.rotationSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Secrets Manager');
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
     acknowledgeCidrReference(this.endpointSecurityGroup, unresolvedCidrReason('the VPC CIDR on 443 only'));
+  }
 
+  /** The VPC endpoints `endpoints` asks for, by default per profile (none in an imported VPC but what is asked). */
+  private createEndpoints(props: LiteLlmNetworkProps, imported: boolean): LiteLlmVpcEndpoints {
     const asked = props.endpoints ?? {};
     const iface = !imported && interfaceEndpointsByDefault(props.profile, this.natGateways);
     const endpoints = {
@@ -304,7 +320,7 @@ export class LiteLlmNetwork extends Construct {
     const endpoint = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
       vpc: this.vpc, service, privateDnsEnabled: true, securityGroups: [this.endpointSecurityGroup], subnets: privateSubnets, open: false,
     });
-    this.vpcEndpoints = {
+    return {
       s3: endpoints.s3 ? new ec2.GatewayVpcEndpoint(this, 'S3Endpoint', { vpc: this.vpc, service: ec2.GatewayVpcEndpointAwsService.S3 }) : undefined,
       ecrApi: endpoints.ecr ? endpoint('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR) : undefined,
       ecrDocker: endpoints.ecr ? endpoint('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER) : undefined,

@@ -169,11 +169,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
     super(scope, id);
     const profile = props.profile ?? LiteLlmDeploymentProfile.DEVELOPMENT;
     const config = LiteLlmConfig.load(props.models, props.config);
-    const usesBedrock = config.models.some(m => m.provider === LiteLlmProvider.BEDROCK);
     const image = props.image ?? LiteLlmImage.fromRegistry();
-    // The endpoints the tasks would use: bedrock-runtime for Bedrock models, ECR for an image in ECR.
-    const interfaceEndpoints = props.vpc === undefined
-      && interfaceEndpointsByDefault(profile, props.network?.natGateways ?? profileDefaults(profile).natGateways);
 
     checkRemovalPolicies(props);
     this.security = new LiteLlmSecurity(this, 'Security', {
@@ -183,18 +179,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
       profile,
       providerKeyNames: config.secretEnvNames,
     });
-    this.network = new LiteLlmNetwork(this, 'Network', {
-      ...props.network,
-      logRetention: props.network?.logRetention ?? props.logRetention,
-      endpoints: {
-        bedrockRuntime: interfaceEndpoints && usesBedrock,
-        ecr: interfaceEndpoints && !image.needsInternet,
-        ...props.network?.endpoints,
-      },
-      vpc: props.vpc,
-      encryptionKey: this.security.encryptionKey,
-      profile,
-    });
+    this.network = this.createNetwork(props, profile, config, image);
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
       logRetention: props.loadBalancer?.logRetention ?? props.logRetention,
@@ -220,17 +205,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
     // without a NAT gateway only the endpoints carry that, so they must outlive it on delete.
     const s3Endpoint = this.network.vpcEndpoints.s3;
     this.database.addProxyUserDependency(...(s3Endpoint ? [s3Endpoint] : []), ...this.network.interfaceEndpoints);
-    const tasks = capacityOf(profile, props.service?.minCapacity, props.service?.maxCapacity).max;
-    const processes = tasks * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
-    if (props.cache?.enabled ?? processes > 1) {
-      this.cache = new LiteLlmCache(this, 'Cache', {
-        ...props.cache,
-        vpc: this.network.vpc,
-        securityGroup: this.network.cacheSecurityGroup,
-        encryptionKey: this.security.encryptionKey,
-        profile,
-      });
-    }
+    this.cache = this.createCache(props, profile);
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
       logRetention: props.service?.logRetention ?? props.logRetention,
@@ -268,6 +243,44 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
       monitoring: this.monitoring,
       database: this.database,
     });
+  }
+
+  /**
+   * The network, with the interface endpoints the tasks would use by default: bedrock-runtime
+   * for Bedrock models, ECR for an image in ECR.
+   */
+  private createNetwork(props: LiteLlmPlatformProps, profile: LiteLlmDeploymentProfile, config: LiteLlmConfig, image: LiteLlmImage): LiteLlmNetwork {
+    const usesBedrock = config.models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+    const interfaceEndpoints = props.vpc === undefined
+      && interfaceEndpointsByDefault(profile, props.network?.natGateways ?? profileDefaults(profile).natGateways);
+    return new LiteLlmNetwork(this, 'Network', {
+      ...props.network,
+      logRetention: props.network?.logRetention ?? props.logRetention,
+      endpoints: {
+        bedrockRuntime: interfaceEndpoints && usesBedrock,
+        ecr: interfaceEndpoints && !image.needsInternet,
+        ...props.network?.endpoints,
+      },
+      vpc: props.vpc,
+      encryptionKey: this.security.encryptionKey,
+      profile,
+    });
+  }
+
+  /** The cache, when `cache.enabled`, or by default when more than one LiteLLM process may run. */
+  private createCache(props: LiteLlmPlatformProps, profile: LiteLlmDeploymentProfile): LiteLlmCache | undefined {
+    const tasks = capacityOf(profile, props.service?.minCapacity, props.service?.maxCapacity).max;
+    const processes = tasks * (props.service?.numWorkers ?? DEFAULT_NUM_WORKERS);
+    if (props.cache?.enabled ?? processes > 1) {
+      return new LiteLlmCache(this, 'Cache', {
+        ...props.cache,
+        vpc: this.network.vpc,
+        securityGroup: this.network.cacheSecurityGroup,
+        encryptionKey: this.security.encryptionKey,
+        profile,
+      });
+    }
+    return undefined;
   }
 
   /**

@@ -157,7 +157,6 @@ export class LiteLlmSecurity extends Construct {
     const defaults = profileDefaults(props.profile);
     const keysRemovalPolicy = dataRemovalPolicies(props.removalPolicy).keys;
     const logRetention = props.logRetention ?? defaults.logRetention;
-    const stack = Stack.of(this);
     const rotation = rotationOf('masterKeyRotation', props.masterKeyRotation);
     this.providerKeyNames = [...new Set(props.providerKeyNames ?? [])];
     for (const name of this.providerKeyNames) {
@@ -165,50 +164,11 @@ export class LiteLlmSecurity extends Construct {
         n => `provider key name "${n}" must be an environment variable name (A-Z, 0-9, _), e.g. OPENAI_API_KEY`);
     }
 
-    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `LiteLLM platform key (${this.node.path})`,
-      enableKeyRotation: true,
-      removalPolicy: keysRemovalPolicy,
-      pendingWindow: Duration.days(defaults.production ? 30 : 7),
-    });
-    const logsStatement = key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchLogs',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
-    }));
-    // CloudWatch alarms may use the key for the alarm topic only: LiteLlmMonitoring.createAlarmTopic adds that statement.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'SecretsManagerAndSnsInThisAccount',
-      principals: [new iam.AccountRootPrincipal()],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: {
-          'kms:CallerAccount': stack.account,
-          'kms:ViaService': [`secretsmanager.${stack.region}.amazonaws.com`, `sns.${stack.region}.amazonaws.com`],
-        },
-      },
-    }));
-    if (!logsStatement.statementAdded) {
-      Annotations.of(this).addWarningV2('cdk-litellm:importedEncryptionKey',
-        '`encryptionKey` is imported, so its key policy cannot be changed here: it must let CloudWatch Logs '
-        + `(logs.${stack.region}.amazonaws.com, kms:EncryptionContext:aws:logs:arn in this account), and Secrets Manager and SNS of this account, use the key, or the deploy fails. `
-        + 'It must also let IAM policies of this account grant the key (the default key policy\'s statement for the account root): '
-        + 'the platform\'s roles, RDS, ElastiCache and the deploy role are granted through IAM only');
-    }
+    const key = this.createKey(props, keysRemovalPolicy, defaults.production);
     this.encryptionKey = key;
     // What the key encrypts goes with it when it is deleted: kept, it could not be read.
     const removalPolicy = followingKey(key, defaults.removalPolicy);
-    if (keysRemovalPolicy === RemovalPolicy.DESTROY) {
-      Annotations.of(this).addWarningV2('cdk-litellm:keysDestroyed',
-        '`removalPolicy` is DESTROY: deleting the stack deletes the salt key'
-        + (props.encryptionKey ? '' : ' and the KMS key (with the master key, UI credentials and provider keys secrets and every log group it encrypts)')
-        + '. A database, a database snapshot or a cache kept after that cannot be read: its model credentials are encrypted with the salt key'
-        + (props.encryptionKey ? '' : ', and its storage, snapshots and secrets with the KMS key')
-        + '. Give the database and the cache `removalPolicy: RemovalPolicy.DESTROY` too, or keep these keys with RemovalPolicy.RETAIN');
-    }
+    if (keysRemovalPolicy === RemovalPolicy.DESTROY) this.warnKeysDestroyed(props.encryptionKey !== undefined);
 
     const masterKey = new secretsmanager.Secret(this, 'MasterKey', {
       description: 'LiteLLM master key (LITELLM_MASTER_KEY); written as sk-... at deploy and rotated',
@@ -240,24 +200,109 @@ export class LiteLlmSecurity extends Construct {
       removalPolicy,
     });
 
-    if (props.providerKeysSecret) {
-      this.providerKeysSecret = props.providerKeysSecret;
-    } else if (this.providerKeyNames.length > 0) {
-      // The template's value and description never change: CloudFormation would otherwise
-      // overwrite the keys operators pasted in whenever a model is added. The master-key
-      // function adds missing fields at deploy instead (ProviderKeyFields below).
-      const providerKeys = new secretsmanager.Secret(this, 'ProviderKeys', {
-        description: `LiteLLM provider API keys, one field per environment variable: replace each ${LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER}`,
-        encryptionKey: key,
-        secretStringValue: SecretValue.unsafePlainText('{}'),
-        removalPolicy,
-      });
-      for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
-        acknowledge(providerKeys, rule, 'Provider API keys are issued and rotated at each provider (OpenAI, Anthropic…); operators paste new ones here and redeploy.');
-      }
-      this.providerKeysSecret = providerKeys;
-    }
+    this.providerKeysSecret = props.providerKeysSecret ?? this.createProviderKeys(key, removalPolicy);
 
+    const { masterKeyFunction, masterKeyRole } = this.createMasterKeyFunction(key, logRetention, removalPolicy);
+    const rotationSchedule = this.scheduleRotation(masterKey, masterKeyFunction, masterKeyRole, rotation);
+    this.masterKeyFunction = masterKeyFunction;
+
+    // CloudFormation calls the function itself (it answers the ResponseURL), so no
+    // provider framework function and role are needed.
+    const masterKeyValue = new CustomResource(this, 'MasterKeyValue', {
+      serviceToken: masterKeyFunction.functionArn,
+      resourceType: 'Custom::LiteLlmMasterKey',
+      properties: { SecretId: masterKey.secretArn },
+      serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
+    });
+    // The rotation schedule's grants must be in place before the first write, and the
+    // schedule must not test the secret before it holds an `sk-` key.
+    masterKeyValue.node.addDependency(masterKeyRole);
+    rotationSchedule.node.addDependency(masterKeyValue);
+    this.masterKeyReady = masterKeyValue;
+    const secretsReady = new DependencyGroup(masterKeyValue);
+    if (this.providerKeysSecret && !props.providerKeysSecret) {
+      secretsReady.add(this.addProviderKeyFields(this.providerKeysSecret, masterKeyFunction, masterKeyRole));
+    }
+    this.secretsReady = secretsReady;
+
+    this.masterKeyRotationAlarm = anyErrorAlarm(this, 'MasterKeyFunctionErrorsAlarm', masterKeyFunction.metricErrors(),
+      'Writing or rotating the LiteLLM master key failed');
+
+    this.acknowledgeFindings(masterKeyFunction, masterKeyRole);
+  }
+
+  /** The platform key (or `encryptionKey`), with the statements CloudWatch Logs, Secrets Manager and SNS need. */
+  private createKey(props: LiteLlmSecurityProps, keysRemovalPolicy: RemovalPolicy, production: boolean): kms.IKey {
+    const stack = Stack.of(this);
+    const key = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `LiteLLM platform key (${this.node.path})`,
+      enableKeyRotation: true,
+      removalPolicy: keysRemovalPolicy,
+      pendingWindow: Duration.days(production ? 30 : 7),
+    });
+    const logsStatement = key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
+    }));
+    // CloudWatch alarms may use the key for the alarm topic only: LiteLlmMonitoring.createAlarmTopic adds that statement.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'SecretsManagerAndSnsInThisAccount',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:CallerAccount': stack.account,
+          'kms:ViaService': [`secretsmanager.${stack.region}.amazonaws.com`, `sns.${stack.region}.amazonaws.com`],
+        },
+      },
+    }));
+    if (!logsStatement.statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-litellm:importedEncryptionKey',
+        '`encryptionKey` is imported, so its key policy cannot be changed here: it must let CloudWatch Logs '
+        + `(logs.${stack.region}.amazonaws.com, kms:EncryptionContext:aws:logs:arn in this account), and Secrets Manager and SNS of this account, use the key, or the deploy fails. `
+        + 'It must also let IAM policies of this account grant the key (the default key policy\'s statement for the account root): '
+        + 'the platform\'s roles, RDS, ElastiCache and the deploy role are granted through IAM only');
+    }
+    return key;
+  }
+
+  /** What DESTROY takes with the keys: the data they encrypt, wherever it is kept. */
+  private warnKeysDestroyed(imported: boolean): void {
+    Annotations.of(this).addWarningV2('cdk-litellm:keysDestroyed',
+      '`removalPolicy` is DESTROY: deleting the stack deletes the salt key'
+      + (imported ? '' : ' and the KMS key (with the master key, UI credentials and provider keys secrets and every log group it encrypts)')
+      + '. A database, a database snapshot or a cache kept after that cannot be read: its model credentials are encrypted with the salt key'
+      + (imported ? '' : ', and its storage, snapshots and secrets with the KMS key')
+      + '. Give the database and the cache `removalPolicy: RemovalPolicy.DESTROY` too, or keep these keys with RemovalPolicy.RETAIN');
+  }
+
+  /**
+   * The provider keys secret, when a model needs one. Its template value and description never
+   * change: CloudFormation would otherwise overwrite the keys operators pasted in whenever a
+   * model is added. The master-key function adds missing fields at deploy instead (ProviderKeyFields).
+   */
+  private createProviderKeys(key: kms.IKey, removalPolicy: RemovalPolicy): secretsmanager.ISecret | undefined {
+    if (this.providerKeyNames.length === 0) return undefined;
+    const providerKeys = new secretsmanager.Secret(this, 'ProviderKeys', {
+      description: `LiteLLM provider API keys, one field per environment variable: replace each ${LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER}`,
+      encryptionKey: key,
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      removalPolicy,
+    });
+    for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {
+      acknowledge(providerKeys, rule, 'Provider API keys are issued and rotated at each provider (OpenAI, Anthropic…); operators paste new ones here and redeploy.');
+    }
+    return providerKeys;
+  }
+
+  /** The function that writes the first master key, rotates it and adds provider-key fields, with its role and logs. */
+  private createMasterKeyFunction(
+    key: kms.IKey, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
+  ): { masterKeyFunction: MasterKeyFunction; masterKeyRole: iam.Role } {
     const logGroup = new logs.LogGroup(this, 'MasterKeyFunctionLogs', {
       encryptionKey: key, retention: logRetention, removalPolicy,
     });
@@ -268,6 +313,14 @@ export class LiteLlmSecurity extends Construct {
       logGroup,
       role: masterKeyRole,
     });
+    return { masterKeyFunction, masterKeyRole };
+  }
+
+  /** The master key's rotation schedule (its rules off when rotation is off), invoked by this account only. */
+  private scheduleRotation(
+    masterKey: secretsmanager.Secret, masterKeyFunction: MasterKeyFunction, masterKeyRole: iam.Role, rotation: ReturnType<typeof rotationOf>,
+  ): secretsmanager.RotationSchedule {
+    const stack = Stack.of(this);
     const rotationEnabled = rotation.enabled;
     const rotationSchedule = masterKey.addRotationSchedule('Rotation', {
       rotationLambda: masterKeyFunction,
@@ -277,7 +330,6 @@ export class LiteLlmSecurity extends Construct {
     });
     applyRotationRules(rotationSchedule, rotation);
     requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
-    this.masterKeyFunction = masterKeyFunction;
     // Granted whether or not rotation is on, so the deploy that turns it off does not call
     // CancelRotateSecret seconds after IAM got the grant (IAM is eventually consistent); the
     // function may already write and relabel this secret.
@@ -296,42 +348,29 @@ export class LiteLlmSecurity extends Construct {
       });
       rotationOff.node.addDependency(rotationSchedule, masterKeyRole);
     }
+    return rotationSchedule;
+  }
 
-    // CloudFormation calls the function itself (it answers the ResponseURL), so no
-    // provider framework function and role are needed.
-    const masterKeyValue = new CustomResource(this, 'MasterKeyValue', {
+  /** Adds at deploy the provider-key fields the secret lacks, each holding the placeholder. */
+  private addProviderKeyFields(providerKeys: secretsmanager.ISecret, masterKeyFunction: MasterKeyFunction, masterKeyRole: iam.Role): CustomResource {
+    providerKeys.grantRead(masterKeyRole);
+    providerKeys.grantWrite(masterKeyRole);
+    const fields = new CustomResource(this, 'ProviderKeyFields', {
       serviceToken: masterKeyFunction.functionArn,
-      resourceType: 'Custom::LiteLlmMasterKey',
-      properties: { SecretId: masterKey.secretArn },
+      resourceType: 'Custom::LiteLlmProviderKeys',
+      properties: {
+        SecretId: providerKeys.secretArn,
+        Fields: [...this.providerKeyNames].sort(),
+        Placeholder: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
+      },
       serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
     });
-    // The rotation schedule's grants must be in place before the first write, and the
-    // schedule must not test the secret before it holds an `sk-` key.
-    masterKeyValue.node.addDependency(masterKeyRole);
-    rotationSchedule.node.addDependency(masterKeyValue);
-    this.masterKeyReady = masterKeyValue;
-    const secretsReady = new DependencyGroup(masterKeyValue);
-    if (this.providerKeysSecret && !props.providerKeysSecret) {
-      this.providerKeysSecret.grantRead(masterKeyRole);
-      this.providerKeysSecret.grantWrite(masterKeyRole);
-      const fields = new CustomResource(this, 'ProviderKeyFields', {
-        serviceToken: masterKeyFunction.functionArn,
-        resourceType: 'Custom::LiteLlmProviderKeys',
-        properties: {
-          SecretId: this.providerKeysSecret.secretArn,
-          Fields: [...this.providerKeyNames].sort(),
-          Placeholder: LiteLlmSecurity.PROVIDER_KEY_PLACEHOLDER,
-        },
-        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
-      });
-      fields.node.addDependency(masterKeyRole);
-      secretsReady.add(fields);
-    }
-    this.secretsReady = secretsReady;
+    fields.node.addDependency(masterKeyRole);
+    return fields;
+  }
 
-    this.masterKeyRotationAlarm = anyErrorAlarm(this, 'MasterKeyFunctionErrorsAlarm', masterKeyFunction.metricErrors(),
-      'Writing or rotating the LiteLLM master key failed');
-
+  /** The cdk-nag findings the security resources answer by design, with the reasons. */
+  private acknowledgeFindings(masterKeyFunction: MasterKeyFunction, masterKeyRole: iam.Role): void {
     const saltReason = 'The salt key encrypts the model credentials LiteLLM stores in its database; rotating it would make them unreadable.';
     const uiReason = 'The admin UI password is read by LiteLLM at task start; operators change it and redeploy. The master key, which guards the API, rotates.';
     for (const rule of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled']) {

@@ -13,7 +13,8 @@ import { Client } from 'pg';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { LocalPostgres } from './boot/postgres';
 import { VENV, containersOf, envOf } from './boot/proxy';
-import { DatabaseUserEvent, ensureProxyUser, handler, proxyUserStatements } from '../src/rotation/database-user.lambda';
+import { databaseUserEvent } from './support/database-user-event';
+import { ensureProxyUser, handler, proxyUserStatements } from '../src/rotation/database-user.lambda';
 
 const MASTER = 'litellm';
 const MASTER_PASSWORD = 'master-password-1';
@@ -192,19 +193,9 @@ describe('the step on a replaced instance', () => {
       return new Response(null, { status: 200 });
     });
     jest.spyOn(console, 'log').mockImplementation(() => {});
-    const properties = { ServiceToken: 'token', SecretId: SECRET_ID, UserName: PROXY };
-    const update: DatabaseUserEvent = {
-      RequestType: 'Update',
-      ServiceToken: 'token',
-      ResponseURL: 'https://example.com/response',
-      StackId: 'stack',
-      RequestId: 'req',
-      LogicalResourceId: 'ProxyUser',
-      ResourceType: 'Custom::LiteLlmDatabaseUser',
-      PhysicalResourceId: `database-user-${PROXY}`,
-      ResourceProperties: { ...properties, DbiResourceId: 'db-NEWINSTANCE' },
-      OldResourceProperties: { ...properties, DbiResourceId: 'db-OLDINSTANCE' },
-    };
+    const update = databaseUserEvent('Update', SECRET_ID, {
+      userName: PROXY, properties: { DbiResourceId: 'db-NEWINSTANCE' }, oldProperties: { DbiResourceId: 'db-OLDINSTANCE' },
+    });
 
     // WHEN
     await handler(update);

@@ -74,7 +74,7 @@ function endpointServices(template: Template): string[] {
   return Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e: any) => text(e.Properties.ServiceName)).sort();
 }
 
-/** `database_connection_pool_limit` by the formula of src/service.ts. */
+/** `database_connection_pool_limit` by the formula of src/service/sizing.ts. */
 function derivedPoolLimit(maxConnections: number, maxCapacity: number, numWorkers: number): number {
   const pools = maxCapacity * 2 * numWorkers;
   return Math.min(Math.floor(((maxConnections - 10) * 0.9) / pools), 20);

@@ -3,7 +3,7 @@ import { X509Certificate } from 'crypto';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
-import { rdsCaBundleUrl, rdsCaCertificatePem } from '../src/private/rds-ca';
+import { rdsCaBundleUrl, rdsServerCaPemFor } from '../src/private/rds-ca';
 import { RDS_CA_RSA2048_G1 } from '../src/private/rds-ca-certificates';
 
 describe('the vendored rds-ca-rsa2048-g1 roots', () => {
@@ -26,16 +26,16 @@ describe('the vendored rds-ca-rsa2048-g1 roots', () => {
     for (const region of ['il-central-1', 'ca-west-1', 'ap-southeast-5', 'ap-southeast-7', 'mx-central-1']) {
       expect(RDS_CA_RSA2048_G1[region]).toBeUndefined();
       const stack = new Stack(new App(), 'S', { env: { region } });
-      expect(() => rdsCaCertificatePem(stack)).toThrow(`pass \`database.caCertificatePem\`, the "Amazon RDS ${region} Root CA RSA2048 G1" certificate from https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`);
+      expect(() => rdsServerCaPemFor(stack)).toThrow(`pass \`database.caCertificatePem\`, the "Amazon RDS ${region} Root CA RSA2048 G1" certificate from https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`);
     }
     expect(Object.keys(RDS_CA_RSA2048_G1)).toHaveLength(27);
   });
 });
 
-describe('rdsCaCertificatePem', () => {
+describe('rdsServerCaPemFor', () => {
   test('a stack with a region gets its region\'s certificate as a literal', () => {
     const stack = new Stack(new App(), 'S', { env: { region: 'eu-central-1' } });
-    expect(rdsCaCertificatePem(stack)).toBe(RDS_CA_RSA2048_G1['eu-central-1']);
+    expect(rdsServerCaPemFor(stack)).toBe(RDS_CA_RSA2048_G1['eu-central-1']);
   });
 
   test('a region-agnostic stack looks it up by AWS::Region in one mapping of every region, under a key that names the prop', () => {
@@ -43,8 +43,8 @@ describe('rdsCaCertificatePem', () => {
     const stack = new Stack(new App(), 'S');
 
     // WHEN
-    const value = stack.resolve(rdsCaCertificatePem(stack));
-    rdsCaCertificatePem(stack);
+    const value = stack.resolve(rdsServerCaPemFor(stack));
+    rdsServerCaPemFor(stack);
 
     // THEN
     // In a region the table lacks, CloudFormation fails the deploy with "Unable to get
@@ -64,14 +64,14 @@ describe('rdsCaCertificatePem', () => {
   ])('%s, which the table lacks, fails at synth and says where its partition publishes the certificate', (region, url) => {
     const stack = new Stack(new App(), 'S', { env: { region } });
     expect(rdsCaBundleUrl(region)).toBe(url);
-    expect(() => rdsCaCertificatePem(stack)).toThrow(`cdk-litellm has no RDS CA certificate for ${region}: pass \`database.caCertificatePem\`, the "Amazon RDS ${region} Root CA RSA2048 G1" certificate from ${url}`);
+    expect(() => rdsServerCaPemFor(stack)).toThrow(`cdk-litellm has no RDS CA certificate for ${region}: pass \`database.caCertificatePem\`, the "Amazon RDS ${region} Root CA RSA2048 G1" certificate from ${url}`);
   });
 
   test('an override wins, and must be one PEM certificate', () => {
     const stack = new Stack(new App(), 'S', { env: { region: 'ap-east-2' } });
     const pem = RDS_CA_RSA2048_G1['us-east-1'];
-    expect(rdsCaCertificatePem(stack, pem)).toBe(pem);
-    expect(() => rdsCaCertificatePem(stack, 'not a certificate')).toThrow('`caCertificatePem` must be one PEM certificate');
+    expect(rdsServerCaPemFor(stack, pem)).toBe(pem);
+    expect(() => rdsServerCaPemFor(stack, 'not a certificate')).toThrow('`caCertificatePem` must be one PEM certificate');
   });
 });
 

@@ -1,6 +1,6 @@
 // Spend writes that scale: with a cache, each task pushes its spend updates to the cache and
 // one task at a time writes them to the database (general_settings.use_redis_transaction_buffer,
-// the reasons in src/config.ts, SPEND_BUFFER).
+// the reasons in src/config/defaults.ts, SPEND_BUFFER).
 //
 // What runs: two real proxy tasks' spend writers, each in its own process running the proxy
 // app's startup (its lifespan) from the synthesized task definition's config and environment,

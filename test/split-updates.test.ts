@@ -4,10 +4,8 @@
 // its export in the new upstream stacks, with the same value, from a resource the change does
 // not replace.
 import { App, Duration, Stack, aws_certificatemanager as acm, aws_ec2 as ec2 } from 'aws-cdk-lib';
-import {
-  LiteLlmCache, LiteLlmDatabase, LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions, LiteLlmModel, LiteLlmMonitoring,
-  LiteLlmNetwork, LiteLlmOutputs, LiteLlmSecurity, LiteLlmService,
-} from '../src';
+import { fiveStacks } from '../integ/five-stacks-app';
+import { LiteLlmLoadBalancerOptions, LiteLlmModel } from '../src';
 
 interface SplitOptions {
   readonly containerPort?: number;
@@ -17,41 +15,23 @@ interface SplitOptions {
   readonly maxCapacity?: number;
 }
 
-/** The README's split (test/support/scenarios.ts), with the knobs a team turns later. */
+/** The README's split (integ/five-stacks-app.ts), with the knobs a team turns later. */
 function split(o: SplitOptions = {}): Record<string, any> {
   const app = new App();
   const env = { account: '123456789012', region: 'us-east-1' };
-  const stack = (id: string) => new Stack(app, id, { env });
-  const models = [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })];
-  const securityStack = stack('Security');
-  const security = new LiteLlmSecurity(securityStack, 'Security');
-  const alarmTopic = LiteLlmMonitoring.createAlarmTopic(securityStack, 'AlarmTopic', { encryptionKey: security.encryptionKey });
-  const network = new LiteLlmNetwork(stack('Network'), 'Network', { encryptionKey: security.encryptionKey, containerPort: o.containerPort });
-  const lbStack = stack('LoadBalancer');
-  const loadBalancer = new LiteLlmLoadBalancer(lbStack, 'LoadBalancer', {
-    ...o.loadBalancer,
-    vpc: network.vpc,
-    securityGroup: network.loadBalancerSecurityGroup,
-    encryptionKey: security.encryptionKey,
-    containerPort: o.containerPort,
-    certificate: o.withCertificate ? acm.Certificate.fromCertificateArn(lbStack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') : undefined,
-    domainName: o.withCertificate ? 'llm.example.com' : undefined,
+  fiveStacks({
+    stack: id => new Stack(app, id, { env }),
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+    network: { containerPort: o.containerPort },
+    loadBalancer: lbStack => ({
+      ...o.loadBalancer,
+      containerPort: o.containerPort,
+      certificate: o.withCertificate ? acm.Certificate.fromCertificateArn(lbStack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc') : undefined,
+      domainName: o.withCertificate ? 'llm.example.com' : undefined,
+    }),
+    database: { instanceType: o.instanceType },
+    service: { maxCapacity: o.maxCapacity },
   });
-  const databaseStack = stack('Database');
-  const database = new LiteLlmDatabase(databaseStack, 'Database', {
-    vpc: network.vpc,
-    securityGroup: network.databaseSecurityGroup,
-    rotationSecurityGroup: network.rotationSecurityGroup,
-    encryptionKey: security.encryptionKey,
-    instanceType: o.instanceType,
-  });
-  const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
-  const serviceStack = stack('Service');
-  const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache, maxCapacity: o.maxCapacity });
-  const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
-    encryptionKey: security.encryptionKey, alarmTopic, service, database, loadBalancer, cache, additionalAlarms: [security.masterKeyRotationAlarm],
-  });
-  new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
   const assembly = app.synth();
   return Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.template]));
 }

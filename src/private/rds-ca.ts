@@ -15,14 +15,15 @@ export function rdsCaBundleUrl(region: string): string {
 }
 
 /**
- * The PEM of the root CA that signs the stack region's RDS server certificates
- * (rds-ca-rsa2048-g1): from the vendored table, or `override`. In a region-agnostic
- * stack a lazy mapping resolves it at deploy; its second-level key is named after the
- * prop, so a region the table lacks fails the deploy with "Unable to get mapping for
- * LiteLlmRdsCaRsa2048G1::<region>::caCertificatePem" (give the stack its region, or pass
- * `caCertificatePem`).
+ * The one RDS CA lookup. The PEM of the root CA (rds-ca-rsa2048-g1) that signs the stack
+ * region's RDS server certificates: what the tasks (the proxy and the migration) verify the
+ * database server against before they send it an IAM token, as a value of `scope`'s stack. From
+ * the vendored table, or `override`. In a region-agnostic stack a lazy mapping resolves it at
+ * deploy; its second-level key is named after the prop, so a region the table lacks fails the
+ * deploy with "Unable to get mapping for LiteLlmRdsCaRsa2048G1::<region>::caCertificatePem"
+ * (give the stack its region, or pass `caCertificatePem`).
  */
-export function rdsCaCertificatePem(scope: Construct, override?: string): string {
+export function rdsServerCaPemFor(scope: Construct, override?: string): string {
   if (override !== undefined) {
     if (!Token.isUnresolved(override) && !/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/.test(override.trim() + '\n')) {
       throw new Error('`caCertificatePem` must be one PEM certificate ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----")');
@@ -43,4 +44,14 @@ export function rdsCaCertificatePem(scope: Construct, override?: string): string
     lazy: true,
   });
   return mapping.findInMap(Aws.REGION, 'caCertificatePem');
+}
+
+/**
+ * Validates early: the database calls this where it is declared, so a malformed
+ * `caCertificatePem`, or a region the table lacks, fails the synth there rather than where a task
+ * first asks for the CA. A region-agnostic stack without an override has nothing to check before
+ * deploy (and gets no mapping from this check).
+ */
+export function validateRdsServerCa(scope: Construct, override?: string): void {
+  if (override !== undefined || !Token.isUnresolved(Stack.of(scope).region)) rdsServerCaPemFor(scope, override);
 }

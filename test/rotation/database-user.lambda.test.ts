@@ -2,25 +2,15 @@
 // it runs is tested against a real PostgreSQL in test/database-user.test.ts.
 import { CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DatabaseUserEvent, PasswordRotationOffEvent, handler } from '../../src/rotation/database-user.lambda';
+import { PasswordRotationOffEvent, handler } from '../../src/rotation/database-user.lambda';
 import { LocalPostgres } from '../boot/postgres';
+import { databaseUserEvent } from '../support/database-user-event';
 
 const sm = mockClient(SecretsManagerClient);
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:litellm-db-AbCdEf';
 const PASSWORD = 'master-password-never-answered';
 
-function event(requestType: 'Create' | 'Delete'): DatabaseUserEvent {
-  const base = {
-    ServiceToken: 'token',
-    ResponseURL: 'https://example.com/response',
-    StackId: 'stack',
-    RequestId: 'req',
-    LogicalResourceId: 'ProxyUser',
-    ResourceType: 'Custom::LiteLlmDatabaseUser',
-    ResourceProperties: { ServiceToken: 'token', SecretId: SECRET_ID, UserName: 'litellm_proxy' },
-  };
-  return requestType === 'Create' ? { ...base, RequestType: 'Create' } : { ...base, RequestType: 'Delete', PhysicalResourceId: 'database-user-litellm_proxy' };
-}
+const event = (requestType: 'Create' | 'Delete') => databaseUserEvent(requestType, SECRET_ID);
 
 let pg: LocalPostgres;
 let answers: any[];

@@ -1,9 +1,7 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
 import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
-import {
-  LiteLlmDeploymentProfile, LiteLlmCache, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmMonitoring,
-  LiteLlmNetwork, LiteLlmOutputs, LiteLlmPlatform, LiteLlmSecurity, LiteLlmService,
-} from '../../src';
+import { fiveStacks as buildFiveStacks } from '../../integ/five-stacks-app';
+import { LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmPlatform } from '../../src';
 
 export const ENV = { account: '123456789012', region: 'us-east-1' };
 
@@ -62,47 +60,19 @@ export function importedVpcPlatform(env: Environment | null = ENV): Scenario {
 /**
  * The five building blocks in five stacks, with the cache next to the database and the
  * monitoring and outputs next to the service: the README's "five building blocks in five
- * stacks", line for line (test/readme-examples.test.ts compares their templates).
+ * stacks" (test/readme-examples.test.ts compares their templates), built by integ/five-stacks-app.ts.
  */
 export function fiveStacks(env: Environment | null = ENV): Scenario {
   const app = new App();
-  const stack = (id: string) => new Stack(app, id, { env: env ?? undefined });
-  const models = [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })];
-
-  const securityStack = stack('Security');
-  // A field in the provider keys secret for each key the models read (their secretEnvNames).
-  const security = new LiteLlmSecurity(securityStack, 'Security', { providerKeyNames: ['ANTHROPIC_API_KEY'] });
-  const alarmTopic = LiteLlmMonitoring.createAlarmTopic(securityStack, 'AlarmTopic', {
-    encryptionKey: security.encryptionKey,
-    alarmEmails: ['platform-team@example.com'],
+  const { stacks } = buildFiveStacks({
+    stack: id => new Stack(app, id, { env: env ?? undefined }),
+    models: [claude(), LiteLlmModel.anthropic({ name: 'claude-direct', modelId: 'claude-sonnet-4-20250514' })],
+    // A field in the provider keys secret for each key the models read (their secretEnvNames).
+    security: { providerKeyNames: ['ANTHROPIC_API_KEY'] },
+    alarmTopic: { alarmEmails: ['platform-team@example.com'] },
+    network: { endpoints: { bedrockRuntime: true } },
   });
-
-  const network = new LiteLlmNetwork(stack('Network'), 'Network', { encryptionKey: security.encryptionKey, endpoints: { bedrockRuntime: true } });
-  const loadBalancer = new LiteLlmLoadBalancer(stack('LoadBalancer'), 'LoadBalancer', {
-    vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup, encryptionKey: security.encryptionKey,
-  });
-  const databaseStack = stack('Database');
-  const database = new LiteLlmDatabase(databaseStack, 'Database', {
-    vpc: network.vpc,
-    securityGroup: network.databaseSecurityGroup,
-    rotationSecurityGroup: network.rotationSecurityGroup,
-    encryptionKey: security.encryptionKey,
-  });
-  const cache = new LiteLlmCache(databaseStack, 'Cache', { vpc: network.vpc, securityGroup: network.cacheSecurityGroup, encryptionKey: security.encryptionKey });
-
-  const serviceStack = stack('Service');
-  const service = new LiteLlmService(serviceStack, 'Service', { models, network, security, database, loadBalancer, cache });
-  const monitoring = new LiteLlmMonitoring(serviceStack, 'Monitoring', {
-    encryptionKey: security.encryptionKey,
-    alarmTopic,
-    service,
-    database,
-    loadBalancer,
-    cache,
-    additionalAlarms: [security.masterKeyRotationAlarm],
-  });
-  new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
-  return { app, stacks: app.node.children.filter(Stack.isStack) };
+  return { app, stacks };
 }
 
 /** PRODUCTION behind an internal load balancer (reachable from the VPC and peered networks). */
