@@ -5,9 +5,10 @@ import { App, Duration, Stack, aws_certificatemanager as acm, aws_ecr as ecr, aw
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import {
-  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmMetrics, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmService, LiteLlmServiceMetricsOptions,
+  LiteLlmDeploymentProfile, LiteLlmImage, LiteLlmMetrics, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmService,
+  LiteLlmServiceMetricsOptions,
 } from '../src';
+import { buildingBlocks } from './support/blocks';
 import { joinedText, servingTaskDefinition } from './support/template';
 import { metricsModuleSource } from '../src/private/gateway-metrics';
 
@@ -309,16 +310,8 @@ describe('checks at synth', () => {
   test('the metrics port may not be the configured containerPort (building blocks)', () => {
     const service = (containerPort: number, metrics: LiteLlmServiceMetricsOptions) => () => {
       const stack = new Stack(new App(), 'Blocks', { env: ENV });
-      const security = new LiteLlmSecurity(stack, 'Security', { providerKeyNames: ['OPENAI_API_KEY'] });
-      const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, containerPort });
-      const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', { vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup });
-      const database = new LiteLlmDatabase(stack, 'Database', {
-        vpc: network.vpc,
-        securityGroup: network.databaseSecurityGroup,
-        rotationSecurityGroup: network.rotationSecurityGroup,
-        encryptionKey: security.encryptionKey,
-      });
-      new LiteLlmService(stack, 'Service', { security, network, loadBalancer, database, models: MODELS().slice(0, 1), metrics: { enabled: true, ...metrics } });
+      const blocks = buildingBlocks(stack, { providerKeyNames: ['OPENAI_API_KEY'] }, { containerPort });
+      new LiteLlmService(stack, 'Service', { ...blocks, models: MODELS().slice(0, 1), metrics: { enabled: true, ...metrics } });
     };
     expect(service(9090, {}))
       .toThrow('`metrics.port` (9090) must be an integer from 1024 to 65535 other than 9090, the port the load balancer serves (`containerPort`)');

@@ -6,9 +6,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import {
-  LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmEndpointOptions, LiteLlmLogLevel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
+  LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmEndpointOptions, LiteLlmLogLevel, LiteLlmPlatform,
+  LiteLlmPlatformProps, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
+import { buildingBlocks } from './support/blocks';
 import { servingTaskDefinition } from './support/template';
 import { postgresMaxConnections } from '../src/private/connections';
 
@@ -46,18 +47,7 @@ function synth(props: Partial<LiteLlmPlatformProps> = {}): Synth {
 /** The building blocks of a platform, wired by hand in one stack. */
 function blocks(securityProps: LiteLlmSecurityProps = {}, natGateways?: number, endpoints?: LiteLlmEndpointOptions) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
-  const security = new LiteLlmSecurity(stack, 'Security', securityProps);
-  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey, natGateways, endpoints });
-  const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', {
-    vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup,
-  });
-  const database = new LiteLlmDatabase(stack, 'Database', {
-    vpc: network.vpc,
-    securityGroup: network.databaseSecurityGroup,
-    rotationSecurityGroup: network.rotationSecurityGroup,
-    encryptionKey: security.encryptionKey,
-  });
-  return { stack, security, network, loadBalancer, database };
+  return { stack, ...buildingBlocks(stack, securityProps, { natGateways, endpoints }) };
 }
 
 function logicalId(stack: Stack, construct: IConstruct): string {

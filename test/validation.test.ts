@@ -4,9 +4,9 @@ import {
 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
-  LiteLlmDeploymentProfile, LiteLlmDatabase, LiteLlmImage, LiteLlmLoadBalancer, LiteLlmModel, LiteLlmNetwork,
-  LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService,
+  LiteLlmDeploymentProfile, LiteLlmImage, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurityProps, LiteLlmService,
 } from '../src';
+import { buildingBlocks } from './support/blocks';
 
 // Bad input: every configuration below is impossible or unsafe, and the library
 // must refuse it while the app is being built, naming the prop, the value it got
@@ -35,16 +35,7 @@ function zone(stack: Stack): route53.IHostedZone {
 
 /** The building blocks a `LiteLlmService` needs, wired by hand, for checks the platform can never reach. */
 function serviceWith(stack: Stack, securityProps: LiteLlmSecurityProps, models: LiteLlmModel[]): LiteLlmService {
-  const security = new LiteLlmSecurity(stack, 'Security', securityProps);
-  const network = new LiteLlmNetwork(stack, 'Network', { encryptionKey: security.encryptionKey });
-  const loadBalancer = new LiteLlmLoadBalancer(stack, 'LoadBalancer', { vpc: network.vpc, securityGroup: network.loadBalancerSecurityGroup });
-  const database = new LiteLlmDatabase(stack, 'Database', {
-    vpc: network.vpc,
-    securityGroup: network.databaseSecurityGroup,
-    rotationSecurityGroup: network.rotationSecurityGroup,
-    encryptionKey: security.encryptionKey,
-  });
-  return new LiteLlmService(stack, 'Service', { models, network, security, database, loadBalancer });
+  return new LiteLlmService(stack, 'Service', { models, ...buildingBlocks(stack, securityProps) });
 }
 
 interface BadInput {
