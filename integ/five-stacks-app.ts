@@ -5,8 +5,9 @@
 // Not named integ.*: integ-runner runs only integ.*.ts.
 import { Stack } from 'aws-cdk-lib';
 import {
-  LiteLlmAlarmTopicProps, LiteLlmCache, LiteLlmDatabase, LiteLlmDatabaseProps, LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel,
-  LiteLlmMonitoring, LiteLlmNetwork, LiteLlmNetworkProps, LiteLlmOutputs, LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService, LiteLlmServiceProps,
+  LiteLlmAlarmTopicProps, LiteLlmCache, LiteLlmCloudFront, LiteLlmCloudFrontOptions, LiteLlmDatabase, LiteLlmDatabaseProps,
+  LiteLlmLoadBalancer, LiteLlmLoadBalancerProps, LiteLlmModel, LiteLlmMonitoring, LiteLlmNetwork, LiteLlmNetworkProps, LiteLlmOutputs,
+  LiteLlmSecurity, LiteLlmSecurityProps, LiteLlmService, LiteLlmServiceProps,
 } from '../src';
 
 /** The five stacks, in the order the README creates them. */
@@ -24,6 +25,14 @@ export interface FiveStacksOptions {
   readonly loadBalancer?: (stack: Stack) => Partial<LiteLlmLoadBalancerProps>;
   readonly database?: Partial<LiteLlmDatabaseProps>;
   readonly service?: Partial<LiteLlmServiceProps>;
+  /**
+   * Put a CloudFront distribution in front: the load balancer becomes internal and admits no
+   * peer but CloudFront's VPC origin, and the distribution goes into the load balancer's stack,
+   * next to its origin. The service stack imports only the distribution's URL (LiteLLM's
+   * PROXY_BASE_URL) and its id (the `LiteLlmDistributionId` output), from a resource no service
+   * change replaces. Off: the README's split.
+   */
+  readonly cloudFront?: LiteLlmCloudFrontOptions;
 }
 
 export interface FiveStacks {
@@ -36,6 +45,8 @@ export interface FiveStacks {
   readonly cache: LiteLlmCache;
   readonly service: LiteLlmService;
   readonly monitoring: LiteLlmMonitoring;
+  /** The distribution in front, when `cloudFront` was given. */
+  readonly cloudFront?: LiteLlmCloudFront;
 }
 
 /**
@@ -52,9 +63,13 @@ export function fiveStacks(o: FiveStacksOptions): FiveStacks {
   const loadBalancer = new LiteLlmLoadBalancer(loadBalancerStack, 'LoadBalancer', {
     encryptionKey: security.encryptionKey,
     ...o.loadBalancer?.(loadBalancerStack),
+    // Behind CloudFront the load balancer is internal and admits CloudFront's VPC origin only.
+    ...(o.cloudFront ? { internetFacing: false, allowedPeers: [] } : {}),
     vpc: network.vpc,
     securityGroup: network.loadBalancerSecurityGroup,
   });
+  // Before the service: the service takes the distribution's URL as its PROXY_BASE_URL.
+  const cloudFront = o.cloudFront ? new LiteLlmCloudFront(loadBalancerStack, 'CloudFront', { ...o.cloudFront, loadBalancer }) : undefined;
   const database = new LiteLlmDatabase(databaseStack, 'Database', {
     ...o.database,
     vpc: network.vpc,
@@ -74,7 +89,7 @@ export function fiveStacks(o: FiveStacksOptions): FiveStacks {
     cache,
     additionalAlarms: [security.masterKeyRotationAlarm],
   });
-  new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring });
+  new LiteLlmOutputs(serviceStack, 'LiteLlm', { loadBalancer, security, service, monitoring, cloudFront });
   const stacks = [securityStack, networkStack, loadBalancerStack, databaseStack, serviceStack];
-  return { stacks, security, network, loadBalancer, database, cache, service, monitoring };
+  return { stacks, security, network, loadBalancer, database, cache, service, monitoring, cloudFront };
 }

@@ -1,10 +1,13 @@
 export * from './cache';
 export * from './callbacks';
+export * from './cloudfront';
 export { LiteLlmRoutingStrategy } from './config';
 export type { LiteLlmConfigOptions, LiteLlmFallback } from './config';
 export * from './database';
+export * from './guardrails';
 export * from './image';
 export * from './load-balancer';
+export * from './mcp-servers';
 export { LiteLlmMetrics } from './metrics';
 export type {
   LiteLlmMetricsOptions, LiteLlmMetricsProps, LiteLlmModelMathExpressionOptions, LiteLlmModelMetricOptions, LiteLlmServiceMetricsOptions,
@@ -18,3 +21,4 @@ export * from './platform';
 export * from './profile';
 export * from './security';
 export * from './service';
+export * from './vector-stores';

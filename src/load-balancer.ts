@@ -4,6 +4,7 @@ import {
   aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { LiteLlmFront } from './private/cloudfront-front';
 import { followingKey, profileDefaults } from './private/defaults';
 import { addAccessLogs, checkAccessLogReaders } from './private/load-balancer-access-logs';
 import { createAlarms } from './private/load-balancer-alarms';
@@ -62,9 +63,10 @@ export interface LiteLlmWafOptions {
    */
   readonly additionalManagedRuleGroups?: string[];
   /**
-   * More request headers to redact in the WAF logs, e.g. the per-server MCP credentials your
-   * clients send (`x-mcp-<server alias>-authorization`), which WAF can only match by full name.
-   * LiteLLM's key headers, and those the config names, are always redacted.
+   * More request headers to redact in the WAF logs (WAF matches them by full name), e.g.
+   * credentials your clients send to servers the service's config does not name. LiteLLM's key
+   * headers, those the config names, and those of the MCP servers it configures
+   * (`x-mcp-<server alias>-authorization` and their `extra_headers`) are always redacted.
    *
    * @default []
    */
@@ -248,8 +250,6 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
   public readonly accessLogsBucket: s3.IBucket;
   /** Idle timeout of the load balancer. */
   public readonly idleTimeout: Duration;
-  /** Base URL of the proxy: `publicUrl` when set, `https://<record name>` with a domain, else `http(s)://<ALB DNS name>`. */
-  public readonly url: string;
   /** The certificate of the HTTPS listener, if any. */
   public readonly certificate?: acm.ICertificate;
   /** The alias A record, with `domainZone`. */
@@ -266,13 +266,14 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
   public readonly target5xxAlarm: cloudwatch.Alarm;
   /** p99 target response time above `p99LatencyThreshold` for 3 × 5 minutes. */
   public readonly latencyAlarm: cloudwatch.Alarm;
-  /**
-   * Whether a proxy in front (`publicUrl`) connects to the load balancer rather than the clients:
-   * the address the load balancer appends to X-Forwarded-For is then that proxy's.
-   *
-   * @internal
-   */
-  public readonly _behindProxy: boolean;
+  /** The URL the load balancer itself gives: `publicUrl`, the domain's, or its DNS name's. */
+  private readonly ownUrl: string;
+  /** Whether `publicUrl` names a proxy in front. */
+  private readonly publicUrlSet: boolean;
+  /** The CloudFront distribution in front, once a `LiteLlmCloudFront` takes this load balancer as its origin. */
+  private front?: LiteLlmFront;
+  /** Whether a service has read what is in front (its config and PROXY_BASE_URL are settled). */
+  private frontRead = false;
   /** Headers the WAF logs redact, lowercase. */
   private readonly redactedHeaders: string[] = [...REDACTED_HEADERS];
 
@@ -303,7 +304,7 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     checkAccessLogReaders(props.accessLogReaders ?? []);
     allowIngress(props.securityGroup, props.vpc, internal, props.dualStack ?? false, props.allowedPeers);
     this.accessLogsBucket = addAccessLogs(this, this.loadBalancer, retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
-    this.targetGroup = addTargetGroup(this, props.vpc, idleSeconds);
+    this.targetGroup = addTargetGroup(this, props.vpc, idleSeconds, internal);
 
     this.certificate = resolveCertificate(this, props);
     const served = addListeners(this, this.loadBalancer, this.targetGroup, props, defaults.production, this.certificate);
@@ -313,8 +314,8 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     const domain = addDomainRecords(this, this.loadBalancer, props);
     this.record = domain.record;
     this.ipv6Record = domain.ipv6Record;
-    this.url = props.publicUrl !== undefined ? publicUrl(props.publicUrl) : domain.url ?? served.url;
-    this._behindProxy = props.publicUrl !== undefined;
+    this.ownUrl = props.publicUrl !== undefined ? publicUrl(props.publicUrl) : domain.url ?? served.url;
+    this.publicUrlSet = props.publicUrl !== undefined;
 
     const wafOn = wafEnabled(props.waf, defaults.waf);
     this._redactHeaders(props.waf?.redactedHeaders ?? [], '`waf.redactedHeaders`');
@@ -329,6 +330,56 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     this.loadBalancer5xxAlarm = alarms.loadBalancer5xx;
     this.target5xxAlarm = alarms.target5xx;
     this.latencyAlarm = alarms.latency;
+  }
+
+  /**
+   * Base URL of the proxy: the distribution's when a `LiteLlmCloudFront` fronts the load
+   * balancer (`https://<domain>`), else `publicUrl` when set, `https://<record name>` with a
+   * domain, else `http(s)://<ALB DNS name>`.
+   */
+  public get url(): string {
+    return this.front?.url ?? this.ownUrl;
+  }
+
+  /**
+   * Whether a proxy in front (`publicUrl`, CloudFront) connects to the load balancer rather than
+   * the clients: the address the load balancer appends to X-Forwarded-For is then that proxy's.
+   *
+   * @internal
+   */
+  public get _behindProxy(): boolean {
+    return this.publicUrlSet || this.front !== undefined;
+  }
+
+  /**
+   * The CloudFront distribution in front, if any: its URL and origin response timeout.
+   *
+   * @internal
+   */
+  public get _cloudFront(): LiteLlmFront | undefined {
+    this.frontRead = true;
+    return this.front;
+  }
+
+  /**
+   * Records the CloudFront distribution in front (called by `LiteLlmCloudFront`): `url` becomes
+   * its URL, and the service reads the client's address and sizes each attempt for it.
+   *
+   * @internal
+   */
+  public _frontWith(front: LiteLlmFront): void {
+    if (this.publicUrlSet) {
+      throw new Error(`LiteLlmCloudFront: the load balancer ${this.node.path} has \`publicUrl\`, but CloudFront gives the URL itself: remove publicUrl `
+        + '(in LiteLlmPlatform, a domain of your own goes to `cloudFront.domainName`)');
+    }
+    if (this.front) {
+      throw new Error(`LiteLlmCloudFront: the load balancer ${this.node.path} is already behind a LiteLlmCloudFront: create one per load balancer`);
+    }
+    if (this.frontRead) {
+      throw new Error(`LiteLlmCloudFront: a LiteLlmService already uses the load balancer ${this.node.path}, with its URL and the client's address as they were without CloudFront: `
+        + 'create the LiteLlmCloudFront before the LiteLlmService');
+    }
+    this.front = front;
   }
 
   /** The load balancer's alarms: its own 5xx, LiteLLM's 5xx, p99 latency. */

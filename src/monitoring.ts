@@ -154,9 +154,8 @@ export class LiteLlmMonitoring extends Construct {
    */
   public readonly platformFailureRateAlarm?: cloudwatch.Alarm;
   /**
-   * With `metrics` on: a healthy task whose metrics no collector read for 5 minutes in a row
-   * (the collector stopped, cannot reach LiteLLM or cannot write), or no metrics at all. Token
-   * scaling stops without them.
+   * With `metrics` on: a healthy task whose metrics no collector read in 5 of the last 6 minutes
+   * (the collector stopped, cannot reach LiteLLM or cannot write). Token scaling stops without them.
    */
   public readonly metricsReportingAlarm?: cloudwatch.Alarm;
   /** With `metrics` on: deployments put in cooldown in two 5-minute periods in a row. */
@@ -197,12 +196,18 @@ export class LiteLlmMonitoring extends Construct {
       label: 'Healthy tasks whose metrics were not read',
       period: Duration.minutes(1),
     }).createAlarm(this, 'MetricsReportingAlarm', {
-      alarmDescription: 'A healthy LiteLLM task\'s metrics were not read for 5 minutes in a row (its collector stopped or cannot reach LiteLLM '
-        + 'or CloudWatch Logs: see the `metrics` log streams), or there are no metrics at all: the gateway alarms and token scaling are blind',
+      alarmDescription: 'A healthy LiteLLM task\'s metrics were not read in 5 of the last 6 minutes (its collector stopped or cannot reach LiteLLM '
+        + 'or CloudWatch Logs: see the `metrics` log streams): the gateway alarms and token scaling are blind',
       threshold: 0.5,
-      evaluationPeriods: 5,
+      // 5 of 6, not 5 in a row: a newest minute whose HealthyHostCount has not arrived yet reads
+      // 0 − 0 (missing terms count as 0 in arithmetic, FILL fills the rest), which would reset a
+      // run of 5; CloudWatch's metric-math guide suggests M out of N for exactly this.
+      evaluationPeriods: 6,
+      datapointsToAlarm: 5,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // A silent healthy task breaches with data (healthy − 0); the value is missing only when no
+      // task is registered (no HealthyHostCount at all), which is not the collector's fault.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deploymentCooldownAlarm = gateway?.metricDeploymentCooldowns().createAlarm(this, 'DeploymentCooldownAlarm', {
       alarmDescription: 'LiteLLM put deployments in cooldown (failing too often) in two 5-minute periods in a row: check the model groups\' failures',

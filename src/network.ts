@@ -45,6 +45,13 @@ export interface LiteLlmEndpointOptions {
    * @default false
    */
   readonly bedrockRuntime?: boolean;
+  /**
+   * bedrock-agent-runtime interface endpoint (Bedrock knowledge bases' Retrieve). `LiteLlmPlatform`
+   * turns it on when a knowledge base is configured and the other interface endpoints are on.
+   *
+   * @default false
+   */
+  readonly bedrockAgentRuntime?: boolean;
 }
 
 /**
@@ -88,6 +95,12 @@ export interface LiteLlmVpcEndpoints {
    * @default - none created
    */
   readonly bedrockRuntime?: ec2.InterfaceVpcEndpoint;
+  /**
+   * The bedrock-agent-runtime interface endpoint.
+   *
+   * @default - none created
+   */
+  readonly bedrockAgentRuntime?: ec2.InterfaceVpcEndpoint;
 }
 
 /**
@@ -315,6 +328,7 @@ export class LiteLlmNetwork extends Construct {
       secretsManager: asked.secretsManager ?? iface,
       logs: asked.logs ?? iface,
       bedrockRuntime: asked.bedrockRuntime ?? false,
+      bedrockAgentRuntime: asked.bedrockAgentRuntime ?? false,
     };
     const privateSubnets = privateSubnetsOf(this.vpc);
     const endpoint = (name: string, service: ec2.InterfaceVpcEndpointAwsService) => new ec2.InterfaceVpcEndpoint(this, name, {
@@ -327,13 +341,16 @@ export class LiteLlmNetwork extends Construct {
       secretsManager: endpoints.secretsManager ? endpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER) : undefined,
       logs: endpoints.logs ? endpoint('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS) : undefined,
       bedrockRuntime: endpoints.bedrockRuntime ? endpoint('BedrockRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME) : undefined,
+      bedrockAgentRuntime: endpoints.bedrockAgentRuntime
+        ? endpoint('BedrockAgentRuntimeEndpoint', ec2.InterfaceVpcEndpointAwsService.BEDROCK_AGENT_RUNTIME) : undefined,
     };
   }
 
   /** The interface endpoints this network created (a copy). */
   public get interfaceEndpoints(): ec2.InterfaceVpcEndpoint[] {
     const e = this.vpcEndpoints;
-    return [e.ecrApi, e.ecrDocker, e.secretsManager, e.logs, e.bedrockRuntime].filter((x): x is ec2.InterfaceVpcEndpoint => x !== undefined);
+    return [e.ecrApi, e.ecrDocker, e.secretsManager, e.logs, e.bedrockRuntime, e.bedrockAgentRuntime]
+      .filter((x): x is ec2.InterfaceVpcEndpoint => x !== undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { LiteLlmCloudFront } from './cloudfront';
 import { LiteLlmDatabase } from './database';
 import { LiteLlmLoadBalancer } from './load-balancer';
 import { LiteLlmMonitoring } from './monitoring';
@@ -12,6 +13,14 @@ import { LiteLlmService } from './service';
 export interface LiteLlmOutputsProps {
   /** The load balancer whose URL clients call. */
   readonly loadBalancer: LiteLlmLoadBalancer;
+  /**
+   * The CloudFront distribution in front of the load balancer, for its id (invalidations, its
+   * metrics and logs). The URL outputs follow the load balancer's `url`, which is then the
+   * distribution's.
+   *
+   * @default - no distribution output
+   */
+  readonly cloudFront?: LiteLlmCloudFront;
   /** The secrets an operator reads after deploy. */
   readonly security: LiteLlmSecurity;
   /** The service an operator redeploys and reads the logs of. */
@@ -67,6 +76,7 @@ export class LiteLlmOutputs extends Construct {
       ['LogGroupName', props.service.logGroup.logGroupName, 'Log group of the LiteLLM containers'],
       ['DatabaseInstanceId', props.database?.instance.instanceIdentifier,
         'RDS instance identifier: names its final snapshot and its log groups /aws/rds/instance/<id>/postgresql and /upgrade'],
+      ['DistributionId', props.cloudFront?.distribution.distributionId, 'CloudFront distribution in front of the load balancer'],
       ['DashboardName', props.monitoring?.dashboard.dashboardName, 'CloudWatch dashboard of the platform'],
       ['AlarmTopicArn', props.monitoring?.alarmTopic.topicArn, 'SNS topic every alarm of the platform notifies'],
     ];

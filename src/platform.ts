@@ -1,15 +1,17 @@
-import { Duration, RemovalPolicy, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_logs as logs, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, aws_cloudfront as cloudfront, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_logs as logs, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache, LiteLlmPlatformCacheOptions } from './cache';
+import { LiteLlmCloudFront, LiteLlmCloudFrontOptions } from './cloudfront';
 import { LiteLlmConfig, LiteLlmConfigOptions } from './config';
 import { LiteLlmDatabase, LiteLlmDatabaseOptions } from './database';
 import { LiteLlmImage } from './image';
 import { LiteLlmLoadBalancer, LiteLlmLoadBalancerOptions } from './load-balancer';
 import { LiteLlmMetrics, LiteLlmServiceMetricsOptions } from './metrics';
-import { LiteLlmModel, LiteLlmProvider } from './models';
+import { LiteLlmModel } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
 import { LiteLlmOutputs } from './outputs';
+import { cloudFrontEnabled } from './private/cloudfront-platform';
 import { DEFAULT_NUM_WORKERS, capacityOf, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
 import { LiteLlmDeploymentProfile } from './profile';
 import { LiteLlmSecurity, LiteLlmSecurityOptions } from './security';
@@ -100,6 +102,14 @@ export interface LiteLlmPlatformProps {
    */
   readonly metrics?: LiteLlmServiceMetricsOptions;
   /**
+   * CloudFront in front of the load balancer: HTTPS for clients from the first deploy, without a
+   * domain, and the load balancer internal, reachable through CloudFront's VPC origin only.
+   *
+   * @default - on in DEVELOPMENT unless `loadBalancer.internetFacing`, `allowedPeers`,
+   * `domainName`, `domainZone`, `certificate`, `allowHttp` or `publicUrl` is set; off in PRODUCTION
+   */
+  readonly cloudFront?: LiteLlmCloudFrontOptions;
+  /**
    * What happens on delete to what holds or unlocks the platform's data: the database
    * (`SNAPSHOT`, `RETAIN` or `DESTROY`), its credentials, the KMS key and the salt key; the
    * default of `database.removalPolicy` and `security.removalPolicy`. `DESTROY` suits
@@ -137,6 +147,10 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
   public readonly service: LiteLlmService;
   /** The cache, when the platform has one. */
   public readonly cache?: LiteLlmCache;
+  /** CloudFront in front of the load balancer, when `cloudFront` is on. */
+  public readonly cloudFront?: LiteLlmCloudFront;
+  /** The CloudFront distribution clients reach the proxy through, when `cloudFront` is on. */
+  public readonly distribution?: cloudfront.IDistribution;
   /** Alarm topic and dashboard. */
   public readonly monitoring: LiteLlmMonitoring;
   /** The topic every alarm of the platform notifies (ALARM and OK): `monitoring.alarmTopic`. */
@@ -146,7 +160,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
    * `metrics` is on: `service.metrics`.
    */
   public readonly metrics?: LiteLlmMetrics;
-  /** Base URL of the proxy. */
+  /** Base URL of the proxy: the distribution's with CloudFront, else the load balancer's. */
   public readonly url: string;
   /**
    * The load balancer's connections, with the listener's port (443 with a certificate, else
@@ -180,8 +194,11 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
       providerKeyNames: config.secretEnvNames,
     });
     this.network = this.createNetwork(props, profile, config, image);
+    const cloudFrontOn = cloudFrontEnabled(props.cloudFront, props.loadBalancer, profile);
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
+      // Behind CloudFront: in the private subnets, and no rule but the VPC origin's.
+      ...(cloudFrontOn ? { internetFacing: false, allowedPeers: [] } : {}),
       logRetention: props.loadBalancer?.logRetention ?? props.logRetention,
       // Dual-stack is the VPC's: its subnets need IPv6 CIDRs, which only the network knows.
       dualStack: this.network.dualStack,
@@ -206,6 +223,9 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
     const s3Endpoint = this.network.vpcEndpoints.s3;
     this.database.addProxyUserDependency(...(s3Endpoint ? [s3Endpoint] : []), ...this.network.interfaceEndpoints);
     this.cache = this.createCache(props, profile);
+    // Before the service: its PROXY_BASE_URL is the distribution's URL.
+    this.cloudFront = cloudFrontOn ? new LiteLlmCloudFront(this, 'CloudFront', { ...props.cloudFront, loadBalancer: this.loadBalancer }) : undefined;
+    this.distribution = this.cloudFront?.distribution;
     this.service = new LiteLlmService(this, 'Service', {
       ...props.service,
       logRetention: props.service?.logRetention ?? props.logRetention,
@@ -238,6 +258,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
     this.outputs = new LiteLlmOutputs(this, 'Outputs', {
       prefix: id.replace(/[^A-Za-z0-9]/g, '') || 'LiteLlm',
       loadBalancer: this.loadBalancer,
+      cloudFront: this.cloudFront,
       security: this.security,
       service: this.service,
       monitoring: this.monitoring,
@@ -247,10 +268,10 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
 
   /**
    * The network, with the interface endpoints the tasks would use by default: bedrock-runtime
-   * for Bedrock models, ECR for an image in ECR.
+   * for Bedrock models and guardrails, bedrock-agent-runtime for knowledge bases, ECR for an image in ECR.
    */
   private createNetwork(props: LiteLlmPlatformProps, profile: LiteLlmDeploymentProfile, config: LiteLlmConfig, image: LiteLlmImage): LiteLlmNetwork {
-    const usesBedrock = config.models.some(m => m.provider === LiteLlmProvider.BEDROCK);
+    const usesBedrock = config.usesBedrockRuntime;
     const interfaceEndpoints = props.vpc === undefined
       && interfaceEndpointsByDefault(profile, props.network?.natGateways ?? profileDefaults(profile).natGateways);
     return new LiteLlmNetwork(this, 'Network', {
@@ -258,6 +279,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
       logRetention: props.network?.logRetention ?? props.logRetention,
       endpoints: {
         bedrockRuntime: interfaceEndpoints && usesBedrock,
+        bedrockAgentRuntime: interfaceEndpoints && config.usesBedrockAgentRuntime,
         ecr: interfaceEndpoints && !image.needsInternet,
         ...props.network?.endpoints,
       },

@@ -332,11 +332,13 @@ export class LiteLlmSecurity extends Construct {
     requireSourceAccount(masterKeyFunction, 'secretsmanager.amazonaws.com', stack.account);
     // Granted whether or not rotation is on, so the deploy that turns it off does not call
     // CancelRotateSecret seconds after IAM got the grant (IAM is eventually consistent); the
-    // function may already write and relabel this secret.
+    // function may already write and relabel this secret. ListSecretVersionIds dates an
+    // AWSPENDING version, DescribeStacks tells a rollback (src/rotation/cancel-rotation.ts).
     masterKeyRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:CancelRotateSecret'],
+      actions: ['secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'],
       resources: [masterKey.secretArn],
     }));
+    masterKeyRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }));
     if (!rotationEnabled) {
       // Rules left out of the schedule are kept by the secret, which goes on rotating
       // (aws-cdk issue 27460): after the schedule's update, the function cancels rotation.

@@ -180,7 +180,8 @@ function forwardedFor(general: Record<string, unknown>, proxyBaseUrl: string, pe
 test('LiteLLM takes the client from the address the load balancer appended, not a forged leftmost X-Forwarded-For (control: the forgery is internal)', () => {
   // GIVEN
   const stack = new Stack(new App(), 'Xff', { env: { account: '123456789012', region: 'us-east-1' } });
-  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })] });
+  // Clients straight at the load balancer (behind CloudFront, DEVELOPMENT's default: test/boot-cloudfront.test.ts).
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], cloudFront: { enabled: false } });
   const general = YAML.parse(platform.service.renderedConfig).general_settings;
   const { mcp_xff_num_trusted_hops: _hops, trusted_proxy_ranges: _ranges, ...control } = general;
 
@@ -211,7 +212,7 @@ test('a load balancer in an imported VPC\'s secondary CIDR block is trusted: a f
     privateSubnetIds: ['subnet-1a', 'subnet-1b'],
     privateSubnetIpv4CidrBlocks: ['10.20.1.0/24', '10.20.2.0/24'],
   });
-  const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], vpc }).service.renderedConfig).general_settings;
+  const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], vpc, cloudFront: { enabled: false } }).service.renderedConfig).general_settings;
   const primaryOnly = { ...general, mcp_trusted_proxy_ranges: ['10.20.0.0/16'], trusted_proxy_ranges: ['10.20.0.0/16'] };
 
   // WHEN: the load balancer's node in 10.21.0.0/24 forwards the forged request

@@ -468,7 +468,7 @@ describe('raw settings', () => {
     ['routerSettings', 'redis_password', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'redis_url', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
-    ['generalSettings', 'mcp_xff_num_trusted_hops', 'remove it: the platform sets 1, the address the load balancer saw; a larger count would read an entry that a client calling the load balancer directly writes itself'],
+    ['generalSettings', 'mcp_xff_num_trusted_hops', 'remove it: the platform sets the proxies in front, 1 (the load balancer appends the address it saw) or 2 behind CloudFront (CloudFront appends the client\'s, then the load balancer CloudFront\'s); a larger count would read an entry that a client writes itself'],
     ['generalSettings', 'trusted_proxy_ranges', 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address'],
   ])('the platform-owned %s.%s is refused', (prop, key, instead) => {
     expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 'os.environ/X' } }))
@@ -718,11 +718,11 @@ describe('configFile', () => {
     expect(() => LiteLlmConfig.load([MOCK('m')], { configFile: file })).toThrow(/holds a credential at `general_settings.master_key`/);
   });
 
-  test('top-level sections the platform does not carry are refused', () => {
+  test('environment_variables in the file is refused with the fix (test/config-sections.test.ts has the rest)', () => {
     const file = configFile('model_list: []\nenvironment_variables:\n  FOO: bar\n');
     expect(() => LiteLlmConfig.load([MOCK('m')], { configFile: file })).toThrow(new Error(
-      `\`config.configFile\` (${file}) has environment_variables, which the platform does not carry over: `
-      + 'remove them, or keep only model_list, litellm_settings, general_settings and router_settings'));
+      `\`config.configFile\` (${file}) \`environment_variables\` is not carried: set plain variables in \`service.environment\`, `
+      + 'and credentials as fields of the provider keys secret (reference them as "os.environ/NAME", or list them in `config.secretEnvNames`)'));
   });
 
   test('a model entry without a model is refused', () => {
@@ -886,7 +886,8 @@ describe('behind the load balancer', () => {
   test('X-Forwarded-* headers are trusted from the VPC\'s private ranges only, and the keys are the platform\'s', () => {
     // GIVEN
     const stack = new Stack(new App(), 'Xff', { env: { account: '123456789012', region: 'us-east-1' } });
-    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })] });
+    // An internet-facing load balancer (CloudFront, DEVELOPMENT's default, is in test/cloudfront.test.ts)
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], cloudFront: { enabled: false } });
 
     // WHEN
     const config = YAML.parse(platform.service.renderedConfig);
@@ -914,7 +915,9 @@ describe('behind the load balancer', () => {
         privateSubnetIds: ['subnet-1a', 'subnet-1b'],
         privateSubnetIpv4CidrBlocks: publicSubnetIpv4CidrBlocks && ['10.20.1.0/24', '10.20.2.0/24'],
       });
-      const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'm' })], vpc }).service.renderedConfig).general_settings;
+      const general = YAML.parse(new LiteLlmPlatform(stack, 'LiteLlm', {
+        models: [LiteLlmModel.mock({ name: 'm' })], vpc, cloudFront: { enabled: false },
+      }).service.renderedConfig).general_settings;
       return [general.mcp_trusted_proxy_ranges, general.trusted_proxy_ranges];
     };
 

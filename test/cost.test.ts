@@ -3,14 +3,28 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
+import { App, Stack } from 'aws-cdk-lib';
+import { ENV, Scenario, defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
 import { README_END, README_START, costTable, scenarioStacks } from '../scripts/cost/scenarios';
+import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { main as costCommand } from '../src/cost/cli';
 import { criticalPath } from '../src/cost/critical-path';
-import { EMF_EVENT_BYTES, templateCost, totals } from '../src/cost/model';
+import { EMF_EVENT_BYTES, cloudFrontTrafficCost, templateCost, totals } from '../src/cost/model';
+import { CREATE_SECONDS } from '../src/cost/prices';
 import { MODEL_NOTE, formatReport, report, stacksAt } from '../src/cost/report';
 
 const twoSubnets = [{ Ref: 'SubnetA' }, { Ref: 'SubnetB' }];
+
+/** The one-liner as it was before CloudFront: the database and the migration step are its longest chain. */
+function withoutCloudFront(): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'Default', { env: ENV });
+  new LiteLlmPlatform(stack, 'LiteLlm', {
+    models: [LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })],
+    cloudFront: { enabled: false },
+  });
+  return { app, stacks: [stack] };
+}
 
 describe('templateCost', () => {
   test('a template with known resources costs the known figure', () => {
@@ -50,6 +64,7 @@ describe('templateCost', () => {
       'public IPv4': 10.95, // 0.005 × (1 EIP + 2 AZs of the internet-facing ALB)
       'VPC endpoints': 14.6, // 0.01 × 2 AZs; the gateway endpoint is free
       'load balancer': 32.85, // 0.0225 × 2
+      'CloudFront': 0, // none in this template
       'WAF': 8, // 5 + 3 × 1
       'Fargate': 97.8185, // (0.04048 + 4 × 0.004445) × (0.3 spot + 2 on-demand)
       'database': 65.3, // 0.016 × 730 + 20 × 0.115, and (0.032 × 730 + 20 × 0.115) × 2
@@ -58,6 +73,48 @@ describe('templateCost', () => {
       'alarms, dashboard, metrics': 14.6, // 2 × 0.1 + 3 + 38 × 0.3
     });
     expect(total).toBeCloseTo(316.1445, 4);
+  });
+
+  test('CloudFront: the distribution, its VPC origin and its function have no monthly fee; an internal load balancer has no public IPv4', () => {
+    // GIVEN
+    const template = {
+      Resources: {
+        Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Scheme: 'internal', Subnets: twoSubnets } },
+        Origin: { Type: 'AWS::CloudFront::VpcOrigin', Properties: {} },
+        Viewer: { Type: 'AWS::CloudFront::Function', Properties: {} },
+        Cdn: { Type: 'AWS::CloudFront::Distribution', Properties: {} },
+      },
+    };
+
+    // WHEN
+    const items = templateCost(template);
+
+    // THEN
+    expect(items.filter(i => i.component === 'CloudFront')).toEqual([
+      { component: 'CloudFront', detail: 'VPC origin Origin (no charge)', monthly: 0 },
+      { component: 'CloudFront', detail: 'function Viewer: invocations are traffic (2 M free a month)', monthly: 0 },
+      { component: 'CloudFront', detail: 'distribution Cdn: requests and data out are traffic (10 M requests and 1 TB free a month)', monthly: 0 },
+    ]);
+    expect(items.filter(i => i.component === 'public IPv4')).toEqual([]);
+    expect(totals(items).total).toBeCloseTo(16.425, 6); // the ALB's hours only
+  });
+
+  test('CloudFront traffic: free within 10 M requests, 1 TB and 2 M function invocations a month, list prices beyond', () => {
+    expect(cloudFrontTrafficCost({ requests: 5_000_000, dataOutGb: 50 })).toBe(0);
+    // 10 M requests over at $0.01 per 10,000, 500 GB over at $0.085, 18 M invocations over at $0.10 per million
+    expect(cloudFrontTrafficCost({ requests: 20_000_000, dataOutGb: 1_500, functionInvocations: 20_000_000 })).toBeCloseTo(10 + 42.5 + 1.8, 6);
+    expect(cloudFrontTrafficCost({ requests: 20_000_000, dataOutGb: 1_500, functionInvocations: 20_000_000 }, false)).toBeCloseTo(20 + 127.5 + 2, 6);
+  });
+
+  test('the README\'s CloudFront traffic example and deploy chain are the model\'s', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    const example = cloudFrontTrafficCost({ requests: 20_000_000, dataOutGb: 1_500 });
+    expect(readme).toContain(`20 million requests and 1.5 TB a month come to about $${example.toFixed(2)}`);
+    const minutes = (type: string) => CREATE_SECONDS[type] / 60;
+    expect(readme).toContain(`the load balancer (about ${minutes('AWS::ElasticLoadBalancingV2::LoadBalancer')} minutes), its CloudFront VPC origin (about ${minutes('AWS::CloudFront::VpcOrigin')};`);
+    expect(readme).toContain(`and the distribution (about ${minutes('AWS::CloudFront::Distribution')})`);
+    const dev = report(scenarioStacks(defaultPlatform()));
+    expect(readme).toContain(`the DEVELOPMENT figure goes from $89.53 to $${dev.total.toFixed(2)}`);
   });
 
   test('an instance class the price table lacks fails and says where to add it', () => {
@@ -101,7 +158,16 @@ describe('criticalPath', () => {
     expect(path_.seconds).toBe(10 + 120 + 720 + 10 + 10 + 300);
   });
 
-  test.each([['one stack', defaultPlatform], ['five stacks', fiveStacks]])('%s: the migration step is on the path, after the database and before the service', (_, make) => {
+  test('behind CloudFront the service waits for the distribution (its URL is PROXY_BASE_URL), which waits for the VPC origin, which waits for the load balancer', () => {
+    const types = criticalPath(scenarioStacks(defaultPlatform())).steps.map(s => s.type);
+    const at = (type: string) => types.indexOf(type);
+    expect(at('AWS::ElasticLoadBalancingV2::LoadBalancer')).toBeGreaterThanOrEqual(0);
+    expect(at('AWS::CloudFront::VpcOrigin')).toBe(at('AWS::ElasticLoadBalancingV2::LoadBalancer') + 1);
+    expect(at('AWS::CloudFront::Distribution')).toBe(at('AWS::CloudFront::VpcOrigin') + 1);
+    expect(at('AWS::ECS::Service')).toBeGreaterThan(at('AWS::CloudFront::Distribution'));
+  });
+
+  test.each([['one stack without CloudFront', withoutCloudFront], ['five stacks', fiveStacks]])('%s: the migration step is on the path, after the database and before the service', (_, make) => {
     const types = criticalPath(scenarioStacks(make())).steps.map(s => s.type);
     const migration = types.indexOf('Custom::LiteLlmMigration');
     expect(migration).toBeGreaterThan(types.indexOf('AWS::RDS::DBInstance'));
@@ -119,10 +185,19 @@ test('the README\'s cost table is what `npx projen cost` prints for the scenario
 });
 
 describe('the budgets the profiles are held to', () => {
-  test('DEVELOPMENT, with its NAT gateway, is modeled at most $90 a month', () => {
+  test('DEVELOPMENT, with its NAT gateway, is modeled at most $89.33 a month', () => {
     const dev = report(scenarioStacks(defaultPlatform()));
     expect(dev.byComponent.find(([c]) => c === 'NAT gateways')![1]).toBeGreaterThan(0);
-    expect(dev.total).toBeLessThanOrEqual(90);
+    expect(dev.total).toBeLessThanOrEqual(89.33);
+  });
+
+  test('DEVELOPMENT behind CloudFront: the internal load balancer has no public IPv4 (the NAT\'s Elastic IP is the only one), CloudFront adds no monthly fee', () => {
+    const dev = report(scenarioStacks(defaultPlatform()));
+    expect(dev.items.filter(i => i.component === 'public IPv4').map(i => i.detail)).toEqual([expect.stringMatching(/^Elastic IP /)]);
+    expect(dev.items.filter(i => i.component === 'CloudFront').map(i => i.detail)).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^VPC origin /), expect.stringMatching(/^distribution /),
+    ]));
+    expect(dev.byComponent.find(([c]) => c === 'CloudFront')![1]).toBe(0);
   });
 
   test('PRODUCTION, with a NAT gateway per AZ, Multi-AZ database and cache and two tasks, is modeled below $378 a month', () => {

@@ -766,7 +766,7 @@ describe('the proxy role (IAM authentication, no password)', () => {
     expect(statements).toEqual(expect.arrayContaining([
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'],
         Resource: stack.resolve(database.secret.secretArn),
       },
       {
@@ -777,8 +777,11 @@ describe('the proxy role (IAM authentication, no password)', () => {
       },
     ]));
     expect(statements.flatMap((st: any) => [].concat(st.Action)).sort()).toEqual([
-      'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:CancelRotateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue',
+      'cloudformation:DescribeStacks', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:CancelRotateSecret', 'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds',
     ]);
+    // Its own stack's status only (src/rotation/cancel-rotation.ts: a rollback's Update is never refused).
+    expect(statements).toEqual(expect.arrayContaining([{ Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }]));
     // Lambda needs it to create the function's network interfaces in the VPC.
     expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toEqual([{
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole']],
@@ -1077,7 +1080,7 @@ describe('LiteLlmDatabase rotation, backups, removal policy and log retention', 
     // No CDK AwsCustomResource singleton grant, and the singleton's logs are still the encrypted group.
     expect(grantsOf(template, 'secretsmanager:CancelRotateSecret').map(g => g.st)).toEqual([{
       Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'],
       Resource: stack.resolve(database.secret.secretArn),
     }]);
     expect(Object.keys(template.findResources('AWS::Logs::LogGroup')).filter(id => id.startsWith('DatabaseLogEncryptionFunctionLogs'))).toHaveLength(1);
@@ -1116,7 +1119,7 @@ describe('LiteLlmDatabase rotation, backups, removal policy and log retention', 
     const onGrants = grantsOf(Template.fromStack(on.stack), 'secretsmanager:CancelRotateSecret');
     expect(onGrants.map(g => g.st)).toEqual([{
       Effect: 'Allow',
-      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'],
       Resource: on.stack.resolve(onDatabase.secret.secretArn),
     }]);
     expect(onGrants[0].policy.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^DatabaseProxyUserFunctionRole/) }]);

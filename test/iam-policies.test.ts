@@ -4,7 +4,8 @@
 // from what the code meant, fails here. The templates are resolved with a fixed account,
 // region and partition and fake physical names shaped like AWS's (test/support/iam-resolve.ts).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { LiteLlmGuardrail, LiteLlmGuardrailMode, LiteLlmModel, LiteLlmPlatform, LiteLlmVectorStore } from '../src';
 import { ACCOUNT, PARTITION, REGION, TASK_DEFINITION_REVISION } from './support/iam-resolve';
 import { Decision, IamApp } from './support/iam-simulate';
 import { defaultPlatform, fiveStacks, productionPlatform } from './support/scenarios';
@@ -218,6 +219,31 @@ const CALLS: Call[] = [
     why: 'not of the salt key', role: MASTER_KEY, action: 'secretsmanager:CancelRotateSecret', resource: a => a.ref('Security/SaltKey'), expected: 'ImplicitlyDenied',
   },
   {
+    // src/rotation/cancel-rotation.ts dates an AWSPENDING version before it cancels.
+    why: 'lists the master key\'s versions (when its AWSPENDING was created)',
+    role: MASTER_KEY,
+    action: 'secretsmanager:ListSecretVersionIds',
+    resource: a => a.ref('Security/MasterKey'),
+    expected: 'Allowed',
+  },
+  {
+    why: 'not the salt key\'s versions', role: MASTER_KEY, action: 'secretsmanager:ListSecretVersionIds', resource: a => a.ref('Security/SaltKey'), expected: 'ImplicitlyDenied',
+  },
+  {
+    why: 'DescribeStacks on its own stack (a rollback\'s Update is never refused)',
+    role: MASTER_KEY,
+    action: 'cloudformation:DescribeStacks',
+    resource: a => a.resolver.ref(a.role(MASTER_KEY).stack, 'AWS::StackId'),
+    expected: 'Allowed',
+  },
+  {
+    why: 'not DescribeStacks on another stack',
+    role: MASTER_KEY,
+    action: 'cloudformation:DescribeStacks',
+    resource: () => arn('cloudformation', 'stack/Other/0a1b2c3d-4e5f-6789-abcd-ef0123456789'),
+    expected: 'ImplicitlyDenied',
+  },
+  {
     why: 'writes its own log', role: MASTER_KEY, action: 'logs:PutLogEvents', resource: a => functionStream(a, 'Security/MasterKeyFunctionLogs'), expected: 'Allowed',
   },
   // The database-user function (src/rotation/database-user.lambda.ts).
@@ -231,15 +257,29 @@ const CALLS: Call[] = [
     why: 'not the master key secret', role: DATABASE_USER, action: 'secretsmanager:GetSecretValue', resource: a => a.ref('Security/MasterKey'), expected: 'ImplicitlyDenied',
   },
   // Granted on every platform, so the deploy that turns rotation off finds it in place.
-  ...['secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'].map((action): Call => ({
+  ...['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds', 'secretsmanager:CancelRotateSecret'].map((action): Call => ({
     why: 'cancels automatic rotation of the database password (passwordRotation.enabled: false)',
     role: DATABASE_USER,
     action,
     resource: a => a.ref('Database/Instance/Secret'),
     expected: 'Allowed',
   })),
+  ...['secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'].map((action): Call => ({
+    why: 'not of another secret', role: DATABASE_USER, action, resource: a => a.ref('Security/MasterKey'), expected: 'ImplicitlyDenied',
+  })),
   {
-    why: 'not of another secret', role: DATABASE_USER, action: 'secretsmanager:CancelRotateSecret', resource: a => a.ref('Security/MasterKey'), expected: 'ImplicitlyDenied',
+    why: 'DescribeStacks on its own stack (a rollback\'s Update is never refused)',
+    role: DATABASE_USER,
+    action: 'cloudformation:DescribeStacks',
+    resource: a => a.resolver.ref(a.role(DATABASE_USER).stack, 'AWS::StackId'),
+    expected: 'Allowed',
+  },
+  {
+    why: 'not DescribeStacks on another stack',
+    role: DATABASE_USER,
+    action: 'cloudformation:DescribeStacks',
+    resource: () => arn('cloudformation', 'stack/Other/0a1b2c3d-4e5f-6789-abcd-ef0123456789'),
+    expected: 'ImplicitlyDenied',
   },
   {
     why: 'writes its own log', role: DATABASE_USER, action: 'logs:PutLogEvents', resource: a => functionStream(a, 'ProxyUser/FunctionLogs'), expected: 'Allowed',
@@ -404,5 +444,25 @@ describe('the simulator matches ARNs as IAM does', () => {
   test('a stream pattern built on the group\'s `Arn` (which ends in `:*`) matches no stream; one built on its name does', async () => {
     await expect(decide(`${iam.getAtt('Service/Logs', 'Arn')}:log-stream:migrate/*`)).resolves.toBe('ImplicitlyDenied');
     await expect(decide(arn('logs', `log-group:${iam.ref('Service/Logs')}:log-stream:migrate/*`))).resolves.toBe('Allowed');
+  });
+});
+
+describe('a Bedrock guardrail and knowledge base in the config (src/service/config-grants.ts)', () => {
+  const app = new App();
+  new LiteLlmPlatform(new Stack(app, 'Sections', { env: { account: ACCOUNT, region: REGION } }), 'LiteLlm', {
+    models: [LiteLlmModel.mock({ name: 'm' })],
+    config: {
+      guardrails: [LiteLlmGuardrail.bedrock({ name: 'pii', guardrailIdentifier: 'gr0abc123', guardrailVersion: '1', mode: LiteLlmGuardrailMode.PRE_CALL })],
+      vectorStores: [LiteLlmVectorStore.bedrockKnowledgeBase({ name: 'docs', knowledgeBaseId: 'KB12345678' })],
+    },
+  });
+  const iam = new IamApp(app);
+  test.each([
+    ['applies the configured guardrail', 'bedrock:ApplyGuardrail', arn('bedrock', 'guardrail/gr0abc123'), 'Allowed'],
+    ['not another guardrail', 'bedrock:ApplyGuardrail', arn('bedrock', 'guardrail/gr0other99'), 'ImplicitlyDenied'],
+    ['retrieves from the configured knowledge base', 'bedrock:Retrieve', arn('bedrock', 'knowledge-base/KB12345678'), 'Allowed'],
+    ['not from another knowledge base', 'bedrock:Retrieve', arn('bedrock', 'knowledge-base/KBOTHER999'), 'ImplicitlyDenied'],
+  ] as const)('the task role %s', async (_why, action, resource, expected) => {
+    await expect(iam.decide(iam.role(TASK), action, resource)).resolves.toBe(expected);
   });
 });

@@ -20,6 +20,8 @@ const INTEG_DIR = path.join(ROOT, 'integ');
 const INTEG_FILES = fs.readdirSync(INTEG_DIR).filter(f => /^integ\..+\.ts$/.test(f)).sort();
 /** Scenarios that also assert the WAF association and the Multi-AZ, encrypted database. */
 const PRODUCTION_FILES = ['integ.production.ts'];
+/** Scenarios that call the proxy through a CloudFront distribution and assert the load balancer is internal. */
+const CLOUDFRONT_FILES = ['integ.cloudfront.ts'];
 
 const HTTP_CALL = 'Custom::DeployAssert@HttpCall';
 
@@ -96,7 +98,7 @@ const CHAT_BODY = { model: MOCK_MODEL, messages: [{ role: 'user', content: 'ping
 
 test('the integration scenarios are all found', () => {
   // THEN
-  expect(INTEG_FILES).toEqual(expect.arrayContaining(['integ.default.ts', 'integ.five-stacks.ts', 'integ.production.ts']));
+  expect(INTEG_FILES).toEqual(expect.arrayContaining(['integ.default.ts', 'integ.five-stacks.ts', 'integ.production.ts', ...CLOUDFRONT_FILES]));
 });
 
 describe.each(INTEG_FILES)('%s assertion stack', file => {
@@ -160,7 +162,8 @@ describe.each(INTEG_FILES)('%s assertion stack', file => {
     // The only API responses that come back to an assertion are the probe's payload, health
     // checks, the 401 and the production calls at one path each.
     const apis = asserted.filter(r => r.props.service).map(r => `${r.props.service}.${r.props.api}`);
-    expect(apis.filter(a => !['Lambda.invoke', 'WAFV2.getWebACLForResource', 'RDS.describeDBInstances'].includes(a))).toEqual([]);
+    const known = ['Lambda.invoke', 'WAFV2.getWebACLForResource', 'RDS.describeDBInstances', 'ELBv2.describeLoadBalancers', 'CloudFront.getDistributionConfig'];
+    expect(apis.filter(a => !known.includes(a))).toEqual([]);
   });
 
   test('the same POST without Authorization expects 401', () => {
@@ -209,6 +212,81 @@ describe.each(INTEG_FILES.filter(f => PRODUCTION_FILES.includes(f)))('%s product
       'DBInstances.0.StorageEncrypted': { $Exact: true },
     });
     for (const call of calls) expect(call.props.parameters.DBInstanceIdentifier).toBeDefined();
+  });
+});
+
+describe.each(INTEG_FILES.filter(f => CLOUDFRONT_FILES.includes(f)))('%s CloudFront assertions', file => {
+  /** The resource an `Fn::ImportValue` of the scenario's stacks reads (Ref or GetAtt of its export), and the attribute. */
+  function imported(value: any): { type: string; attribute?: string } {
+    const name = value?.['Fn::ImportValue'];
+    expect(typeof name).toBe('string');
+    for (const template of Object.values(allTemplates.get(file)!)) {
+      const output = Object.values<any>(template.Outputs ?? {}).find(o => o.Export?.Name === name);
+      if (!output) continue;
+      const [id, attribute] = output.Value['Fn::GetAtt'] ?? [output.Value.Ref];
+      return { type: template.Resources[id].Type, attribute };
+    }
+    throw new Error(`no stack of ${file} exports ${name}`);
+  }
+
+  function assertedAt(call: Resource): string {
+    expect(call.props.flattenResponse).toBe('true');
+    expect(call.props.outputPaths).toEqual([call.props.actualPath]);
+    return call.props.actualPath;
+  }
+
+  test('every HTTP call goes to https://<the distribution\'s domain name>, none to the load balancer', () => {
+    // GIVEN / WHEN
+    const calls = resources(file).filter(r => r.type === HTTP_CALL);
+
+    // THEN: liveliness, readiness and the 401, each on the distribution's name over HTTPS
+    expect(calls.map(c => text(c.props.parameters.url).replace(/^https:\/\/<ref>/, '')).sort())
+      .toEqual(['/health/liveliness', '/health/readiness', '/v1/chat/completions']);
+    for (const call of calls) {
+      const [, parts] = call.props.parameters.url['Fn::Join'];
+      expect(parts[0]).toBe('https://');
+      expect(imported(parts[1])).toEqual({ type: 'AWS::CloudFront::Distribution', attribute: 'DomainName' });
+    }
+  });
+
+  test('the chat probe calls the distribution too', () => {
+    const [probe] = resources(file).filter(r => r.type === 'AWS::Lambda::Function' && r.props.Code?.ZipFile === CHAT_PROBE_CODE);
+    const [, parts] = probe.props.Environment.Variables.PROXY_URL['Fn::Join'];
+    expect(parts[0]).toBe('https://');
+    expect(imported(parts[1])).toEqual({ type: 'AWS::CloudFront::Distribution', attribute: 'DomainName' });
+  });
+
+  test('ELBv2 describeLoadBalancers: the load balancer is internal, at LoadBalancers.0.Scheme only, with an elasticloadbalancing: permission', () => {
+    // GIVEN / WHEN
+    const calls = sdkCalls(file, 'ELBv2', 'describeLoadBalancers');
+
+    // THEN
+    expect(calls).toHaveLength(1);
+    const [call] = calls;
+    expect(assertedAt(call)).toBe('LoadBalancers.0.Scheme');
+    expect(expected(call)).toEqual({ $Exact: 'internal' });
+    const statements = resources(file).filter(r => r.type === 'AWS::IAM::Role')
+      .flatMap(r => (r.props.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement));
+    expect(statements.flatMap((st: any) => [st.Action].flat()).filter((a: string) => /DescribeLoadBalancers/.test(a)))
+      .toEqual(['elasticloadbalancing:DescribeLoadBalancers']);
+  });
+
+  test('CloudFront getDistributionConfig: the VPC origin\'s response timeout is the 60 s CloudFront allows without a quota raise', () => {
+    // GIVEN / WHEN
+    const calls = sdkCalls(file, 'CloudFront', 'getDistributionConfig');
+
+    // THEN
+    expect(calls).toHaveLength(1);
+    const [call] = calls;
+    expect(assertedAt(call)).toBe('DistributionConfig.Origins.Items.0.VpcOriginConfig.OriginReadTimeout');
+    expect(expected(call)).toEqual({ $Exact: 60 });
+    expect(imported(call.props.parameters.Id['Fn::Join'][1][1])).toEqual({ type: 'AWS::CloudFront::Distribution', attribute: undefined });
+  });
+
+  test('WAFV2 getWebACLForResource: the load balancer\'s web ACL (its rate rule counts the viewer header CloudFront writes)', () => {
+    const calls = sdkCalls(file, 'WAFV2', 'getWebACLForResource');
+    expect(calls).toHaveLength(1);
+    expect(assertedAt(calls[0])).toBe('WebACL.ARN');
   });
 });
 

@@ -1116,11 +1116,11 @@ describe('LiteLlmLoadBalancer WAF options', () => {
   });
 });
 
-describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT)', () => {
+describe('LiteLlmLoadBalancer in a LiteLlmPlatform (DEVELOPMENT, CloudFront off)', () => {
   let s: PlatformSynth;
   beforeAll(() => {
-    // GIVEN / WHEN
-    s = synthPlatform();
+    // GIVEN / WHEN (with CloudFront, the default, see test/cloudfront.test.ts)
+    s = synthPlatform(() => ({ cloudFront: { enabled: false } }));
   });
 
   test('is internet-facing in the network\'s public subnets, behind the network\'s load balancer security group', () => {

@@ -183,13 +183,14 @@ describe('on by default in PRODUCTION', () => {
     expect(b.platform.monitoring.alarms).toContain(b.platform.monitoring.platformFailureRateAlarm);
   });
 
-  test('an alarm when a healthy task\'s metrics stop: healthy targets − ReportingTasks, per minute, 5 in a row, missing data breaching', () => {
+  test('an alarm when a healthy task\'s metrics stop: healthy targets − ReportingTasks, per minute, 5 of 6, no tasks is no alarm', () => {
     const alarm = b.template.toJSON().Resources[idOf(b, b.platform.monitoring.metricsReportingAlarm!)].Properties;
     expect(alarm).toEqual(expect.objectContaining({
       Threshold: 0.5,
-      EvaluationPeriods: 5,
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 5,
       ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'breaching',
+      TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: idOf(b, b.platform.monitoring.alarmTopic) }],
     }));
     const expression = alarm.Metrics.find((m: any) => m.Expression);

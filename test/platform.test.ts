@@ -104,10 +104,10 @@ describe('the DESIGN one-liner', () => {
     expect(s.platform.monitoring).toBeInstanceOf(LiteLlmMonitoring);
   });
 
-  test('url is the load balancer URL, over HTTP without a certificate', () => {
+  test('url is the CloudFront distribution\'s HTTPS URL (DEVELOPMENT\'s default), which the load balancer reports too', () => {
     expect(s.platform.url).toBe(s.platform.loadBalancer.url);
     expect(s.stack.resolve(s.platform.url)).toEqual({
-      'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(s.stack, s.platform.loadBalancer.loadBalancer), 'DNSName'] }]],
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack, s.platform.distribution!), 'DomainName'] }]],
     });
   });
 
@@ -235,14 +235,14 @@ describe('an imported VPC', () => {
     expect(s.platform.network.vpc).toBe(vpc);
   });
 
-  test('places the tasks and the database in its private subnets, the load balancer in its public ones', () => {
+  test('places the tasks, the database and the load balancer (behind CloudFront, DEVELOPMENT\'s default) in its private subnets', () => {
     s.template.hasResourceProperties('AWS::ECS::Service', {
       NetworkConfiguration: {
         AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED', Subnets: ['subnet-private-a', 'subnet-private-b'] }),
       },
     });
     s.template.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: ['subnet-private-a', 'subnet-private-b'] });
-    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-public-a', 'subnet-public-b'] });
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Subnets: ['subnet-private-a', 'subnet-private-b'] });
   });
 
   test('creates its security groups in the VPC', () => {

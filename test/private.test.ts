@@ -1,9 +1,9 @@
-import { App, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Lazy, RemovalPolicy, Stack, Token, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { LiteLlmDeploymentProfile, LiteLlmModel } from '../src';
 import { bedrockInvokeArns } from '../src/private/bedrock';
 import { postgresMaxConnections } from '../src/private/connections';
 import { envReference, envReferences, isCredentialKey, literalCredentials } from '../src/private/credentials';
-import { capacityOf, interfaceEndpointsByDefault, profileDefaults } from '../src/private/defaults';
+import { capacityOf, followingKey, interfaceEndpointsByDefault, profileDefaults } from '../src/private/defaults';
 import { rotationSucceededPattern } from '../src/private/rotation-pattern';
 import { check, isToken } from '../src/private/validate';
 
@@ -154,6 +154,66 @@ describe('interfaceEndpointsByDefault', () => {
   test('PRODUCTION always; DEVELOPMENT only without a NAT gateway', () => {
     expect([0, 1, 2].map(n => interfaceEndpointsByDefault(LiteLlmDeploymentProfile.PRODUCTION, n))).toEqual([true, true, true]);
     expect([0, 1, 2].map(n => interfaceEndpointsByDefault(LiteLlmDeploymentProfile.DEVELOPMENT, n))).toEqual([true, false, false]);
+  });
+});
+
+describe('followingKey', () => {
+  const keyIn = (stack: Stack, removalPolicy: RemovalPolicy) => new kms.Key(stack, `Key${removalPolicy}`, { removalPolicy });
+  const aliasOf = (key: kms.IKey) => new kms.Alias(Stack.of(key), `Alias${key.node.id}`, { aliasName: `alias/${key.node.id}`, targetKey: key });
+
+  test('a key its stack deletes: DESTROY, whatever the block would have; a kept key: the block\'s policy', () => {
+    const stack = new Stack();
+    expect(followingKey(keyIn(stack, RemovalPolicy.DESTROY), RemovalPolicy.RETAIN)).toBe(RemovalPolicy.DESTROY);
+    expect(followingKey(keyIn(stack, RemovalPolicy.RETAIN), RemovalPolicy.SNAPSHOT)).toBe(RemovalPolicy.SNAPSHOT);
+    expect(followingKey(undefined, RemovalPolicy.RETAIN)).toBe(RemovalPolicy.RETAIN);
+  });
+
+  test('a kms.Alias answers for the key it targets (its own resource, AWS::KMS::Alias, has no deletion policy)', () => {
+    const stack = new Stack();
+    expect(followingKey(aliasOf(keyIn(stack, RemovalPolicy.DESTROY)), RemovalPolicy.RETAIN)).toBe(RemovalPolicy.DESTROY);
+    expect(followingKey(aliasOf(keyIn(stack, RemovalPolicy.RETAIN)), RemovalPolicy.SNAPSHOT)).toBe(RemovalPolicy.SNAPSHOT);
+  });
+
+  test('an imported key or alias never follows (nothing of this app deletes it)', () => {
+    const stack = new Stack();
+    const arn = 'arn:aws:kms:us-east-1:111111111111:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
+    expect(followingKey(kms.Key.fromKeyArn(stack, 'Imported', arn), RemovalPolicy.RETAIN)).toBe(RemovalPolicy.RETAIN);
+    expect(followingKey(kms.Alias.fromAliasName(stack, 'ImportedAlias', 'alias/litellm'), RemovalPolicy.RETAIN)).toBe(RemovalPolicy.RETAIN);
+  });
+
+  test('a deleted key kept after the blocks were built fails synthesis, once, naming the key and the fix', () => {
+    // GIVEN: the blocks saw the key deleted with its stack, twice
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const key = keyIn(stack, RemovalPolicy.DESTROY);
+    followingKey(key, RemovalPolicy.RETAIN);
+    followingKey(aliasOf(key), RemovalPolicy.RETAIN);
+
+    // WHEN
+    key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    // THEN
+    expect((key.node.defaultChild as CfnResource).node.validate()).toEqual([
+      'The KMS key Stack/Keydestroy was deleted with its stack when the LiteLLM blocks were built, so what it encrypts is deleted with it, '
+      + 'but its deletion policy is now Retain: that data would go while the key stays. '
+      + 'Apply the key\'s removal policy before passing it to the blocks (`new kms.Key(..., { removalPolicy })`), not after',
+    ]);
+    expect(() => app.synth()).toThrow(/The KMS key Stack\/Keydestroy was deleted with its stack/);
+  });
+
+  test('a key deleted as built, or a kept key deleted later (integ/leave-nothing.ts does, with an aspect), synthesizes', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    followingKey(keyIn(stack, RemovalPolicy.DESTROY), RemovalPolicy.RETAIN);
+    const kept = keyIn(stack, RemovalPolicy.RETAIN);
+    followingKey(kept, RemovalPolicy.RETAIN);
+    Aspects.of(stack).add({
+      visit: node => { if (node === kept.node.defaultChild) (node as CfnResource).applyRemovalPolicy(RemovalPolicy.DESTROY); },
+    });
+
+    const template = app.synth().getStackByName('Stack').template;
+
+    expect(Object.values<any>(template.Resources).filter(r => r.Type === 'AWS::KMS::Key').map(r => r.DeletionPolicy)).toEqual(['Delete', 'Delete']);
   });
 });
 

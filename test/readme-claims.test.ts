@@ -127,9 +127,16 @@ describe('the warnings the one-liners print', () => {
     .map(w => /\[ack: ([^\]]+)\]$/.exec(String(w.entry.data))?.[1] ?? String(w.entry.data));
   const hostedZone = (stack: Stack) => route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
 
-  test('the minimal example (DEVELOPMENT, region-agnostic as in the README) prints cdk-litellm:httpOnly and nothing else', () => {
+  test('the minimal example (DEVELOPMENT, region-agnostic as in the README) prints no warning: CloudFront serves HTTPS', () => {
     const stack = new Stack(new App(), 'LiteLlm');
     new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()] });
+    expect(warnings(stack)).toEqual([]);
+    expect(section('## Minimal example')).toContain('is internal and admits CloudFront\'s VPC origin only, and synth prints no warning');
+  });
+
+  test('with CloudFront off it prints cdk-litellm:httpOnly and nothing else', () => {
+    const stack = new Stack(new App(), 'LiteLlm');
+    new LiteLlmPlatform(stack, 'LiteLlm', { models: [claude()], cloudFront: { enabled: false } });
     expect(warnings(stack)).toEqual(['cdk-litellm:httpOnly']);
     expect(section('## Minimal example')).toContain('synth says so with the warning\n`cdk-litellm:httpOnly`');
   });
@@ -138,7 +145,7 @@ describe('the warnings the one-liners print', () => {
     const stack = new Stack(new App(), 'LiteLlm');
     new LiteLlmPlatform(stack, 'LiteLlm', { profile, models: [claude()], loadBalancer: { domainName: 'llm', domainZone: hostedZone(stack) } });
     expect(warnings(stack)).toEqual([]);
-    expect(section('## Minimal example')).toContain('That is the one warning the one-liner prints; with `loadBalancer.domainName` and `domainZone` it prints none');
+    expect(section('## Minimal example')).toContain('That is the one warning such a platform prints; with `loadBalancer.domainName` and `domainZone` it prints none');
   });
 
   test('the PRODUCTION one-liner without a domain fails at synth, as the README says', () => {
@@ -189,7 +196,9 @@ describe('secrets and outputs', () => {
 });
 
 describe('the attempt cap in "Routing, retries and fallbacks"', () => {
-  const settings = (props: Partial<LiteLlmPlatformProps>) => YAML.parse(platform(props).platform.service.renderedConfig).litellm_settings;
+  // The load balancer's own budget; behind CloudFront (DEVELOPMENT's default) each share is capped at its origin timeout.
+  const settings = (props: Partial<LiteLlmPlatformProps>) =>
+    YAML.parse(platform({ cloudFront: { enabled: false }, ...props }).platform.service.renderedConfig).litellm_settings;
   const gpt = LiteLlmModel.openAi({ name: 'gpt-4o', modelId: 'gpt-4o' });
   const haiku = LiteLlmModel.bedrock({ name: 'claude-haiku', modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' });
 
@@ -206,6 +215,13 @@ describe('the attempt cap in "Routing, retries and fallbacks"', () => {
     const cap = retries > 0 ? (retries + 2) * steps - 1 : steps;
     expect(settings(props)).toMatchObject({ num_retries_per_request: cap, request_timeout: timeout });
     expect(Math.floor(600 / cap - 8.75)).toBe(timeout);
+  });
+
+  test('behind CloudFront (the DEVELOPMENT default) each attempt gets at most the origin response timeout, as the README says', () => {
+    const rendered = YAML.parse(platform({}).platform.service.renderedConfig).litellm_settings;
+    expect(rendered).toMatchObject({ num_retries_per_request: 3, request_timeout: 60 });
+    expect(section('### Routing, retries and fallbacks'))
+      .toContain('each attempt gets at most CloudFront\'s origin response timeout (`cloudFront.originResponseTimeout`, 60 s)');
   });
 
   test('the README states that formula and the numbers', () => {

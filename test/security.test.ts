@@ -557,9 +557,15 @@ describe('when the master key rotates', () => {
     // The function may cancel rotation of the master key, and of nothing else.
     const grants = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().includes('secretsmanager:CancelRotateSecret'));
-    expect(grants).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:CancelRotateSecret', Resource: stack.resolve(security.masterKeySecret.secretArn) }]);
+    expect(grants).toEqual([{
+      Effect: 'Allow', Action: ['secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'], Resource: stack.resolve(security.masterKeySecret.secretArn),
+    }]);
+    // It reads its own stack's status, and no other stack's: a rollback's Update is never refused.
+    const describeStacks = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().includes('cloudformation:DescribeStacks'));
+    expect(describeStacks).toEqual([{ Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }]);
     const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', {
-      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:CancelRotateSecret' })]) } },
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:CancelRotateSecret']) })]) } },
     }));
     expect(off.DependsOn).toEqual(expect.arrayContaining([policyId]));
     expect(id).toBeDefined();
@@ -590,7 +596,9 @@ describe('when the master key rotates', () => {
     expect(on.template.findResources('Custom::LiteLlmMasterKeyRotationOff')).toEqual({});
     const grantsOf = (t: Template) => Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().includes('secretsmanager:CancelRotateSecret'));
-    expect(grantsOf(on.template)).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:CancelRotateSecret', Resource: on.stack.resolve(on.security.masterKeySecret.secretArn) }]);
+    expect(grantsOf(on.template)).toEqual([{
+      Effect: 'Allow', Action: ['secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'], Resource: on.stack.resolve(on.security.masterKeySecret.secretArn),
+    }]);
     expect(grantsOf(on.template)).toEqual(grantsOf(off.template));
   });
 

@@ -287,8 +287,9 @@ describe('default DEVELOPMENT platform (Bedrock inference profile + OpenAI)', ()
       { model_name: 'claude-sonnet', litellm_params: { model: `bedrock/${SONNET_PROFILE}` } },
       { model_name: 'gpt', litellm_params: { model: 'openai/gpt-4o', api_key: 'os.environ/OPENAI_API_KEY' } },
     ]);
-    // 600 s shared by the three attempts the defaults allow (numRetries 2), less LiteLLM's longest back-off each.
-    expect(config.litellm_settings.request_timeout).toBe(191);
+    // 600 s shared by the three attempts the defaults allow (numRetries 2), less LiteLLM's longest back-off each
+    // (191 s), capped at CloudFront's origin response timeout (DEVELOPMENT's default: see test/cloudfront.test.ts).
+    expect(config.litellm_settings.request_timeout).toBe(60);
     expect(config.litellm_settings.num_retries_per_request).toBe(3);
     expect(config.general_settings.database_connection_pool_limit).toBe(s.platform.service.databaseConnectionPoolLimit);
   });
@@ -665,6 +666,8 @@ describe('service props', () => {
         environment: { LITELLM_EXTRA: 'on' },
       },
       database: { maxConnections: 200 },
+      // 300 s gives each attempt 91 s, more than CloudFront (DEVELOPMENT's default) waits: test/cloudfront.test.ts
+      cloudFront: { enabled: false },
     });
   });
 
@@ -938,6 +941,7 @@ describe('validation', () => {
       models: bedrockAndOpenAi(),
       service: { requestTimeout: Duration.seconds(300) },
       loadBalancer: { idleTimeout: Duration.seconds(idle.valueAsNumber) },
+      cloudFront: { enabled: false },
     })).toThrow(new Error('`loadBalancer.idleTimeout` is a token: the tasks keep idle connections KEEPALIVE_TIMEOUT seconds, which must exceed it and is computed at synth. Give a literal Duration, e.g. Duration.seconds(600)'));
   });
 
@@ -945,6 +949,7 @@ describe('validation', () => {
     expect(() => build({
       service: { requestTimeout: Duration.seconds(900) },
       loadBalancer: { idleTimeout: Duration.seconds(900) },
+      cloudFront: { enabled: false },
     })).not.toThrow();
   });
 

@@ -5,7 +5,7 @@
 // not replace.
 import { App, Duration, Stack, aws_certificatemanager as acm, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { fiveStacks } from '../integ/five-stacks-app';
-import { LiteLlmLoadBalancerOptions, LiteLlmModel } from '../src';
+import { LiteLlmCloudFrontOptions, LiteLlmLoadBalancerOptions, LiteLlmModel } from '../src';
 
 interface SplitOptions {
   readonly containerPort?: number;
@@ -13,6 +13,7 @@ interface SplitOptions {
   readonly withCertificate?: boolean;
   readonly instanceType?: ec2.InstanceType;
   readonly maxCapacity?: number;
+  readonly cloudFront?: LiteLlmCloudFrontOptions;
 }
 
 /** The README's split (integ/five-stacks-app.ts), with the knobs a team turns later. */
@@ -31,6 +32,7 @@ function split(o: SplitOptions = {}): Record<string, any> {
     }),
     database: { instanceType: o.instanceType },
     service: { maxCapacity: o.maxCapacity },
+    cloudFront: o.cloudFront,
   });
   const assembly = app.synth();
   return Object.fromEntries(assembly.stacks.map(s => [s.stackName, s.template]));
@@ -47,6 +49,12 @@ const REPLACED_BY: Record<string, string[]> = {
   'AWS::SecretsManager::Secret': ['Name'],
   'AWS::SNS::Topic': ['TopicName', 'FifoTopic'],
   'AWS::KMS::Key': [],
+  // No property of a distribution replaces it. A VPC origin is replaced by its Name only; a new
+  // origin ARN (or port, or protocol) updates it in place, which CloudFront refuses with a 409 while
+  // a distribution uses it (aws-resource-cloudfront-vpcorigin.html; aws/aws-cdk#34629): the
+  // changes below must leave it as it is (the test after them).
+  'AWS::CloudFront::Distribution': [],
+  'AWS::CloudFront::VpcOrigin': ['Name'],
 };
 
 function importsOf(template: any): string[] {
@@ -132,4 +140,55 @@ test('the check finds what would block: a dropped export, and an export from a r
   // THEN
   expect(blockers(before, dropped)).toEqual([expect.stringMatching(/^Service imports LoadBalancer:\S*TargetGroup\S*, which LoadBalancer no longer exports$/)]);
   expect(blockers(before, replaced)).toEqual(expect.arrayContaining([expect.stringMatching(/TargetGroup\S* comes from \S+ \(AWS::ElasticLoadBalancingV2::TargetGroup\), which the change replaces \(Port\)$/)]));
+});
+
+test('turning CloudFront on in a deployed split replaces the load balancer (internet-facing to internal), which the service stack imports from: not one update', () => {
+  // The README says what to do instead (deploy the split anew, or keep `cloudFront` off).
+  const problems = blockers(before, split({ cloudFront: {} }));
+  expect(problems).toEqual(expect.arrayContaining([
+    // the target group goes with the load balancer (a new logical id), so its old export goes too
+    expect.stringMatching(/^Service imports LoadBalancer:\S*TargetGroup\S*, which LoadBalancer no longer exports$/),
+    expect.stringMatching(/DNSName\S* comes from LoadBalancer\w+ \(AWS::ElasticLoadBalancingV2::LoadBalancer\), which the change replaces \(Scheme\)$/),
+    expect.stringMatching(/LoadBalancerFullName\S* comes from LoadBalancer\w+ \(AWS::ElasticLoadBalancingV2::LoadBalancer\), which the change replaces \(Scheme\)$/),
+  ]));
+});
+
+describe('behind CloudFront, the distribution in the load balancer\'s stack', () => {
+  const front = split({ cloudFront: {} });
+
+  /** The Service stack's imports of the load balancer stack's CloudFront resources. */
+  function distributionImports(templates: Record<string, any>): string[] {
+    const lb = templates.LoadBalancer;
+    const exported = new Map(Object.values<any>(lb.Outputs ?? {}).filter(o => o.Export).map(o => [o.Export.Name, sourceOf(o.Value)]));
+    return importsOf(templates.Service).filter(name => lb.Resources[exported.get(name) ?? '']?.Type === 'AWS::CloudFront::Distribution');
+  }
+
+  test('the distribution and its VPC origin sit in the load balancer\'s stack, and the service imports the distribution\'s name (its PROXY_BASE_URL) and id (an output)', () => {
+    const types = (name: string) => Object.values<any>(front[name].Resources).map(r => r.Type);
+    expect(types('LoadBalancer')).toEqual(expect.arrayContaining(['AWS::CloudFront::Distribution', 'AWS::CloudFront::VpcOrigin']));
+    for (const other of ['Security', 'Network', 'Database', 'Service']) expect(types(other)).not.toContain('AWS::CloudFront::Distribution');
+    expect(distributionImports(front)).toHaveLength(2);
+    // the split's outputs name the distribution, as the one-liner's do
+    const output = Object.entries<any>(front.Service.Outputs).find(([k]) => k.startsWith('LiteLlmDistributionId'));
+    expect(output?.[1].Value).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^LoadBalancer:\S*CloudFrontDistribution/) });
+    expect(Object.keys(front.LoadBalancer.Outputs).filter(k => /DistributionId/.test(k))).toEqual([]);
+    expect(blockers(front, front)).toEqual([]);
+  });
+
+  test.each([
+    ['more tasks', { maxCapacity: 4 }],
+    ['a larger database instance', { instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.SMALL) }],
+    ['a shorter origin response timeout', { cloudFront: { originResponseTimeout: Duration.seconds(30) } }],
+    ['turning WAF on (the viewer-address function joins the distribution)', { loadBalancer: { waf: { enabled: true } } }],
+    ['a longer idle timeout', { loadBalancer: { idleTimeout: Duration.seconds(900) } }],
+    ['changing the container port', { containerPort: 8080 }],
+  ] as [string, SplitOptions][])('%s: the distribution\'s exports survive, from the same distribution', (_, change) => {
+    const after = split({ cloudFront: {}, ...change });
+    expect(JSON.stringify(after)).not.toBe(JSON.stringify(front)); // the change changes something
+    expect(blockers(front, after)).toEqual([]);
+    expect(distributionImports(after)).toEqual(distributionImports(front));
+    // the VPC origin is updated by no change here (CloudFront would refuse while the distribution uses it)
+    const origin = (t: Record<string, any>) => Object.values<any>(t.LoadBalancer.Resources).filter(r => r.Type === 'AWS::CloudFront::VpcOrigin');
+    expect(origin(after)).toEqual(origin(front));
+  });
 });

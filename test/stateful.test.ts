@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LiteLlmCallback, LiteLlmDeploymentProfile, LiteLlmModel, LiteLlmPlatform, LiteLlmPlatformProps, LiteLlmSecurity } from '../src';
 import { ENV, SCENARIOS, Scenario as SupportScenario } from './support/scenarios';
@@ -217,6 +217,21 @@ describe('Stateful resources in DEVELOPMENT: what a user who never read the prof
     expect(deleted('AWS::SecretsManager::Secret')).toEqual(Array(6).fill('Delete'));
     expect(deleted('AWS::Logs::LogGroup').every(p => p === 'Delete')).toBe(true);
     expect(deleted('AWS::ElastiCache::ReplicationGroup')).toEqual(['Delete']);
+  });
+
+  test('a PRODUCTION platform given a kms.Alias of a key its stack deletes deletes what the key encrypts with it, as for the key itself', () => {
+    // GIVEN / WHEN
+    const withKey = (alias: boolean) => synthPlatform({ profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { allowHttp: true } }, stack => {
+      const key = new kms.Key(stack, 'OwnKey', { removalPolicy: RemovalPolicy.DESTROY, enableKeyRotation: true });
+      return { security: { encryptionKey: alias ? new kms.Alias(stack, 'OwnKeyAlias', { aliasName: 'alias/litellm', targetKey: key }) : key } };
+    }).template;
+    const deletionPolicies = (template: any) => Object.fromEntries(['AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']
+      .map(type => [type, [...new Set(resourcesOfType(template, type).map(([, r]) => r.DeletionPolicy))]]));
+
+    // THEN: the master key secret and the log groups (retained in PRODUCTION) follow the key
+    expect(policies(withKey(true).Resources[PINNED_LOGICAL_IDS.masterKeySecret])).toEqual({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(deletionPolicies(withKey(true))).toEqual(deletionPolicies(withKey(false)));
+    expect(deletionPolicies(withKey(true))['AWS::Logs::LogGroup']).toEqual(['Delete']);
   });
 
   test('a block\'s removalPolicy wins over the platform\'s', () => {

@@ -4,21 +4,24 @@
  * config-file.ts: reading `configFile`. typed.ts: typed props to raw keys. reserved-keys.ts: the
  * keys the platform owns and what it sets them to. request-budget.ts: a request's time split over
  * its attempts. defaults.ts: the platform's overridable defaults. render.ts: the layers merged
- * into YAML, and the size guard.
+ * into YAML, and the size guard. sections.ts: every other top-level section LiteLLM reads;
+ * typed-sections.ts: guardrails, MCP servers and vector stores from every layer.
  */
 import { ConfigFile, readConfigFile } from './config-file';
 import { LiteLlmConfigOptions, LiteLlmPlatformSettings } from './options';
 import { renderConfig } from './render';
 import { RESERVED, validateRaw } from './reserved-keys';
+import { mergeSections, validateSectionNames } from './sections';
 import { RAW_PROP, Section, SECTIONS, Settings } from './settings';
 import { fromLiteLlmFallbacks, validateFallbacks } from './typed';
+import { TypedSections, typedSections } from './typed-sections';
 import { LiteLlmCallback } from '../callbacks';
-import { LiteLlmModel } from '../models';
-import { envReferences } from '../private/credentials';
+import { LiteLlmModel, LiteLlmProvider } from '../models';
+import { envReferences, literalCredentials } from '../private/credentials';
 import { check } from '../private/validate';
 
 export { LiteLlmRoutingStrategy } from './options';
-export type { LiteLlmConfigOptions, LiteLlmFallback, LiteLlmPlatformSettings, LiteLlmSharedStateInput } from './options';
+export type { LiteLlmCloudFrontInput, LiteLlmConfigOptions, LiteLlmFallback, LiteLlmPlatformSettings, LiteLlmSharedStateInput } from './options';
 export { MAX_CONFIG_BYTES, taskDefinitionBytes } from './render';
 
 /** A config, its file read and its parts checked, before the platform's values are known. */
@@ -41,6 +44,8 @@ export class LiteLlmConfig {
   private readonly fileSettings: Record<Section, Settings>;
   /** Reserved keys the file set, which the platform replaces. */
   public readonly replacedFileKeys: string[];
+  /** Guardrails, MCP servers and vector stores of every layer; the other sections, raw. */
+  public readonly sections: TypedSections;
 
   private constructor(
     /** Every deployment: `models` and the file's. */
@@ -61,6 +66,13 @@ export class LiteLlmConfig {
         else this.fileSettings[section][key] = value;
       }
     }
+    const rawSections = options.sections ?? {};
+    validateSectionNames(name => `\`config.sections.${name}\``, rawSections, false);
+    const literals = literalCredentials(rawSections, 'config.sections');
+    if (literals.length > 0) {
+      throw new Error(`\`${literals[0]}\` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret`);
+    }
+    this.sections = typedSections(mergeSections(file?.sections ?? {}, rawSections), options);
     const names = new Set(models.map(m => m.name));
     validateFallbacks('config.fallbacks', options.fallbacks ?? [], names);
     validateFallbacks('config.contextWindowFallbacks', options.contextWindowFallbacks ?? [], names);
@@ -85,7 +97,31 @@ export class LiteLlmConfig {
       ...(options.secretEnvNames ?? []),
       ...SECTIONS.flatMap(s => envReferences(options[RAW_PROP[s]] ?? {})),
       ...SECTIONS.flatMap(s => envReferences(this.fileSettings[s])),
+      ...this.sections.guardrails.flatMap(g => g.secretEnvNames),
+      ...this.sections.mcpServers.flatMap(m => m.secretEnvNames),
+      ...this.sections.vectorStores.flatMap(v => v.secretEnvNames),
+      ...envReferences(this.sections.raw),
     ])];
+  }
+
+  /** Whether a model or a guardrail calls bedrock-runtime. */
+  public get usesBedrockRuntime(): boolean {
+    return this.models.some(m => m.provider === LiteLlmProvider.BEDROCK)
+      || this.sections.guardrails.some(g => g.configEntry.litellm_params.guardrail === 'bedrock');
+  }
+
+  /** Whether a vector store is a Bedrock knowledge base (bedrock-agent-runtime). */
+  public get usesBedrockAgentRuntime(): boolean {
+    return this.sections.vectorStores.some(v => v.configEntry.litellm_params.custom_llm_provider === 'bedrock');
+  }
+
+  /**
+   * `litellm_settings.mcp_aliases` as rendered (`config.litellmSettings` replaces the file's key),
+   * which LiteLLM applies to `mcp_servers` (litellm/proxy/proxy_server.py:7221-7224).
+   */
+  public get mcpAliases(): { [alias: string]: unknown } {
+    const aliases = this.options.litellmSettings?.mcp_aliases ?? this.fileSettings.litellm_settings.mcp_aliases;
+    return aliases !== null && typeof aliases === 'object' && !Array.isArray(aliases) ? aliases : {};
   }
 
   /** The callbacks, to bind to the service. */
@@ -99,7 +135,7 @@ export class LiteLlmConfig {
    * only ever referenced as `os.environ/NAME`.
    */
   public render(platform: LiteLlmPlatformSettings): string {
-    return renderConfig(this.models, this.options, this.fileSettings, platform);
+    return renderConfig(this.models, this.options, this.fileSettings, platform, this.sections.render());
   }
 }
 

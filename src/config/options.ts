@@ -1,5 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { LiteLlmCallback, LiteLlmCallbackBinding } from '../callbacks';
+import { LiteLlmGuardrail } from '../guardrails';
+import { LiteLlmMcpServer } from '../mcp-servers';
+import { LiteLlmVectorStore } from '../vector-stores';
 
 /**
  * How LiteLLM's router picks a deployment of a model group (`router_settings.routing_strategy`;
@@ -45,7 +48,9 @@ export interface LiteLlmConfigOptions {
    * `models` (Bedrock entries get the same grants and endpoint rules as
    * `LiteLlmModel.bedrock`), its `os.environ/NAME` references become fields of the
    * provider keys secret, and its settings merge under everything else. Keys the platform
-   * owns are replaced with a warning; a literal credential fails synth.
+   * owns are replaced with a warning; a literal credential fails synth. Its other sections
+   * (`guardrails`, `mcp_servers`, `vector_store_registry` and the rest LiteLLM reads) are
+   * carried as `sections` describes, its `include`s read and merged at synth.
    *
    * @default - no file
    */
@@ -142,6 +147,45 @@ export interface LiteLlmConfigOptions {
    * @default - none
    */
   readonly routerSettings?: { [key: string]: any };
+  /**
+   * Guardrails (`guardrails`). A Bedrock guardrail's task role may apply exactly that guardrail;
+   * another provider's keys are fields of the provider keys secret. Joined with `configFile`'s
+   * and `sections.guardrails`; names must differ. Their switches (`default_on`, `mode`) are read
+   * at start; guardrails created in the admin UI live in the database and stay the UI's.
+   *
+   * @default - none
+   */
+  readonly guardrails?: LiteLlmGuardrail[];
+  /**
+   * MCP servers the gateway serves (`mcp_servers`): egress for their ports, their credential
+   * headers redacted in the WAF logs. Joined with `configFile`'s and `sections.mcp_servers`;
+   * names must differ. Access groups and `available_on_public_internet` are read at start;
+   * which keys and teams hold a group, and servers added in the admin UI, are the database's.
+   *
+   * @default - none
+   */
+  readonly mcpServers?: LiteLlmMcpServer[];
+  /**
+   * Vector stores (`vector_store_registry`). A Bedrock knowledge base's task role may retrieve
+   * from exactly that knowledge base. Joined with `configFile`'s and
+   * `sections.vector_store_registry`; names must differ.
+   *
+   * @default - none
+   */
+  readonly vectorStores?: LiteLlmVectorStore[];
+  /**
+   * The config's other top-level sections, raw, as LiteLLM reads them (`callback_settings`,
+   * `credential_list`, `prompts`, `policies`, `agents`, `search_tools`…; every name LiteLLM
+   * reads is listed in the library's `src/config/sections.ts`), merged over `configFile`'s
+   * (lists joined, mappings merged key by key). `guardrails`, `mcp_servers` and
+   * `vector_store_registry` entries get the same grants as the typed props. Refused:
+   * `model_list` and the three settings sections (their own props), `environment_variables`
+   * (use `service.environment`, or the provider keys secret for credentials), `include`, a
+   * name LiteLLM does not read, and any literal credential (write "os.environ/NAME").
+   *
+   * @default - none
+   */
+  readonly sections?: { [section: string]: any };
 }
 
 /** The values the platform owns, known once the service is sized. */
@@ -176,6 +220,23 @@ export interface LiteLlmPlatformSettings {
    * address is the proxy's: either way every client would be counted under one address.
    */
   readonly limitSignInsPerAddress?: boolean;
+  /**
+   * The CloudFront distribution in front of the load balancer, if any: LiteLLM then reads the
+   * client's address two hops from the right of X-Forwarded-For, and each provider attempt must
+   * fit CloudFront's origin response timeout.
+   */
+  readonly cloudFront?: LiteLlmCloudFrontInput;
+}
+
+/** What the config needs of a CloudFront distribution in front of the load balancer. */
+export interface LiteLlmCloudFrontInput {
+  /** Seconds CloudFront waits for an answer's first byte, and between bytes. */
+  readonly originResponseTimeoutSeconds: number;
+  /**
+   * Whether `service.requestTimeout` was set: then an attempt that cannot fit the origin
+   * response timeout fails at synth; the default is shortened to fit.
+   */
+  readonly requestTimeoutSet: boolean;
 }
 
 /** The cache's part of the config. */

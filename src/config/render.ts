@@ -21,6 +21,7 @@ export const MAX_CONFIG_BYTES = 40 * 1024;
  */
 export function renderConfig(
   models: LiteLlmModel[], options: LiteLlmConfigOptions, fileSettings: Record<Section, Settings>, platform: LiteLlmPlatformSettings,
+  sections: Settings = {},
 ): string {
   const typed = typedSettings(options);
   const callbacks = platform.callbacks ?? [];
@@ -45,7 +46,7 @@ export function renderConfig(
   alignRouterKeys(settings, layers);
   checkSpendSettings(settings.general_settings, options, platform.sharedState !== undefined);
   if (platform.trustedProxyCidrs?.length) checkHeaderIdentity(settings.general_settings, options);
-  const budget = attemptBudget(models, settings.router_settings, platform.requestTimeoutSeconds);
+  const budget = attemptBudget(models, settings.router_settings, platform.requestTimeoutSeconds, platform.cloudFront);
   checkAttemptTimeouts(models, options, settings.router_settings, budget);
   const owned = platformOwned(platform, budget);
   const doc: Settings = {
@@ -56,6 +57,8 @@ export function renderConfig(
     })),
   };
   for (const section of SECTIONS) doc[section] = merge(settings[section], owned[section]);
+  // The other sections (guardrails, MCP servers, vector stores, …), checked when loaded.
+  Object.assign(doc, sections);
   // LiteLLM reads YAML 1.1 (PyYAML): quote what 1.1 would turn into dates or booleans.
   const text = YAML.stringify(doc, { version: '1.1', lineWidth: 0, sortMapEntries: false });
   const bytes = taskDefinitionBytes(text);

@@ -1,4 +1,4 @@
-import { LiteLlmConfigOptions, LiteLlmFallback } from './options';
+import { LiteLlmCloudFrontInput, LiteLlmConfigOptions, LiteLlmFallback } from './options';
 import { Settings } from './settings';
 import { fromLiteLlmFallbacks } from './typed';
 import { LiteLlmModel } from '../models';
@@ -48,7 +48,7 @@ export interface AttemptBudget {
  * count nothing). Any walk under that cap makes at most cap calls, each followed by a
  * back-off of at most MAX_RETRY_WAIT_SECONDS.
  */
-export function attemptBudget(models: LiteLlmModel[], router: Settings, requestSeconds: number): AttemptBudget {
+export function attemptBudget(models: LiteLlmModel[], router: Settings, requestSeconds: number, cloudFront?: LiteLlmCloudFrontInput): AttemptBudget {
   // A deployment's own num_retries replaces the router's for its errors (litellm/router.py:8427-8434).
   const count = (n: unknown) => (typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0);
   const retries = Math.max(count(router.num_retries), ...models.map(m => count(m.litellmParams.num_retries)));
@@ -62,7 +62,32 @@ export function attemptBudget(models: LiteLlmModel[], router: Settings, requestS
       + `a request to "${walk.from}" may be tried ${retries + 1} times (\`numRetries\` ${retries}) ${where}, `
       + `with up to ${MAX_RETRY_WAIT_SECONDS} s of back-off before each retry. Lower numRetries, shorten the fallbacks, or raise requestTimeout (and the load balancer's idleTimeout)`);
   }
+  if (cloudFront !== undefined && attemptSeconds > cloudFront.originResponseTimeoutSeconds) {
+    return { requestSeconds, attemptSeconds: fitCloudFront(cloudFront, requestSeconds, attemptSeconds, maxAttempts), maxAttempts };
+  }
   return { requestSeconds, attemptSeconds, maxAttempts };
+}
+
+/**
+ * CloudFront cuts an answer whose first byte (or next byte) takes longer than its origin response
+ * timeout (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout),
+ * and a non-streamed completion sends nothing until the provider has answered: an attempt
+ * LiteLLM would wait for longer than that is cut at the edge first, with a 504 instead of
+ * LiteLLM's retry or fallback. The default request timeout gives each attempt the origin timeout
+ * at most; an explicit one that would give more fails, with the ways out.
+ */
+function fitCloudFront(cloudFront: LiteLlmCloudFrontInput, requestSeconds: number, attemptSeconds: number, maxAttempts: number): number {
+  const origin = cloudFront.originResponseTimeoutSeconds;
+  if (cloudFront.requestTimeoutSet) {
+    // The longest request timeout whose share, floor(r / attempts - back-off), stays within the origin timeout.
+    const fits = Math.floor(maxAttempts * (origin + MAX_RETRY_WAIT_SECONDS));
+    throw new Error(`\`service.requestTimeout\` (${requestSeconds} s) gives each of up to ${maxAttempts} provider attempts ${attemptSeconds} s, `
+      + `longer than CloudFront waits for an answer (\`cloudFront.originResponseTimeout\`, ${origin} s): a non-streamed answer taking longer would be cut with a 504. `
+      + `Lower requestTimeout to ${fits} s or less (clients that need longer answers stream them: CloudFront then waits ${origin} s between chunks only), `
+      + 'raise the account\'s CloudFront quota "Response timeout per origin" and `cloudFront.originResponseTimeout` (up to 120 s, the most a VPC origin takes), '
+      + 'or serve HTTPS from the load balancer\'s own domain (`loadBalancer.domainName`) with `cloudFront.enabled: false`');
+  }
+  return origin;
 }
 
 /**

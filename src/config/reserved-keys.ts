@@ -23,7 +23,7 @@ export const RESERVED: Record<Section, { [key: string]: string }> = {
     coordination_redis: 'use `cache` (the platform\'s ElastiCache)',
     use_x_forwarded_for: 'remove it: the load balancer is the one proxy in front of the tasks, and the platform trusts its X-Forwarded-* headers from the VPC only',
     mcp_trusted_proxy_ranges: 'remove it: the platform trusts X-Forwarded-* headers from the VPC, where the load balancer is',
-    mcp_xff_num_trusted_hops: 'remove it: the platform sets 1, the address the load balancer saw; a larger count would read an entry that a client calling the load balancer directly writes itself',
+    mcp_xff_num_trusted_hops: 'remove it: the platform sets the proxies in front, 1 (the load balancer appends the address it saw) or 2 behind CloudFront (CloudFront appends the client\'s, then the load balancer CloudFront\'s); a larger count would read an entry that a client writes itself',
     trusted_proxy_ranges: 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address',
   },
   router_settings: {
@@ -98,7 +98,11 @@ export function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBud
       ...(input.trustedProxyCidrs?.length ? {
         use_x_forwarded_for: true,
         mcp_trusted_proxy_ranges: input.trustedProxyCidrs,
-        mcp_xff_num_trusted_hops: 1,
+        // Behind CloudFront, CloudFront appends the address the client connected from and the
+        // load balancer then appends CloudFront's
+        // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior,
+        // X-Forwarded-For): the client is two hops from the right.
+        mcp_xff_num_trusted_hops: input.cloudFront ? 2 : 1,
         ...(input.limitSignInsPerAddress ? { trusted_proxy_ranges: input.trustedProxyCidrs } : {}),
       } : {}),
     },

@@ -12,7 +12,7 @@ export interface LineItem {
 
 /** Components in the order the report prints them. */
 export const COMPONENTS = [
-  'NAT gateways', 'public IPv4', 'VPC endpoints', 'load balancer', 'WAF', 'Fargate', 'database', 'cache',
+  'NAT gateways', 'public IPv4', 'VPC endpoints', 'load balancer', 'CloudFront', 'WAF', 'Fargate', 'database', 'cache',
   'keys and secrets', 'alarms, dashboard, metrics',
 ] as const;
 
@@ -48,6 +48,17 @@ export function templateCost(template: { Resources?: Resources }): LineItem[] {
         }
         break;
       }
+      case 'AWS::CloudFront::Distribution': {
+        const free = PRICES.cloudFront;
+        add('CloudFront', `distribution ${id}: requests and data out are traffic (${free.freeRequests / 1e6} M requests and ${free.freeDataOutGb / 1000} TB free a month)`, 0);
+        break;
+      }
+      case 'AWS::CloudFront::VpcOrigin':
+        add('CloudFront', `VPC origin ${id} (no charge)`, 0);
+        break;
+      case 'AWS::CloudFront::Function':
+        add('CloudFront', `function ${id}: invocations are traffic (${PRICES.cloudFront.freeFunctionInvocations / 1e6} M free a month)`, 0);
+        break;
       case 'AWS::EC2::VPCEndpoint':
         if (p.VpcEndpointType === 'Interface') {
           const azs = (p.SubnetIds ?? []).length;
@@ -120,6 +131,28 @@ export function templateCost(template: { Resources?: Resources }): LineItem[] {
     }
   }
   return items;
+}
+
+/** A month of traffic through a CloudFront distribution. */
+export interface CloudFrontTraffic {
+  /** HTTPS requests a month. */
+  readonly requests: number;
+  /** GB sent to viewers a month (responses, streamed tokens). */
+  readonly dataOutGb: number;
+  /** CloudFront Function invocations a month: one per request when the platform's function runs (WAF on). */
+  readonly functionInvocations?: number;
+}
+
+/**
+ * What a month of traffic through CloudFront costs at the table's prices: after the always-free
+ * tier (per account) unless `freeTier` is false.
+ */
+export function cloudFrontTrafficCost(traffic: CloudFrontTraffic, freeTier = true): number {
+  const cf = PRICES.cloudFront;
+  const over = (used: number, free: number) => Math.max(0, used - (freeTier ? free : 0));
+  return over(traffic.requests, cf.freeRequests) / 10_000 * cf.httpsRequests10k
+    + over(traffic.dataOutGb, cf.freeDataOutGb) * cf.dataOutGb
+    + over(traffic.functionInvocations ?? 0, cf.freeFunctionInvocations) / 1e6 * cf.functionMillionInvocations;
 }
 
 function fargate(resources: Resources, service: any): [string, number] {

@@ -74,6 +74,28 @@ export const PRICES = {
   wafWebAclMonth: 5,
   wafRuleMonth: 1,
 
+  /**
+   * aws.amazon.com/cloudfront/pricing: a distribution, its VPC origin (no charge: "VPC origins"
+   * launch post) and its functions have no monthly fee; requests, data out and function
+   * invocations are traffic, priced at the "United States, Mexico, and Canada" and "Europe" edge
+   * rates. The always-free tier ("1 TB of data transfer out to the internet per month;
+   * 10,000,000 HTTP or HTTPS Requests per month; 2,000,000 CloudFront Function invocations per
+   * month") is per account, like the other free tiers this table leaves out, but it is large
+   * enough to cover a DEVELOPMENT platform whole, so the traffic figures below count it.
+   */
+  cloudFront: {
+    /** HTTPS requests (GET and POST alike), per 10,000. */
+    httpsRequests10k: 0.01,
+    /** Data transfer out to the internet, per GB (first 10 TB). */
+    dataOutGb: 0.085,
+    /** CloudFront Functions, per million invocations. */
+    functionMillionInvocations: 0.1,
+    freeRequests: 10_000_000,
+    /** "1 TB", counted as 1,000 GB. */
+    freeDataOutGb: 1_000,
+    freeFunctionInvocations: 2_000_000,
+  },
+
   /** What traffic adds on top of the model (not in the monthly figures). */
   traffic: {
     /** NAT gateway data processed, per GB (provider calls, image pulls through NAT). */
@@ -121,6 +143,13 @@ export const CREATE_SECONDS: Record<string, number> = {
   'AWS::CloudFormation::CustomResource': 30,
   'Custom::': 30,
   'AWS::WAFv2::WebACL': 30,
+  // A CloudFront VPC origin reaches "Deployed" in minutes; terraform-aws-modules/terraform-aws-cloudfront#163
+  // saw one still "Deploying" after 15 (an estimate of 10). A distribution: AWS reports "reliably pushing these
+  // changes within 5 minutes" (aws.amazon.com/blogs/networking-and-content-delivery/slashing-cloudfront-change-
+  // propagation-times-in-2020-recent-changes-and-looking-forward). The VPC origin waits for the load balancer, the
+  // distribution for the VPC origin, and the service for the distribution (its URL is LiteLLM's PROXY_BASE_URL).
+  'AWS::CloudFront::VpcOrigin': 600,
+  'AWS::CloudFront::Distribution': 300,
   'AWS::WAFv2::WebACLAssociation': 60,
   'AWS::ECS::ClusterCapacityProviderAssociations': 30,
   'AWS::EC2::VPCGatewayAttachment': 20,

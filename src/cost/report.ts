@@ -34,7 +34,8 @@ export const minutes = (s: number) => (s < 60 ? `${s} s` : `${Math.round(s / 60)
 /** The report as the `cost` task prints it. */
 export function formatReport(title: string, r: Report): string {
   const lines = [`${title}: ${dollars(r.total)} a month (modeled)`];
-  for (const [component, value] of r.byComponent.filter(([, v]) => v > 0)) {
+  // A component with line items shows even at $0 (CloudFront: its price is all traffic).
+  for (const [component, value] of r.byComponent.filter(([c, v]) => v > 0 || r.items.some(i => i.component === c))) {
     lines.push(`  ${component.padEnd(28)} ${dollars(value).padStart(9)}`);
     for (const item of r.items.filter(i => i.component === component)) lines.push(`      ${item.detail.padEnd(50)} ${dollars(item.monthly).padStart(9)}`);
   }

@@ -65,13 +65,16 @@ export class DatabaseUser extends Construct {
       role,
     });
     // On the role only: a grant on the key's policy would make the key's stack refer
-    // back to this one when the platform is split across stacks. CancelRotateSecret is
-    // granted whether or not rotation is on, so the deploy that turns it off does not call it
-    // seconds after IAM got the grant (IAM is eventually consistent).
+    // back to this one when the platform is split across stacks. CancelRotateSecret (with
+    // ListSecretVersionIds, which dates an AWSPENDING version, and DescribeStacks on this
+    // stack, which tells a rollback: src/rotation/cancel-rotation.ts) is granted whether or not
+    // rotation is on, so the deploy that turns it off does not call it seconds after IAM got
+    // the grant (IAM is eventually consistent).
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret'],
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CancelRotateSecret', 'secretsmanager:ListSecretVersionIds'],
       resources: [props.masterSecret.secretArn],
     }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Stack.of(this).stackId] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt'],
       resources: [props.encryptionKey.keyArn],

@@ -31,6 +31,12 @@ export interface ProfileDefaults {
   /** For resources that hold no data worth a snapshot (keys, buckets, log groups). */
   readonly removalPolicy: RemovalPolicy;
   readonly waf: boolean;
+  /**
+   * CloudFront in front of an internal load balancer, unless a load balancer choice (its
+   * exposure, peers, domain, certificate, `allowHttp`, `publicUrl`) says otherwise: HTTPS from
+   * the first deploy where the platform would otherwise serve plain HTTP to the internet.
+   */
+  readonly cloudFront: boolean;
   readonly containerInsights: boolean;
   readonly performanceInsights: boolean;
   readonly logRetention: logs.RetentionDays;
@@ -53,6 +59,7 @@ export function profileDefaults(profile: LiteLlmDeploymentProfile = LiteLlmDeplo
     dataRemovalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     waf: production,
+    cloudFront: !production,
     containerInsights: production,
     performanceInsights: production,
     logRetention: production ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.TWO_WEEKS,
@@ -92,13 +99,37 @@ export function dataRemovalPolicies(removalPolicy?: RemovalPolicy): { database: 
   };
 }
 
+/** The keys `followingKey` saw deleted with their stack, each checked once at synthesis. */
+const KEYS_CHECKED = new WeakSet<CfnResource>();
+
 /**
  * `RemovalPolicy.DESTROY` when `key` is a key of this app that its stack deletes, otherwise
  * `removalPolicy`: what is encrypted with a deleted key cannot be read, so it goes with it
- * rather than stay behind unreadable (secrets, log groups, a final snapshot).
+ * rather than stay behind unreadable (secrets, log groups, a final snapshot). A `kms.Alias`
+ * answers for the key it targets (`aliasTargetKey`); an imported key or alias never follows.
+ *
+ * The key's removal policy is read when the blocks are built: one applied to the key later
+ * (`key.applyRemovalPolicy`, an aspect) is not seen. Turning a deleted key into a kept one
+ * that late fails synthesis (what it encrypts would already be set to be deleted while the
+ * key stays: a lost final snapshot); the other way (a kept key deleted later) leaves what it
+ * encrypts behind, unreadable, as before, and is not checked: integration apps turn every
+ * resource to Delete with an aspect (integ/leave-nothing.ts).
  */
 export function followingKey(key: kms.IKey | undefined, removalPolicy: RemovalPolicy): RemovalPolicy {
-  const resource = key?.node.defaultChild;
-  return resource && CfnResource.isCfnResource(resource) && resource.cfnOptions.deletionPolicy === CfnDeletionPolicy.DELETE
-    ? RemovalPolicy.DESTROY : removalPolicy;
+  const target = key instanceof kms.Alias ? key.aliasTargetKey : key;
+  const resource = target?.node.defaultChild;
+  if (!resource || !CfnResource.isCfnResource(resource)) return removalPolicy;
+  const deleted = resource.cfnOptions.deletionPolicy === CfnDeletionPolicy.DELETE;
+  if (deleted && !KEYS_CHECKED.has(resource)) {
+    KEYS_CHECKED.add(resource);
+    resource.node.addValidation({
+      // No policy at all is CloudFormation's default, Delete (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+      validate: () => [undefined, CfnDeletionPolicy.DELETE].includes(resource.cfnOptions.deletionPolicy) ? [] : [
+        `The KMS key ${target!.node.path} was deleted with its stack when the LiteLLM blocks were built, so what it encrypts is deleted with it, `
+        + `but its deletion policy is now ${resource.cfnOptions.deletionPolicy}: that data would go while the key stays. `
+        + 'Apply the key\'s removal policy before passing it to the blocks (`new kms.Key(..., { removalPolicy })`), not after',
+      ],
+    });
+  }
+  return deleted ? RemovalPolicy.DESTROY : removalPolicy;
 }

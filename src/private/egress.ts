@@ -48,8 +48,10 @@ const URL_PATTERN = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#\s]*@)?(\[[^\]]*\]|[^:/?#
 const HOST_PORT_PATTERN = /^(\[[^\]]*\]|[^:/?#\s]+):(\d+)(?:[/?#]|$)/;
 /** Keys and variables whose value is an endpoint, for references that cannot be read at synth. */
 const ENDPOINT_NAME = /(^|_)(api_base|base_url|url|uri|endpoint|host)$/i;
-/** Params that hold text a model answers with, never an address. */
-const NOT_ADDRESSES = new Set(['mock_response', 'model_info']);
+/** The sections whose every URL is an address the proxy calls. */
+const SETTINGS = ['litellm_settings', 'general_settings', 'router_settings'];
+/** Params that hold text a model answers with, or describe an entry, never an address. */
+const NOT_ADDRESSES = new Set(['mock_response', 'model_info', 'description', 'vector_store_description', 'guardrail_info', 'instructions']);
 
 /** Addresses inside the task: its containers share one network namespace, which no security group filters. */
 function isLoopback(host: string): boolean {
@@ -91,7 +93,19 @@ function addresses(
   const inConfig: [string, string][] = [
     ...((doc.model_list ?? []) as any[]).flatMap((m, i) =>
       strings(m?.litellm_params, '').map(([p, v]): [string, string] => [`model "${m?.model_name ?? i}" litellm_params.${p}`, v])),
-    ...['litellm_settings', 'general_settings', 'router_settings'].flatMap(s => strings(doc[s], s)),
+    // The settings: any URL (pass_through_endpoints' target, callback params…).
+    ...Object.keys(doc).filter(s => SETTINGS.includes(s)).flatMap(s => strings(doc[s], s)),
+    // Every other section (src/config/sections.ts): only values under an endpoint's key, which is how
+    // they name what LiteLLM calls — MCP servers' `url`, `authorization_url`, `token_url`,
+    // `registration_url`, `token_exchange_endpoint` and an OpenAPI `spec_path` it fetches
+    // (litellm/proxy/_experimental/mcp_server/mcp_server_manager.py:2580, 2609-2615, 2837;
+    // openapi_to_mcp_generator.py:252), guardrails', search tools' and credentials' `api_base`.
+    // A keyword, pattern or prompt that happens to be a URL opens nothing.
+    ...Object.keys(doc).filter(s => s !== 'model_list' && !SETTINGS.includes(s)).flatMap(s => strings(doc[s], s))
+      .filter(([p]) => {
+        const key = p.replace(/(\[\d+\])+$/, '').split('.').pop() ?? '';
+        return ENDPOINT_NAME.test(key) || key === 'spec_path';
+      }),
   ];
   const found: Found[] = [];
   const unresolved: string[] = [];
@@ -187,4 +201,40 @@ export function egressRuleDescription(egress: EgressRange): string {
   const ports = egress.fromPort === egress.toPort ? `${egress.fromPort}` : `${egress.fromPort}-${egress.toPort}`;
   const text = `LiteLLM to TCP ${ports}: ${hosts.join(', ')}`.replace(/[^a-zA-Z0-9 ._\-:/()#,@[\]+=&;{}!$*]/g, '_');
   return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
+}
+
+/** An IPv4 literal as a 32-bit number, or undefined. */
+function ipv4(host: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (!m) return undefined;
+  const octets = m.slice(1).map(Number);
+  return octets.some(o => o > 255) ? undefined : octets.reduce((n, o) => n * 256 + o, 0);
+}
+
+/** Whether the IPv4 literal `host` lies in `cidr` (`a.b.c.d/n`). */
+export function inCidr(host: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const address = ipv4(host);
+  const start = ipv4(base);
+  const size = Number(bits);
+  if (address === undefined || start === undefined || !Number.isInteger(size) || size < 0 || size > 32) return false;
+  const block = 2 ** (32 - size);
+  return Math.floor(address / block) === Math.floor(start / block);
+}
+
+/**
+ * Whether `host` is a private address literal, which only a network of its own (the VPC, or
+ * one peered or attached to it) reaches, never the internet: RFC 1918's 10/8, 172.16/12 and
+ * 192.168/16 (https://www.rfc-editor.org/rfc/rfc1918#section-3) and IPv6 unique local fc00::/7
+ * (https://www.rfc-editor.org/rfc/rfc4193#section-3.1).
+ */
+export function isPrivateAddress(host: string): boolean {
+  if (['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].some(c => inCidr(host, c))) return true;
+  return /^\[f[cd][0-9a-f]{0,2}:/i.test(host);
+}
+
+/** The host of an http(s) URL written at synth, or undefined. */
+export function urlHost(value: unknown): string | undefined {
+  if (typeof value !== 'string' || Token.isUnresolved(value) || envReference(value) !== undefined) return undefined;
+  return URL_PATTERN.exec(value)?.[2];
 }

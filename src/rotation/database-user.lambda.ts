@@ -67,7 +67,7 @@ async function turnRotationOff(event: PasswordRotationOffEvent): Promise<CustomR
   const physicalId = `password-rotation-off-${event.ResourceProperties.SecretId}`;
   return answerCloudFormation(event, physicalId, async () => {
     if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
-    await cancelRotation(secretsManager, event.ResourceProperties.SecretId);
+    await cancelRotation(secretsManager, event.ResourceProperties.SecretId, event);
     return { PhysicalResourceId: physicalId };
   });
 }

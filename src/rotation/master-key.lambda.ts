@@ -74,7 +74,7 @@ async function onCustomResource(event: MasterKeyCustomResourceEvent): Promise<Ma
     return ensureProviderKeyFields(event);
   }
   if (event.ResourceType === ROTATION_OFF_RESOURCE_TYPE) {
-    await cancelRotation(secretsManager, event.ResourceProperties.SecretId);
+    await cancelRotation(secretsManager, event.ResourceProperties.SecretId, event);
     return { PhysicalResourceId: physicalIdOf(event) };
   }
   const secretId = event.ResourceProperties.SecretId;

@@ -9,6 +9,7 @@ import { LiteLlmMetrics } from '../metrics';
 import { LiteLlmMigration } from '../migration';
 import { LiteLlmModel } from '../models';
 import { createAlarms } from './alarms';
+import { bindConfigSections } from './config-grants';
 import { addScaling, createCluster, createService } from './ecs-service';
 import { openEgress } from './egress';
 import { containerEnvironment, containerSecrets } from './environment';
@@ -150,6 +151,8 @@ export class LiteLlmService extends Construct implements ec2.IConnectable, iam.I
     // The WAF logs redact the key headers this config adds to LiteLLM's own.
     props.loadBalancer._redactHeaders(configKeyHeaders(rendered.text, userEnvironment),
       'The config (`litellm_key_header_name`, `mcp_client_side_auth_header_name`, pass-through `litellm_user_api_key` headers)');
+    // Guardrails', knowledge bases' grants and endpoints, MCP servers' redacted headers.
+    bindConfigSections(this, props, config, this.taskDefinition.taskRole, !sizing.assignPublicIp && props.network.natGateways === 0);
     addScaling(this, this.service, props, sizing, this.metrics);
     this.redeployAlarm = addRedeployOnRotation(this, this.cluster, this.service, props.security, removalPolicy, logRetention);
     acknowledgeFindings(this.cluster, this.taskDefinition, containerInsights !== ecs.ContainerInsights.DISABLED, bedrockArns);

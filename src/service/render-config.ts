@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Token, aws_ecs as ecs, aws_elasticloadbalancingv2 as elbv2, aws_ec2 as ec2, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { LiteLlmConfig } from '../config';
+import { LiteLlmCloudFrontInput, LiteLlmConfig } from '../config';
 import { LiteLlmServiceProps } from './props';
 import { ipv4CidrWithin } from '../private/cidr';
 import { METRICS_CALLBACK } from '../private/gateway-metrics';
@@ -45,12 +45,23 @@ export function renderConfig(scope: Construct, config: LiteLlmConfig, props: Lit
     },
     callbacks,
     trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
-    // Not behind a proxy (`publicUrl`): every client behind it would share its address's limit.
+    // Not behind a proxy (`publicUrl`, CloudFront): every client behind it would share its
+    // address's limit. (Behind CloudFront the load balancer is internal anyway.)
     limitSignInsPerAddress: (props.loadBalancer.loadBalancer.node.defaultChild as elbv2.CfnLoadBalancer).scheme !== 'internal'
       && !props.loadBalancer._behindProxy,
+    cloudFront: cloudFrontInput(props),
   });
   validatePrometheusCallback(text, metrics);
   return { text, environment: Object.assign({}, ...callbacks.map(c => c.environment)), bucket: buckets[0] };
+}
+
+/** What the config needs of the CloudFront distribution in front of the load balancer, if any. */
+function cloudFrontInput(props: LiteLlmServiceProps): LiteLlmCloudFrontInput | undefined {
+  const front = props.loadBalancer._cloudFront;
+  return front && {
+    originResponseTimeoutSeconds: front.originResponseTimeout.toSeconds(),
+    requestTimeoutSet: props.requestTimeout !== undefined,
+  };
 }
 
 /**

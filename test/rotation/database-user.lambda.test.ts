@@ -1,6 +1,8 @@
 // The database-user custom resource's handler: what it answers CloudFormation. The SQL
 // it runs is tested against a real PostgreSQL in test/database-user.test.ts.
-import { CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PasswordRotationOffEvent, handler } from '../../src/rotation/database-user.lambda';
 import { LocalPostgres } from '../boot/postgres';
@@ -69,8 +71,16 @@ describe('turning the password\'s automatic rotation off (Custom::LiteLlmPasswor
     if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_ID, OldResourceProperties: base.ResourceProperties };
     return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_ID };
   }
-  const describeWith = (stages: Record<string, string[]>, rotationEnabled = true) =>
+  /** The secret's rotation flag and versions, each created `minutesAgo` before now. */
+  const describeWith = (stages: Record<string, string[]>, rotationEnabled = true, minutesAgo = 1) => {
     sm.on(DescribeSecretCommand, { SecretId: SECRET_ID }).resolves({ ARN: SECRET_ID, RotationEnabled: rotationEnabled, VersionIdsToStages: stages });
+    sm.on(ListSecretVersionIdsCommand, { SecretId: SECRET_ID }).resolves({
+      ARN: SECRET_ID,
+      Versions: Object.entries(stages).map(([id, labels]) => ({
+        VersionId: id, VersionStages: labels, CreatedDate: new Date(Date.now() - minutesAgo * 60_000),
+      })),
+    });
+  };
 
   test.each(['Create', 'Update'] as const)('%s cancels the rotation the secret keeps, and never reads the password', async requestType => {
     // GIVEN
@@ -96,18 +106,31 @@ describe('turning the password\'s automatic rotation off (Custom::LiteLlmPasswor
     expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_ID })]);
   });
 
-  test('refuses to cancel a rotation under way (it would strand AWSPENDING), and says how to clear a stranded one', async () => {
-    describeWith({ current: ['AWSCURRENT'], pending: ['AWSPENDING'] });
+  test('refuses to cancel a rotation under way (AWSPENDING created 2 minutes ago: it would strand it), and says what to do', async () => {
+    describeWith({ current: ['AWSCURRENT'], pending: ['AWSPENDING'] }, true, 2);
 
     await handler(offEvent('Create'));
 
     expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
     expect(answers).toEqual([expect.objectContaining({
       Status: 'FAILED',
-      Reason: `Secret ${SECRET_ID} is rotating (version pending is AWSPENDING), so its automatic rotation was not turned off: `
-        + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
-        + `aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id pending`,
+      Reason: expect.stringMatching(new RegExp(`^Secret ${SECRET_ID} is rotating \\(version pending is AWSPENDING since [-\\d]+T[\\d:.]+Z\\), `
+        + 'so its automatic rotation was not turned off: deploy again once the rotation has finished; a version still AWSPENDING 15 minutes '
+        + 'after it was created is taken for the remains of a failed rotation, and the deploy then turns rotation off anyway$')),
     })]);
+  });
+
+  test('cancels despite a stale AWSPENDING (a rotation that failed a day ago), and logs how to clear the label', async () => {
+    describeWith({ current: ['AWSCURRENT'], pending: ['AWSPENDING'] }, true, 24 * 60);
+    sm.on(CancelRotateSecretCommand).resolves({});
+    const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+
+    await handler(offEvent('Update'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand).map(c => c.args[0].input)).toEqual([{ SecretId: SECRET_ID }]);
+    expect(answers).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: PHYSICAL_ID })]);
+    expect(log.mock.calls.map(args => args.join(' ')).join('\n'))
+      .toContain(`aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id pending`);
   });
 
   test('Delete (rotation back on) leaves the secret to its schedule', async () => {

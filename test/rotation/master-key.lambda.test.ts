@@ -2,6 +2,7 @@ import {
   CancelRotateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -463,6 +464,7 @@ describe('turning automatic rotation off (Custom::LiteLlmMasterKeyRotationOff)',
 
   test.each(['Create', 'Update'] as const)('%s cancels the rotation the secret still has after its schedule lost the rules', async requestType => {
     describeWith({ [CURRENT]: ['AWSCURRENT'] });
+    versionsWith({ [CURRENT]: ['AWSCURRENT'] }, 1);
     sm.on(CancelRotateSecretCommand).resolves({});
 
     const result = await handler(event(requestType));
@@ -481,18 +483,40 @@ describe('turning automatic rotation off (Custom::LiteLlmMasterKeyRotationOff)',
     expect(responses[0].Status).toBe('SUCCESS');
   });
 
-  test('refuses to cancel a rotation under way, and says how to clear a stranded AWSPENDING', async () => {
+  /** The versions ListSecretVersionIds returns, each created `minutesAgo` before now. */
+  function versionsWith(stages: Record<string, string[]>, minutesAgo: number) {
+    sm.on(ListSecretVersionIdsCommand).resolves({
+      ARN: SECRET_ID,
+      Versions: Object.entries(stages).map(([id, labels]) => ({
+        VersionId: id, VersionStages: labels, CreatedDate: new Date(Date.now() - minutesAgo * 60_000),
+      })),
+    });
+  }
+
+  test('refuses to cancel a rotation under way (AWSPENDING created a minute ago), and says what to do', async () => {
     describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    versionsWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] }, 1);
 
     await handler(event('Create'));
 
     expect(sm.commandCalls(CancelRotateSecretCommand)).toHaveLength(0);
     expect(responses).toEqual([expect.objectContaining({
       Status: 'FAILED',
-      Reason: `Secret ${SECRET_ID} is rotating (version ${TOKEN} is AWSPENDING), so its automatic rotation was not turned off: `
-        + 'deploy again once the rotation has finished; if a failed rotation left that label, remove it first with '
-        + `aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id ${TOKEN}`,
+      Reason: expect.stringMatching(new RegExp(`^Secret ${SECRET_ID} is rotating \\(version ${TOKEN} is AWSPENDING since .+\\), so its automatic rotation was not turned off: `
+        + 'deploy again once the rotation has finished; a version still AWSPENDING 15 minutes after it was created')),
     })]);
+  });
+
+  test('cancels despite a stale AWSPENDING (a rotation that failed days ago), and logs the command that clears it', async () => {
+    describeWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+    versionsWith({ [CURRENT]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] }, 3 * 24 * 60);
+    sm.on(CancelRotateSecretCommand).resolves({});
+
+    await handler(event('Update'));
+
+    expect(sm.commandCalls(CancelRotateSecretCommand).map(c => c.args[0].input)).toEqual([{ SecretId: SECRET_ID }]);
+    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: `rotation-off-${SECRET_ID}` })]);
+    expect(loggedText()).toContain(`aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id ${TOKEN}`);
   });
 
   test('Delete (rotation back on) leaves the secret to its schedule', async () => {

@@ -1,0 +1,258 @@
+import { Token } from 'aws-cdk-lib';
+import { envReferences, isCredentialKey, literalCredentials } from './private/credentials';
+import { isPrivateAddress } from './private/egress';
+
+/**
+ * How LiteLLM authenticates to an MCP server (`auth_type`): the values of LiteLLM's `MCPAuth`
+ * (litellm/types/mcp.py:41-53) that the typed factories support. The others (`aws_sigv4`,
+ * `oauth2_token_exchange`, `oauth2_id_jag`, `oauth_delegate`) need keys of their own: write
+ * them in `LiteLlmMcpServer.custom`'s entry.
+ */
+export enum LiteLlmMcpAuthType {
+  /** No credential. */
+  NONE = 'none',
+  /** `X-API-Key: <value>` (litellm/proxy/_experimental/mcp_server/outbound_credentials/adapter.py:106-107). */
+  API_KEY = 'api_key',
+  /** `Authorization: Bearer <value>`. */
+  BEARER_TOKEN = 'bearer_token',
+  /** `Authorization: Basic <value>`. */
+  BASIC = 'basic',
+  /** `Authorization: <value>` as given. */
+  AUTHORIZATION = 'authorization',
+  /** `Authorization: token <value>`. */
+  TOKEN = 'token',
+  /** OAuth 2 (client credentials or the user's own, set up in the admin UI). */
+  OAUTH2 = 'oauth2',
+  /** The caller's own `Authorization` header, passed through. */
+  TRUE_PASSTHROUGH = 'true_passthrough',
+}
+
+/**
+ * Options for `LiteLlmMcpServer.streamableHttp` and `LiteLlmMcpServer.sse`.
+ */
+export interface LiteLlmMcpServerOptions {
+  /**
+   * The server's name (the key under `mcp_servers`): the prefix of its tools and the
+   * `{name}` of the `x-mcp-{name}-authorization` header callers may send. No `-` (LiteLLM's
+   * tool-prefix separator, which it refuses in a name: litellm/proxy/_experimental/mcp_server/utils.py:524-543).
+   * Prefer letters and digits: the load balancer drops header names with `_`, so callers'
+   * `x-mcp-{name}-…` headers for a name with `_` never reach LiteLLM (synth warns).
+   */
+  readonly name: string;
+  /** The server's URL, e.g. `https://mcp.example.com/mcp`. A port other than 443 gets an egress rule. */
+  readonly url: string;
+  /**
+   * How LiteLLM authenticates to the server.
+   *
+   * @default - LiteLlmMcpAuthType.BEARER_TOKEN with `authHeaderSecretField`, else none
+   */
+  readonly authType?: LiteLlmMcpAuthType;
+  /**
+   * The field of the provider keys secret that holds the server's credential
+   * (`authentication_token: os.environ/<field>`), sent as `authType` says.
+   *
+   * @default - no static credential
+   */
+  readonly authHeaderSecretField?: string;
+  /**
+   * Whether callers from outside the VPC may use it (`available_on_public_internet`): LiteLLM
+   * tells internal from external callers by the address the load balancer appends to
+   * X-Forwarded-For, which the platform trusts.
+   *
+   * @default - LiteLLM's default (true)
+   */
+  readonly availableOnPublicInternet?: boolean;
+  /**
+   * MCP access groups the server belongs to (`access_groups`): keys and teams granted a group
+   * reach its servers. Which keys hold which groups is the admin UI's (the database).
+   *
+   * @default - none
+   */
+  readonly accessGroups?: string[];
+  /**
+   * The only tools LiteLLM lists and calls on it (`allowed_tools`).
+   *
+   * @default - every tool
+   */
+  readonly allowedTools?: string[];
+  /**
+   * Request headers LiteLLM forwards from the caller to the server (`extra_headers`). They
+   * usually carry credentials, so the WAF logs redact them.
+   *
+   * @default - none
+   */
+  readonly extraHeaders?: string[];
+  /**
+   * What the server is for (`description`).
+   *
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Whether the server is reached over the internet (through NAT). Say false for a server in
+   * the VPC or reached through a VPC endpoint.
+   *
+   * @default - true, false for an address in the task (`localhost`)
+   */
+  readonly needsInternet?: boolean;
+}
+
+/**
+ * An MCP server LiteLLM's gateway serves: one entry of the config's `mcp_servers`. LiteLLM
+ * loads them at start (litellm/proxy/proxy_server.py:7215-7226); servers added in the admin UI
+ * live in the database beside these (proxy_server.py:9093) and a deploy never touches them.
+ */
+export class LiteLlmMcpServer {
+  /** A server that speaks MCP's streamable HTTP transport (`transport: http`). */
+  public static streamableHttp(options: LiteLlmMcpServerOptions): LiteLlmMcpServer {
+    return LiteLlmMcpServer.typed(options, 'http', 'streamableHttp');
+  }
+
+  /** A server that speaks MCP's older SSE transport (`transport: sse`). */
+  public static sse(options: LiteLlmMcpServerOptions): LiteLlmMcpServer {
+    return LiteLlmMcpServer.typed(options, 'sse', 'sse');
+  }
+
+  /**
+   * Any server, as LiteLLM's `mcp_servers.<name>` entry (`{ url, transport, auth_type, ... }`).
+   * Credentials as "os.environ/NAME" (fields of the provider keys secret). A `stdio` server
+   * runs its `command` inside the LiteLLM container, which LiteLLM only allows with
+   * `LITELLM_ENABLE_MCP_STDIO` set (litellm/proxy/_experimental/mcp_server/stdio_gate.py:7-28).
+   *
+   * @param name the server's name (its key under `mcp_servers`)
+   * @param entry its settings
+   * @param needsInternet whether the server is reached over the internet (through NAT). Default: true, false for `localhost` or `stdio`
+   */
+  public static custom(name: string, entry: { [key: string]: any }, needsInternet?: boolean): LiteLlmMcpServer {
+    return LiteLlmMcpServer._fromEntry(name, entry, `LiteLlmMcpServer.custom "${name}"`, needsInternet);
+  }
+
+  /**
+   * An entry of a config's `mcp_servers`, checked.
+   *
+   * @internal
+   */
+  public static _fromEntry(name: string, entry: { [key: string]: any }, where: string, needsInternet?: boolean): LiteLlmMcpServer {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new Error(`${where}: an MCP server is a mapping of its settings (url, transport, auth_type…)`);
+    }
+    if (name.includes('-')) {
+      throw new Error(`${where}: the name has "-", LiteLLM's tool-prefix separator, which it refuses in a server name at start: use "${name.replace(/-/g, '_')}"`);
+    }
+    const literals = [
+      ...literalCredentials(entry, `mcp_servers.${name}`),
+      // `auth_value` is the static credential's other name (mcp_server_manager.py:2774), and every
+      // static header goes to the server as written.
+      ...(['auth_value'].filter(k => typeof entry[k] === 'string' && !envReferences(entry[k]).length).map(k => `mcp_servers.${name}.${k}`)),
+      ...Object.entries(entry.static_headers ?? {}).filter(([, v]) => typeof v === 'string' && envReferences(v).length === 0 && !Token.isUnresolved(v))
+        .filter(([k]) => isCredentialKey(k) || /^(authorization|.*api[-_]key|.*token)$/i.test(k)).map(([k]) => `mcp_servers.${name}.static_headers.${k}`),
+    ];
+    if (literals.length > 0) {
+      throw new Error(`${where}: \`${literals[0]}\` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret`);
+    }
+    const transport = entry.transport ?? 'http';
+    let inTask = transport === 'stdio';
+    let host: string | undefined;
+    if (typeof entry.url === 'string' && envReferences(entry.url).length === 0 && !Token.isUnresolved(entry.url)) {
+      const url = /^(https?):\/\/(\[[^\]]*\]|[^:/?#\s@]+)(?::(\d*))?(?:[/?#]|$)/i.exec(entry.url);
+      if (!url) {
+        throw new Error(`${where}: \`url\` ("${entry.url}") is not an http(s) URL the proxy can call: write e.g. "https://mcp.example.com/mcp"`);
+      }
+      const port = url[3] === undefined || url[3] === '' ? (url[1].toLowerCase() === 'https' ? 443 : 80) : Number(url[3]);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`${where}: \`url\` ("${entry.url}") has port ${url[3]}, which no TCP connection reaches, so the platform cannot open egress to it: use a port from 1 to 65535`);
+      }
+      inTask = /^(localhost|127(\.\d+){3}|\[::1\])$/i.test(url[2]);
+      host = url[2];
+    }
+    // A private address is reached inside the VPC (or a network attached to it), never through NAT.
+    const internet = needsInternet ?? !(inTask || (host !== undefined && isPrivateAddress(host)));
+    return new LiteLlmMcpServer(name, { ...entry }, envReferences(entry), internet, needsInternet === undefined ? host : undefined);
+  }
+
+  private static typed(options: LiteLlmMcpServerOptions, transport: string, factory: string): LiteLlmMcpServer {
+    const field = options.authHeaderSecretField;
+    if (field !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
+      throw new Error(`LiteLlmMcpServer.${factory} "${options.name}": \`authHeaderSecretField\` ("${field}") is not an environment variable name: use letters, digits and _`);
+    }
+    const authType = options.authType ?? (field !== undefined ? LiteLlmMcpAuthType.BEARER_TOKEN : undefined);
+    const entry: { [key: string]: any } = {
+      url: options.url,
+      transport,
+      ...(authType !== undefined ? { auth_type: authType } : {}),
+      ...(field !== undefined ? { authentication_token: `os.environ/${field}` } : {}),
+      ...(options.availableOnPublicInternet !== undefined ? { available_on_public_internet: options.availableOnPublicInternet } : {}),
+      ...(options.accessGroups ? { access_groups: [...options.accessGroups] } : {}),
+      ...(options.allowedTools ? { allowed_tools: [...options.allowedTools] } : {}),
+      ...(options.extraHeaders ? { extra_headers: [...options.extraHeaders] } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+    };
+    return LiteLlmMcpServer._fromEntry(options.name, entry, `LiteLlmMcpServer.${factory} "${options.name}"`, options.needsInternet);
+  }
+
+  /**
+   * The host of its `url` when `needsInternet` was not said, for the VPC's own range.
+   *
+   * @internal
+   */
+  public readonly _defaultedHost?: string;
+
+  private constructor(
+    /** The server's name: its key under `mcp_servers`. */
+    public readonly name: string,
+    private readonly entry: { [key: string]: any },
+    /** Fields of the provider keys secret the server's entry reads. */
+    public readonly secretEnvNames: string[],
+    /** Whether the server is reached over the internet (through NAT). */
+    public readonly needsInternet: boolean,
+    defaultedHost?: string,
+  ) {
+    this._defaultedHost = defaultedHost;
+  }
+
+  /** LiteLLM's entry for this server under `mcp_servers`. */
+  public get configEntry(): { [key: string]: any } {
+    return { ...this.entry };
+  }
+
+  /**
+   * Request headers that carry a credential for this server, lowercase, which the WAF logs
+   * redact: `x-mcp-{id}-authorization` and `x-mcp-{id}-x-api-key` for its name, its `alias`
+   * and each of its `access_groups` (callers' per-server credentials, and a group's default for
+   * every server in it: litellm/proxy/_experimental/mcp_server/auth/user_api_key_auth_mcp.py:1769-1818,
+   * litellm/proxy/_experimental/mcp_server/utils.py:192-226), and the `extra_headers` LiteLLM
+   * forwards to it (mcp_server_manager.py:1345-1365). LiteLLM forwards any other
+   * `x-mcp-{id}-{header}` too; list those in `waf.redactedHeaders`. A name with `_` is kept
+   * although the load balancer drops such headers: WAF may see and log them first.
+   */
+  public get credentialHeaders(): string[] {
+    return this._credentialHeaders([]);
+  }
+
+  /**
+   * `credentialHeaders`, with the aliases `litellm_settings.mcp_aliases` gives the server.
+   *
+   * @internal
+   */
+  public _credentialHeaders(mappedAliases: string[]): string[] {
+    const ids = this._headerIds(mappedAliases).map(n => n.toLowerCase());
+    const extra: unknown[] = Array.isArray(this.entry.extra_headers) ? this.entry.extra_headers : [];
+    const names = [
+      ...ids.flatMap(id => [`x-mcp-${id}-authorization`, `x-mcp-${id}-x-api-key`]),
+      ...extra.filter((h): h is string => typeof h === 'string').map(h => h.toLowerCase()),
+    ];
+    return [...new Set(names.filter(n => /^[-a-z0-9_]+$/.test(n)))];
+  }
+
+  /**
+   * The names callers' `x-mcp-{id}-…` headers use for this server (its name, `alias`, the
+   * aliases given, its access groups).
+   *
+   * @internal
+   */
+  public _headerIds(mappedAliases: string[]): string[] {
+    const groups: unknown[] = Array.isArray(this.entry.access_groups) ? this.entry.access_groups : [];
+    return [this.name, ...(typeof this.entry.alias === 'string' ? [this.entry.alias] : mappedAliases), ...groups]
+      .filter((n): n is string => typeof n === 'string' && n !== '');
+  }
+}

@@ -1,0 +1,261 @@
+// Behind CloudFront and the load balancer, as LiteLLM (from the synthesized task definition of
+// the one-liner, which puts CloudFront in front of a DEVELOPMENT platform) sees a request:
+// - CloudFront appends the viewer's address to X-Forwarded-For and the load balancer appends the
+//   address it accepted the connection from (the VPC origin's), so the chain reads
+//   `<whatever the client wrote>, <client>, <VPC origin>`
+//   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#RequestCustomIPAddresses);
+// - CloudFront removes the client's X-Forwarded-Proto (same page, "X-Forwarded-Proto | CloudFront
+//   removes the header"), and the load balancer, whose listener is HTTP on 80 behind the VPC
+//   origin, writes `http`; CloudFront-Forwarded-Proto says `https` when a policy forwards it;
+// - the Host is the distribution's name (the AllViewer origin request policy forwards it).
+// The real proxy, started from the task, answers through those headers and hands out the
+// distribution's https URL; LiteLLM's own sign-in code (which needs a database to run whole,
+// see test/boot-alb.test.ts) sets a Secure cookie and redirects to that URL; its MCP client
+// check takes the client, not the forged leftmost entry. Controls without PROXY_BASE_URL and
+// with the load balancer's single hop show each check can fail.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import { App, Stack } from 'aws-cdk-lib';
+import * as YAML from 'yaml';
+import { LiteLlmModel, LiteLlmPlatform } from '../src';
+import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
+
+/** The distribution's name as CloudFront would give it (the Developer Guide's example name). */
+const DISTRIBUTION = 'd111111abcdef8.cloudfront.net';
+const URL = `https://${DISTRIBUTION}`;
+/** A client on the internet, and the private address it writes first to pass as internal. */
+const CLIENT = '203.0.113.7';
+const FORGED = '10.1.2.3';
+/**
+ * The address the load balancer appends: the VPC origin's. Whether the load balancer sees a
+ * private address of the VPC origin's interface or one of CloudFront's origin-facing addresses
+ * (the prefix list com.amazonaws.global.cloudfront.origin-facing) is not settled in any AWS text
+ * found (/work/notes/cf-docs.md): both are checked.
+ */
+const VPC_ORIGIN = { 'private': '10.0.2.77', 'origin-facing': '130.176.0.9' } as const;
+/** The load balancer's own address in the VPC: the peer LiteLLM sees. */
+const LOAD_BALANCER = '10.0.1.45';
+
+interface Synthesized {
+  readonly containers: Record<string, ContainerDefinition>;
+  readonly general: Record<string, unknown>;
+  /** The task's PROXY_BASE_URL as the template has it (a deploy-time value). */
+  readonly proxyBaseUrl: unknown;
+  /** The logical id of the template's CloudFront distribution. */
+  readonly distributionId: string;
+}
+
+function synthesize(): Synthesized {
+  const app = new App();
+  const stack = new Stack(app, 'CloudFront', { env: { account: '123456789012', region: 'us-east-1' } });
+  const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })] });
+  const template = app.synth().getStackByName('CloudFront').template;
+  const containers = containersOf(template);
+  const distributions = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::CloudFront::Distribution');
+  if (distributions.length !== 1) throw new Error(`expected the one-liner to have one CloudFront distribution, found ${distributions.length}`);
+  return {
+    containers,
+    general: YAML.parse(platform.service.renderedConfig).general_settings,
+    proxyBaseUrl: containers.litellm.Environment?.find(e => e.Name === 'PROXY_BASE_URL')?.Value,
+    distributionId: distributions[0][0],
+  };
+}
+
+/** The headers of a request CloudFront forwarded and the load balancer passed on. */
+function edgeHeaders(vpcOrigin: string): Record<string, string> {
+  return {
+    'Host': DISTRIBUTION,
+    'X-Forwarded-For': `${FORGED}, ${CLIENT}, ${vpcOrigin}`,
+    'X-Forwarded-Proto': 'http',
+    'X-Forwarded-Port': '80',
+    'CloudFront-Forwarded-Proto': 'https',
+    'Via': '2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)',
+    'X-Amz-Cf-Id': 'Zf2-EXAMPLE-request-id==',
+  };
+}
+
+let synthesized: Synthesized;
+
+beforeAll(() => {
+  if (!fs.existsSync(`${VENV}/bin/litellm`)) throw new Error(`${VENV} has no LiteLLM proxy: run \`npx projen boot:setup\``);
+  synthesized = synthesize();
+});
+
+test('the task knows the distribution\'s https URL and reads the client two hops from the right of X-Forwarded-For', () => {
+  expect(synthesized.proxyBaseUrl).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [synthesized.distributionId, 'DomainName'] }]] });
+  expect(synthesized.general).toMatchObject({ use_x_forwarded_for: true, mcp_xff_num_trusted_hops: 2 });
+  expect(synthesized.general.mcp_trusted_proxy_ranges).toEqual(expect.arrayContaining(['10.0.0.0/8']));
+});
+
+describe.each([
+  ['the platform\'s task, with the distribution\'s URL', URL],
+  ['a control without PROXY_BASE_URL', ''],
+] as const)('the real proxy behind CloudFront: %s', (_, proxyBaseUrl) => {
+  let proxy: BootedProxy;
+
+  beforeAll(async () => {
+    // The deploy-time PROXY_BASE_URL (the distribution's name) gets the name above.
+    proxy = await BootedProxy.start(synthesized.containers, { env: { PROXY_BASE_URL: proxyBaseUrl } });
+    await proxy.waitUntilLive();
+  }, 180_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  test('answers /health/liveliness with the headers CloudFront and the load balancer send', async () => {
+    const { status, body } = await rawGet(proxy.port, '/health/liveliness', edgeHeaders(VPC_ORIGIN.private));
+    expect(status).toBe(200);
+    expect(body).toContain('alive');
+  });
+
+  test(`hands out ${proxyBaseUrl ? 'the distribution\'s https URL' : 'an http URL (the load balancer\'s X-Forwarded-Proto, the Host)'} in its OAuth discovery`, async () => {
+    const { status, body } = await rawGet(proxy.port, '/.well-known/oauth-protected-resource', edgeHeaders(VPC_ORIGIN.private));
+    expect(status).toBe(200);
+    const document = JSON.parse(body);
+    expect(document.resource).toBe(proxyBaseUrl ? URL : `http://${DISTRIBUTION}`);
+    expect(document.authorization_servers).toEqual([`${proxyBaseUrl ? URL : `http://${DISTRIBUTION}`}/mcp`]);
+  });
+});
+
+/** A GET over a plain socket with exactly these headers (fetch sets Host from the URL): the status and the body. */
+async function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`GET ${path}: no answer in 15 s`)));
+    socket.on('data', d => { received += d.toString(); });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, ...rest] = received.split('\r\n\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+      resolve({ status, body: dechunk(head, rest.join('\r\n\r\n')) });
+    });
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+    socket.write(`GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+function dechunk(head: string, body: string): string {
+  if (!/transfer-encoding: chunked/i.test(head)) return body;
+  let out = '';
+  let rest = body;
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (!size) return out;
+    out += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}
+
+/**
+ * The Set-Cookie and redirect LiteLLM's /login sends (proxy_server.py:17857: the redirect target from
+ * `get_custom_url(str(request.base_url))`, the cookie from `set_session_token_cookie`,
+ * management_endpoints/ui_sso.py:3061, whose Secure flag is `IPAddressUtils.is_request_https`,
+ * auth/ip_address_utils.py:200-227: PROXY_BASE_URL first, then a trusted proxy's
+ * X-Forwarded-Proto, then the request's scheme), for a request as the load balancer forwards it
+ * from CloudFront, with the task's environment and, as the control, without its PROXY_BASE_URL.
+ * Run in the pinned venv: the real /login stops without a database (test/boot-alb.test.ts).
+ */
+interface Login { readonly cookie: string; readonly redirect: string }
+
+function loginResponses(task: Record<string, string>, forwardedProto: string): { platform: Login; control: Login } {
+  const script = [
+    'import json, os',
+    'from starlette.requests import Request',
+    'from starlette.responses import RedirectResponse',
+    'from litellm.proxy.management_endpoints.ui_sso import set_session_token_cookie',
+    'from litellm.proxy.utils import get_custom_url',
+    'headers = [(k.lower().encode(), v.encode()) for k, v in json.loads(os.environ["EDGE_HEADERS"]).items()]',
+    'scope = {"type": "http", "scheme": "http", "method": "POST", "path": "/login", "query_string": b"", "root_path": "",',
+    '         "server": ("10.0.3.12", 4000), "client": (os.environ["PEER"], 51234), "headers": headers}',
+    'def login():',
+    '    request = Request(scope)',
+    '    response = RedirectResponse(url=get_custom_url(str(request.base_url)).rstrip("/") + "/ui?login=success", status_code=303)',
+    '    set_session_token_cookie(response, request, "jwt")',
+    '    print(response.headers["set-cookie"]); print(response.headers["location"])',
+    'login()',
+    'del os.environ["PROXY_BASE_URL"]',
+    'login()',
+  ].join('\n');
+  const settings = Object.fromEntries(Object.entries(task).filter(([n]) => !n.startsWith('DATABASE_') && n !== 'IAM_TOKEN_DB_AUTH'));
+  const headers = { ...edgeHeaders(VPC_ORIGIN.private), 'X-Forwarded-Proto': forwardedProto };
+  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8',
+    env: { ...settings, PROXY_BASE_URL: URL, EDGE_HEADERS: JSON.stringify(headers), PEER: LOAD_BALANCER, PATH: '/usr/bin:/bin' },
+  }).trim().split('\n');
+  return { platform: { cookie: out[0], redirect: out[1] }, control: { cookie: out[2], redirect: out[3] } };
+}
+
+test.each([
+  ['http, as the load balancer writes it behind CloudFront', 'http'],
+  ['https', 'https'],
+])('LiteLLM\'s sign-in behind CloudFront (X-Forwarded-Proto %s) sets a Secure cookie and redirects to the distribution (control: neither)', (_, forwardedProto) => {
+  // WHEN
+  const { platform, control } = loginResponses(envOf(synthesized.containers.litellm), forwardedProto);
+
+  // THEN
+  expect(platform.cookie).toMatch(/^token=jwt;.*[Ss]ecure/);
+  expect(platform.redirect).toBe(`${URL}/ui?login=success`);
+  expect(control.cookie).not.toMatch(/[Ss]ecure/);
+  expect(control.redirect).toBe(`http://${DISTRIBUTION}/ui?login=success`);
+}, 60_000);
+
+/**
+ * What LiteLLM's MCP access check (`IPAddressUtils.get_mcp_client_ip`,
+ * auth/ip_address_utils.py:284-374, with `mcp_xff_num_trusted_hops` read at :356-371 and the
+ * entry counted from the right at :230-257) and its internal-network test make of a request
+ * whose client wrote a private address first, for each address the load balancer may append.
+ */
+function mcpClient(general: Record<string, unknown>): Record<string, { ip: string; internal: boolean }> {
+  const script = [
+    'import json, os',
+    'from starlette.requests import Request',
+    'from litellm.proxy.auth.ip_address_utils import IPAddressUtils',
+    'settings = json.loads(os.environ["GENERAL_SETTINGS"])',
+    'nets = IPAddressUtils.parse_internal_networks(settings.get("mcp_internal_ip_ranges"))',
+    'out = {}',
+    'for name, xff in json.loads(os.environ["CHAINS"]).items():',
+    '    r = Request({"type": "http", "scheme": "http", "method": "POST", "path": "/mcp", "query_string": b"", "root_path": "",',
+    '                 "server": ("10.0.3.12", 4000), "client": (os.environ["PEER"], 51234),',
+    '                 "headers": [(b"host", os.environ["HOST"].encode()), (b"x-forwarded-for", xff.encode())]})',
+    '    ip = IPAddressUtils.get_mcp_client_ip(r, general_settings=settings)',
+    '    out[name] = {"ip": ip, "internal": IPAddressUtils.is_internal_ip(ip, nets)}',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const chains = Object.fromEntries(Object.entries(VPC_ORIGIN).map(([name, address]) => [name, `${FORGED}, ${CLIENT}, ${address}`]));
+  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8',
+    env: {
+      GENERAL_SETTINGS: JSON.stringify(general),
+      CHAINS: JSON.stringify(chains),
+      PEER: LOAD_BALANCER,
+      HOST: DISTRIBUTION,
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      PATH: '/usr/bin:/bin',
+    },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+test('LiteLLM takes the client CloudFront appended, not the forged leftmost X-Forwarded-For entry, whichever address the load balancer appends (controls: one hop, or none)', () => {
+  // GIVEN
+  const general = synthesized.general;
+  const { mcp_xff_num_trusted_hops: _hops, ...noHops } = general;
+
+  // WHEN
+  const platform = mcpClient(general);
+  const oneHop = mcpClient({ ...general, mcp_xff_num_trusted_hops: 1 });
+  const legacy = mcpClient(noHops);
+
+  // THEN: the client on the internet is external, whatever it writes first
+  expect(platform).toEqual({ 'private': { ip: CLIENT, internal: false }, 'origin-facing': { ip: CLIENT, internal: false } });
+  // One hop (the load balancer alone) takes the VPC origin's address: every caller looks like the
+  // VPC itself when that address is private.
+  expect(oneHop).toEqual({ 'private': { ip: VPC_ORIGIN.private, internal: true }, 'origin-facing': { ip: VPC_ORIGIN['origin-facing'], internal: false } });
+  // Without a hop count LiteLLM reads the chain from the left: the forgery passes as internal.
+  expect(legacy.private.internal).toBe(true);
+  expect(legacy.private.ip.startsWith(FORGED)).toBe(true);
+}, 60_000);
