@@ -17,6 +17,7 @@ import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib'
 import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
+import { loginResponses } from './boot/sign-in';
 
 function platformContainers(): Record<string, ContainerDefinition> {
   const app = new App();
@@ -89,42 +90,13 @@ describe.each([
   }, 30_000);
 });
 
-/**
- * The Set-Cookie and redirect LiteLLM's /login would send for a request the ALB forwards over
- * HTTP, with the task's environment and, as the control, without its PROXY_BASE_URL: one
- * Python process, as importing LiteLLM takes seconds.
- */
-interface Login { readonly cookie: string; readonly redirect: string }
-
-function loginResponses(task: Record<string, string>): { platform: Login; control: Login } {
-  const script = [
-    'import os',
-    'from starlette.requests import Request',
-    'from starlette.responses import RedirectResponse',
-    'from litellm.proxy.management_endpoints.ui_sso import set_session_token_cookie',
-    'from litellm.proxy.utils import get_custom_url',
-    // What the target sees: plain HTTP from the load balancer's address inside the VPC.
-    'scope = {"type": "http", "scheme": "http", "method": "POST", "path": "/login", "query_string": b"", "root_path": "",',
-    '         "server": ("10.0.1.23", 4000), "client": ("10.0.0.45", 51234),',
-    '         "headers": [(b"host", b"llm.example.com"), (b"x-forwarded-proto", b"https"), (b"x-forwarded-for", b"203.0.113.7")]}',
-    'def login():',
-    '    request = Request(scope)',
-    // proxy_server.py:17857-17860: the /login redirect target.
-    '    response = RedirectResponse(url=get_custom_url(str(request.base_url)).rstrip("/") + "/ui?login=success", status_code=303)',
-    '    set_session_token_cookie(response, request, "jwt")',
-    '    print(response.headers["set-cookie"]); print(response.headers["location"])',
-    'login()',
-    'del os.environ["PROXY_BASE_URL"]',
-    'login()',
-  ].join('\n');
-  const settings = Object.fromEntries(Object.entries(task).filter(([n]) => !n.startsWith('DATABASE_') && n !== 'IAM_TOKEN_DB_AUTH'));
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], { encoding: 'utf8', env: { ...settings, PATH: '/usr/bin:/bin' } }).trim().split('\n');
-  return { platform: { cookie: out[0], redirect: out[1] }, control: { cookie: out[2], redirect: out[3] } };
-}
 
 test('LiteLLM\'s login response behind the HTTPS load balancer sets a Secure cookie and redirects to the platform\'s URL (control: neither)', () => {
   // WHEN
-  const { platform, control } = loginResponses(envOf(platformContainers().litellm));
+  const { platform, control } = loginResponses(envOf(platformContainers().litellm), {
+    // What the target sees: plain HTTP from the load balancer's address inside the VPC.
+    headers: { 'Host': 'llm.example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' }, peer: '10.0.0.45', server: '10.0.1.23',
+  });
 
   // THEN
   expect(platform.cookie).toMatch(/^token=jwt;.*[Ss]ecure/);

@@ -20,6 +20,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
+import { loginResponses } from './boot/sign-in';
 
 /** The distribution's name as CloudFront would give it (the Developer Guide's example name). */
 const DISTRIBUTION = 'd111111abcdef8.cloudfront.net';
@@ -150,51 +151,16 @@ function dechunk(head: string, body: string): string {
   }
 }
 
-/**
- * The Set-Cookie and redirect LiteLLM's /login sends (proxy_server.py:17857: the redirect target from
- * `get_custom_url(str(request.base_url))`, the cookie from `set_session_token_cookie`,
- * management_endpoints/ui_sso.py:3061, whose Secure flag is `IPAddressUtils.is_request_https`,
- * auth/ip_address_utils.py:200-227: PROXY_BASE_URL first, then a trusted proxy's
- * X-Forwarded-Proto, then the request's scheme), for a request as the load balancer forwards it
- * from CloudFront, with the task's environment and, as the control, without its PROXY_BASE_URL.
- * Run in the pinned venv: the real /login stops without a database (test/boot-alb.test.ts).
- */
-interface Login { readonly cookie: string; readonly redirect: string }
-
-function loginResponses(task: Record<string, string>, forwardedProto: string): { platform: Login; control: Login } {
-  const script = [
-    'import json, os',
-    'from starlette.requests import Request',
-    'from starlette.responses import RedirectResponse',
-    'from litellm.proxy.management_endpoints.ui_sso import set_session_token_cookie',
-    'from litellm.proxy.utils import get_custom_url',
-    'headers = [(k.lower().encode(), v.encode()) for k, v in json.loads(os.environ["EDGE_HEADERS"]).items()]',
-    'scope = {"type": "http", "scheme": "http", "method": "POST", "path": "/login", "query_string": b"", "root_path": "",',
-    '         "server": ("10.0.3.12", 4000), "client": (os.environ["PEER"], 51234), "headers": headers}',
-    'def login():',
-    '    request = Request(scope)',
-    '    response = RedirectResponse(url=get_custom_url(str(request.base_url)).rstrip("/") + "/ui?login=success", status_code=303)',
-    '    set_session_token_cookie(response, request, "jwt")',
-    '    print(response.headers["set-cookie"]); print(response.headers["location"])',
-    'login()',
-    'del os.environ["PROXY_BASE_URL"]',
-    'login()',
-  ].join('\n');
-  const settings = Object.fromEntries(Object.entries(task).filter(([n]) => !n.startsWith('DATABASE_') && n !== 'IAM_TOKEN_DB_AUTH'));
-  const headers = { ...edgeHeaders(VPC_ORIGIN.private), 'X-Forwarded-Proto': forwardedProto };
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8',
-    env: { ...settings, PROXY_BASE_URL: URL, EDGE_HEADERS: JSON.stringify(headers), PEER: LOAD_BALANCER, PATH: '/usr/bin:/bin' },
-  }).trim().split('\n');
-  return { platform: { cookie: out[0], redirect: out[1] }, control: { cookie: out[2], redirect: out[3] } };
-}
 
 test.each([
   ['http, as the load balancer writes it behind CloudFront', 'http'],
   ['https', 'https'],
 ])('LiteLLM\'s sign-in behind CloudFront (X-Forwarded-Proto %s) sets a Secure cookie and redirects to the distribution (control: neither)', (_, forwardedProto) => {
   // WHEN
-  const { platform, control } = loginResponses(envOf(synthesized.containers.litellm), forwardedProto);
+  // The deploy-time PROXY_BASE_URL (the distribution's name) gets the name above.
+  const { platform, control } = loginResponses({ ...envOf(synthesized.containers.litellm), PROXY_BASE_URL: URL }, {
+    headers: { ...edgeHeaders(VPC_ORIGIN.private), 'X-Forwarded-Proto': forwardedProto }, peer: LOAD_BALANCER, server: '10.0.3.12',
+  });
 
   // THEN
   expect(platform.cookie).toMatch(/^token=jwt;.*[Ss]ecure/);
