@@ -15,7 +15,7 @@ describe('NIST80053R5Checks', () => {
   const production = Object.keys(SCENARIOS).filter(name => /PRODUCTION|internal/.test(name));
 
   test('covers every PRODUCTION setup, with and without a region', () => {
-    expect(production).toHaveLength(4);
+    expect(production).toHaveLength(6);
   });
 
   test.each(production)('%s has no unacknowledged findings', (name) => {

@@ -1,4 +1,5 @@
 // The platforms the quality gates (cdk-nag, cfn-lint, secret scan) check.
+import * as path from 'path';
 import { App, Environment, Stack, aws_ec2 as ec2, aws_ecr as ecr, aws_route53 as route53 } from 'aws-cdk-lib';
 import { fiveStacks as buildFiveStacks } from '../../integ/five-stacks-app';
 import { LiteLlmDeploymentProfile, LiteLlmCallback, LiteLlmImage, LiteLlmModel, LiteLlmPlatform } from '../../src';
@@ -95,6 +96,22 @@ export function noNatPlatform(env: Environment | null = ENV): Scenario {
   return { app, stacks: [stack] };
 }
 
+/**
+ * PRODUCTION behind CloudFront (WAF on the internal load balancer, its rate rule keyed on
+ * CloudFront's viewer header) with the held team config: guardrails, MCP servers, a knowledge base, prompts.
+ */
+export function cloudFrontConfigPlatform(env: Environment | null = ENV): Scenario {
+  const app = new App();
+  const stack = new Stack(app, 'CloudFrontConfig', { env: env ?? undefined });
+  new LiteLlmPlatform(stack, 'LiteLlm', {
+    profile: LiteLlmDeploymentProfile.PRODUCTION,
+    models: [],
+    cloudFront: { enabled: true },
+    config: { configFile: path.join(__dirname, '..', '..', 'examples', 'litellm', 'config.yaml') },
+  });
+  return { app, stacks: [stack] };
+}
+
 const MAKERS: Record<string, (env: Environment | null) => Scenario> = {
   'default (DEVELOPMENT)': defaultPlatform,
   'PRODUCTION with domain, WAF and dual-stack': productionPlatform,
@@ -102,6 +119,7 @@ const MAKERS: Record<string, (env: Environment | null) => Scenario> = {
   'five-stack split': fiveStacks,
   'PRODUCTION, internal load balancer': internalPlatform,
   'no NAT, Bedrock, image from ECR': noNatPlatform,
+  'PRODUCTION behind CloudFront, with guardrails, MCP servers and a knowledge base': cloudFrontConfigPlatform,
 };
 
 /** Every documented setup, in a stack with an account and region (what the cost report models). */
