@@ -143,9 +143,10 @@ export class LiteLlmCloudFront extends Construct {
     });
     // A VPC origin a distribution uses cannot be updated in place: CloudFront answers 409 "The
     // specified VPC origin is currently associated with one or more distributions" (aws/aws-cdk#34629,
-    // #35765), and every property but the name updates in place ("Update requires: No interruption",
-    // aws-resource-cloudfront-vpcorigin.html). So no tag reaches it (`Tags.of(app)` would update it
-    // on every tag change; tags render before overrides, so this removes them all), and any other
+    // #35765), and every property, its name included, updates in place ("Update requires: No
+    // interruption", aws-resource-cloudfront-vpcorigin.html). So no tag reaches it (`Tags.of(app)`
+    // would update it on every tag change; tags render before overrides, so this removes them all),
+    // its name must never change once deployed (test/cloudfront.test.ts pins it), and any other
     // change to it needs a new VPC origin (a new construct id): created, the distribution moved, the old one deleted.
     (vpcOrigin.node.defaultChild as CfnResource).addPropertyDeletionOverride('Tags');
     // VPC origins need the internet gateway attached (checkOrigin): created after it, deleted

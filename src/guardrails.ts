@@ -1,4 +1,5 @@
 import { Token, aws_bedrock as bedrock } from 'aws-cdk-lib';
+import type { LiteLlmConfigEntryOptions } from './config/options';
 import { BedrockGuardrailTarget } from './private/config-targets';
 import { envReference, envReferences, literalCredentials } from './private/credentials';
 import { isPrivateAddress, urlHost } from './private/egress';
@@ -136,11 +137,11 @@ export class LiteLlmGuardrail {
    * gets the same grant as `LiteLlmGuardrail.bedrock`.
    *
    * @param entry the `guardrails` entry
-   * @param needsInternet whether the guardrail calls a provider over the internet (through NAT); say false for one in the VPC.
-   * Default: false for Bedrock and the guardrails LiteLLM runs itself, true for any other provider
+   * @param options whether the guardrail calls a provider over the internet (default: false for Bedrock and the
+   * guardrails LiteLLM runs itself, true for any other provider)
    */
-  public static custom(entry: { [key: string]: any }, needsInternet?: boolean): LiteLlmGuardrail {
-    return LiteLlmGuardrail._fromEntry(entry, `LiteLlmGuardrail.custom "${entry?.guardrail_name}"`, needsInternet);
+  public static custom(entry: { [key: string]: any }, options: LiteLlmConfigEntryOptions = {}): LiteLlmGuardrail {
+    return LiteLlmGuardrail._fromEntry(entry, `LiteLlmGuardrail.custom "${entry?.guardrail_name}"`, options.needsInternet);
   }
 
   /**

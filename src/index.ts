@@ -2,7 +2,7 @@ export * from './cache';
 export * from './callbacks';
 export * from './cloudfront';
 export { LiteLlmRoutingStrategy } from './config';
-export type { LiteLlmConfigOptions, LiteLlmFallback } from './config';
+export type { LiteLlmConfigEntryOptions, LiteLlmConfigOptions, LiteLlmFallback } from './config';
 export * from './database';
 export * from './guardrails';
 export * from './image';

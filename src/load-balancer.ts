@@ -4,7 +4,7 @@ import {
   aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_wafv2 as wafv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { LiteLlmFront } from './private/cloudfront-front';
+import { LiteLlmFront, frontedByCloudFront } from './private/cloudfront-front';
 import { followingKey, profileDefaults } from './private/defaults';
 import { addAccessLogs, checkAccessLogReaders } from './private/load-balancer-access-logs';
 import { createAlarms } from './private/load-balancer-alarms';
@@ -304,7 +304,7 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     checkAccessLogReaders(props.accessLogReaders ?? []);
     allowIngress(props.securityGroup, props.vpc, internal, props.dualStack ?? false, props.allowedPeers);
     this.accessLogsBucket = addAccessLogs(this, this.loadBalancer, retentionDays, defaults.removalPolicy, props.accessLogReaders ?? []);
-    this.targetGroup = addTargetGroup(this, props.vpc, idleSeconds, internal);
+    this.targetGroup = addTargetGroup(this, props.vpc, idleSeconds, internal && frontedByCloudFront(scope));
 
     this.certificate = resolveCertificate(this, props);
     const served = addListeners(this, this.loadBalancer, this.targetGroup, props, defaults.production, this.certificate);

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import type { LiteLlmConfigEntryOptions } from './config/options';
 import { envReferences, isCredentialKey, literalCredentials } from './private/credentials';
 import { isPrivateAddress } from './private/egress';
 
@@ -121,10 +122,10 @@ export class LiteLlmMcpServer {
    *
    * @param name the server's name (its key under `mcp_servers`)
    * @param entry its settings
-   * @param needsInternet whether the server is reached over the internet (through NAT). Default: true, false for `localhost` or `stdio`
+   * @param options whether the server is reached over the internet (default: true, false for `localhost`, a private address or `stdio`)
    */
-  public static custom(name: string, entry: { [key: string]: any }, needsInternet?: boolean): LiteLlmMcpServer {
-    return LiteLlmMcpServer._fromEntry(name, entry, `LiteLlmMcpServer.custom "${name}"`, needsInternet);
+  public static custom(name: string, entry: { [key: string]: any }, options: LiteLlmConfigEntryOptions = {}): LiteLlmMcpServer {
+    return LiteLlmMcpServer._fromEntry(name, entry, `LiteLlmMcpServer.custom "${name}"`, options.needsInternet);
   }
 
   /**

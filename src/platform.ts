@@ -11,6 +11,7 @@ import { LiteLlmModel } from './models';
 import { LiteLlmMonitoring, LiteLlmMonitoringOptions } from './monitoring';
 import { LiteLlmNetwork, LiteLlmNetworkOptions } from './network';
 import { LiteLlmOutputs } from './outputs';
+import { markFrontedByCloudFront } from './private/cloudfront-front';
 import { cloudFrontEnabled } from './private/cloudfront-platform';
 import { DEFAULT_NUM_WORKERS, capacityOf, interfaceEndpointsByDefault, profileDefaults } from './private/defaults';
 import { LiteLlmDeploymentProfile } from './profile';
@@ -195,6 +196,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
     });
     this.network = this.createNetwork(props, profile, config, image);
     const cloudFrontOn = cloudFrontEnabled(props.cloudFront, props.loadBalancer, profile);
+    if (cloudFrontOn) markFrontedByCloudFront(this);
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,
       // Behind CloudFront: in the private subnets, and no rule but the VPC origin's.

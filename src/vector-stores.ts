@@ -1,3 +1,4 @@
+import type { LiteLlmConfigEntryOptions } from './config/options';
 import { KnowledgeBaseTarget } from './private/config-targets';
 import { envReference, envReferences, literalCredentials } from './private/credentials';
 import { isPrivateAddress, urlHost } from './private/egress';
@@ -56,11 +57,10 @@ export class LiteLlmVectorStore {
    * the same grant as `LiteLlmVectorStore.bedrockKnowledgeBase`.
    *
    * @param entry the `vector_store_registry` entry
-   * @param needsInternet whether the store is reached over the internet (through NAT); say false for one in the VPC.
-   * Default: false for Bedrock, true for any other provider
+   * @param options whether the store is reached over the internet (default: false for Bedrock, true for any other provider)
    */
-  public static custom(entry: { [key: string]: any }, needsInternet?: boolean): LiteLlmVectorStore {
-    return LiteLlmVectorStore._fromEntry(entry, `LiteLlmVectorStore.custom "${entry?.vector_store_name}"`, needsInternet);
+  public static custom(entry: { [key: string]: any }, options: LiteLlmConfigEntryOptions = {}): LiteLlmVectorStore {
+    return LiteLlmVectorStore._fromEntry(entry, `LiteLlmVectorStore.custom "${entry?.vector_store_name}"`, options.needsInternet);
   }
 
   /**

@@ -246,6 +246,15 @@ describe('refusals', () => {
       .toThrow(new Error(`\`cloudFront.enabled\` is true, and ${message}; or remove \`cloudFront.enabled\` to keep the load balancer as it is`));
   });
 
+  test('general_settings.allowed_ips is refused behind CloudFront (the header LiteLLM compares holds two addresses); kept without it', () => {
+    const generalSettings = { allowed_ips: ['203.0.113.7'] };
+    expect(() => build({ config: { generalSettings } })).toThrow(new Error(
+      '`general_settings.allowed_ips` (["203.0.113.7"]) would refuse every request behind CloudFront: LiteLLM compares the whole X-Forwarded-For header, '
+      + 'which then holds the client\'s address and the VPC origin\'s. Remove it, and allow clients with a web ACL at the edge (`cloudFront.webAclArn`, an IP set rule), '
+      + 'or turn CloudFront off (`cloudFront.enabled: false`) and use `loadBalancer.allowedPeers`'));
+    expect(() => build({ config: { generalSettings }, cloudFront: { enabled: false } })).not.toThrow();
+  });
+
   test('the load balancer\'s certificate is refused too (it moves to cloudFront), in the platform', () => {
     expect(() => build({ cloudFront: { enabled: true }, loadBalancer: { certificate: acm.Certificate.fromCertificateArn(new Stack(), 'C', US_EAST_1_CERT) } }))
       .toThrow(/^`cloudFront.enabled` is true, and `loadBalancer.certificate` \("set"\) gives the load balancer HTTPS, but the VPC origin speaks HTTP to it/);
@@ -431,7 +440,7 @@ describe('turning CloudFront on or off in one deploy: the target group is replac
     const [oldGroup] = logicalIds(without, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     const [newGroup] = logicalIds(fronted, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     expect(oldGroup).toMatch(/TargetGroup/);
-    expect(newGroup).toMatch(/InternalTargetGroup/);
+    expect(newGroup).toMatch(/CloudFrontTargetGroup/);
     expect(newGroup).not.toBe(oldGroup);
     // each listener forwards to its own template's group, and the service registers its tasks there
     for (const [s, group] of [[without, oldGroup], [fronted, newGroup]] as [PlatformSynth, string][]) {
@@ -440,6 +449,13 @@ describe('turning CloudFront on or off in one deploy: the target group is replac
       expect(forwards.map((a: any) => a.TargetGroupArn)).toEqual([{ Ref: group }]);
       expect(only(s.template, 'AWS::ECS::Service').Properties.LoadBalancers).toEqual([expect.objectContaining({ TargetGroupArn: { Ref: group } })]);
     }
+  });
+
+  test('a load balancer that was internal all along keeps its group (a new one would take traffic before the service registered into it)', () => {
+    const internal = { profile: LiteLlmDeploymentProfile.PRODUCTION, loadBalancer: { internetFacing: false } };
+    const ids = logicalIds(synth(internal), 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toMatch(/^LiteLlmLoadBalancerTargetGroup[0-9A-F]{8}$/);
   });
 
   test('the same load balancer keeps its group when the scheme stays (no needless replacement)', () => {
@@ -496,6 +512,22 @@ describe('names unique per account: region, stack name and a hash of the constru
     const concrete = fronted({ stackName: long, env: { account: '123456789012', region: 'ap-southeast-1' } });
     expect(concrete.origin).toHaveLength(64);
     expect(concrete.origin).toMatch(NAME);
+  });
+
+  test('two long stack names that differ only past the cut get two names (the hash covers the whole stack name)', () => {
+    const prefix = 'acme-platform-llm-gateway-preview-environment-feature-';
+    const env = { account: '123456789012', region: 'eu-central-1' };
+    const a = fronted({ stackName: `${prefix}a`, env });
+    const b = fronted({ stackName: `${prefix}b`, env });
+    expect(a.origin.slice(0, -9)).toBe(b.origin.slice(0, -9));
+    expect(a.origin).not.toBe(b.origin);
+    expect(a.fn).not.toBe(b.fn);
+  });
+
+  test('the names are pinned: a VPC origin a distribution uses refuses a new name (409), so a change here breaks every deployed stack', () => {
+    const env = { account: '123456789012', region: 'us-east-1' };
+    const { origin, fn } = fronted({ stackName: 'litellm-dev', env });
+    expect([origin, fn]).toEqual(['us-east-1-litellm-dev-e053364c', 'us-east-1-litellm-dev-25ed9fab']);
   });
 });
 

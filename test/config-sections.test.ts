@@ -273,10 +273,10 @@ describe('what they give the service', () => {
     expect(JSON.stringify(statement.Resource)).not.toMatch(/GUARDRAIL_ID/);
     Annotations.fromStack(serviceStack).hasWarning('/Stack/Service', Match.stringLikeRegexp(
       '^guardrail "env": its guardrailIdentifier is read from os.environ/GUARDRAIL_ID at runtime, so the task role is not granted bedrock:ApplyGuardrail on it .*'
-      + 'arn:aws:bedrock:<region>:<account>:guardrail/<id>'));
+      + 'arn:<partition>:bedrock:<region>:<account>:guardrail/<id>'));
     Annotations.fromStack(serviceStack).hasWarning('/Stack/Service', Match.stringLikeRegexp(
       '^vector store "kb": its vector_store_id is read from os.environ/KB_ID at runtime, so the task role is not granted bedrock:Retrieve on it .*'
-      + 'arn:aws:bedrock:<region>:<account>:knowledge-base/<id>'));
+      + 'arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id>'));
     expect(taskStatements(template).map(s => s.Sid)).not.toContain('RetrieveFromConfiguredKnowledgeBases');
   });
 
@@ -318,9 +318,9 @@ describe('what they give the service', () => {
     expect(() => service({ mcpServers: [LiteLlmMcpServer.streamableHttp({ name: 'gh', url: 'https://mcp.example.com/mcp' })] }, noNat)).toThrow(new Error(
       'MCP server "gh" needs internet egress, but `natGateways` is 0 and tasks run in private subnets: '
       + 'set natGateways to 1, or say `needsInternet` false for one in the VPC (the factories\' option, `custom`\'s last argument: '
-      + 'move a file\'s entry there, e.g. `LiteLlmMcpServer.custom(name, entry, false)`); an entry at a private address (RFC 1918, or the VPC\'s range) needs no NAT'));
+      + 'move a file\'s entry there, e.g. `LiteLlmMcpServer.custom(name, entry, { needsInternet: false })`); an entry at a private address (RFC 1918, or the VPC\'s range) needs no NAT'));
     // The same server in the VPC, said so, is reached without NAT.
-    expect(() => service({ mcpServers: [LiteLlmMcpServer.custom('gh', { url: 'https://mcp.internal/mcp' }, false)] }, noNat)).not.toThrow();
+    expect(() => service({ mcpServers: [LiteLlmMcpServer.custom('gh', { url: 'https://mcp.internal/mcp' }, { needsInternet: false })] }, noNat)).not.toThrow();
   });
 
   test('a platform without NAT creates bedrock-runtime for a guardrail and bedrock-agent-runtime for a knowledge base, with no Bedrock model', () => {
@@ -398,7 +398,7 @@ describe('review of issue 32', () => {
     });
     tokenCross.crossRegionConfig = Lazy.any({ produce: () => ({ guardrailProfileArn: profile }) }) as IResolvable;
     const { stack: s2 } = service({ guardrails: [LiteLlmGuardrail.bedrock({ name: 'later', guardrail: tokenCross, guardrailVersion: '1', mode: LiteLlmGuardrailMode.PRE_CALL })] }, {}, [], app2);
-    expect(warnings(s2).find(w => w.startsWith('guardrail "later": its `crossRegionConfig` is only known at deploy time'))).toMatch(/bedrock:ApplyGuardrail on arn:aws:bedrock:\*:<account>:guardrail-profile\/<profile id>/);
+    expect(warnings(s2).find(w => w.startsWith('guardrail "later": its `crossRegionConfig` is only known at deploy time'))).toMatch(/bedrock:ApplyGuardrail on arn:<partition>:bedrock:\*:<account>:guardrail-profile\/<profile id>/);
   });
 
   test('an MCP server, alias or access group with "_" is warned about (the load balancer drops its headers) and still redacted', () => {
@@ -446,9 +446,11 @@ describe('review of issue 32', () => {
         vector_store_registry: [{ vector_store_name: 'v', litellm_params: { vector_store_id: 'x', custom_llm_provider: 'pg_vector', api_base: 'http://172.20.0.9:8000' } }],
       },
     }, NO_NAT)).not.toThrow();
-    // 100.64.0.0/16 is not RFC 1918: only the VPC's own range makes it private.
-    expect(() => service({ sections: { mcp_servers: { wiki: { url: 'http://100.64.3.7:8080/mcp' } } } }, { ...NO_NAT, ipAddresses: ec2.IpAddresses.cidr('100.64.0.0/16') })).not.toThrow();
-    expect(() => service({ sections: { mcp_servers: { wiki: { url: 'http://100.65.3.7:8080/mcp' } } } }, { ...NO_NAT, ipAddresses: ec2.IpAddresses.cidr('100.64.0.0/16') })).toThrow(/^MCP server "wiki" needs internet egress/);
+    // 198.19.0.0/16 (a VPC may use it) is neither RFC 1918 nor RFC 6598: only the VPC's own range makes it private.
+    expect(() => service({ sections: { mcp_servers: { wiki: { url: 'http://198.19.3.7:8080/mcp' } } } }, { ...NO_NAT, ipAddresses: ec2.IpAddresses.cidr('198.19.0.0/16') })).not.toThrow();
+    expect(() => service({ sections: { mcp_servers: { wiki: { url: 'http://198.20.3.7:8080/mcp' } } } }, { ...NO_NAT, ipAddresses: ec2.IpAddresses.cidr('198.19.0.0/16') })).toThrow(/^MCP server "wiki" needs internet egress/);
+    // RFC 6598's shared space, which VPCs use as a secondary block, is private like RFC 1918.
+    expect(() => service({ sections: { mcp_servers: { wiki: { url: 'http://100.65.3.7:8080/mcp' } } } }, NO_NAT)).not.toThrow();
   });
 
   test('a server name used twice across the file and `sections` is refused', () => {

@@ -21,7 +21,7 @@ import { envReferences, literalCredentials } from '../private/credentials';
 import { check } from '../private/validate';
 
 export { LiteLlmRoutingStrategy } from './options';
-export type { LiteLlmCloudFrontInput, LiteLlmConfigOptions, LiteLlmFallback, LiteLlmPlatformSettings, LiteLlmSharedStateInput } from './options';
+export type { LiteLlmCloudFrontInput, LiteLlmConfigEntryOptions, LiteLlmConfigOptions, LiteLlmFallback, LiteLlmPlatformSettings, LiteLlmSharedStateInput } from './options';
 export { MAX_CONFIG_BYTES, taskDefinitionBytes } from './render';
 
 /** A config, its file read and its parts checked, before the platform's values are known. */

@@ -42,6 +42,17 @@ export interface LiteLlmFallback {
  * order, later wins: the platform's defaults, `configFile`'s settings, the raw settings,
  * the typed props, then the keys the platform owns (which no other layer may set).
  */
+/** Options of a raw config entry (`LiteLlmGuardrail.custom`, `LiteLlmMcpServer.custom`, `LiteLlmVectorStore.custom`). */
+export interface LiteLlmConfigEntryOptions {
+  /**
+   * Whether the entry is reached over the internet (through NAT). Say `false` for one inside
+   * the VPC, so a platform without NAT accepts it.
+   *
+   * @default - false for Bedrock, for what LiteLLM runs itself and for a private address or `localhost`; true otherwise
+   */
+  readonly needsInternet?: boolean;
+}
+
 export interface LiteLlmConfigOptions {
   /**
    * A team's existing LiteLLM `config.yaml`, read at synth. Its `model_list` joins

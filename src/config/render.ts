@@ -46,6 +46,14 @@ export function renderConfig(
   alignRouterKeys(settings, layers);
   checkSpendSettings(settings.general_settings, options, platform.sharedState !== undefined);
   if (platform.trustedProxyCidrs?.length) checkHeaderIdentity(settings.general_settings, options);
+  // LiteLLM compares the whole X-Forwarded-For with the list (auth/auth_utils.py:93-126, with
+  // use_x_forwarded_for on); behind CloudFront it always holds two addresses (the client's, then
+  // the VPC origin's), so it would match no entry and refuse every request with 403.
+  if (platform.cloudFront && settings.general_settings.allowed_ips !== undefined) {
+    throw new Error(`\`general_settings.allowed_ips\` (${JSON.stringify(settings.general_settings.allowed_ips)}) would refuse every request behind CloudFront: `
+      + 'LiteLLM compares the whole X-Forwarded-For header, which then holds the client\'s address and the VPC origin\'s. Remove it, and allow clients with a '
+      + 'web ACL at the edge (`cloudFront.webAclArn`, an IP set rule), or turn CloudFront off (`cloudFront.enabled: false`) and use `loadBalancer.allowedPeers`');
+  }
   const budget = attemptBudget(models, settings.router_settings, platform.requestTimeoutSeconds, platform.cloudFront);
   checkAttemptTimeouts(models, options, settings.router_settings, budget);
   const owned = platformOwned(platform, budget);

@@ -224,12 +224,13 @@ export function inCidr(host: string, cidr: string): boolean {
 
 /**
  * Whether `host` is a private address literal, which only a network of its own (the VPC, or
- * one peered or attached to it) reaches, never the internet: RFC 1918's 10/8, 172.16/12 and
+ * one peered or attached to it) reaches, never the internet: RFC 6598's 100.64/10 and RFC 1918's 10/8, 172.16/12 and
  * 192.168/16 (https://www.rfc-editor.org/rfc/rfc1918#section-3) and IPv6 unique local fc00::/7
  * (https://www.rfc-editor.org/rfc/rfc4193#section-3.1).
  */
 export function isPrivateAddress(host: string): boolean {
-  if (['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].some(c => inCidr(host, c))) return true;
+  // RFC 1918, and RFC 6598's shared space, which VPCs may use as a secondary block.
+  if (['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].some(c => inCidr(host, c))) return true;
   return /^\[f[cd][0-9a-f]{0,2}:/i.test(host);
 }
 

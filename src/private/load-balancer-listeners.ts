@@ -16,13 +16,16 @@ const TARGET_GROUP_PORT = 4000;
  * The IP target group LiteLLM's tasks register into, probing `/health/liveliness`; a task
  * leaving keeps its open streams as long as the idle timeout allows.
  */
-export function addTargetGroup(scope: Construct, vpc: ec2.IVpc, idleSeconds: number, internal: boolean): elbv2.ApplicationTargetGroup {
-  // One id per scheme. A scheme change replaces the load balancer (`Scheme`: "Update requires:
-  // Replacement") and its listener; a listener of the new load balancer cannot forward to the old
-  // group, which still belongs to the old one ("target groups cannot be associated with more than
-  // one load balancer", aws/aws-cdk#33253). A new id gives the new load balancer a new group, and
-  // the service re-registers its tasks there; the old group goes with the old load balancer.
-  return new elbv2.ApplicationTargetGroup(scope, internal ? 'InternalTargetGroup' : 'TargetGroup', {
+export function addTargetGroup(scope: Construct, vpc: ec2.IVpc, idleSeconds: number, fronted: boolean): elbv2.ApplicationTargetGroup {
+  // An id of its own behind the platform's CloudFront. Turning CloudFront on or off changes the
+  // scheme, which replaces the load balancer (`Scheme`: "Update requires: Replacement") and its
+  // listener; a listener of the new load balancer cannot forward to the old group, which still
+  // belongs to the old one ("target groups cannot be associated with more than one load
+  // balancer", aws/aws-cdk#33253). A new id gives the new load balancer a new group, and the
+  // service re-registers its tasks there. Keyed on CloudFront, not on the scheme: a load balancer
+  // that was internal all along keeps its group (a new one would take traffic before the service
+  // registered into it, and a split's service stack imports its name).
+  return new elbv2.ApplicationTargetGroup(scope, fronted ? 'CloudFrontTargetGroup' : 'TargetGroup', {
     vpc,
     // ECS registers each task with its container port, so the group's own port is only a
     // default, and health checks go to the traffic port. Fixed, so that changing

@@ -36,18 +36,18 @@ export function bindConfigSections(
   for (const g of guardrails.filter(x => x._ungranted)) {
     Annotations.of(scope).addWarningV2('cdk-litellm:guardrailNotGranted',
       `guardrail "${g.name}": ${g._ungranted}, so the task role is not granted bedrock:ApplyGuardrail on it and LiteLLM's call would be denied: `
-      + 'add a statement for bedrock:ApplyGuardrail on arn:aws:bedrock:<region>:<account>:guardrail/<id> to `service.grantPrincipal`, or write the id and region in the config');
+      + 'add a statement for bedrock:ApplyGuardrail on arn:<partition>:bedrock:<region>:<account>:guardrail/<id> to `service.grantPrincipal`, or write the id and region in the config');
   }
   for (const v of vectorStores.filter(x => x._ungranted)) {
     Annotations.of(scope).addWarningV2('cdk-litellm:knowledgeBaseNotGranted',
       `vector store "${v.name}": ${v._ungranted}, so the task role is not granted bedrock:Retrieve on it and LiteLLM's search would be denied: `
-      + 'add a statement for bedrock:Retrieve on arn:aws:bedrock:<region>:<account>:knowledge-base/<id> to `service.grantPrincipal`, or write the id and region in the config');
+      + 'add a statement for bedrock:Retrieve on arn:<partition>:bedrock:<region>:<account>:knowledge-base/<id> to `service.grantPrincipal`, or write the id and region in the config');
   }
   for (const g of guardrails.filter(x => x._bedrock?.profileUnknown)) {
     Annotations.of(scope).addWarningV2('cdk-litellm:guardrailProfileNotGranted',
       `guardrail "${g.name}": its \`crossRegionConfig\` is only known at deploy time, so the task role is not granted bedrock:ApplyGuardrail on its guardrail profile `
       + 'and cross-Region calls would be denied: give `guardrailProfileArn`, or add a statement for bedrock:ApplyGuardrail on '
-      + 'arn:aws:bedrock:*:<account>:guardrail-profile/<profile id> to `service.grantPrincipal`');
+      + 'arn:<partition>:bedrock:*:<account>:guardrail-profile/<profile id> to `service.grantPrincipal`');
   }
   const aliases = mappedAliases(config.mcpAliases);
   for (const m of mcpServers) {
@@ -131,7 +131,7 @@ function validateReachableWithoutNat(stack: Stack, props: LiteLlmServiceProps, c
   if (needing.length > 0) {
     throw new Error(`${needing.join(', ')} ${needing.length === 1 ? 'needs' : 'need'} internet egress, but \`natGateways\` is 0 and tasks run in private subnets: `
       + 'set natGateways to 1, or say `needsInternet` false for one in the VPC (the factories\' option, `custom`\'s last argument: '
-      + 'move a file\'s entry there, e.g. `LiteLlmMcpServer.custom(name, entry, false)`); an entry at a private address (RFC 1918, or the VPC\'s range) needs no NAT');
+      + 'move a file\'s entry there, e.g. `LiteLlmMcpServer.custom(name, entry, { needsInternet: false })`); an entry at a private address (RFC 1918, or the VPC\'s range) needs no NAT');
   }
   if (props.network.vpcImported) return;
   const endpoints = props.network.vpcEndpoints;
