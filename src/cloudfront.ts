@@ -1,10 +1,10 @@
 import {
-  Annotations, CfnResource, Duration,
+  Annotations, CfnResource, Duration, Stack,
   aws_certificatemanager as acm, aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_elasticloadbalancingv2 as elbv2,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { LiteLlmLoadBalancer } from './load-balancer';
-import { checkCloudFrontProps, checkOrigin } from './private/cloudfront-checks';
+import { checkCloudFrontProps, checkOrigin, checkRegion } from './private/cloudfront-checks';
 import { createDistribution } from './private/cloudfront-distribution';
 import { acknowledgeDistribution } from './private/cloudfront-nag';
 import { uniqueCloudFrontName } from './private/cloudfront-names';
@@ -127,6 +127,7 @@ export class LiteLlmCloudFront extends Construct {
   constructor(scope: Construct, id: string, props: LiteLlmCloudFrontProps) {
     super(scope, id);
     checkCloudFrontProps(props);
+    checkRegion(Stack.of(this).region);
     const loadBalancer = props.loadBalancer;
     checkOrigin(loadBalancer);
     this.originResponseTimeout = props.originResponseTimeout ?? Duration.seconds(DEFAULT_ORIGIN_RESPONSE_TIMEOUT_SECONDS);

@@ -37,13 +37,17 @@ export interface LiteLlmBedrockGuardrailOptions {
    * The guardrail's id or ARN. Give this or `guardrail`. LiteLLM puts `guardrailIdentifier`
    * into ApplyGuardrail's URL path as written (bedrock_guardrails.py:863), where an ARN's `/`
    * breaks the route, so an ARN is rendered as its id, with `aws_region_name` set to the ARN's
-   * region unless `region` is given; the task role is granted the ARN.
+   * region unless `region` is given; the task role is granted the ARN. Bedrock looks the id up
+   * in the task's own account, so an ARN in another account than the stack's fails synth. A
+   * guardrail encrypted with a customer managed KMS key also needs `kms:Decrypt` on that key,
+   * which the platform cannot see here: grant it to `service.grantPrincipal`.
    *
    * @default - the id of `guardrail`
    */
   readonly guardrailIdentifier?: string;
   /**
-   * A guardrail this app defines. Give this or `guardrailIdentifier`.
+   * A guardrail this app defines. Give this or `guardrailIdentifier`. With a `kmsKeyArn` the
+   * task role may also decrypt with that key (`kms:Decrypt`), which applying it needs.
    *
    * @default - `guardrailIdentifier`
    */
@@ -54,7 +58,11 @@ export interface LiteLlmBedrockGuardrailOptions {
    * every request at runtime.
    */
   readonly guardrailVersion: string;
-  /** When LiteLLM runs it. */
+  /**
+   * When LiteLLM runs it: PRE_CALL, DURING_CALL, POST_CALL, PRE_MCP_CALL, DURING_MCP_CALL or
+   * LOGGING_ONLY. LiteLLM runs a Bedrock guardrail in no other mode (it would start without the
+   * guardrail), so the others fail synth.
+   */
   readonly mode: LiteLlmGuardrailMode;
   /**
    * Whether every request runs it without asking for it (`default_on`).
@@ -98,6 +106,7 @@ export class LiteLlmGuardrail {
     if ((options.guardrailIdentifier === undefined) === (options.guardrail === undefined)) {
       throw new Error(`${where}: give exactly one of \`guardrailIdentifier\` (an id or ARN) and \`guardrail\` (a bedrock.CfnGuardrail)`);
     }
+    validateBedrockMode(options.mode, where, 'mode');
     const identifier = options.guardrailIdentifier ?? options.guardrail!.attrGuardrailId;
     const params: { [key: string]: any } = {
       guardrail: 'bedrock',
@@ -123,7 +132,9 @@ export class LiteLlmGuardrail {
       const target: BedrockGuardrailTarget | undefined = options.guardrail
         ? { identifier, arn: options.guardrail.attrGuardrailArn, region: options.region, profileArn, profileUnknown }
         : (base ? { ...base, profileArn, profileUnknown } : undefined);
-      return new LiteLlmGuardrail(guardrail.configEntry, [], false, target, guardrail._ungranted);
+      // A guardrail encrypted with a customer managed key needs kms:Decrypt on it for ApplyGuardrail's
+      // caller (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-kms.html).
+      return new LiteLlmGuardrail(guardrail.configEntry, [], false, target, guardrail._ungranted, undefined, options.guardrail?.kmsKeyArn);
     }
     return guardrail;
   }
@@ -169,6 +180,7 @@ export class LiteLlmGuardrail {
     let ungranted: string | undefined;
     let rendered: { [key: string]: any } = { ...params };
     if (params.guardrail === 'bedrock') {
+      validateBedrockMode(params.mode, where, 'litellm_params.mode');
       ({ target, ungranted, params: rendered } = bedrockTarget(params, where));
     }
     // LiteLLM's own guardrails run in the proxy; another provider's are reached over the internet
@@ -205,13 +217,21 @@ export class LiteLlmGuardrail {
    * @internal
    */
   public readonly _defaultedHost?: string;
+  /**
+   * The customer managed KMS key its `bedrock.CfnGuardrail` is encrypted with, which the task
+   * role may decrypt with.
+   *
+   * @internal
+   */
+  public readonly _kmsKeyArn?: string;
   private readonly entry: { [key: string]: any };
 
   private constructor(
     entry: { [key: string]: any }, secretEnvNames: string[], needsInternet: boolean, target?: BedrockGuardrailTarget, ungranted?: string,
-    defaultedHost?: string,
+    defaultedHost?: string, kmsKeyArn?: string,
   ) {
     this._defaultedHost = defaultedHost;
+    this._kmsKeyArn = kmsKeyArn;
     this.entry = entry;
     this.name = entry.guardrail_name;
     this.secretEnvNames = secretEnvNames;
@@ -232,8 +252,42 @@ const LOCAL_GUARDRAILS = [
   'mcp_jwt_signer', 'custom_code', 'semantic_guard',
 ];
 
-/** Credentials of their own: the guardrail does not call Bedrock as the task role (bedrock_guardrails.py:800-837). */
-const OWN_AWS_CREDENTIALS = ['aws_access_key_id', 'aws_role_name', 'aws_profile_name', 'aws_web_identity_token', 'api_key'];
+/**
+ * Credentials of their own: the guardrail does not call Bedrock as the task role (bedrock_guardrails.py:799-836).
+ * Not `api_key`: LiteLLM never passes a guardrail's `api_key` to Bedrock (initialize_bedrock,
+ * litellm/proxy/guardrails/guardrail_initializers.py:10-51; the bearer token comes from the request
+ * or AWS_BEARER_TOKEN_BEDROCK, bedrock_guardrails.py:981-982, litellm/llms/bedrock/base_aws_llm.py:212-214),
+ * so it signs as the task role.
+ */
+const OWN_AWS_CREDENTIALS = ['aws_access_key_id', 'aws_role_name', 'aws_profile_name', 'aws_web_identity_token'];
+
+/**
+ * The modes a Bedrock guardrail runs in: its supported hooks (bedrock_guardrails.py:377-385) and
+ * `logging_only`, which a guardrail with `apply_guardrail` accepts
+ * (litellm/integrations/custom_guardrail.py:808-815, 1020-1025). Any other fails the hook check
+ * (custom_guardrail.py:808-846, 433-445), and LiteLLM logs it and starts WITHOUT the guardrail
+ * (litellm/proxy/guardrails/init_guardrails.py:36-42).
+ */
+const BEDROCK_MODES: string[] = [
+  LiteLlmGuardrailMode.PRE_CALL, LiteLlmGuardrailMode.DURING_CALL, LiteLlmGuardrailMode.POST_CALL,
+  LiteLlmGuardrailMode.PRE_MCP_CALL, LiteLlmGuardrailMode.DURING_MCP_CALL, LiteLlmGuardrailMode.LOGGING_ONLY,
+];
+
+/**
+ * Refuses a Bedrock guardrail mode LiteLLM does not run it in. `mode` is a mode, a list of
+ * modes, or `{ tags: { <tag>: mode or modes }, default: mode or modes }` (litellm/types/guardrails.py:1338-1340,
+ * 1388); each is checked (custom_guardrail.py:827-846).
+ */
+function validateBedrockMode(mode: unknown, where: string, prop: string): void {
+  const modes = (m: unknown): unknown[] => (Array.isArray(m) ? m : m === undefined || m === null ? [] : [m]);
+  const tagged = mode !== null && typeof mode === 'object' && !Array.isArray(mode) ? mode as { tags?: unknown; default?: unknown } : undefined;
+  const all = tagged ? [...Object.values(tagged.tags ?? {}).flatMap(modes), ...modes(tagged.default)] : Array.isArray(mode) ? mode : [mode];
+  const off = all.find(m => typeof m !== 'string' || !BEDROCK_MODES.includes(m));
+  if (off !== undefined) {
+    throw new Error(`${where}: \`${prop}\` has ${JSON.stringify(off)}, which LiteLLM does not run a Bedrock guardrail in: it would log the error and start `
+      + `WITHOUT the guardrail. Use ${BEDROCK_MODES.join(', ')}`);
+  }
+}
 
 /** Bedrock's guardrail versions: `DRAFT` or 1 to 99999999 (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ApplyGuardrail.html). */
 const GUARDRAIL_VERSION = /^(DRAFT|[1-9][0-9]{0,7})$/;
@@ -250,6 +304,15 @@ interface BedrockEntry {
 
 function bedrockTarget(params: { [key: string]: any }, where: string): BedrockEntry {
   const version = params.guardrailVersion;
+  const checks = params.checks;
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (checks !== null && typeof checks === 'object' && !Array.isArray(checks) && Object.values(checks).some(given)
+    && (given(params.guardrailIdentifier) || given(version))) {
+    // Two APIs at once: LiteLLM refuses the guardrail (bedrock_guardrails.py:329-335), logs it and
+    // starts WITHOUT it (init_guardrails.py:36-42). An empty `checks` normalizes to none (388-413).
+    throw new Error(`${where}: \`checks\` (InvokeGuardrailChecks) and \`guardrailIdentifier\`/\`guardrailVersion\` (ApplyGuardrail) are both set, `
+      + 'which LiteLLM refuses: it would log the error and start WITHOUT the guardrail. Keep `checks`, or the identifier and version');
+  }
   if (params.checks !== undefined && params.checks !== null) {
     // The resource-less InvokeGuardrailChecks (bedrock_guardrails.py:329-335): no guardrail to scope a grant to.
     return { params: { ...params }, ungranted: 'it uses `checks` (InvokeGuardrailChecks), which no guardrail ARN scopes: grant the task role what that call needs' };

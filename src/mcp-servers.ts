@@ -1,13 +1,15 @@
 import { Token } from 'aws-cdk-lib';
 import type { LiteLlmConfigEntryOptions } from './config/options';
-import { envReferences, isCredentialKey, literalCredentials } from './private/credentials';
+import { envReference, envReferences, literalCredentials } from './private/credentials';
 import { isPrivateAddress } from './private/egress';
 
 /**
  * How LiteLLM authenticates to an MCP server (`auth_type`): the values of LiteLLM's `MCPAuth`
- * (litellm/types/mcp.py:41-53) that the typed factories support. The others (`aws_sigv4`,
- * `oauth2_token_exchange`, `oauth2_id_jag`, `oauth_delegate`) need keys of their own: write
- * them in `LiteLlmMcpServer.custom`'s entry.
+ * (litellm/types/mcp.py:41-53) that the typed factories support. The others (`oauth2`,
+ * `aws_sigv4`, `oauth2_token_exchange`, `oauth2_id_jag`, `oauth_delegate`) need keys of their
+ * own (`oauth2` its `oauth2_flow` and client: LiteLLM refuses to start without the flow,
+ * litellm/proxy/_experimental/mcp_server/mcp_server_manager.py:2685-2695): write them in
+ * `LiteLlmMcpServer.custom`'s entry.
  */
 export enum LiteLlmMcpAuthType {
   /** No credential. */
@@ -22,8 +24,6 @@ export enum LiteLlmMcpAuthType {
   AUTHORIZATION = 'authorization',
   /** `Authorization: token <value>`. */
   TOKEN = 'token',
-  /** OAuth 2 (client credentials or the user's own, set up in the admin UI). */
-  OAUTH2 = 'oauth2',
   /** The caller's own `Authorization` header, passed through. */
   TRUE_PASSTHROUGH = 'true_passthrough',
 }
@@ -116,7 +116,11 @@ export class LiteLlmMcpServer {
 
   /**
    * Any server, as LiteLLM's `mcp_servers.<name>` entry (`{ url, transport, auth_type, ... }`).
-   * Credentials as "os.environ/NAME" (fields of the provider keys secret). A `stdio` server
+   * Credentials as "os.environ/NAME" (fields of the provider keys secret): keys such as
+   * `authentication_token` and `client_secret`, credential `static_headers` (`Authorization`,
+   * `x-api-key`…) and `env_vars` values; a static header may instead interpolate `${NAME}` from
+   * the entry's `env_vars` (`[{ name, value: "os.environ/NAME" }]`). `auth_type: oauth2` needs
+   * `oauth2_flow` (`client_credentials` or `authorization_code`). A `stdio` server
    * runs its `command` inside the LiteLLM container, which LiteLLM only allows with
    * `LITELLM_ENABLE_MCP_STDIO` set (litellm/proxy/_experimental/mcp_server/stdio_gate.py:7-28).
    *
@@ -141,16 +145,16 @@ export class LiteLlmMcpServer {
       throw new Error(`${where}: the name has "-", LiteLLM's tool-prefix separator, which it refuses in a server name at start: use "${name.replace(/-/g, '_')}"`);
     }
     const literals = [
+      // Credential keys, credential `static_headers` (sent to the server as written, after `${NAME}`
+      // is interpolated from `env_vars`) and `env_vars` values (see private/credentials.ts).
       ...literalCredentials(entry, `mcp_servers.${name}`),
-      // `auth_value` is the static credential's other name (mcp_server_manager.py:2774), and every
-      // static header goes to the server as written.
+      // `auth_value` is the static credential's other name (mcp_server_manager.py:2774).
       ...(['auth_value'].filter(k => typeof entry[k] === 'string' && !envReferences(entry[k]).length).map(k => `mcp_servers.${name}.${k}`)),
-      ...Object.entries(entry.static_headers ?? {}).filter(([, v]) => typeof v === 'string' && envReferences(v).length === 0 && !Token.isUnresolved(v))
-        .filter(([k]) => isCredentialKey(k) || /^(authorization|.*api[-_]key|.*token)$/i.test(k)).map(([k]) => `mcp_servers.${name}.static_headers.${k}`),
     ];
     if (literals.length > 0) {
       throw new Error(`${where}: \`${literals[0]}\` holds a value; it would be written into the template. Write "os.environ/NAME": NAME becomes a field of the provider keys secret`);
     }
+    validateOauth(entry, where);
     const transport = entry.transport ?? 'http';
     let inTask = transport === 'stdio';
     let host: string | undefined;
@@ -177,6 +181,14 @@ export class LiteLlmMcpServer {
       throw new Error(`LiteLlmMcpServer.${factory} "${options.name}": \`authHeaderSecretField\` ("${field}") is not an environment variable name: use letters, digits and _`);
     }
     const authType = options.authType ?? (field !== undefined ? LiteLlmMcpAuthType.BEARER_TOKEN : undefined);
+    if (authType !== undefined && !(Object.values(LiteLlmMcpAuthType) as string[]).includes(authType)) {
+      // `oauth2` needs `oauth2_flow` and its client, which LiteLLM refuses to start without
+      // (mcp_server_manager.py:2685-2695); the other MCPAuth values need keys of their own too.
+      throw new Error(`LiteLlmMcpServer.${factory} "${options.name}": \`authType\` ("${authType}") is not one the typed factories render: `
+        + `use LiteLlmMcpServer.custom("${options.name}", { url, transport, auth_type: "${authType}", ... })${(authType as string) === 'oauth2'
+          ? ' with `oauth2_flow` ("client_credentials" with `token_url`, `client_id` and `client_secret` as "os.environ/NAME", or "authorization_code")'
+          : ' with the keys that auth type needs'}`);
+    }
     const entry: { [key: string]: any } = {
       url: options.url,
       transport,
@@ -256,4 +268,43 @@ export class LiteLlmMcpServer {
     return [this.name, ...(typeof this.entry.alias === 'string' ? [this.entry.alias] : mappedAliases), ...groups]
       .filter((n): n is string => typeof n === 'string' && n !== '');
   }
+}
+
+/**
+ * What LiteLLM refuses in an MCP server's OAuth settings when it loads the config, failing the
+ * proxy's start (litellm/proxy/_experimental/mcp_server/mcp_server_manager.py:2685-2718, 505-527;
+ * litellm/proxy/_types.py:1321-1324). A value read from `os.environ/` is left to LiteLLM.
+ */
+function validateOauth(entry: { [key: string]: any }, where: string): void {
+  const discovery = entry.per_server_oauth_discovery;
+  if ('per_server_oauth_discovery' in entry && typeof discovery !== 'boolean') {
+    throw new Error(`${where}: \`per_server_oauth_discovery\` (${JSON.stringify(discovery)}) must be true or false: LiteLLM refuses anything else at start`);
+  }
+  const bridge = entry.dcr_bridge;
+  if (bridge !== undefined && bridge !== null && typeof bridge !== 'boolean') {
+    throw new Error(`${where}: \`dcr_bridge\` (${JSON.stringify(bridge)}) must be true or false: LiteLLM refuses anything else at start`);
+  }
+  const authType = entry.auth_type;
+  const flow = entry.oauth2_flow;
+  if (envReference(authType) !== undefined || envReference(flow) !== undefined) return;
+  if (authType === 'oauth2' && flow !== 'client_credentials' && flow !== 'authorization_code') {
+    throw new Error(`${where}: \`auth_type\` is "oauth2" but \`oauth2_flow\` is ${flow === undefined ? 'not set' : JSON.stringify(flow)}, `
+      + 'which LiteLLM refuses at start, so the proxy would not start: set `oauth2_flow: client_credentials` (the proxy gets a token at `token_url` '
+      + 'with `client_id` and `client_secret`, as "os.environ/NAME") or `oauth2_flow: authorization_code` (each user signs in)');
+  }
+  if (discovery === true && !(authType === 'oauth2' && flow === 'authorization_code' && !pythonTruthy(entry.delegate_auth_to_upstream))) {
+    throw new Error(`${where}: \`per_server_oauth_discovery\` is true, which LiteLLM accepts only with \`auth_type: oauth2\`, \`oauth2_flow: authorization_code\` `
+      + 'and no `delegate_auth_to_upstream`, and refuses at start otherwise: set those, or remove `per_server_oauth_discovery`');
+  }
+  if (bridge === true && authType !== 'true_passthrough' && authType !== 'oauth_delegate') {
+    throw new Error(`${where}: \`dcr_bridge\` is true with \`auth_type\` ${authType === undefined ? 'not set' : JSON.stringify(authType)}, which LiteLLM refuses at start: `
+      + 'the DCR bridge serves only `auth_type: true_passthrough` or `oauth_delegate`; remove `dcr_bridge` or change the auth type');
+  }
+}
+
+/** Python's truth value of a YAML value: empty strings, lists and mappings, 0 and null are false. */
+function pythonTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0;
+  return Boolean(value);
 }

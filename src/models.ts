@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { envReference, isCredentialKey } from './private/credentials';
+import { envReference, isCredentialKey, literalCredentials } from './private/credentials';
 import { check } from './private/validate';
 
 /**
@@ -242,6 +242,13 @@ export class LiteLlmModel {
         throw new Error(`LiteLlmModel.custom "${options.name}": \`litellmParams.${param}\` reads os.environ/${env}, `
           + `which is not in \`secretEnvNames\`: add "${env}" so the task receives it from the provider keys secret`);
       }
+    }
+    // A credential header (`extra_headers`: Authorization, x-api-key…) is a credential too.
+    const headers = Object.fromEntries(Object.entries(options.litellmParams).filter(([param]) => /headers$/i.test(param)));
+    const literal = literalCredentials(headers, 'litellmParams')[0];
+    if (literal !== undefined) {
+      throw new Error(`LiteLlmModel.custom "${options.name}": \`${literal}\` holds a value; it would be written into the template. `
+        + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`');
     }
     return new LiteLlmModel(options, LiteLlmProvider.CUSTOM, { ...options.litellmParams },
       secretEnvNames, options.needsInternet ?? true);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, aws_cloudfront as cloudfront, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_logs as logs, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, aws_cloudfront as cloudfront, aws_cloudwatch as cloudwatch, aws_iam as iam, aws_logs as logs, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_sns as sns } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LiteLlmCache, LiteLlmPlatformCacheOptions } from './cache';
 import { LiteLlmCloudFront, LiteLlmCloudFrontOptions } from './cloudfront';
@@ -195,7 +195,7 @@ export class LiteLlmPlatform extends Construct implements ec2.IConnectable, iam.
       providerKeyNames: config.secretEnvNames,
     });
     this.network = this.createNetwork(props, profile, config, image);
-    const cloudFrontOn = cloudFrontEnabled(props.cloudFront, props.loadBalancer, profile);
+    const cloudFrontOn = cloudFrontEnabled(props.cloudFront, props.loadBalancer, profile, Stack.of(this).region);
     if (cloudFrontOn) markFrontedByCloudFront(this);
     this.loadBalancer = new LiteLlmLoadBalancer(this, 'LoadBalancer', {
       ...props.loadBalancer,

@@ -16,7 +16,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
 import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
@@ -225,3 +226,141 @@ test('LiteLLM takes the client CloudFront appended, not the forged leftmost X-Fo
   expect(legacy.private.internal).toBe(true);
   expect(legacy.private.ip.startsWith(FORGED)).toBe(true);
 }, 60_000);
+
+/**
+ * LiteLLM's own settings store loaded with the rendered general_settings, as the proxy loads its
+ * config (proxy_server.py:5546-5549, 5407-5412), then what the admin UI's "add allowed IP" does
+ * (`_store_allowed_ips`, proxy_setting_endpoints.py:639-651, called by /add/allowed_ip) and what
+ * every later request meets (`_check_valid_ip`, auth_utils.py:108-126), for a request through
+ * CloudFront; and the sign-in limit's source for it (login_throttle.py:290-305).
+ */
+interface BehindTheEdge {
+  addStatus: number; addError: string; admitted: boolean; loginSource: string; loginSourceLimited: boolean;
+}
+
+function behindTheEdge(general: Record<string, unknown>): BehindTheEdge {
+  const script = [
+    'import json, os',
+    'from fastapi import HTTPException',
+    'from starlette.requests import Request',
+    'from litellm.proxy.config_resolvers.settings_store import SettingsStore',
+    'from litellm.proxy.proxy_server import _reload_settings_store',
+    'from litellm.proxy.ui_crud_endpoints.proxy_setting_endpoints import _store_allowed_ips',
+    'from litellm.proxy.auth.auth_utils import _check_valid_ip',
+    'from litellm.proxy.auth.login_throttle import LoginThrottle',
+    'store = SettingsStore("general_settings")',
+    '_reload_settings_store("general_settings", store, json.loads(os.environ["GENERAL_SETTINGS"]))',
+    'r = Request({"type": "http", "scheme": "http", "method": "POST", "path": "/login", "query_string": b"", "root_path": "",',
+    '             "server": ("10.0.3.12", 4000), "client": (os.environ["PEER"], 51234),',
+    '             "headers": [(b"host", os.environ["HOST"].encode()), (b"x-forwarded-for", os.environ["XFF"].encode())]})',
+    'status, error = 200, ""',
+    'try:',
+    '    _store_allowed_ips(store, [os.environ["CLIENT"]])',
+    'except HTTPException as e:',
+    '    status, error = e.status_code, e.detail["error"]',
+    'throttle = LoginThrottle.from_request(r, store, None)',
+    'print(json.dumps({"addStatus": status, "addError": error, "admitted": _check_valid_ip(store.get("allowed_ips"), r, store.get("use_x_forwarded_for"))[0],',
+    '                  "loginSource": throttle.client_ip, "loginSourceLimited": throttle.source_limit is not None}))',
+  ].join('\n');
+  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
+    encoding: 'utf8',
+    env: {
+      GENERAL_SETTINGS: JSON.stringify(general),
+      XFF: `${FORGED}, ${CLIENT}, ${VPC_ORIGIN.private}`,
+      CLIENT,
+      PEER: LOAD_BALANCER,
+      HOST: DISTRIBUTION,
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      PATH: '/usr/bin:/bin',
+    },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+test('the admin UI cannot add an allowed IP behind CloudFront, which would lock everyone out; sign-ins count per client (control: without the platform\'s keys)', () => {
+  // GIVEN
+  const { allowed_ips: _allowed, trusted_proxy_ranges: _ranges, ...control } = synthesized.general;
+
+  // WHEN
+  const platform = behindTheEdge(synthesized.general);
+  const without = behindTheEdge(control);
+
+  // THEN: the config owns allowed_ips (null: every address), so LiteLLM refuses the write with its
+  // 400, and the client's requests still pass; its failed sign-ins count under its own address.
+  expect(synthesized.general).toHaveProperty('allowed_ips', null);
+  expect(platform).toEqual({
+    addStatus: 400,
+    addError: expect.stringContaining('general_settings.allowed_ips is set in the config file'),
+    admitted: true,
+    loginSource: CLIENT,
+    loginSourceLimited: true,
+  });
+  // Without them the write is taken, and the client itself is refused from then on (LiteLLM
+  // compares the whole header); sign-ins count per username only.
+  expect(without).toMatchObject({ addStatus: 200, admitted: false, loginSourceLimited: false });
+}, 60_000);
+
+/**
+ * A stream whose first token takes longer than CloudFront's origin response timeout: LiteLLM
+ * sends nothing until the provider's first chunk unless its keep-alive is on, so CloudFront would
+ * answer 504. Here the timeout is 8 s (the platform's keep-alive half of it, 4 s) and the
+ * provider takes 6 s: the platform's proxy writes `: ping` within the timeout, the control
+ * (the keep-alive line removed from the config) writes its first byte only after 6 s.
+ */
+describe.each([
+  ['the platform\'s config', (yaml: string) => yaml, true],
+  ['a control without the keep-alive', (yaml: string) => yaml.replace(/^ {2}sse_keepalive_ping_interval_seconds: .*\n/m, ''), false],
+] as const)('a slow stream behind CloudFront: %s', (_, editConfig, pings) => {
+  let proxy: BootedProxy;
+  let rendered: string;
+
+  beforeAll(async () => {
+    const stack = new Stack(new App(), 'SlowStream', { env: { account: '123456789012', region: 'us-east-1' } });
+    const slow = LiteLlmModel.custom({
+      name: 'slow',
+      needsInternet: false,
+      litellmParams: { model: 'openai/mock', mock_response: 'a considered answer', mock_delay: 6 },
+    });
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [slow], cloudFront: { originResponseTimeout: Duration.seconds(8) } });
+    rendered = platform.service.renderedConfig;
+    proxy = await BootedProxy.start(containersOf(Template.fromStack(stack).toJSON()), { editConfig });
+    await proxy.waitUntilLive();
+  }, 180_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  test(pings ? 'writes `: ping` before the first token, within the origin response timeout, then the answer' : 'writes nothing until the first token', async () => {
+    // GIVEN
+    expect(YAML.parse(rendered).litellm_settings.sse_keepalive_ping_interval_seconds).toBe(4);
+    const started = Date.now();
+
+    // WHEN
+    const res = await fetch(`${proxy.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'Authorization': `Bearer ${proxy.env.LITELLM_MASTER_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'slow', stream: true, messages: [{ role: 'user', content: 'think first' }] }),
+    });
+    const reader = res.body!.getReader();
+    const chunks: { at: number; text: string }[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push({ at: Date.now() - started, text: Buffer.from(value).toString('utf8') });
+    }
+    const body = chunks.map(c => c.text).join('');
+
+    // THEN
+    expect(res.status).toBe(200);
+    expect(body).toContain('data: [DONE]');
+    expect(body).toContain('"content":"a c"');
+    if (pings) {
+      expect(chunks[0].text.startsWith(': ping')).toBe(true);
+      expect(chunks[0].at).toBeLessThan(8_000);
+    } else {
+      expect(body).not.toContain(': ping');
+      expect(chunks[0].at).toBeGreaterThanOrEqual(6_000);
+    }
+  }, 60_000);
+});

@@ -11,6 +11,7 @@ import {
 import { buildingBlocks } from './support/blocks';
 import { nagFindings } from './support/nag';
 import { joinedText, servingTaskDefinition } from './support/template';
+import { checkRegion } from '../src/private/cloudfront-checks';
 import { cloudFrontEnabled } from '../src/private/cloudfront-platform';
 
 const claude = () => LiteLlmModel.bedrock({ name: 'claude-sonnet', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' });
@@ -138,12 +139,21 @@ describe('the DEVELOPMENT one-liner: CloudFront in front by default', () => {
     expect(environment(s)).toContainEqual({ Name: 'PROXY_BASE_URL', Value: url });
   });
 
-  test('LiteLLM reads the client two hops from the right; proxies trusted from the VPC only; no per-address sign-in limit', () => {
+  test('LiteLLM reads the client two hops from the right; proxies trusted from the VPC only; sign-ins limited per client address; allowed_ips owned by the config', () => {
     const general = config(s).general_settings;
     expect(general.mcp_xff_num_trusted_hops).toBe(2);
     expect(general.use_x_forwarded_for).toBe(true);
     expect(general.mcp_trusted_proxy_ranges).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']);
-    expect(general.trusted_proxy_ranges).toBeUndefined();
+    expect(general.trusted_proxy_ranges).toEqual(general.mcp_trusted_proxy_ranges);
+    expect(general).toHaveProperty('allowed_ips', null);
+  });
+
+  test('streams get LiteLLM\'s keep-alive 15 s before CloudFront would give up, at least half the origin response timeout', () => {
+    expect(config(s).litellm_settings.sse_keepalive_ping_interval_seconds).toBe(45);
+    const slower = synth({ cloudFront: { originResponseTimeout: Duration.seconds(120) } });
+    expect(config(slower).litellm_settings.sse_keepalive_ping_interval_seconds).toBe(105);
+    const short = synth({ cloudFront: { originResponseTimeout: Duration.seconds(20) } });
+    expect(config(short).litellm_settings.sse_keepalive_ping_interval_seconds).toBe(10);
   });
 
   test('the default request timeout gives each provider attempt at most the origin response timeout', () => {
@@ -215,6 +225,31 @@ describe('the default per profile and per choice', () => {
     expect(cloudFrontEnabled({ enabled: false }, undefined, dev)).toBe(false);
   });
 
+  test.each([
+    ['cn-north-1', 'aws-cn'], ['cn-northwest-1', 'aws-cn'], ['us-gov-west-1', 'aws-us-gov'], ['us-iso-east-1', 'an ISO partition'],
+    ['us-isob-east-1', 'an ISO partition'], ['eu-isoe-west-1', 'an ISO partition'], ['eusc-de-east-1', 'aws-eusc'],
+  ])('off by default in %s (%s, no VPC origins), refused when asked, and refused for the building block', (region, partition) => {
+    expect(cloudFrontEnabled(undefined, undefined, dev, region)).toBe(false);
+    expect(() => cloudFrontEnabled({ originResponseTimeout: Duration.seconds(30) }, undefined, dev, region)).toThrow(new Error(
+      `\`cloudFront.originResponseTimeout\` configures the CloudFront distribution, but CloudFront is off (CloudFront has no VPC origins in ${region} (${partition})): remove them`));
+    expect(() => cloudFrontEnabled({ enabled: true }, undefined, dev, region)).toThrow(new Error(
+      `\`cloudFront.enabled\` is true, but the stack is in ${region} (${partition}), where CloudFront has no VPC origins: `
+      + 'remove `cloudFront`, and serve HTTPS from the load balancer (`loadBalancer.domainName` with `domainZone` or `certificate`)'));
+    const stack = new Stack(new App(), 'Partition', { env: { account: '123456789012', region } });
+    // No vendored RDS CA in these partitions: the database takes one (any PEM passes synth).
+    const caCertificatePem = '-----BEGIN CERTIFICATE-----\nMIIBstand-in\n-----END CERTIFICATE-----';
+    const platform = new LiteLlmPlatform(stack, 'LiteLlm', { models: [LiteLlmModel.mock({ name: 'mock' })], database: { caCertificatePem } });
+    expect(platform.cloudFront).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::CloudFront::Distribution', 0);
+    expect(() => checkRegion(region)).toThrow(new Error(`LiteLlmCloudFront: the stack is in ${region} (${partition}), where CloudFront has no VPC origins: `
+      + 'serve HTTPS from the load balancer instead (`domainName` with `domainZone` or `certificate`)'));
+  });
+
+  test('on by default in a region-agnostic stack and in the commercial partition', () => {
+    expect(cloudFrontEnabled(undefined, undefined, dev, new Stack().region)).toBe(true);
+    expect(cloudFrontEnabled(undefined, undefined, dev, 'eu-west-1')).toBe(true);
+  });
+
   test.each(choices)('DEVELOPMENT with `loadBalancer.%s` keeps today\'s shape (off)', (_name, loadBalancer) => {
     expect(cloudFrontEnabled(undefined, loadBalancer, dev)).toBe(false);
   });
@@ -227,6 +262,8 @@ describe('the default per profile and per choice', () => {
     expect(s.platform.distribution).toBeUndefined();
     expect(httpOnlyWarnings(s)).toHaveLength(1);
     expect(config(s).general_settings.mcp_xff_num_trusted_hops).toBe(1);
+    expect(config(s).general_settings).not.toHaveProperty('allowed_ips');
+    expect(config(s).litellm_settings).not.toHaveProperty('sse_keepalive_ping_interval_seconds');
     expect(config(s).litellm_settings.request_timeout).toBe(191);
     expect(s.template.findOutputs('LiteLlmDistributionId')).toEqual({});
   });
@@ -244,6 +281,17 @@ describe('refusals', () => {
   ])('cloudFront.enabled with loadBalancer %j is refused, with the fix', (loadBalancer, message) => {
     expect(() => cloudFrontEnabled({ enabled: true }, loadBalancer as LiteLlmLoadBalancerOptions, LiteLlmDeploymentProfile.PRODUCTION))
       .toThrow(new Error(`\`cloudFront.enabled\` is true, and ${message}; or remove \`cloudFront.enabled\` to keep the load balancer as it is`));
+  });
+
+  test('a keep-alive interval of the config is kept when it is shorter than the origin response timeout, refused when not', () => {
+    const keepalive = (seconds: number) => config(synth({ config: { litellmSettings: { sse_keepalive_ping_interval_seconds: seconds } } }))
+      .litellm_settings.sse_keepalive_ping_interval_seconds;
+    expect(keepalive(5)).toBe(5);
+    expect(keepalive(0)).toBe(0);
+    expect(() => build({ config: { litellmSettings: { sse_keepalive_ping_interval_seconds: 60 } } })).toThrow(new Error(
+      '`litellm_settings.sse_keepalive_ping_interval_seconds` (60) is not shorter than CloudFront\'s origin response timeout (`cloudFront.originResponseTimeout`, 60 s): '
+      + 'a stream whose first token takes longer would be cut with a 504 before LiteLLM\'s first ping. Remove it (the platform sets 45 s behind CloudFront), or set it under 60 s'));
+    expect(() => build({ config: { litellmSettings: { sse_keepalive_ping_interval_seconds: 60 } }, cloudFront: { enabled: false } })).not.toThrow();
   });
 
   test('general_settings.allowed_ips is refused behind CloudFront (the header LiteLLM compares holds two addresses); kept without it', () => {

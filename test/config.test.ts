@@ -469,7 +469,7 @@ describe('raw settings', () => {
     ['routerSettings', 'redis_url', 'use `cache` (the platform\'s ElastiCache)'],
     ['routerSettings', 'timeout', 'use `service.requestTimeout` (checked against the load balancer\'s idle timeout)'],
     ['generalSettings', 'mcp_xff_num_trusted_hops', 'remove it: the platform sets the proxies in front, 1 (the load balancer appends the address it saw) or 2 behind CloudFront (CloudFront appends the client\'s, then the load balancer CloudFront\'s); a larger count would read an entry that a client writes itself'],
-    ['generalSettings', 'trusted_proxy_ranges', 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address'],
+    ['generalSettings', 'trusted_proxy_ranges', 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`), or behind CloudFront, the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address'],
   ])('the platform-owned %s.%s is refused', (prop, key, instead) => {
     expect(() => LiteLlmConfig.load([MOCK('m')], { [prop]: { [key]: 'os.environ/X' } }))
       .toThrow(new Error(`\`config.${prop}.${key}\` is set by the platform: ${instead}`));

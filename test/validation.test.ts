@@ -404,6 +404,12 @@ const BAD_INPUTS: BadInput[] = [
       + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
   },
   {
+    name: 'LiteLlmModel.custom with a literal credential header',
+    build: () => LiteLlmModel.custom({ name: 'gw', litellmParams: { model: 'openai/x', extra_headers: { 'x-api-key': 'sk-live-1' } } }),
+    message: 'LiteLlmModel.custom "gw": `litellmParams.extra_headers.x-api-key` holds a value; it would be written into the template. '
+      + 'Write "os.environ/NAME" and list NAME in `secretEnvNames`',
+  },
+  {
     name: 'LiteLlmModel.custom with vertex_credentials as an object',
     build: () => LiteLlmModel.custom({ name: 'gemini', litellmParams: { model: 'vertex_ai/gemini-2.5-pro', vertex_credentials: { private_key: 'k' } } }),
     message: 'LiteLlmModel.custom "gemini": `litellmParams.vertex_credentials` holds a value; it would be written into the template. '

@@ -225,10 +225,11 @@ export interface LiteLlmPlatformSettings {
   readonly trustedProxyCidrs?: string[];
   /**
    * Whether clients reach the load balancer from the internet, outside `trustedProxyCidrs`,
-   * themselves: the admin UI's sign-in limit then also counts per client address
-   * (`trusted_proxy_ranges`). Behind an internal load balancer clients have addresses inside
-   * those ranges, which LiteLLM skips as proxies, and behind a proxy in front (`publicUrl`) the
-   * address is the proxy's: either way every client would be counted under one address.
+   * themselves or through CloudFront (which appends the client's address): the admin UI's
+   * sign-in limit then also counts per client address (`trusted_proxy_ranges`). Behind an
+   * internal load balancer clients have addresses inside those ranges, which LiteLLM skips as
+   * proxies, and behind a proxy in front (`publicUrl`) the address is the proxy's: either way
+   * every client would be counted under one address.
    */
   readonly limitSignInsPerAddress?: boolean;
   /**

@@ -4,6 +4,7 @@ import { LiteLlmConfigOptions, LiteLlmPlatformSettings } from './options';
 import { attemptBudget, checkAttemptTimeouts } from './request-budget';
 import { checkHeaderIdentity, platformOwned } from './reserved-keys';
 import { CALLBACK_LISTS, merge, Section, SECTIONS, RAW_PROP, Settings } from './settings';
+import { checkStreamKeepalive, streamKeepaliveSeconds } from './stream-keepalive';
 import { alignRouterKeys, checkSpendSettings, typedSettings } from './typed';
 import { LiteLlmModel } from '../models';
 
@@ -28,10 +29,15 @@ export function renderConfig(
   const raw = options.litellmSettings ?? {};
   const taken = callbacks.flatMap(c => Object.keys(c.litellmSettings)).find(k => !CALLBACK_LISTS.includes(k) && k in raw);
   if (taken) throw new Error(`\`config.litellmSettings.${taken}\` is set by a callback in \`config.callbacks\`: remove one of them`);
-  // JSON lines are the platform's default for CloudWatch Logs; nothing depends on them, so a raw setting may turn them off.
+  // JSON lines are the platform's default for CloudWatch Logs, and behind CloudFront the stream
+  // keep-alive (stream-keepalive.ts): defaults, which a raw setting may change.
   const defaults = {
     ...PLATFORM_DEFAULTS,
-    litellm_settings: { ...PLATFORM_DEFAULTS.litellm_settings, json_logs: platform.jsonLogs },
+    litellm_settings: {
+      ...PLATFORM_DEFAULTS.litellm_settings,
+      json_logs: platform.jsonLogs,
+      ...(platform.cloudFront ? { sse_keepalive_ping_interval_seconds: streamKeepaliveSeconds(platform.cloudFront) } : {}),
+    },
     general_settings: { ...PLATFORM_DEFAULTS.general_settings, ...(platform.sharedState ? SPEND_BUFFER : {}) },
   };
   const rawLayer = Object.fromEntries(SECTIONS.map(s => [s, options[RAW_PROP[s]] ?? {}])) as Record<Section, Settings>;
@@ -54,6 +60,7 @@ export function renderConfig(
       + 'LiteLLM compares the whole X-Forwarded-For header, which then holds the client\'s address and the VPC origin\'s. Remove it, and allow clients with a '
       + 'web ACL at the edge (`cloudFront.webAclArn`, an IP set rule), or turn CloudFront off (`cloudFront.enabled: false`) and use `loadBalancer.allowedPeers`');
   }
+  if (platform.cloudFront) checkStreamKeepalive(settings.litellm_settings, platform.cloudFront);
   const budget = attemptBudget(models, settings.router_settings, platform.requestTimeoutSeconds, platform.cloudFront);
   checkAttemptTimeouts(models, options, settings.router_settings, budget);
   const owned = platformOwned(platform, budget);

@@ -24,7 +24,7 @@ export const RESERVED: Record<Section, { [key: string]: string }> = {
     use_x_forwarded_for: 'remove it: the load balancer is the one proxy in front of the tasks, and the platform trusts its X-Forwarded-* headers from the VPC only',
     mcp_trusted_proxy_ranges: 'remove it: the platform trusts X-Forwarded-* headers from the VPC, where the load balancer is',
     mcp_xff_num_trusted_hops: 'remove it: the platform sets the proxies in front, 1 (the load balancer appends the address it saw) or 2 behind CloudFront (CloudFront appends the client\'s, then the load balancer CloudFront\'s); a larger count would read an entry that a client writes itself',
-    trusted_proxy_ranges: 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`) the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address',
+    trusted_proxy_ranges: 'remove it: behind an internet-facing load balancer with no proxy in front (`loadBalancer.publicUrl`), or behind CloudFront, the platform sets it to the VPC, where the load balancer is, so the admin UI\'s sign-in limit counts per client address',
   },
   router_settings: {
     redis_host: 'use `cache` (the platform\'s ElastiCache)',
@@ -103,6 +103,14 @@ export function platformOwned(input: LiteLlmPlatformSettings, budget: AttemptBud
         // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html#request-custom-headers-behavior,
         // X-Forwarded-For): the client is two hops from the right.
         mcp_xff_num_trusted_hops: input.cloudFront ? 2 : 1,
+        // Behind CloudFront no `allowed_ips` list can match (render.ts), and one entry added in the
+        // admin UI (/add/allowed_ip, proxy_setting_endpoints.py:654-698, kept in the database with
+        // STORE_MODEL_IN_DB) would refuse every request, the admin UI's included, until someone
+        // edits the database. A key the config file declares is the file's
+        // (litellm/proxy/config_resolvers/settings_rules.py:101-111): the admin UI's write then
+        // fails with LiteLLM's 400 "set in the config file" (settings_store.py:109-111,
+        // proxy_setting_endpoints.py:639-651), and null admits every address (auth_utils.py:116).
+        ...(input.cloudFront ? { allowed_ips: null } : {}),
         ...(input.limitSignInsPerAddress ? { trusted_proxy_ranges: input.trustedProxyCidrs } : {}),
       } : {}),
     },

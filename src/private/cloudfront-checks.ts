@@ -11,6 +11,33 @@ import type { LiteLlmLoadBalancer } from '../load-balancer';
  */
 export const MAX_ORIGIN_RESPONSE_TIMEOUT_SECONDS = 120;
 
+/**
+ * The partition of a region CloudFront VPC origins do not serve, if `region` is one: GovCloud and
+ * the ISO regions have no `AWS::CloudFront::*` resource types, and China has distributions but
+ * neither VPC origins nor CloudFront Functions (cfn-lint's per-region resource specifications),
+ * and serves no `*.cloudfront.cn` name without an ICP-registered domain ("Amazon CloudFront",
+ * Amazon Web Services in China user guide).
+ */
+export function unservedPartition(region: string): string | undefined {
+  if (Token.isUnresolved(region)) return undefined;
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (/^(us|eu)-iso/.test(region)) return 'an ISO partition';
+  // CloudFront launched in the European Sovereign Cloud; VPC origins there are not documented, and
+  // its certificates and web ACLs would not live in us-east-1.
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return undefined;
+}
+
+/** Refuses a LiteLlmCloudFront in a region CloudFront VPC origins do not serve. */
+export function checkRegion(region: string): void {
+  const partition = unservedPartition(region);
+  if (partition !== undefined) {
+    throw new Error(`LiteLlmCloudFront: the stack is in ${region} (${partition}), where CloudFront has no VPC origins: `
+      + 'serve HTTPS from the load balancer instead (`domainName` with `domainZone` or `certificate`)');
+  }
+}
+
 /** The distribution's own settings: the timeout's range, the domain and its certificate, a global web ACL. */
 export function checkCloudFrontProps(props: LiteLlmCloudFrontProps): void {
   if (props.enabled === false) {

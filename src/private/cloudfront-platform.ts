@@ -1,3 +1,4 @@
+import { unservedPartition } from './cloudfront-checks';
 import type { LiteLlmCloudFrontOptions } from '../cloudfront';
 import type { LiteLlmLoadBalancerOptions } from '../load-balancer';
 import { profileDefaults } from './defaults';
@@ -23,21 +24,29 @@ const LOAD_BALANCER_CHOICES: [keyof LiteLlmLoadBalancerOptions, (v: unknown) => 
 /**
  * Whether the platform puts CloudFront in front: `cloudFront.enabled`, else by default for a
  * DEVELOPMENT platform whose load balancer would serve plain HTTP to the internet (no choice
- * above made). Fails on settings of the distribution when it is off, and on a load balancer
- * choice that contradicts it when it is on.
+ * above made) in a region CloudFront VPC origins serve (or a region-agnostic stack). Fails on
+ * settings of the distribution when it is off, and on a load balancer choice or a region that
+ * contradicts it when it is on.
  */
 export function cloudFrontEnabled(
   cloudFront: LiteLlmCloudFrontOptions | undefined, loadBalancer: LiteLlmLoadBalancerOptions | undefined, profile: LiteLlmDeploymentProfile,
+  region?: string,
 ): boolean {
   const chosen = LOAD_BALANCER_CHOICES.filter(([key]) => loadBalancer?.[key] !== undefined);
-  const on = cloudFront?.enabled ?? (profileDefaults(profile).cloudFront && chosen.length === 0);
+  const partition = region === undefined ? undefined : unservedPartition(region);
+  if (cloudFront?.enabled === true && partition !== undefined) {
+    throw new Error(`\`cloudFront.enabled\` is true, but the stack is in ${region} (${partition}), where CloudFront has no VPC origins: `
+      + 'remove `cloudFront`, and serve HTTPS from the load balancer (`loadBalancer.domainName` with `domainZone` or `certificate`)');
+  }
+  const on = cloudFront?.enabled ?? (profileDefaults(profile).cloudFront && chosen.length === 0 && partition === undefined);
   const settings = Object.entries(cloudFront ?? {}).filter(([k, v]) => k !== 'enabled' && v !== undefined).map(([k]) => `\`cloudFront.${k}\``);
   if (!on && settings.length > 0) {
     const why = cloudFront?.enabled === false ? '`cloudFront.enabled: false`'
-      : profile === LiteLlmDeploymentProfile.PRODUCTION ? 'PRODUCTION turns it on only when asked'
-        : `the load balancer's own choices (${chosen.map(([k]) => `\`loadBalancer.${k}\``).join(', ')}) turn it off`;
+      : partition !== undefined ? `CloudFront has no VPC origins in ${region} (${partition})`
+        : profile === LiteLlmDeploymentProfile.PRODUCTION ? 'PRODUCTION turns it on only when asked'
+          : `the load balancer's own choices (${chosen.map(([k]) => `\`loadBalancer.${k}\``).join(', ')}) turn it off`;
     throw new Error(`${settings.join(', ')} configure${settings.length === 1 ? 's' : ''} the CloudFront distribution, but CloudFront is off (${why}): `
-      + 'set `cloudFront.enabled: true`, or remove them');
+      + (partition !== undefined ? 'remove them' : 'set `cloudFront.enabled: true`, or remove them'));
   }
   if (on && chosen.length > 0) {
     const [key, why] = chosen[0];

@@ -22,11 +22,30 @@ export function bindConfigSections(
   // A guardrail with cross-Region inference also needs ApplyGuardrail on its guardrail profile in
   // each destination region, `arn:…:bedrock:<region>:<account>:guardrail-profile/<profile id>`
   // (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrail-profiles-permissions.html).
+  for (const g of guardrails) {
+    // LiteLLM calls ApplyGuardrail with the id alone (an ARN is rendered as its id: guardrails.ts),
+    // which Bedrock looks up in the caller's account.
+    const arn = g._bedrock?.arn;
+    if (arn === undefined || Token.isUnresolved(arn) || Token.isUnresolved(stack.account)) continue;
+    const account = arn.split(':')[4];
+    if (account !== stack.account) {
+      throw new Error(`guardrail "${g.name}": \`guardrailIdentifier\` ("${arn}") is a guardrail in account ${account}, but the service deploys to account ${stack.account}: `
+        + 'LiteLLM calls ApplyGuardrail with the guardrail\'s id, which Bedrock looks up in the task\'s own account, so every call would fail. '
+        + `Use a guardrail in account ${stack.account}, or LiteLlmGuardrail.custom with \`aws_role_name\` a role in account ${account} that may apply it`);
+    }
+  }
   const guardrailArns = [...new Set(guardrails.flatMap(g => (g._bedrock
     ? [g._bedrock.arn ?? arnOf(stack, g._bedrock.identifier, g._bedrock.region, 'guardrail'), ...profileArns(stack, g._bedrock.profileArn)]
     : [])))];
   if (guardrailArns.length > 0) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ApplyConfiguredBedrockGuardrails', actions: ['bedrock:ApplyGuardrail'], resources: guardrailArns }));
+  }
+  // A guardrail encrypted with a customer managed key: ApplyGuardrail's caller needs kms:Decrypt on
+  // that key (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-kms.html).
+  // Known only for a bedrock.CfnGuardrail given to LiteLlmGuardrail.bedrock (its kmsKeyArn).
+  const guardrailKeys = [...new Set(guardrails.flatMap(g => (g._kmsKeyArn !== undefined ? [g._kmsKeyArn] : [])))];
+  if (guardrailKeys.length > 0) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DecryptConfiguredBedrockGuardrails', actions: ['kms:Decrypt'], resources: guardrailKeys }));
   }
   // Retrieve's resource is the knowledge base, `arn:${Partition}:bedrock:${Region}:${Account}:knowledge-base/${KnowledgeBaseId}` (same reference).
   const knowledgeBaseArns = [...new Set(vectorStores.flatMap(v => (v._knowledgeBase ? [arnOf(stack, v._knowledgeBase.knowledgeBaseId, v._knowledgeBase.region, 'knowledge-base')] : [])))];

@@ -45,10 +45,15 @@ export function renderConfig(scope: Construct, config: LiteLlmConfig, props: Lit
     },
     callbacks,
     trustedProxyCidrs: trustedProxyCidrs(props.network.vpc),
-    // Not behind a proxy (`publicUrl`, CloudFront): every client behind it would share its
-    // address's limit. (Behind CloudFront the load balancer is internal anyway.)
-    limitSignInsPerAddress: (props.loadBalancer.loadBalancer.node.defaultChild as elbv2.CfnLoadBalancer).scheme !== 'internal'
-      && !props.loadBalancer._behindProxy,
+    // Not behind an unknown proxy (`publicUrl`): every client behind it would share its address's
+    // limit. Behind CloudFront the chain ends `<client>, <VPC origin>`: the load balancer admits
+    // only CloudFront's VPC origin security group, and a rule that names a group admits traffic
+    // from the private addresses of that group's network interfaces ("Security group rules",
+    // Amazon VPC User Guide), so the VPC origin's hop is inside the trusted VPC ranges and
+    // LiteLLM's walk from the right (litellm/proxy/auth/network.py:79-93) stops at the client
+    // CloudFront appended, which no client writes.
+    limitSignInsPerAddress: props.loadBalancer._cloudFront !== undefined
+      || ((props.loadBalancer.loadBalancer.node.defaultChild as elbv2.CfnLoadBalancer).scheme !== 'internal' && !props.loadBalancer._behindProxy),
     cloudFront: cloudFrontInput(props),
   });
   validatePrometheusCallback(text, metrics);
