@@ -276,6 +276,8 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
   private frontRead = false;
   /** Headers the WAF logs redact, lowercase. */
   private readonly redactedHeaders: string[] = [...REDACTED_HEADERS];
+  /** Whether a web ACL logs requests: only then do WAF's redaction limits apply. */
+  private readonly wafLogs: boolean;
 
   constructor(scope: Construct, id: string, props: LiteLlmLoadBalancerProps) {
     super(scope, id);
@@ -318,6 +320,7 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
     this.publicUrlSet = props.publicUrl !== undefined;
 
     const wafOn = wafEnabled(props.waf, defaults.waf);
+    this.wafLogs = wafOn;
     this._redactHeaders(props.waf?.redactedHeaders ?? [], '`waf.redactedHeaders`');
     if (wafOn) {
       const waf = addWaf(this, this.loadBalancer, props, props.logRetention ?? defaults.logRetention,
@@ -447,6 +450,11 @@ export class LiteLlmLoadBalancer extends Construct implements ec2.IConnectable {
    */
   public _redactHeaders(names: string[], source: string): void {
     const added = [...new Set(names.map(n => n.toLowerCase()))].filter(n => !this.redactedHeaders.includes(n));
+    // Without a web ACL there is no WAF log, and nothing for its limits to refuse.
+    if (!this.wafLogs) {
+      this.redactedHeaders.push(...added);
+      return;
+    }
     for (const name of added) {
       // WAF refuses a longer `SingleHeader` name at deploy (https://docs.aws.amazon.com/waf/latest/APIReference/API_SingleHeader.html).
       check(name, n => n.length <= MAX_REDACTED_HEADER_LENGTH,

@@ -292,6 +292,12 @@ describe('refusals', () => {
       '`litellm_settings.sse_keepalive_ping_interval_seconds` (60) is not shorter than CloudFront\'s origin response timeout (`cloudFront.originResponseTimeout`, 60 s): '
       + 'a stream whose first token takes longer would be cut with a 504 before LiteLLM\'s first ping. Remove it (the platform sets 45 s behind CloudFront), or set it under 60 s'));
     expect(() => build({ config: { litellmSettings: { sse_keepalive_ping_interval_seconds: 60 } }, cloudFront: { enabled: false } })).not.toThrow();
+    const slowPings = LiteLlmModel.custom({ name: 'slow-pings', litellmParams: { model: 'openai/x', keepalive_seconds: 90 }, needsInternet: false });
+    expect(() => build({ models: [slowPings] })).toThrow(new Error(
+      'model "slow-pings": `keepalive_seconds` (90) is not shorter than CloudFront\'s origin response timeout (`cloudFront.originResponseTimeout`, 60 s): '
+      + 'a stream whose first token takes longer would be cut with a 504 before LiteLLM\'s first ping. Remove it (the platform\'s 45 s then applies), or set it under 60 s'));
+    const quickPings = LiteLlmModel.custom({ name: 'quick-pings', litellmParams: { model: 'openai/x', keepalive_seconds: 20 }, needsInternet: false });
+    expect(() => build({ models: [quickPings] })).not.toThrow();
   });
 
   test('general_settings.allowed_ips is refused behind CloudFront (the header LiteLLM compares holds two addresses); kept without it', () => {

@@ -94,6 +94,15 @@ describe('what each layer may carry', () => {
     expect(doc({ configFile: file }).guardrails.map((g: any) => g.guardrail_name)).toEqual(['own', 'included', 'nested']);
   });
 
+  test('an include not next to the file that declares it is read from next to the root config, as LiteLLM does', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-litellm-sections-'));
+    configFile('guardrails:\n  - guardrail_name: shared\n    litellm_params: { guardrail: block_code_execution, mode: pre_call }\n', 'shared.yaml', dir);
+    fs.mkdirSync(path.join(dir, 'teams'));
+    configFile('include: [shared.yaml]\nvector_store_registry: []\n', 'team.yaml', path.join(dir, 'teams'));
+    const file = configFile('include: [teams/team.yaml]\n', 'config.yaml', dir);
+    expect(doc({ configFile: file }).guardrails.map((g: any) => g.guardrail_name)).toEqual(['shared']);
+  });
+
   test.each([
     ['model_list', 'use `models` (LiteLlmModel factories), or bring the file in `config.configFile`'],
     ['litellm_settings', 'use `config.litellmSettings`'],
@@ -466,5 +475,12 @@ describe('review of issue 32', () => {
       .toThrow(/^`mcp_servers.local.args\[1\]` is an "os.environ\/" reference inside a list of strings, which LiteLLM passes on as written/);
     // In a mapping, even inside a list, LiteLLM resolves it.
     expect(() => doc({ sections: { credential_list: [{ credential_name: 'c', credential_values: { api_key: 'os.environ/C_KEY' } }] } })).not.toThrow();
+  });
+
+  test('a mapping inside a list inside a list is passed on as written: its os.environ/ is refused, and so it is in a typed prop\'s own entry', () => {
+    expect(() => doc({ sections: { search_tools: [{ search_tool_name: 's', litellm_params: { headers_sets: [[{ token: 'os.environ/T' }]] } }] } }))
+      .toThrow(/^`search_tools\[0\].litellm_params.headers_sets\[0\]\[0\].token` is an "os.environ\/" reference inside a list of strings/);
+    const local = LiteLlmMcpServer.custom('local', { transport: 'stdio', command: 'npx', args: ['tool', 'os.environ/TOOL_TOKEN'] });
+    expect(() => doc({ mcpServers: [local] })).toThrow(/^`mcp_servers.local.args\[1\]` is an "os.environ\/" reference inside a list of strings/);
   });
 });

@@ -1439,8 +1439,15 @@ describe('WAF log redaction from the config', () => {
     expect(() => standalone().make({ waf: { enabled: true, redactedHeaders: [long] } })).toThrow(new Error(
       `\`waf.redactedHeaders\` has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters, so the deploy would fail. Use a shorter name`));
     expect(() => standalone().make({ waf: { enabled: true, redactedHeaders: [long.slice(1)] } })).not.toThrow();
-    expect(() => synthPlatform(() => ({ config: { generalSettings: { litellm_key_header_name: long } } }))).toThrow(
+    const withWaf = () => ({ config: { generalSettings: { litellm_key_header_name: long } }, loadBalancer: { waf: { enabled: true } } });
+    expect(() => synthPlatform(withWaf)).toThrow(
       `has the header "${long}" (65 characters): WAF redacts header names of at most 64 characters`);
+  });
+
+  test('without a web ACL there is no WAF log, and its limits refuse nothing', () => {
+    const long = `x-${'k'.repeat(63)}`;
+    expect(() => synthPlatform(() => ({ config: { generalSettings: { litellm_key_header_name: long } } }))).not.toThrow();
+    expect(() => standalone().make({ waf: { enabled: false } })._redactHeaders(Array.from({ length: 120 }, (_, i) => `x-key-${i}`), 'test')).not.toThrow();
   });
 
   test('a header name that is a deploy-time value is not judged', () => {

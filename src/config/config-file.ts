@@ -52,7 +52,11 @@ function readWithIncludes(root: string): Settings {
   take(readYaml(root, root), root);
   while (pending.length > 0) {
     const [entry, declaredIn] = pending.shift()!;
-    const file = path.resolve(path.dirname(declaredIn), entry);
+    // Next to the file that declares it; else next to the root config, where LiteLLM also looks
+    // (litellm/proxy/common_utils/config_includes.py:11-43).
+    const declared = path.resolve(path.dirname(declaredIn), entry);
+    const fromRoot = path.resolve(path.dirname(root), entry);
+    const file = !fs.existsSync(declared) && fs.existsSync(fromRoot) ? fromRoot : declared;
     if (loaded.has(file)) continue;
     loaded.add(file);
     if (!fs.existsSync(file)) throw new Error(`\`config.configFile\` (${root}): the included file ${entry} (${file}) does not exist`);

@@ -60,7 +60,7 @@ export function renderConfig(
       + 'LiteLLM compares the whole X-Forwarded-For header, which then holds the client\'s address and the VPC origin\'s. Remove it, and allow clients with a '
       + 'web ACL at the edge (`cloudFront.webAclArn`, an IP set rule), or turn CloudFront off (`cloudFront.enabled: false`) and use `loadBalancer.allowedPeers`');
   }
-  if (platform.cloudFront) checkStreamKeepalive(settings.litellm_settings, platform.cloudFront);
+  if (platform.cloudFront) checkStreamKeepalive(settings.litellm_settings, models, platform.cloudFront);
   const budget = attemptBudget(models, settings.router_settings, platform.requestTimeoutSeconds, platform.cloudFront);
   checkAttemptTimeouts(models, options, settings.router_settings, budget);
   const owned = platformOwned(platform, budget);

@@ -172,11 +172,28 @@ export function validateSectionCombinations(sections: Settings): void {
   if (present('policy_attachments') && !present('policies')) {
     throw new Error('`policy_attachments` is set without `policies` (in `config.configFile` or `config.sections`): LiteLLM reads attachments only with policies, so these would be ignored: add the `policies` they attach, or remove them');
   }
+  validateListedReferences(sections);
+}
+
+/** Refuses an `os.environ/NAME` that LiteLLM would pass on unresolved (see validateSectionCombinations). */
+export function validateListedReferences(sections: Settings): void {
   const unresolved = listedReference(sections, '');
   if (unresolved !== undefined) {
     throw new Error(`\`${unresolved}\` is an "os.environ/" reference inside a list of strings, which LiteLLM passes on as written, never resolved: `
       + 'write the value itself if it is not a secret, or move it to a mapping key LiteLLM resolves (e.g. an MCP stdio server\'s `env`)');
   }
+}
+
+/** The path of the first "os.environ/" string anywhere in `value`, or undefined. */
+function anyReference(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.startsWith('os.environ/') ? path : undefined;
+  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v])
+    : isMapping(value) ? Object.entries(value).map(([k, v]) => [`${path}.${k}`, v]) : [];
+  for (const [at, v] of entries) {
+    const found = anyReference(v, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The path of the first "os.environ/" string that is an item of a list, or undefined. */
@@ -185,7 +202,8 @@ function listedReference(value: unknown, path: string): string | undefined {
     for (const [i, item] of value.entries()) {
       const at = `${path}[${i}]`;
       if (typeof item === 'string' && item.startsWith('os.environ/')) return at;
-      const inner = Array.isArray(item) ? listedReference(item, at) : isMapping(item) ? listedReference(item, at) : undefined;
+      // A list inside a list is passed on whole, mappings in it included (proxy_server.py:5886-5892).
+      const inner = Array.isArray(item) ? anyReference(item, at) : isMapping(item) ? listedReference(item, at) : undefined;
       if (inner !== undefined) return inner;
     }
   } else if (isMapping(value)) {

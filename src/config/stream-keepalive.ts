@@ -1,5 +1,6 @@
 import { LiteLlmCloudFrontInput } from './options';
 import { Settings } from './settings';
+import type { LiteLlmModel } from '../models';
 
 /**
  * What CloudFront's clock may count before LiteLLM's keep-alive timer starts: the request body's
@@ -33,20 +34,29 @@ export function streamKeepaliveSeconds(cloudFront: LiteLlmCloudFrontInput): numb
 }
 
 /**
- * A keep-alive written in the config must let a ping through before CloudFront gives up: a
- * positive interval at least as long as the origin response timeout would not (nor one LiteLLM
- * stretches to 1 s mid-stream when the timeout is 1 s). (Zero, a
- * negative or no number turns it off, LiteLLM's `coerce_keepalive_interval`,
- * litellm/proxy/common_utils/sse_keepalive.py:22-31: the user's choice, kept.)
+ * A keep-alive written in the config, for all streams or for one model's (`keepalive_seconds`,
+ * which replaces the global interval for its deployments: litellm/proxy/proxy_server.py:9888-9930,
+ * litellm/proxy/common_utils/sse_keepalive.py:180-201), must let a ping through before CloudFront
+ * gives up: a positive interval at least as long as the origin response timeout would not (nor
+ * one LiteLLM stretches to 1 s mid-stream, proxy_server.py:9822, 9974, when the timeout is 1 s).
+ * (Zero, a negative or no number turns it off, LiteLLM's `coerce_keepalive_interval`,
+ * sse_keepalive.py:22-31: the user's choice, kept.)
  */
-export function checkStreamKeepalive(litellmSettings: Settings, cloudFront: LiteLlmCloudFrontInput): void {
-  const value = litellmSettings.sse_keepalive_ping_interval_seconds;
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+export function checkStreamKeepalive(litellmSettings: Settings, models: LiteLlmModel[], cloudFront: LiteLlmCloudFrontInput): void {
   const origin = cloudFront.originResponseTimeoutSeconds;
-  // Mid-stream LiteLLM waits at least 1 s between pings (litellm/proxy/proxy_server.py:9822, 9974).
-  if (Number.isFinite(seconds) && seconds > 0 && Math.max(seconds, 1) >= origin) {
-    throw new Error(`\`litellm_settings.sse_keepalive_ping_interval_seconds\` (${JSON.stringify(value)}) is not shorter than CloudFront's origin response timeout `
-      + `(\`cloudFront.originResponseTimeout\`, ${origin} s): a stream whose first token takes longer would be cut with a 504 before LiteLLM's first ping. `
+  const tooLong = (value: unknown): boolean => {
+    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+    return Number.isFinite(seconds) && seconds > 0 && Math.max(seconds, 1) >= origin;
+  };
+  const why = `is not shorter than CloudFront's origin response timeout (\`cloudFront.originResponseTimeout\`, ${origin} s): `
+    + 'a stream whose first token takes longer would be cut with a 504 before LiteLLM\'s first ping.';
+  const value = litellmSettings.sse_keepalive_ping_interval_seconds;
+  if (tooLong(value)) {
+    throw new Error(`\`litellm_settings.sse_keepalive_ping_interval_seconds\` (${JSON.stringify(value)}) ${why} `
       + `Remove it (the platform sets ${streamKeepaliveSeconds(cloudFront)} s behind CloudFront), or set it under ${origin} s`);
+  }
+  for (const m of models.filter(x => tooLong(x.litellmParams.keepalive_seconds))) {
+    throw new Error(`model "${m.name}": \`keepalive_seconds\` (${JSON.stringify(m.litellmParams.keepalive_seconds)}) ${why} `
+      + `Remove it (the platform's ${streamKeepaliveSeconds(cloudFront)} s then applies), or set it under ${origin} s`);
   }
 }

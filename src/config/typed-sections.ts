@@ -1,5 +1,5 @@
 import { LiteLlmConfigOptions } from './options';
-import { SECTION_RULES, SectionKind, validateSectionCombinations } from './sections';
+import { SECTION_RULES, SectionKind, validateListedReferences, validateSectionCombinations } from './sections';
 import { Settings } from './settings';
 import { LiteLlmGuardrail } from '../guardrails';
 import { LiteLlmMcpServer } from '../mcp-servers';
@@ -54,6 +54,12 @@ export function typedSections(merged: Settings, options: LiteLlmConfigOptions): 
   unique('guardrails', 'config.guardrails', guardrails.map(g => g.name));
   unique('mcp_servers', 'config.mcpServers', mcpServers.map(m => m.name));
   unique('vector_store_registry', 'config.vectorStores', vectorStores.map(v => v.name));
+  // The typed props' own entries (`custom()` takes any entry) are read by the same rules.
+  validateListedReferences({
+    guardrails: (options.guardrails ?? []).map(g => g.configEntry),
+    mcp_servers: Object.fromEntries((options.mcpServers ?? []).map(m => [m.name, m.configEntry])),
+    vector_store_registry: (options.vectorStores ?? []).map(v => v.configEntry),
+  });
   return {
     guardrails,
     mcpServers,
