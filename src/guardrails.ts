@@ -3,6 +3,7 @@ import type { LiteLlmConfigEntryOptions } from './config/options';
 import { BedrockGuardrailTarget } from './private/config-targets';
 import { envReference, envReferences, literalCredentials } from './private/credentials';
 import { isPrivateAddress, urlHost } from './private/egress';
+import { isMapping } from './private/validate';
 
 /**
  * When LiteLLM runs a guardrail (`litellm_params.mode`; the values of `GuardrailEventHooks`,
@@ -280,7 +281,7 @@ const BEDROCK_MODES: string[] = [
  */
 function validateBedrockMode(mode: unknown, where: string, prop: string): void {
   const modes = (m: unknown): unknown[] => (Array.isArray(m) ? m : m === undefined || m === null ? [] : [m]);
-  const tagged = mode !== null && typeof mode === 'object' && !Array.isArray(mode) ? mode as { tags?: unknown; default?: unknown } : undefined;
+  const tagged = isMapping(mode) ? mode as { tags?: unknown; default?: unknown } : undefined;
   const all = tagged ? [...Object.values(tagged.tags ?? {}).flatMap(modes), ...modes(tagged.default)] : Array.isArray(mode) ? mode : [mode];
   const off = all.find(m => typeof m !== 'string' || !BEDROCK_MODES.includes(m));
   if (off !== undefined) {
@@ -306,7 +307,7 @@ function bedrockTarget(params: { [key: string]: any }, where: string): BedrockEn
   const version = params.guardrailVersion;
   const checks = params.checks;
   const given = (v: unknown) => v !== undefined && v !== null;
-  if (checks !== null && typeof checks === 'object' && !Array.isArray(checks) && Object.values(checks).some(given)
+  if (isMapping(checks) && Object.values(checks).some(given)
     && (given(params.guardrailIdentifier) || given(version))) {
     // Two APIs at once: LiteLLM refuses the guardrail (bedrock_guardrails.py:329-335), logs it and
     // starts WITHOUT it (init_guardrails.py:36-42). An empty `checks` normalizes to none (388-413).

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import type { LiteLlmConfigEntryOptions } from './config/options';
 import { envReference, envReferences, literalCredentials } from './private/credentials';
 import { isPrivateAddress } from './private/egress';
+import { isMapping } from './private/validate';
 
 /**
  * How LiteLLM authenticates to an MCP server (`auth_type`): the values of LiteLLM's `MCPAuth`
@@ -305,6 +306,6 @@ function validateOauth(entry: { [key: string]: any }, where: string): void {
 /** Python's truth value of a YAML value: empty strings, lists and mappings, 0 and null are false. */
 function pythonTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
-  if (value !== null && typeof value === 'object') return Object.keys(value).length > 0;
+  if (isMapping(value)) return Object.keys(value).length > 0;
   return Boolean(value);
 }

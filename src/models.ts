@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { envReference, isCredentialKey, literalCredentials } from './private/credentials';
+import { envReference, isCredentialKey, isHeadersKey, literalCredentials } from './private/credentials';
 import { check } from './private/validate';
 
 /**
@@ -244,7 +244,7 @@ export class LiteLlmModel {
       }
     }
     // A credential header (`extra_headers`: Authorization, x-api-key…) is a credential too.
-    const headers = Object.fromEntries(Object.entries(options.litellmParams).filter(([param]) => /headers$/i.test(param)));
+    const headers = Object.fromEntries(Object.entries(options.litellmParams).filter(([param]) => isHeadersKey(param)));
     const literal = literalCredentials(headers, 'litellmParams')[0];
     if (literal !== undefined) {
       throw new Error(`LiteLlmModel.custom "${options.name}": \`${literal}\` holds a value; it would be written into the template. `

@@ -10,13 +10,12 @@
 //   functions its /login calls run in the pinned venv with the task's environment.
 // A control with uvicorn's and LiteLLM's defaults (KEEPALIVE_TIMEOUT 5, no PROXY_BASE_URL)
 // shows each test can fail.
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import { App, Stack, aws_ec2 as ec2, aws_route53 as route53 } from 'aws-cdk-lib';
 import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
-import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
+import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf, litellmPython } from './boot/proxy';
 import { loginResponses } from './boot/sign-in';
 
 function platformContainers(): Record<string, ContainerDefinition> {
@@ -142,11 +141,7 @@ function forwardedFor(general: Record<string, unknown>, proxyBaseUrl: string, pe
     '                 "baseUrl": get_request_base_url(r)}',
     'print(json.dumps(out))',
   ].join('\n');
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8',
-    env: { GENERAL_SETTINGS: JSON.stringify(general), PROXY_BASE_URL: proxyBaseUrl, PEER: peer, LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  return litellmPython(script, { GENERAL_SETTINGS: JSON.stringify(general), PROXY_BASE_URL: proxyBaseUrl, PEER: peer });
 }
 
 test('LiteLLM takes the client from the address the load balancer appended, not a forged leftmost X-Forwarded-For (control: the forgery is internal)', () => {

@@ -13,14 +13,13 @@
 // see test/boot-alb.test.ts) sets a Secure cookie and redirects to that URL; its MCP client
 // check takes the client, not the forged leftmost entry. Controls without PROXY_BASE_URL and
 // with the load balancer's single hop show each check can fail.
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { LiteLlmModel, LiteLlmPlatform } from '../src';
-import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf } from './boot/proxy';
+import { BootedProxy, ContainerDefinition, VENV, containersOf, envOf, litellmPython } from './boot/proxy';
 import { loginResponses } from './boot/sign-in';
 
 /** The distribution's name as CloudFront would give it (the Developer Guide's example name). */
@@ -193,18 +192,9 @@ function mcpClient(general: Record<string, unknown>): Record<string, { ip: strin
     'print(json.dumps(out))',
   ].join('\n');
   const chains = Object.fromEntries(Object.entries(VPC_ORIGIN).map(([name, address]) => [name, `${FORGED}, ${CLIENT}, ${address}`]));
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8',
-    env: {
-      GENERAL_SETTINGS: JSON.stringify(general),
-      CHAINS: JSON.stringify(chains),
-      PEER: LOAD_BALANCER,
-      HOST: DISTRIBUTION,
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      PATH: '/usr/bin:/bin',
-    },
+  return litellmPython(script, {
+    GENERAL_SETTINGS: JSON.stringify(general), CHAINS: JSON.stringify(chains), PEER: LOAD_BALANCER, HOST: DISTRIBUTION,
   });
-  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 test('LiteLLM takes the client CloudFront appended, not the forged leftmost X-Forwarded-For entry, whichever address the load balancer appends (controls: one hop, or none)', () => {
@@ -262,19 +252,9 @@ function behindTheEdge(general: Record<string, unknown>): BehindTheEdge {
     'print(json.dumps({"addStatus": status, "addError": error, "admitted": _check_valid_ip(store.get("allowed_ips"), r, store.get("use_x_forwarded_for"))[0],',
     '                  "loginSource": throttle.client_ip, "loginSourceLimited": throttle.source_limit is not None}))',
   ].join('\n');
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8',
-    env: {
-      GENERAL_SETTINGS: JSON.stringify(general),
-      XFF: `${FORGED}, ${CLIENT}, ${VPC_ORIGIN.private}`,
-      CLIENT,
-      PEER: LOAD_BALANCER,
-      HOST: DISTRIBUTION,
-      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
-      PATH: '/usr/bin:/bin',
-    },
+  return litellmPython(script, {
+    GENERAL_SETTINGS: JSON.stringify(general), XFF: `${FORGED}, ${CLIENT}, ${VPC_ORIGIN.private}`, CLIENT, PEER: LOAD_BALANCER, HOST: DISTRIBUTION,
   });
-  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 test('the admin UI cannot add an allowed IP behind CloudFront, which would lock everyone out; sign-ins count per client (control: without the platform\'s keys)', () => {

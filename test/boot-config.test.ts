@@ -3,7 +3,6 @@
 // model groups, fallbacks, a raw router setting and a team's config.yaml, and checks that
 // LiteLLM does with them what the config says. As in test/boot.test.ts, the proxy runs
 // without its database (Prisma's engines cannot be downloaded here).
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,7 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as YAML from 'yaml';
 import { LiteLlmConfigOptions, LiteLlmModel, LiteLlmPlatform } from '../src';
 import { MAX_CONFIG_BYTES, taskDefinitionBytes } from '../src/config';
-import { BootedProxy, ContainerDefinition, VENV, containersOf } from './boot/proxy';
+import { BootedProxy, ContainerDefinition, VENV, containersOf, litellmPython } from './boot/proxy';
 
 const TEAM_CONFIG = path.join(__dirname, 'fixtures', 'team-config.yaml');
 const FROM_A = 'answer from deployment A';
@@ -208,12 +207,10 @@ test('LiteLLM gives a stream the per-attempt share (60 s behind CloudFront) for 
   ].join('\n');
 
   // WHEN
-  const out = execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8', env: { CONFIG: JSON.stringify(config), LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
-  });
+  const out = litellmPython(script, { CONFIG: JSON.stringify(config) });
 
   // THEN
-  expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ stream: 60, plain: 60, bodyStreamTimeout: 900, bodyTimeout: 900 });
+  expect(out).toEqual({ stream: 60, plain: 60, bodyStreamTimeout: 900, bodyTimeout: 900 });
 }, 60_000);
 
 test('LiteLLM waits up to 60 s on a provider\'s Retry-After before a retry, where the budget counts its longest back-off (8.75 s)', () => {
@@ -228,9 +225,7 @@ test('LiteLLM waits up to 60 s on a provider\'s Retry-After before a retry, wher
   ].join('\n');
 
   // WHEN
-  const out = JSON.parse(execFileSync(`${VENV}/bin/python3`, ['-c', script], {
-    encoding: 'utf8', env: { LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin' },
-  }).trim().split('\n').pop()!);
+  const out = litellmPython(script);
 
   // THEN: the README's routing section says the budget does not cover it
   expect(out.budgeted).toBe(8.75);

@@ -18,7 +18,7 @@ import { TypedSections, typedSections } from './typed-sections';
 import { LiteLlmCallback } from '../callbacks';
 import { LiteLlmModel, LiteLlmProvider } from '../models';
 import { envReferences, literalCredentials } from '../private/credentials';
-import { check } from '../private/validate';
+import { check, isMapping } from '../private/validate';
 
 export { LiteLlmRoutingStrategy } from './options';
 export type { LiteLlmCloudFrontInput, LiteLlmConfigEntryOptions, LiteLlmConfigOptions, LiteLlmFallback, LiteLlmPlatformSettings, LiteLlmSharedStateInput } from './options';
@@ -121,7 +121,7 @@ export class LiteLlmConfig {
    */
   public get mcpAliases(): { [alias: string]: unknown } {
     const aliases = this.options.litellmSettings?.mcp_aliases ?? this.fileSettings.litellm_settings.mcp_aliases;
-    return aliases !== null && typeof aliases === 'object' && !Array.isArray(aliases) ? aliases : {};
+    return isMapping(aliases) ? aliases : {};
   }
 
   /** The callbacks, to bind to the service. */

@@ -2,6 +2,7 @@
 // and how the platform carries each. Line numbers are litellm/proxy/proxy_server.py unless named.
 
 import { Settings } from './settings';
+import { isMapping } from '../private/validate';
 
 /** How the platform carries a top-level key. */
 export enum SectionKind {
@@ -151,10 +152,6 @@ export function mergeSections(...layers: Settings[]): Settings {
     }
   }
   return out;
-}
-
-function isMapping(value: unknown): value is Settings {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**

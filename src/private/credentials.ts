@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { isMapping } from './validate';
 
 /**
  * Keys that hold credentials: `api_key`, `aws_secret_access_key`, `azure_ad_token`,
@@ -23,6 +24,11 @@ const CREDENTIAL_HEADER = /cookie|key|token|secret|auth|passw|signature|credenti
 
 /** Keys whose mapping is header name → value: `headers`, `extra_headers`, `static_headers`, `custom_headers`… */
 const HEADERS_KEY = /headers$/i;
+
+/** Whether `key` holds a mapping of header names to values (`extra_headers`, `static_headers`…). */
+export function isHeadersKey(key: string): boolean {
+  return HEADERS_KEY.test(key);
+}
 
 /**
  * `${NAME}` in an MCP server's `static_headers`, interpolated from its `env_vars`
@@ -79,7 +85,7 @@ export function literalCredentials(value: unknown, path: string): string[] {
   const defined = envVarNames(value.env_vars);
   return Object.entries(value).flatMap(([key, v]) => {
     const here = `${path}.${key}`;
-    if (HEADERS_KEY.test(key) && isMapping(v)) return literalHeaders(v, here, defined);
+    if (isHeadersKey(key) && isMapping(v)) return literalHeaders(v, here, defined);
     if (key === 'env_vars' && Array.isArray(v)) return literalEnvVars(v, here);
     if (!isCredentialKey(key) || v === null || typeof v === 'number' || typeof v === 'boolean') return literalCredentials(v, here);
     // A literal, an object or a deploy-time token alike would land in the template's plain text.
@@ -117,8 +123,4 @@ function literalEnvVars(envVars: unknown[], path: string): string[] {
     if (entry.scope === 'user' || v === undefined || v === null || v === '' || typeof v === 'number' || typeof v === 'boolean') return [];
     return envReference(v) === undefined ? [`${here}.value`] : [];
   });
-}
-
-function isMapping(value: unknown): value is { [key: string]: any } {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

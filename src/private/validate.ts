@@ -9,6 +9,11 @@ export function check<T>(value: T | undefined, ok: (v: T) => boolean, message: (
   if (!ok(value)) throw new Error(message(value));
 }
 
+/** A YAML/JSON mapping: an object that is not a list. */
+export function isMapping(value: unknown): value is { [key: string]: any } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 export function isToken(value: unknown): boolean {
   if (typeof value === 'string') return Token.isUnresolved(value);
   if (typeof value === 'number') return Token.isUnresolved(value);

@@ -1,7 +1,7 @@
 // Runs the LiteLLM container of a synthesized task definition as a local process:
 // the real proxy from .venv-litellm (pinned to LiteLlmImage.DEFAULT_VERSION), with
 // the container's command, environment, secret names and config.
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -324,4 +324,16 @@ export class BootedProxy {
 /** The container's environment; a value resolved only at deploy (a token) is left out. */
 export function envOf(container: ContainerDefinition): Record<string, string> {
   return Object.fromEntries((container.Environment ?? []).filter(e => typeof e.Value === 'string').map(e => [e.Name, e.Value as string]));
+}
+
+/**
+ * Runs `script` with the pinned LiteLLM's Python (its own functions, without a proxy) and returns
+ * the JSON its last line prints. `env` is the whole environment besides PATH and the offline cost
+ * map, so nothing of this machine's leaks in.
+ */
+export function litellmPython(script: string, env: Record<string, string> = {}): any {
+  const out = execFileSync(path.join(BIN, 'python3'), ['-c', script], {
+    encoding: 'utf8', env: { LITELLM_LOCAL_MODEL_COST_MAP: 'True', PATH: '/usr/bin:/bin', ...env },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
 }
