@@ -474,16 +474,16 @@ describe('review of issue 32', () => {
     expect(() => doc({ sections: { agents: [{ agent_name: 'a' }], agent_list: [{ agent_name: 'b' }] } })).toThrow(/^`agents` and `agent_list` are both set/);
     expect(() => doc({ sections: { policy_attachments: [{ policy: 'p', scope: '*' }] } })).toThrow(/^`policy_attachments` is set without `policies`/);
     expect(() => doc({ sections: { mcp_servers: { local: { transport: 'stdio', command: 'npx', args: ['tool', 'os.environ/TOOL_TOKEN'] } } } }))
-      .toThrow(/^`mcp_servers.local.args\[1\]` is an "os.environ\/" reference inside a list of strings, which LiteLLM passes on as written/);
+      .toThrow(/^`mcp_servers.local.args\[1\]` is an "os.environ\/" reference that is an item of a list, or inside a list in a list, which LiteLLM passes on as written/);
     // In a mapping, even inside a list, LiteLLM resolves it.
     expect(() => doc({ sections: { credential_list: [{ credential_name: 'c', credential_values: { api_key: 'os.environ/C_KEY' } }] } })).not.toThrow();
   });
 
   test('a mapping inside a list inside a list is passed on as written: its os.environ/ is refused, and so it is in a typed prop\'s own entry', () => {
     expect(() => doc({ sections: { search_tools: [{ search_tool_name: 's', litellm_params: { headers_sets: [[{ token: 'os.environ/T' }]] } }] } }))
-      .toThrow(/^`search_tools\[0\].litellm_params.headers_sets\[0\]\[0\].token` is an "os.environ\/" reference inside a list of strings/);
+      .toThrow(/^`search_tools\[0\].litellm_params.headers_sets\[0\]\[0\].token` is an "os.environ\/" reference that is an item of a list, or inside a list in a list/);
     const local = LiteLlmMcpServer.custom('local', { transport: 'stdio', command: 'npx', args: ['tool', 'os.environ/TOOL_TOKEN'] });
-    expect(() => doc({ mcpServers: [local] })).toThrow(/^`mcp_servers.local.args\[1\]` is an "os.environ\/" reference inside a list of strings/);
+    expect(() => doc({ mcpServers: [local] })).toThrow(/^`config.mcpServers.local.args\[1\]` is an "os.environ\/" reference that is an item of a list/);
   });
 });
 

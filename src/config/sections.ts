@@ -176,7 +176,8 @@ export function validateSectionCombinations(sections: Settings): void {
 export function validateListedReferences(sections: Settings): void {
   const unresolved = listedReference(sections, '');
   if (unresolved !== undefined) {
-    throw new Error(`\`${unresolved}\` is an "os.environ/" reference inside a list of strings, which LiteLLM passes on as written, never resolved: `
+    throw new Error(`\`${unresolved}\` is an "os.environ/" reference that is an item of a list, or inside a list in a list, which LiteLLM passes on as written, `
+      + 'never resolved (it resolves mappings, and mappings that are items of a list): '
       + 'write the value itself if it is not a secret, or move it to a mapping key LiteLLM resolves (e.g. an MCP stdio server\'s `env`)');
   }
 }

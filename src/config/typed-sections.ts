@@ -56,9 +56,9 @@ export function typedSections(merged: Settings, options: LiteLlmConfigOptions): 
   unique('vector_store_registry', 'config.vectorStores', vectorStores.map(v => v.name));
   // The typed props' own entries (`custom()` takes any entry) are read by the same rules.
   validateListedReferences({
-    guardrails: (options.guardrails ?? []).map(g => g.configEntry),
-    mcp_servers: Object.fromEntries((options.mcpServers ?? []).map(m => [m.name, m.configEntry])),
-    vector_store_registry: (options.vectorStores ?? []).map(v => v.configEntry),
+    'config.guardrails': (options.guardrails ?? []).map(g => g.configEntry),
+    'config.mcpServers': Object.fromEntries((options.mcpServers ?? []).map(m => [m.name, m.configEntry])),
+    'config.vectorStores': (options.vectorStores ?? []).map(v => v.configEntry),
   });
   return {
     guardrails,
